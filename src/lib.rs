@@ -1,0 +1,13 @@
+//! tollgate keeps Amazon API Gateway usage plans equal to what a Git repository declares.
+//!
+//! Data flows one way: [`spec`] loads the desired state, [`live`] reads the live state,
+//! [`diff`] and [`reconcile`] decide, [`plan::Plan`] holds the decision, [`render`] shows it and
+//! [`apply`] carries it out.
+
+pub mod diff;
+pub mod live;
+pub mod model;
+pub mod plan;
+pub mod reconcile;
+pub mod render;
+pub mod spec;

@@ -1,0 +1,224 @@
+//! The one normalised usage-plan model that both the YAML and the live side become.
+//!
+//! Everything the diff compares lives here, in a form where equal plans compare equal:
+//! stages are keyed and sorted, an absent description is the empty string, numbers are
+//! numbers. No SDK type and no YAML type reaches this module.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A quota period, as AWS spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Period {
+    /// `DAY`
+    Day,
+    /// `WEEK`
+    Week,
+    /// `MONTH`
+    Month,
+}
+
+impl Period {
+    /// The wire form: `DAY`, `WEEK` or `MONTH`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "DAY",
+            Period::Week => "WEEK",
+            Period::Month => "MONTH",
+        }
+    }
+
+    /// Parses the wire form; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Period> {
+        match text {
+            "DAY" => Some(Period::Day),
+            "WEEK" => Some(Period::Week),
+            "MONTH" => Some(Period::Month),
+            _ => None,
+        }
+    }
+
+    /// The largest offset AWS accepts for this period (0 for DAY, 6 for WEEK, 27 for MONTH).
+    pub fn max_offset(self) -> i64 {
+        match self {
+            Period::Day => 0,
+            Period::Week => 6,
+            Period::Month => 27,
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A throttle: steady-state requests per second and burst size.
+///
+/// AWS may return a throttle with one field missing; the live side reads that as 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttle {
+    /// Requests per second, a number >= 0.
+    pub rate_limit: f64,
+    /// Burst size, an integer >= 0.
+    pub burst_limit: i64,
+}
+
+/// A quota: how many requests a key may make per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests per period, an integer >= 0.
+    pub limit: i64,
+    /// Days into the period at which it starts, 0 by default.
+    pub offset: i64,
+    /// The period.
+    pub period: Period,
+}
+
+/// The identity of an API stage: `apiId:stage` on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StageRef {
+    /// The REST API's id.
+    pub api_id: String,
+    /// The stage's name.
+    pub stage: String,
+}
+
+impl fmt::Display for StageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.api_id, self.stage)
+    }
+}
+
+/// Method-level throttles of one stage, keyed `"{resourcePath}/{METHOD}"` (for example
+/// `/pets/GET`), sorted.
+pub type MethodThrottles = BTreeMap<String, Throttle>;
+
+/// The part of a usage plan that UpdateUsagePlan changes, normalised for comparison.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanBody {
+    /// The plan's name, its identity within a region unless an id pins it.
+    pub name: String,
+    /// The description; the empty string when there is none.
+    pub description: String,
+    /// The AWS Marketplace product code, if any.
+    pub product_code: Option<String>,
+    /// The plan-level throttle, if any.
+    pub throttle: Option<Throttle>,
+    /// The quota, if any.
+    pub quota: Option<Quota>,
+    /// The attached stages with their method throttles, in AWS's (sorted) order.
+    pub stages: BTreeMap<StageRef, MethodThrottles>,
+}
+
+/// Tags of a usage plan, sorted by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// A one-time quota extension for one key (UpdateUsage `replace /remaining`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Unique per key; what makes the grant happen once.
+    pub id: String,
+    /// The remaining quota to set for the current period.
+    pub remaining: i64,
+}
+
+/// An API key the YAML puts on a plan, with its grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredKey {
+    /// The API key's id (never its value).
+    pub id: String,
+    /// One-time quota extensions for this key on this plan.
+    pub grants: Vec<Grant>,
+}
+
+/// Where a declaration stands in the YAML, for errors that point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceLocation {
+    /// The path as the user gave it.
+    pub path: String,
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1.
+    pub column: usize,
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// A usage plan as the YAML declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredPlan {
+    /// What UpdateUsagePlan manages.
+    pub body: PlanBody,
+    /// An id that pins the plan's identity to an existing plan (allows renames).
+    pub id: Option<String>,
+    /// `None`: tags are left alone; `Some`: exactly these (outside `tollgate:` and `aws:`).
+    pub tags: Option<Tags>,
+    /// `None`: key associations are left alone; `Some`: exactly these keys.
+    pub keys: Option<Vec<DesiredKey>>,
+    /// Where the plan is declared.
+    pub location: SourceLocation,
+}
+
+/// A usage plan as AWS has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePlan {
+    /// The plan's id.
+    pub id: String,
+    /// What UpdateUsagePlan manages.
+    pub body: PlanBody,
+    /// Every tag on the plan, `tollgate:` and `aws:` ones included.
+    pub tags: Tags,
+}
+
+/// The key associations of the live plans whose YAML manages keys, by plan id.
+pub type LiveKeys = BTreeMap<String, BTreeSet<String>>;
+
+/// Whether a tag key belongs to tollgate or AWS and so is outside every comparison.
+pub fn is_reserved_tag(key: &str) -> bool {
+    key.starts_with("tollgate:") || key.starts_with("aws:")
+}
+
+/// Formats a number in its shortest form, as patch values carry it (`100`, `12.5`).
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_take_their_shortest_form() {
+        assert_eq!(format_number(100.0), "100");
+        assert_eq!(format_number(12.5), "12.5");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(0.1), "0.1");
+    }
+
+    #[test]
+    fn periods_round_trip_and_bound_offsets() {
+        for period in [Period::Day, Period::Week, Period::Month] {
+            assert_eq!(Period::parse(period.as_str()), Some(period));
+        }
+        assert_eq!(Period::parse("YEAR"), None);
+        assert_eq!(Period::Week.max_offset(), 6);
+        assert_eq!(Period::Month.max_offset(), 27);
+    }
+
+    #[test]
+    fn reserved_tags_are_tollgate_and_aws() {
+        assert!(is_reserved_tag("tollgate:grant:k:g"));
+        assert!(is_reserved_tag("aws:cloudformation:stack-name"));
+        assert!(!is_reserved_tag("team"));
+    }
+}

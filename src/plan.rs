@@ -1,0 +1,175 @@
+//! The Plan value: what tollgate will do, decided once, shown by the renderers and carried
+//! out by the applier.
+
+use crate::diff::PatchOp;
+use crate::model::{PlanBody, Tags};
+
+/// A live plan named by its declared name and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRef {
+    /// The plan's name.
+    pub name: String,
+    /// The plan's id.
+    pub id: String,
+}
+
+/// What happens to a plan's body (everything UpdateUsagePlan manages).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyAction {
+    /// The body already equals the YAML.
+    Unchanged,
+    /// One CreateUsagePlan carrying the whole `after` body but its product code, with
+    /// `tags`, then `follow_up` (productCode only) in one UpdateUsagePlan.
+    Create {
+        /// The tags sent with CreateUsagePlan (the declared ones, or none).
+        tags: Tags,
+        /// The UpdateUsagePlan operations that follow the create (productCode only).
+        follow_up: Vec<PatchOp>,
+    },
+    /// One UpdateUsagePlan call with exactly these operations.
+    Update {
+        /// The patch operations, in the order they are sent.
+        operations: Vec<PatchOp>,
+    },
+}
+
+/// Whether a key association is made or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    /// CreateUsagePlanKey.
+    Add,
+    /// DeleteUsagePlanKey.
+    Remove,
+}
+
+/// One key association to make or remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyChange {
+    /// Add or remove.
+    pub action: KeyAction,
+    /// The API key's id.
+    pub key_id: String,
+}
+
+/// Tags to set and tag keys to remove (TagResource / UntagResource).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TagChange {
+    /// Tags to set, new or with a new value.
+    pub set: Tags,
+    /// Tag keys to remove.
+    pub remove: Vec<String>,
+}
+
+/// A grant to apply: UpdateUsage `replace /remaining` for one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantChange {
+    /// The API key's id.
+    pub key_id: String,
+    /// The grant's id, unique per key.
+    pub grant_id: String,
+    /// The remaining quota to set.
+    pub remaining: i64,
+}
+
+/// A grant recorded as pending: an earlier apply stopped between its record and its call,
+/// so it is shown for attention and not applied again unless the user asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingGrant {
+    /// The API key's id.
+    pub key_id: String,
+    /// The grant's id.
+    pub grant_id: String,
+}
+
+/// Everything to do for one managed plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanEntry {
+    /// The declared name.
+    pub name: String,
+    /// The live plan's id; `None` for a plan being created.
+    pub id: Option<String>,
+    /// The live body; `None` for a plan being created.
+    pub before: Option<PlanBody>,
+    /// The body as the YAML declares it.
+    pub after: PlanBody,
+    /// What happens to the body.
+    pub body: BodyAction,
+    /// Key associations to make or remove, in the order they are applied.
+    pub keys: Vec<KeyChange>,
+    /// Tags to change, if any.
+    pub tags: Option<TagChange>,
+    /// Grants to apply, in the order they are applied.
+    pub grants: Vec<GrantChange>,
+    /// Grants found pending, shown for attention and not applied.
+    pub pending_grants: Vec<PendingGrant>,
+}
+
+impl PlanEntry {
+    /// Whether applying this entry changes anything in AWS.
+    pub fn has_changes(&self) -> bool {
+        self.body != BodyAction::Unchanged
+            || !self.keys.is_empty()
+            || self.tags.is_some()
+            || !self.grants.is_empty()
+    }
+}
+
+/// The counts of a plan's closing line and of the JSON `summary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Plans to create.
+    pub create: usize,
+    /// UpdateUsagePlan calls.
+    pub update: usize,
+    /// Key associations to make or remove.
+    pub keys: usize,
+    /// Grants to apply.
+    pub grants: usize,
+    /// Plans whose tags change.
+    pub tags: usize,
+    /// Managed plans that need nothing at all.
+    pub unchanged: usize,
+    /// Live plans that no declared plan names.
+    pub unmanaged: usize,
+}
+
+/// The whole plan for one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The region the plan was made for.
+    pub region: String,
+    /// The managed plans with something to do or to show, ordered by name.
+    pub entries: Vec<PlanEntry>,
+    /// How many managed plans need nothing at all (one shown only for its pending grants
+    /// counts here too).
+    pub unchanged: usize,
+    /// Live plans that no declared plan names, ordered by name.
+    pub unmanaged: Vec<PlanRef>,
+}
+
+impl Plan {
+    /// Whether applying the plan changes anything in AWS.
+    pub fn has_changes(&self) -> bool {
+        self.entries.iter().any(PlanEntry::has_changes)
+    }
+
+    /// The counts of the closing line.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            unchanged: self.unchanged,
+            unmanaged: self.unmanaged.len(),
+            ..Summary::default()
+        };
+        for entry in &self.entries {
+            match &entry.body {
+                BodyAction::Unchanged => {}
+                BodyAction::Create { .. } => summary.create += 1,
+                BodyAction::Update { .. } => summary.update += 1,
+            }
+            summary.keys += entry.keys.len();
+            summary.grants += entry.grants.len();
+            summary.tags += usize::from(entry.tags.is_some());
+        }
+        summary
+    }
+}

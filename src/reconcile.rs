@@ -1,0 +1,1 @@
+//! Matches declared plans to live ones and builds the Plan from the differences.

@@ -1,0 +1,1 @@
+//! Text, Markdown and JSON views of a Plan; no decisions are made here.

@@ -1,0 +1,1 @@
+//! Desired state: the YAML types, loading files and folders, and located errors.

@@ -1,1 +1,38 @@
 //! Text, Markdown and JSON views of a Plan; no decisions are made here.
+
+mod body;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+pub use body::body_lines;
+
+use crate::plan::Plan;
+
+/// The view of a plan to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For a terminal or a CI log.
+    #[default]
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// For a machine: the JSON plan of format 1.
+    Json,
+}
+
+/// How human output is decorated; the command line decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// Whether to colour additions and removals with ANSI codes (a terminal only).
+    pub color: bool,
+}
+
+/// Renders `plan` in `format`; `style` matters for the text view only.
+pub fn render(plan: &Plan, format: Format, style: Style) -> String {
+    match format {
+        Format::Text => text::render(plan, style),
+        Format::Markdown => markdown::render(plan),
+        Format::Json => json::render(plan),
+    }
+}

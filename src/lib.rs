@@ -4,6 +4,7 @@
 //! [`diff`] and [`reconcile`] decide, [`plan::Plan`] holds the decision, [`render`] shows it and
 //! [`apply`] carries it out.
 
+pub mod apply;
 pub mod diff;
 pub mod live;
 pub mod model;

@@ -173,3 +173,14 @@ impl Plan {
         summary
     }
 }
+
+impl GrantChange {
+    /// The UpdateUsage operations that carry out the grant: `replace /remaining`.
+    pub fn operations(&self) -> Vec<PatchOp> {
+        vec![PatchOp {
+            op: crate::diff::Op::Replace,
+            path: "/remaining".to_string(),
+            value: Some(self.remaining.to_string()),
+        }]
+    }
+}

@@ -1,1 +1,8 @@
 //! The AWS edge: the API Gateway client, paginated reads, writes and error mapping.
+
+mod client;
+mod convert;
+mod error;
+
+pub use client::{Connection, LiveClient, PAGE_SIZE};
+pub use error::{AwsError, AwsErrorKind};

@@ -1,0 +1,378 @@
+//! The command line: clap definitions and one function per command.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tollgate::apply::{self, count};
+use tollgate::live::{Connection, LiveClient};
+use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
+use tollgate::plan::Plan;
+use tollgate::reconcile::{self, PlanOptions};
+use tollgate::render::{self, Format, Style};
+use tollgate::spec::{self, export::ExportPlan};
+
+/// What a command concluded, which main maps to an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success, and nothing is (or was) left to change.
+    Done,
+    /// Success with changes pending (or, for apply, made); exit 2 with `--detailed-exitcode`.
+    Changes,
+    /// A failure already reported on stderr.
+    Failed,
+}
+
+/// Keeps Amazon API Gateway usage plans equal to what a Git repository declares.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The AWS region (default: the standard AWS chain, e.g. AWS_REGION).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// The named AWS profile to use.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Send API Gateway requests to this URL (also AWS_ENDPOINT_URL).
+    #[arg(long, global = true)]
+    endpoint_url: Option<String>,
+    /// When to colour output; never when NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print what was read and how long it took on stderr.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the YAML offline; no AWS call.
+    Validate(PathsArg),
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Change the live usage plans to equal the YAML.
+    Apply(ApplyArgs),
+    /// Write the live usage plans as YAML in tollgate's format.
+    Export(ExportArgs),
+    /// Print the JSON Schema of the YAML format.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+struct PathsArg {
+    /// YAML files or folders (every *.yaml / *.yml below a folder).
+    #[arg(default_value = "plans")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ReadArgs {
+    #[command(flatten)]
+    paths: PathsArg,
+    /// Plan grants found pending (an apply stopped between record and call) again.
+    #[arg(long)]
+    retry_pending_grants: bool,
+    /// Exit 2 when there are changes (0 when none, 1 on error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    /// The view of the plan.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the plan to this file instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Show the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Apply without asking (required without a terminal).
+    #[arg(long)]
+    auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Write one file per plan into this folder instead of one document to stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overwrite files that already exist in --out.
+    #[arg(long)]
+    force: bool,
+}
+
+impl Cli {
+    /// Runs the parsed command.
+    pub async fn run(self) -> Result<Outcome> {
+        let style = Style {
+            color: match self.color {
+                _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal(),
+            },
+        };
+        let connection = Connection {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        };
+        let verbose = self.verbose;
+        match self.command {
+            Command::Validate(args) => validate(&args),
+            Command::Plan(args) => plan(&connection, args, style, verbose).await,
+            Command::Apply(args) => apply_command(&connection, args, style, verbose).await,
+            Command::Export(args) => export(&connection, args).await,
+            Command::Schema => {
+                println!("{}", spec::json_schema());
+                Ok(Outcome::Done)
+            }
+        }
+    }
+}
+
+/// Loads the YAML, printing every error in `PATH:LINE:COLUMN: message` form.
+fn load_desired(paths: &[PathBuf]) -> Result<Option<Vec<DesiredPlan>>> {
+    match spec::load(paths) {
+        Ok(plans) => Ok(Some(plans)),
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!(
+                "error: {} in the YAML; nothing was sent to AWS",
+                count(errors.0.len(), "error")
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn validate(args: &PathsArg) -> Result<Outcome> {
+    let Some(plans) = load_desired(&args.paths)? else {
+        return Ok(Outcome::Failed);
+    };
+    println!("{} valid.", count(plans.len(), "usage plan"));
+    Ok(Outcome::Done)
+}
+
+/// Loads the YAML, reads the live state and builds the plan; `None` after reported errors.
+async fn make_plan(
+    connection: &Connection,
+    args: &ReadArgs,
+    verbose: bool,
+) -> Result<Option<(LiveClient, Plan)>> {
+    let Some(desired) = load_desired(&args.paths.paths)? else {
+        return Ok(None);
+    };
+    let client = LiveClient::connect(connection).await?;
+    let started = Instant::now();
+    let live = client.list_plans().await?;
+    let matching = match reconcile::match_plans(&desired, &live) {
+        Ok(matching) => matching,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{}: {error}", error.location());
+            }
+            eprintln!("error: the YAML does not match the live plans unambiguously; nothing was sent to AWS");
+            return Ok(None);
+        }
+    };
+    let live_keys = read_keys(&client, matching.plans_needing_keys(&desired, &live)).await?;
+    if verbose {
+        eprintln!(
+            "read {} and the keys of {} in {:.2?}",
+            count(live.len(), "usage plan"),
+            count(live_keys.len(), "plan"),
+            started.elapsed()
+        );
+    }
+    let options = PlanOptions {
+        retry_pending_grants: args.retry_pending_grants,
+    };
+    let plan = reconcile::build_plan(
+        client.region(),
+        &desired,
+        &live,
+        &matching,
+        &live_keys,
+        &options,
+    );
+    Ok(Some((client, plan)))
+}
+
+/// Reads the key associations of the given plans.
+async fn read_keys(client: &LiveClient, plan_ids: Vec<String>) -> Result<LiveKeys> {
+    let mut keys = LiveKeys::new();
+    for id in plan_ids {
+        let ids = client.list_plan_keys(&id).await?;
+        keys.insert(id, ids);
+    }
+    Ok(keys)
+}
+
+/// The outcome of a successful plan: changes pending or not, as --detailed-exitcode asks.
+fn pending(plan: &Plan, detailed: bool) -> Outcome {
+    if detailed && plan.has_changes() {
+        Outcome::Changes
+    } else {
+        Outcome::Done
+    }
+}
+
+async fn plan(
+    connection: &Connection,
+    args: PlanArgs,
+    style: Style,
+    verbose: bool,
+) -> Result<Outcome> {
+    let Some((_, plan)) = make_plan(connection, &args.read, verbose).await? else {
+        return Ok(Outcome::Failed);
+    };
+    match &args.out {
+        Some(path) => {
+            let text = render::render(&plan, args.format, Style { color: false });
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write the plan to {}", path.display()))?;
+        }
+        None => print!("{}", render::render(&plan, args.format, style)),
+    }
+    Ok(pending(&plan, args.read.detailed_exitcode))
+}
+
+async fn apply_command(
+    connection: &Connection,
+    args: ApplyArgs,
+    style: Style,
+    verbose: bool,
+) -> Result<Outcome> {
+    let Some((client, plan)) = make_plan(connection, &args.read, verbose).await? else {
+        return Ok(Outcome::Failed);
+    };
+    print!("{}", render::text::render(&plan, style));
+    if args.dry_run || !plan.has_changes() {
+        return Ok(pending(&plan, args.read.detailed_exitcode));
+    }
+    if !args.auto_approve && !confirmed()? {
+        return Ok(Outcome::Failed);
+    }
+    let started = Instant::now();
+    let report = apply::apply(&client, &plan, &mut |applied| {
+        eprintln!("{} ({}): {}", applied.plan, applied.id, applied.what);
+    })
+    .await;
+    for failure in &report.failed {
+        eprintln!("error: {failure}");
+    }
+    let mut summary = format!(
+        "Apply {}: {} made",
+        if report.succeeded() {
+            "complete"
+        } else {
+            "incomplete"
+        },
+        count(report.applied.len(), "change")
+    );
+    if !report.succeeded() {
+        let _ = write!(summary, ", {} failed", report.failed.len());
+        if report.skipped > 0 {
+            let _ = write!(summary, ", {} skipped", report.skipped);
+        }
+        summary.push_str("; run `tollgate apply` again to finish");
+    }
+    eprintln!("{summary} in {:.1?}.", started.elapsed());
+    if report.succeeded() {
+        Ok(pending(&plan, args.read.detailed_exitcode))
+    } else {
+        Ok(Outcome::Failed)
+    }
+}
+
+/// Asks for `yes` on a terminal; without one, refuses and says what to do.
+fn confirmed() -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        eprintln!(
+            "error: apply needs a terminal to ask for confirmation; pass --auto-approve to apply without asking. Nothing was changed."
+        );
+        return Ok(false);
+    }
+    print!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" {
+        Ok(true)
+    } else {
+        eprintln!("Apply cancelled; nothing was changed.");
+        Ok(false)
+    }
+}
+
+async fn export(connection: &Connection, args: ExportArgs) -> Result<Outcome> {
+    let client = LiveClient::connect(connection).await?;
+    let live: Vec<LivePlan> = client.list_plans().await?;
+    let ids = live.iter().map(|plan| plan.id.clone()).collect();
+    let keys = read_keys(&client, ids).await?;
+    let empty = Default::default();
+    let plans: Vec<ExportPlan> = live
+        .iter()
+        .map(|plan| ExportPlan {
+            plan,
+            keys: keys.get(&plan.id).unwrap_or(&empty),
+        })
+        .collect();
+    match &args.out {
+        None => print!("{}", spec::export::document(&plans)),
+        Some(dir) => write_export(dir, spec::export::files(&plans), args.force)?,
+    }
+    Ok(Outcome::Done)
+}
+
+/// Writes exported files, refusing (before writing any) to overwrite one without `force`.
+fn write_export(dir: &Path, files: Vec<(String, String)>, force: bool) -> Result<()> {
+    if !force {
+        let existing: Vec<String> = files
+            .iter()
+            .map(|(name, _)| dir.join(name))
+            .filter(|path| path.exists())
+            .map(|path| path.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            bail!(
+                "{} already exist: {}; pass --force to overwrite them. Nothing was written.",
+                count(existing.len(), "file"),
+                existing.join(", ")
+            );
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!("Wrote {} to {}.", count(files.len(), "file"), dir.display());
+    Ok(())
+}

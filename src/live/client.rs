@@ -1,0 +1,271 @@
+//! The API Gateway client: the only code that talks to the SDK.
+
+use std::collections::BTreeSet;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_apigateway::types::UsagePlan;
+use aws_sdk_apigateway::Client;
+
+use super::convert::{self, ConvertError};
+use super::error::{from_sdk, AwsError, AwsErrorKind};
+use crate::diff::PatchOp;
+use crate::model::{LivePlan, PlanBody, Tags};
+
+/// The largest page GetUsagePlans and GetUsagePlanKeys serve.
+pub const PAGE_SIZE: i32 = 500;
+
+/// Where and as whom to connect; each `None` falls back to the standard AWS chain.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// The region, as `--region`.
+    pub region: Option<String>,
+    /// The named profile, as `--profile`.
+    pub profile: Option<String>,
+    /// The endpoint, as `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+}
+
+/// An API Gateway client for one region.
+#[derive(Debug, Clone)]
+pub struct LiveClient {
+    client: Client,
+    region: String,
+}
+
+impl LiveClient {
+    /// Loads credentials, region and endpoint from the standard AWS chain, overridden by
+    /// `connection`.
+    pub async fn connect(connection: &Connection) -> Result<LiveClient, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &connection.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &connection.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &connection.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        let region = config
+            .region()
+            .map(|region| region.to_string())
+            .ok_or_else(|| AwsError {
+                operation: "configuration",
+                plan: None,
+                kind: AwsErrorKind::Credentials,
+                detail: "no AWS region is set (pass --region or set AWS_REGION)".into(),
+            })?;
+        Ok(LiveClient {
+            client: Client::new(&config),
+            region,
+        })
+    }
+
+    /// The region the client talks to.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The ARN of a usage plan, as TagResource and UntagResource take it.
+    pub fn plan_arn(&self, plan_id: &str) -> String {
+        let partition = if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        format!(
+            "arn:{partition}:apigateway:{}::/usageplans/{plan_id}",
+            self.region
+        )
+    }
+
+    /// Reads every usage plan of the region with GetUsagePlans, 500 a page, following
+    /// `position` to the end.
+    pub async fn list_plans(&self) -> Result<Vec<LivePlan>, AwsError> {
+        let mut plans = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .get_usage_plans()
+                .limit(PAGE_SIZE)
+                .set_position(position.take())
+                .send()
+                .await
+                .map_err(|error| from_sdk("GetUsagePlans", error))?;
+            for plan in page.items() {
+                plans.push(
+                    convert::live_plan(plan)
+                        .map_err(|error| unreadable("GetUsagePlans", plan, error))?,
+                );
+            }
+            match page.position() {
+                Some(next) if !next.is_empty() => position = Some(next.to_string()),
+                _ => return Ok(plans),
+            }
+        }
+    }
+
+    /// Reads the ids of the API keys on one usage plan with GetUsagePlanKeys, paginated.
+    pub async fn list_plan_keys(&self, plan_id: &str) -> Result<BTreeSet<String>, AwsError> {
+        let mut keys = BTreeSet::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .get_usage_plan_keys()
+                .usage_plan_id(plan_id)
+                .limit(PAGE_SIZE)
+                .set_position(position.take())
+                .send()
+                .await
+                .map_err(|error| from_sdk("GetUsagePlanKeys", error))?;
+            keys.extend(
+                page.items()
+                    .iter()
+                    .filter_map(|key| key.id().map(str::to_string)),
+            );
+            match page.position() {
+                Some(next) if !next.is_empty() => position = Some(next.to_string()),
+                _ => return Ok(keys),
+            }
+        }
+    }
+
+    /// Creates a usage plan with everything CreateUsagePlan accepts (all but the product
+    /// code) and returns its id.
+    pub async fn create_plan(&self, body: &PlanBody, tags: &Tags) -> Result<String, AwsError> {
+        let invalid = |error: ConvertError| invalid_input("CreateUsagePlan", error);
+        let mut request = self
+            .client
+            .create_usage_plan()
+            .name(&body.name)
+            .set_api_stages(Some(convert::sdk_stages(&body.stages).map_err(invalid)?))
+            .set_tags(Some(
+                tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ));
+        if !body.description.is_empty() {
+            request = request.description(&body.description);
+        }
+        if let Some(throttle) = &body.throttle {
+            request = request.throttle(convert::sdk_throttle(throttle).map_err(invalid)?);
+        }
+        if let Some(quota) = &body.quota {
+            request = request.quota(convert::sdk_quota(quota).map_err(invalid)?);
+        }
+        let created = request
+            .send()
+            .await
+            .map_err(|error| from_sdk("CreateUsagePlan", error))?;
+        created.id().map(str::to_string).ok_or_else(|| AwsError {
+            operation: "CreateUsagePlan",
+            plan: None,
+            kind: AwsErrorKind::Other,
+            detail: "AWS answered without the new plan's id".into(),
+        })
+    }
+
+    /// Sends one UpdateUsagePlan call with these operations, in this order.
+    pub async fn update_plan(&self, plan_id: &str, operations: &[PatchOp]) -> Result<(), AwsError> {
+        self.client
+            .update_usage_plan()
+            .usage_plan_id(plan_id)
+            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()))
+            .send()
+            .await
+            .map_err(|error| from_sdk("UpdateUsagePlan", error))?;
+        Ok(())
+    }
+
+    /// Puts an API key on a usage plan (CreateUsagePlanKey).
+    pub async fn add_key(&self, plan_id: &str, key_id: &str) -> Result<(), AwsError> {
+        self.client
+            .create_usage_plan_key()
+            .usage_plan_id(plan_id)
+            .key_id(key_id)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .map_err(|error| from_sdk("CreateUsagePlanKey", error))?;
+        Ok(())
+    }
+
+    /// Takes an API key off a usage plan (DeleteUsagePlanKey).
+    pub async fn remove_key(&self, plan_id: &str, key_id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_usage_plan_key()
+            .usage_plan_id(plan_id)
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|error| from_sdk("DeleteUsagePlanKey", error))?;
+        Ok(())
+    }
+
+    /// Sets tags on a usage plan (TagResource).
+    pub async fn tag_plan(&self, plan_id: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.client
+            .tag_resource()
+            .resource_arn(self.plan_arn(plan_id))
+            .set_tags(Some(
+                tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ))
+            .send()
+            .await
+            .map_err(|error| from_sdk("TagResource", error))?;
+        Ok(())
+    }
+
+    /// Removes tags from a usage plan (UntagResource).
+    pub async fn untag_plan(&self, plan_id: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.client
+            .untag_resource()
+            .resource_arn(self.plan_arn(plan_id))
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|error| from_sdk("UntagResource", error))?;
+        Ok(())
+    }
+
+    /// Sets a key's remaining quota for the current period (UpdateUsage `replace /remaining`).
+    pub async fn update_usage(
+        &self,
+        plan_id: &str,
+        key_id: &str,
+        operations: &[PatchOp],
+    ) -> Result<(), AwsError> {
+        self.client
+            .update_usage()
+            .usage_plan_id(plan_id)
+            .key_id(key_id)
+            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()))
+            .send()
+            .await
+            .map_err(|error| from_sdk("UpdateUsage", error))?;
+        Ok(())
+    }
+}
+
+/// An error for a live plan tollgate cannot read.
+fn unreadable(operation: &'static str, plan: &UsagePlan, error: ConvertError) -> AwsError {
+    AwsError {
+        operation,
+        plan: plan.name().map(|name| format!("\"{name}\"")),
+        kind: AwsErrorKind::Other,
+        detail: error.to_string(),
+    }
+}
+
+/// An error for a desired value AWS cannot hold, found before anything is sent.
+fn invalid_input(operation: &'static str, error: ConvertError) -> AwsError {
+    AwsError {
+        operation,
+        plan: None,
+        kind: AwsErrorKind::BadRequest,
+        detail: error.to_string(),
+    }
+}

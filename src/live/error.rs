@@ -1,0 +1,232 @@
+//! Maps SDK errors to one clear message: which operation, on which plan, what AWS said, and
+//! what to do about it.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+/// What kind of failure an AWS call met, which decides the advice given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    /// No credentials could be found or loaded.
+    Credentials,
+    /// The endpoint could not be reached (DNS, connection refused, TLS).
+    Unreachable,
+    /// The call timed out.
+    Timeout,
+    /// 400: AWS refused the request as invalid.
+    BadRequest,
+    /// 401/403: signing or permission failure.
+    AccessDenied,
+    /// 404: the plan, key or stage does not exist.
+    NotFound,
+    /// 409: the request conflicts with the current state.
+    Conflict,
+    /// 429 TooManyRequestsException, still failing after retries.
+    Throttled,
+    /// 429 LimitExceededException: a rate or resource limit.
+    LimitExceeded,
+    /// 5xx: AWS failed.
+    Server,
+    /// Anything else (a response tollgate could not read, say).
+    Other,
+}
+
+impl AwsErrorKind {
+    /// What the user can do about an error of this kind.
+    pub fn advice(self) -> &'static str {
+        match self {
+            AwsErrorKind::Credentials => {
+                "set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`, then run tollgate again"
+            }
+            AwsErrorKind::Unreachable => {
+                "check the network, the region and --endpoint-url / AWS_ENDPOINT_URL"
+            }
+            AwsErrorKind::Timeout => "AWS did not answer in time; run tollgate again",
+            AwsErrorKind::BadRequest => {
+                "AWS refused the request as invalid; fix the value it names in the YAML and run `tollgate plan` again"
+            }
+            AwsErrorKind::AccessDenied => {
+                "the credentials lack a permission or are invalid; see the IAM permissions in tollgate's README"
+            }
+            AwsErrorKind::NotFound => {
+                "it no longer exists or never did (a plan, key or stage); check the YAML and run `tollgate plan` again"
+            }
+            AwsErrorKind::Conflict => {
+                "it conflicts with the current state (for example a key already on a plan that shares a stage); run `tollgate plan` again to see the state"
+            }
+            AwsErrorKind::Throttled => {
+                "AWS throttled tollgate beyond its retries; wait a minute and run apply again, which finishes the job"
+            }
+            AwsErrorKind::LimitExceeded => {
+                "an account or resource limit was reached (for example 10 usage plans per API key); change the YAML or ask AWS to raise the limit"
+            }
+            AwsErrorKind::Server => "AWS failed to handle the request; run tollgate again",
+            AwsErrorKind::Other => "run again with -v for details",
+        }
+    }
+}
+
+/// An AWS call that failed, with the context a user needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// The API operation, such as `UpdateUsagePlan`.
+    pub operation: &'static str,
+    /// The plan concerned, as `"Gold" (ywbqww)`, when there is one.
+    pub plan: Option<String>,
+    /// The class of failure.
+    pub kind: AwsErrorKind,
+    /// AWS's error code and message, or the transport's error.
+    pub detail: String,
+}
+
+impl AwsError {
+    /// Names the plan the failed operation was about.
+    pub fn on_plan(mut self, name: &str, id: Option<&str>) -> Self {
+        self.plan = Some(match id {
+            Some(id) => format!("\"{name}\" ({id})"),
+            None => format!("\"{name}\""),
+        });
+        self
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.operation)?;
+        if let Some(plan) = &self.plan {
+            write!(f, " on usage plan {plan}")?;
+        }
+        write!(f, " failed: {}; {}", self.detail, self.kind.advice())
+    }
+}
+
+impl StdError for AwsError {}
+
+/// Turns an SDK error into an [`AwsError`] for `operation`.
+pub fn from_sdk<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let (kind, detail) = match &error {
+        SdkError::ServiceError(context) => {
+            let status = context.raw().status().as_u16();
+            let code = context.err().code().unwrap_or("UnknownError");
+            let message = context.err().message().unwrap_or("no message");
+            (
+                classify(status, code),
+                format!("{code} (HTTP {status}): {message}"),
+            )
+        }
+        SdkError::TimeoutError(_) => (AwsErrorKind::Timeout, "the request timed out".to_string()),
+        SdkError::DispatchFailure(failure) => {
+            let text = DisplayErrorContext(&error).to_string();
+            let kind = if text.contains("credentials") || text.contains("identity") {
+                AwsErrorKind::Credentials
+            } else if failure.is_timeout() {
+                AwsErrorKind::Timeout
+            } else {
+                AwsErrorKind::Unreachable
+            };
+            (kind, text)
+        }
+        SdkError::ResponseError(_) => (
+            AwsErrorKind::Other,
+            format!(
+                "the response could not be read: {}",
+                DisplayErrorContext(&error)
+            ),
+        ),
+        _ => {
+            let text = DisplayErrorContext(&error).to_string();
+            let kind = if text.contains("credentials") || text.contains("identity") {
+                AwsErrorKind::Credentials
+            } else {
+                AwsErrorKind::Other
+            };
+            (kind, text)
+        }
+    };
+    AwsError {
+        operation,
+        plan: None,
+        kind,
+        detail,
+    }
+}
+
+/// Classifies a service error by its status and error code.
+fn classify(status: u16, code: &str) -> AwsErrorKind {
+    match (status, code) {
+        (_, "LimitExceededException") => AwsErrorKind::LimitExceeded,
+        (_, "TooManyRequestsException") | (429, _) => AwsErrorKind::Throttled,
+        (_, "UnrecognizedClientException")
+        | (_, "InvalidSignatureException")
+        | (_, "ExpiredTokenException") => AwsErrorKind::Credentials,
+        (400, _) => AwsErrorKind::BadRequest,
+        (401 | 403, _) => AwsErrorKind::AccessDenied,
+        (404, _) => AwsErrorKind::NotFound,
+        (409, _) => AwsErrorKind::Conflict,
+        (500..=599, _) => AwsErrorKind::Server,
+        _ => AwsErrorKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_each_status_and_code() {
+        assert_eq!(
+            classify(400, "BadRequestException"),
+            AwsErrorKind::BadRequest
+        );
+        assert_eq!(
+            classify(403, "AccessDeniedException"),
+            AwsErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify(403, "UnrecognizedClientException"),
+            AwsErrorKind::Credentials
+        );
+        assert_eq!(
+            classify(401, "UnauthorizedException"),
+            AwsErrorKind::AccessDenied
+        );
+        assert_eq!(classify(404, "NotFoundException"), AwsErrorKind::NotFound);
+        assert_eq!(classify(409, "ConflictException"), AwsErrorKind::Conflict);
+        assert_eq!(
+            classify(429, "TooManyRequestsException"),
+            AwsErrorKind::Throttled
+        );
+        assert_eq!(
+            classify(429, "LimitExceededException"),
+            AwsErrorKind::LimitExceeded
+        );
+        assert_eq!(
+            classify(503, "ServiceUnavailableException"),
+            AwsErrorKind::Server
+        );
+    }
+
+    #[test]
+    fn display_names_operation_plan_error_and_advice() {
+        let error = AwsError {
+            operation: "UpdateUsagePlan",
+            plan: None,
+            kind: AwsErrorKind::NotFound,
+            detail: "NotFoundException (HTTP 404): Invalid Usage Plan ID specified".into(),
+        }
+        .on_plan("Gold", Some("ywbqww"));
+        assert_eq!(
+            error.to_string(),
+            "UpdateUsagePlan on usage plan \"Gold\" (ywbqww) failed: NotFoundException (HTTP 404): \
+             Invalid Usage Plan ID specified; it no longer exists or never did (a plan, key or stage); \
+             check the YAML and run `tollgate plan` again"
+        );
+    }
+}

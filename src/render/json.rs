@@ -1,13 +1,535 @@
-//! The machine-readable plan (format 1).
+//! The machine-readable plan (format 1), as DESIGN.md "The machine-readable plan" gives it.
+//!
+//! Beyond that contract the document carries:
+//! - `request` on a `create`: the CreateUsagePlan body in AWS's JSON shape (`name`,
+//!   `description`, `throttle`, `quota`, `apiStages` with their `throttle` maps, `tags`);
+//!   fields that are absent or empty are left out, numbers are JSON numbers;
+//! - `pendingGrants`: the grants found pending (an earlier apply stopped between recording
+//!   a grant and calling UpdateUsage), as `{"name", "id", "keyId", "grantId"}`; they are not
+//!   in `changes` because nothing is done about them unless the user asks.
 
-use crate::plan::Plan;
+use std::collections::BTreeMap;
 
-/// Renders the JSON plan, pretty-printed, with a trailing newline.
+use serde::{Serialize, Serializer};
+
+use crate::diff::PatchOp;
+use crate::model::{PlanBody, Quota, Tags, Throttle};
+use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry, Summary};
+
+/// The version of the JSON plan format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why serialising the document cannot fail: serde_json only fails on a map with keys that
+/// are not strings or on a type whose own `Serialize` fails, and the document has neither.
+const INFALLIBLE: &str = "a document of strings, numbers and string-keyed maps serialises";
+
+/// Renders the JSON plan, pretty-printed in the field order of DESIGN.md, with a trailing
+/// newline.
 pub fn render(plan: &Plan) -> String {
-    format!("{:#}\n", to_value(plan))
+    let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
+    json.push('\n');
+    json
 }
 
 /// The JSON plan as a value.
 pub fn to_value(plan: &Plan) -> serde_json::Value {
-    serde_json::json!({ "formatVersion": 1, "region": plan.region })
+    serde_json::to_value(Document::new(plan)).expect(INFALLIBLE)
+}
+
+/// The whole JSON document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document<'a> {
+    format_version: u32,
+    region: &'a str,
+    changes: Vec<Change<'a>>,
+    unmanaged: Vec<Named<'a>>,
+    pending_grants: Vec<Pending<'a>>,
+    summary: SummaryJson,
+}
+
+impl<'a> Document<'a> {
+    fn new(plan: &'a Plan) -> Self {
+        Document {
+            format_version: FORMAT_VERSION,
+            region: &plan.region,
+            changes: plan.entries.iter().flat_map(changes).collect(),
+            unmanaged: plan
+                .unmanaged
+                .iter()
+                .map(|unmanaged| Named {
+                    name: &unmanaged.name,
+                    id: Some(&unmanaged.id),
+                })
+                .collect(),
+            pending_grants: plan
+                .entries
+                .iter()
+                .flat_map(|entry| {
+                    entry.pending_grants.iter().map(move |pending| Pending {
+                        plan: Named::of(entry),
+                        key_id: &pending.key_id,
+                        grant_id: &pending.grant_id,
+                    })
+                })
+                .collect(),
+            summary: plan.summary().into(),
+        }
+    }
+}
+
+/// A plan's declared name and its id (`null` for a plan being created).
+#[derive(Serialize)]
+struct Named<'a> {
+    name: &'a str,
+    id: Option<&'a str>,
+}
+
+impl<'a> Named<'a> {
+    fn of(entry: &'a PlanEntry) -> Self {
+        Named {
+            name: &entry.name,
+            id: entry.id.as_deref(),
+        }
+    }
+}
+
+/// One element of `changes`.
+#[derive(Serialize)]
+struct Change<'a> {
+    action: &'static str,
+    #[serde(flatten)]
+    plan: Named<'a>,
+    #[serde(flatten)]
+    detail: Detail<'a>,
+}
+
+/// What an element of `changes` carries besides its action, name and id.
+#[derive(Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+enum Detail<'a> {
+    Create {
+        operations: Vec<Operation>,
+        request: CreateRequest<'a>,
+    },
+    Update {
+        operations: Vec<Operation>,
+    },
+    Key {
+        key_id: &'a str,
+    },
+    Tag {
+        set: &'a Tags,
+        remove: &'a [String],
+    },
+    Grant {
+        key_id: &'a str,
+        grant_id: &'a str,
+        operations: Vec<Operation>,
+    },
+}
+
+/// The changes of one entry, in the order they are applied: create or update, keys, tags,
+/// grants.
+fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
+    let change = |action, detail| Change {
+        action,
+        plan: Named::of(entry),
+        detail,
+    };
+    let mut changes = Vec::new();
+    match &entry.body {
+        BodyAction::Unchanged => {}
+        BodyAction::Create { tags, follow_up } => changes.push(change(
+            "create",
+            Detail::Create {
+                operations: operations(follow_up),
+                request: CreateRequest::new(&entry.after, tags),
+            },
+        )),
+        BodyAction::Update { operations: ops } => changes.push(change(
+            "update",
+            Detail::Update {
+                operations: operations(ops),
+            },
+        )),
+    }
+    changes.extend(entry.keys.iter().map(|key| {
+        let action = match key.action {
+            KeyAction::Add => "add-key",
+            KeyAction::Remove => "remove-key",
+        };
+        change(
+            action,
+            Detail::Key {
+                key_id: &key.key_id,
+            },
+        )
+    }));
+    if let Some(tags) = &entry.tags {
+        changes.push(change(
+            "tag",
+            Detail::Tag {
+                set: &tags.set,
+                remove: &tags.remove,
+            },
+        ));
+    }
+    changes.extend(entry.grants.iter().map(|grant| {
+        change(
+            "grant",
+            Detail::Grant {
+                key_id: &grant.key_id,
+                grant_id: &grant.grant_id,
+                operations: operations(&grant.operations()),
+            },
+        )
+    }));
+    changes
+}
+
+/// A patch operation as AWS takes it; `value` is left out when there is none.
+#[derive(Serialize)]
+struct Operation {
+    op: &'static str,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+impl From<&PatchOp> for Operation {
+    fn from(op: &PatchOp) -> Self {
+        Operation {
+            op: op.op.as_str(),
+            path: op.path.clone(),
+            value: op.value.clone(),
+        }
+    }
+}
+
+/// The JSON form of a list of patch operations.
+fn operations(ops: &[PatchOp]) -> Vec<Operation> {
+    ops.iter().map(Operation::from).collect()
+}
+
+/// The CreateUsagePlan body in AWS's JSON shape; the product code is not part of it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRequest<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    throttle: Option<ThrottleJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quota: Option<QuotaJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    api_stages: Vec<ApiStage<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: &'a Tags,
+}
+
+impl<'a> CreateRequest<'a> {
+    fn new(body: &'a PlanBody, tags: &'a Tags) -> Self {
+        CreateRequest {
+            name: &body.name,
+            description: &body.description,
+            throttle: body.throttle.map(ThrottleJson::from),
+            quota: body.quota.map(QuotaJson::from),
+            api_stages: body
+                .stages
+                .iter()
+                .map(|(stage, throttles)| ApiStage {
+                    api_id: &stage.api_id,
+                    stage: &stage.stage,
+                    throttle: throttles
+                        .iter()
+                        .map(|(method, throttle)| (method.as_str(), ThrottleJson::from(*throttle)))
+                        .collect(),
+                })
+                .collect(),
+            tags,
+        }
+    }
+}
+
+/// An API stage of a CreateUsagePlan body, with its method throttles.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiStage<'a> {
+    api_id: &'a str,
+    stage: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    throttle: BTreeMap<&'a str, ThrottleJson>,
+}
+
+/// A throttle in AWS's JSON shape.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThrottleJson {
+    #[serde(serialize_with = "shortest_number")]
+    rate_limit: f64,
+    burst_limit: i64,
+}
+
+impl From<Throttle> for ThrottleJson {
+    fn from(throttle: Throttle) -> Self {
+        ThrottleJson {
+            rate_limit: throttle.rate_limit,
+            burst_limit: throttle.burst_limit,
+        }
+    }
+}
+
+/// A quota in AWS's JSON shape.
+#[derive(Serialize)]
+struct QuotaJson {
+    limit: i64,
+    offset: i64,
+    period: &'static str,
+}
+
+impl From<Quota> for QuotaJson {
+    fn from(quota: Quota) -> Self {
+        QuotaJson {
+            limit: quota.limit,
+            offset: quota.offset,
+            period: quota.period.as_str(),
+        }
+    }
+}
+
+/// Writes a whole number as a JSON integer (`100`, not `100.0`) and any other as a float.
+fn shortest_number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+/// A pending grant with the plan it belongs to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pending<'a> {
+    #[serde(flatten)]
+    plan: Named<'a>,
+    key_id: &'a str,
+    grant_id: &'a str,
+}
+
+/// The counts of `Plan::summary()`.
+#[derive(Serialize)]
+struct SummaryJson {
+    create: usize,
+    update: usize,
+    keys: usize,
+    grants: usize,
+    tags: usize,
+    unchanged: usize,
+    unmanaged: usize,
+}
+
+impl From<Summary> for SummaryJson {
+    fn from(summary: Summary) -> Self {
+        SummaryJson {
+            create: summary.create,
+            update: summary.update,
+            keys: summary.keys,
+            grants: summary.grants,
+            tags: summary.tags,
+            unchanged: summary.unchanged,
+            unmanaged: summary.unmanaged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures;
+    use serde_json::json;
+
+    #[test]
+    fn every_kind_of_change_is_pinned() {
+        insta::assert_snapshot!(render(&fixtures::every_change()));
+    }
+
+    #[test]
+    fn no_change_is_pinned() {
+        insta::assert_snapshot!(render(&fixtures::no_change()));
+    }
+
+    #[test]
+    fn render_is_the_value_pretty_printed_in_design_order() {
+        let plan = fixtures::every_change();
+        let rendered = render(&plan);
+        assert!(rendered.ends_with("}\n"));
+        let parsed: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+        assert_eq!(parsed, to_value(&plan));
+        let order: Vec<usize> = ["formatVersion", "region", "changes", "unmanaged", "summary"]
+            .iter()
+            .map(|field| rendered.find(&format!("\"{field}\"")).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{order:?}");
+    }
+
+    /// The field and action names of DESIGN.md "The machine-readable plan", exactly.
+    #[test]
+    fn fields_and_actions_match_the_design() {
+        let value = to_value(&fixtures::every_change());
+        let top: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            top,
+            [
+                "changes",
+                "formatVersion",
+                "pendingGrants",
+                "region",
+                "summary",
+                "unmanaged"
+            ]
+        );
+        assert_eq!(value["formatVersion"], json!(1));
+        assert_eq!(value["region"], json!("us-east-1"));
+        assert_eq!(
+            value["unmanaged"],
+            json!([{ "name": "Legacy", "id": "k2k2k2" }])
+        );
+        assert_eq!(
+            value["summary"],
+            json!({ "create": 1, "update": 1, "keys": 4, "grants": 2, "tags": 1,
+                    "unchanged": 620, "unmanaged": 1 })
+        );
+        assert_eq!(
+            value["pendingGrants"],
+            json!([
+                { "name": "Bronze", "id": "brz001", "keyId": "7HB2KEY", "grantId": "SUP-0099" },
+                { "name": "Gold", "id": "ywbqww", "keyId": "3JX4ISs7Ik", "grantId": "SUP-1000" },
+            ])
+        );
+
+        let changes = value["changes"].as_array().unwrap();
+        let actions: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|change| {
+                (
+                    change["name"].as_str().unwrap(),
+                    change["action"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("Gold", "update"),
+                ("Gold", "add-key"),
+                ("Gold", "remove-key"),
+                ("Gold", "tag"),
+                ("Gold", "grant"),
+                ("Silver", "remove-key"),
+                ("Trial", "create"),
+                ("Trial", "add-key"),
+                ("Trial", "grant"),
+            ]
+        );
+        let field_names = |change: &serde_json::Value| -> Vec<String> {
+            change.as_object().unwrap().keys().cloned().collect()
+        };
+        let fields = |names: &[&str]| -> Vec<String> {
+            let mut names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+            names.sort();
+            names
+        };
+        let common = ["action", "name", "id"];
+        assert_eq!(
+            field_names(&changes[0]),
+            fields(&[&common[..], &["operations"]].concat())
+        );
+        assert_eq!(
+            field_names(&changes[1]),
+            fields(&[&common[..], &["keyId"]].concat())
+        );
+        assert_eq!(
+            field_names(&changes[2]),
+            fields(&[&common[..], &["keyId"]].concat())
+        );
+        assert_eq!(
+            field_names(&changes[3]),
+            fields(&[&common[..], &["set", "remove"]].concat())
+        );
+        assert_eq!(
+            field_names(&changes[4]),
+            fields(&[&common[..], &["keyId", "grantId", "operations"]].concat())
+        );
+        assert_eq!(
+            field_names(&changes[6]),
+            fields(&[&common[..], &["operations", "request"]].concat())
+        );
+
+        assert_eq!(
+            changes[0]["operations"][0],
+            json!({ "op": "replace", "path": "/description", "value": "Paying customers: gold tier" })
+        );
+        assert_eq!(
+            changes[0]["operations"][1],
+            json!({ "op": "remove", "path": "/productCode" })
+        );
+        assert_eq!(changes[3]["set"], json!({ "team": "payments" }));
+        assert_eq!(changes[3]["remove"], json!(["owner"]));
+        assert_eq!(
+            changes[4]["operations"],
+            json!([{ "op": "replace", "path": "/remaining", "value": "5000" }])
+        );
+        for change in &changes[6..] {
+            assert_eq!(change["id"], json!(null));
+        }
+    }
+
+    #[test]
+    fn a_create_carries_its_follow_up_and_the_aws_request() {
+        let value = to_value(&fixtures::every_change());
+        let create = &value["changes"][6];
+        assert_eq!(
+            create["operations"],
+            json!([{ "op": "add", "path": "/productCode", "value": "prod-trial" }])
+        );
+        assert_eq!(
+            create["request"],
+            json!({
+                "name": "Trial",
+                "description": "Free trial",
+                "throttle": { "rateLimit": 5, "burstLimit": 10 },
+                "quota": { "limit": 1000, "offset": 0, "period": "DAY" },
+                "apiStages": [{
+                    "apiId": "a1b2c3", "stage": "prod",
+                    "throttle": { "/pets/{id}/GET": { "rateLimit": 2.5, "burstLimit": 5 } }
+                }],
+                "tags": { "env": "test", "team": "growth" }
+            })
+        );
+        assert!(create["request"]["throttle"]["rateLimit"].is_i64());
+    }
+
+    #[test]
+    fn a_create_request_leaves_out_what_is_absent() {
+        let mut plan = fixtures::every_change();
+        let trial = plan.entries.last_mut().unwrap();
+        trial.after = PlanBody {
+            name: "Trial".to_string(),
+            ..PlanBody::default()
+        };
+        trial.body = BodyAction::Create {
+            tags: Tags::new(),
+            follow_up: vec![],
+        };
+        let value = to_value(&plan);
+        assert_eq!(value["changes"][6]["request"], json!({ "name": "Trial" }));
+        assert_eq!(value["changes"][6]["operations"], json!([]));
+    }
 }

@@ -36,3 +36,6 @@ pub fn render(plan: &Plan, format: Format, style: Style) -> String {
         Format::Json => json::render(plan),
     }
 }
+
+#[cfg(test)]
+mod fixtures;

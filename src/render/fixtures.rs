@@ -1,0 +1,272 @@
+//! Hand-built plans shared by the tests of the three views.
+
+use crate::diff::{Op, PatchOp};
+use crate::model::{Period, PlanBody, Quota, StageRef, Tags, Throttle};
+use crate::plan::{
+    BodyAction, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef,
+    TagChange,
+};
+
+/// A patch operation from its parts.
+fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
+    PatchOp {
+        op,
+        path: path.to_string(),
+        value: value.map(str::to_string),
+    }
+}
+
+/// Tags from pairs.
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
+/// A stage reference.
+fn stage(api_id: &str, stage: &str) -> StageRef {
+    StageRef {
+        api_id: api_id.to_string(),
+        stage: stage.to_string(),
+    }
+}
+
+/// A throttle.
+fn throttle(rate_limit: f64, burst_limit: i64) -> Throttle {
+    Throttle {
+        rate_limit,
+        burst_limit,
+    }
+}
+
+/// The live body of Gold.
+fn gold_before() -> PlanBody {
+    PlanBody {
+        name: "Gold".to_string(),
+        description: "Paying customers".to_string(),
+        product_code: Some("prod-gold".to_string()),
+        throttle: Some(throttle(100.0, 200)),
+        quota: Some(Quota {
+            limit: 100_000,
+            offset: 0,
+            period: Period::Month,
+        }),
+        stages: [(
+            stage("a1b2c3", "prod"),
+            [
+                ("/pets/GET".to_string(), throttle(10.0, 20)),
+                ("/pets/POST".to_string(), throttle(5.0, 10)),
+            ]
+            .into(),
+        )]
+        .into(),
+    }
+}
+
+/// The declared body of Gold.
+fn gold_after() -> PlanBody {
+    let mut body = gold_before();
+    body.description = "Paying customers: gold tier".to_string();
+    body.product_code = None;
+    body.throttle = Some(throttle(12.5, 200));
+    if let Some(quota) = body.quota.as_mut() {
+        quota.limit = 130_000;
+    }
+    body.stages = [
+        (
+            stage("a1b2c3", "prod"),
+            [("/pets/GET".to_string(), throttle(15.0, 20))].into(),
+        ),
+        (stage("a1b2c3", "staging"), [].into()),
+    ]
+    .into();
+    body
+}
+
+/// An entry that changes nothing, shown only for its pending grant.
+fn bronze() -> PlanEntry {
+    let body = PlanBody {
+        name: "Bronze".to_string(),
+        ..PlanBody::default()
+    };
+    PlanEntry {
+        name: "Bronze".to_string(),
+        id: Some("brz001".to_string()),
+        before: Some(body.clone()),
+        after: body,
+        body: BodyAction::Unchanged,
+        keys: vec![],
+        tags: None,
+        grants: vec![],
+        pending_grants: vec![PendingGrant {
+            key_id: "7HB2KEY".to_string(),
+            grant_id: "SUP-0099".to_string(),
+        }],
+    }
+}
+
+/// An entry with an update of many operations, keys, tags, a grant and a pending grant.
+fn gold() -> PlanEntry {
+    PlanEntry {
+        name: "Gold".to_string(),
+        id: Some("ywbqww".to_string()),
+        before: Some(gold_before()),
+        after: gold_after(),
+        body: BodyAction::Update {
+            operations: vec![
+                op(
+                    Op::Replace,
+                    "/description",
+                    Some("Paying customers: gold tier"),
+                ),
+                op(Op::Remove, "/productCode", None),
+                op(Op::Replace, "/throttle/rateLimit", Some("12.5")),
+                op(Op::Replace, "/quota/limit", Some("130000")),
+                op(Op::Add, "/apiStages", Some("a1b2c3:staging")),
+                op(
+                    Op::Replace,
+                    "/apiStages/a1b2c3:prod/throttle//pets/GET/rateLimit",
+                    Some("15"),
+                ),
+                op(
+                    Op::Remove,
+                    "/apiStages/a1b2c3:prod/throttle//pets/POST",
+                    None,
+                ),
+            ],
+        },
+        keys: vec![
+            KeyChange {
+                action: KeyAction::Add,
+                key_id: "3JX4ISs7Ik".to_string(),
+            },
+            KeyChange {
+                action: KeyAction::Remove,
+                key_id: "9QZ1OLDKEY".to_string(),
+            },
+        ],
+        tags: Some(TagChange {
+            set: tags(&[("team", "payments")]),
+            remove: vec!["owner".to_string()],
+        }),
+        grants: vec![GrantChange {
+            key_id: "3JX4ISs7Ik".to_string(),
+            grant_id: "SUP-1234".to_string(),
+            remaining: 5000,
+        }],
+        pending_grants: vec![PendingGrant {
+            key_id: "3JX4ISs7Ik".to_string(),
+            grant_id: "SUP-1000".to_string(),
+        }],
+    }
+}
+
+/// An entry whose body is unchanged and whose only change is a key removal.
+fn silver() -> PlanEntry {
+    let body = PlanBody {
+        name: "Silver".to_string(),
+        description: "Partners".to_string(),
+        ..PlanBody::default()
+    };
+    PlanEntry {
+        name: "Silver".to_string(),
+        id: Some("slv777".to_string()),
+        before: Some(body.clone()),
+        after: body,
+        body: BodyAction::Unchanged,
+        keys: vec![KeyChange {
+            action: KeyAction::Remove,
+            key_id: "5RT6GONE".to_string(),
+        }],
+        tags: None,
+        grants: vec![],
+        pending_grants: vec![],
+    }
+}
+
+/// A plan to create, with a product-code follow-up, tags, a key and a grant.
+fn trial() -> PlanEntry {
+    PlanEntry {
+        name: "Trial".to_string(),
+        id: None,
+        before: None,
+        after: PlanBody {
+            name: "Trial".to_string(),
+            description: "Free trial".to_string(),
+            product_code: Some("prod-trial".to_string()),
+            throttle: Some(throttle(5.0, 10)),
+            quota: Some(Quota {
+                limit: 1000,
+                offset: 0,
+                period: Period::Day,
+            }),
+            stages: [(
+                stage("a1b2c3", "prod"),
+                [("/pets/{id}/GET".to_string(), throttle(2.5, 5))].into(),
+            )]
+            .into(),
+        },
+        body: BodyAction::Create {
+            tags: tags(&[("env", "test"), ("team", "growth")]),
+            follow_up: vec![op(Op::Add, "/productCode", Some("prod-trial"))],
+        },
+        keys: vec![KeyChange {
+            action: KeyAction::Add,
+            key_id: "8TRIALKEY".to_string(),
+        }],
+        tags: None,
+        grants: vec![GrantChange {
+            key_id: "8TRIALKEY".to_string(),
+            grant_id: "WELCOME".to_string(),
+            remaining: 200,
+        }],
+        pending_grants: vec![],
+    }
+}
+
+/// The unmanaged plans of the fixtures.
+fn unmanaged() -> Vec<PlanRef> {
+    vec![PlanRef {
+        name: "Legacy".to_string(),
+        id: "k2k2k2".to_string(),
+    }]
+}
+
+/// A plan with every kind of change: create, update, keys, tags, grants, a pending grant and
+/// an unmanaged plan.
+pub fn every_change() -> Plan {
+    Plan {
+        region: "us-east-1".to_string(),
+        entries: vec![bronze(), gold(), silver(), trial()],
+        unchanged: 620,
+        unmanaged: unmanaged(),
+    }
+}
+
+/// A plan with nothing to do.
+pub fn no_change() -> Plan {
+    Plan {
+        region: "us-east-1".to_string(),
+        entries: vec![],
+        unchanged: 620,
+        unmanaged: unmanaged(),
+    }
+}
+
+/// A plan that updates `count` plans, each with the same changes as Gold.
+pub fn many_updates(count: usize) -> Plan {
+    let entries = (0..count)
+        .map(|index| PlanEntry {
+            name: format!("Plan {index:04}"),
+            id: Some(format!("id{index:04}")),
+            ..gold()
+        })
+        .collect();
+    Plan {
+        region: "us-east-1".to_string(),
+        entries,
+        unchanged: 0,
+        unmanaged: unmanaged(),
+    }
+}

@@ -1,6 +1,7 @@
 //! Text, Markdown and JSON views of a Plan; no decisions are made here.
 
 mod body;
+mod human;
 pub mod json;
 pub mod markdown;
 pub mod text;

@@ -355,3 +355,464 @@ fn grant_changes(
     }
     (changes, pending)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Op, PatchOp};
+    use crate::model::{DesiredKey, Grant, PlanBody};
+
+    fn body(name: &str) -> PlanBody {
+        PlanBody {
+            name: name.into(),
+            ..PlanBody::default()
+        }
+    }
+
+    fn desired(name: &str, line: usize) -> DesiredPlan {
+        DesiredPlan {
+            body: body(name),
+            id: None,
+            tags: None,
+            keys: None,
+            location: SourceLocation {
+                path: "plans/main.yaml".into(),
+                line,
+                column: 5,
+            },
+        }
+    }
+
+    fn pinned(name: &str, id: &str, line: usize) -> DesiredPlan {
+        DesiredPlan {
+            id: Some(id.into()),
+            ..desired(name, line)
+        }
+    }
+
+    fn live(id: &str, name: &str) -> LivePlan {
+        LivePlan {
+            id: id.into(),
+            body: body(name),
+            tags: Tags::new(),
+        }
+    }
+
+    fn key(id: &str, grants: &[(&str, i64)]) -> DesiredKey {
+        DesiredKey {
+            id: id.into(),
+            grants: grants
+                .iter()
+                .map(|&(id, remaining)| Grant {
+                    id: id.into(),
+                    remaining,
+                })
+                .collect(),
+        }
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    fn key_change(action: KeyAction, key_id: &str) -> KeyChange {
+        KeyChange {
+            action,
+            key_id: key_id.into(),
+        }
+    }
+
+    fn grant_change(key_id: &str, grant_id: &str, remaining: i64) -> GrantChange {
+        GrantChange {
+            key_id: key_id.into(),
+            grant_id: grant_id.into(),
+            remaining,
+        }
+    }
+
+    /// Matches and builds in one go, as the CLI does.
+    fn plan_with(
+        desired: &[DesiredPlan],
+        live: &[LivePlan],
+        live_keys: &LiveKeys,
+        options: PlanOptions,
+    ) -> Plan {
+        let matching = match_plans(desired, live).expect("the plans match");
+        build_plan("eu-west-1", desired, live, &matching, live_keys, &options)
+    }
+
+    fn plan(desired: &[DesiredPlan], live: &[LivePlan]) -> Plan {
+        plan_with(desired, live, &LiveKeys::new(), PlanOptions::default())
+    }
+
+    /// The only entry of a plan.
+    fn only_entry(plan: Plan) -> PlanEntry {
+        let [entry] = <[PlanEntry; 1]>::try_from(plan.entries).expect("one entry");
+        entry
+    }
+
+    #[test]
+    fn grant_tags_name_key_and_grant() {
+        assert_eq!(
+            grant_tag("3JX4", "SUP-1234"),
+            "tollgate:grant:3JX4:SUP-1234"
+        );
+    }
+
+    #[test]
+    fn plans_match_by_name_and_unclaimed_live_plans_are_unmanaged() {
+        let desired = [desired("Gold", 1), desired("Trial", 9)];
+        let live = [live("k2k2k2", "Legacy"), live("ywbqww", "Gold")];
+        let matching = match_plans(&desired, &live).expect("the plans match");
+        assert_eq!(matching.matched, [Some(1), None]);
+        assert_eq!(matching.unmanaged, [0]);
+    }
+
+    #[test]
+    fn a_pin_matches_a_plan_of_another_name() {
+        let desired = [pinned("Platinum", "ywbqww", 1)];
+        let live = [live("ywbqww", "Gold")];
+        let matching = match_plans(&desired, &live).expect("the plans match");
+        assert_eq!(matching.matched, [Some(0)]);
+        assert_eq!(matching.unmanaged, Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_pinned_plan_is_not_matched_by_name_again() {
+        // Gold is renamed Platinum by its pin while a new Gold is declared.
+        let desired = [desired("Gold", 1), pinned("Platinum", "ywbqww", 9)];
+        let live = [live("ywbqww", "Gold")];
+        let matching = match_plans(&desired, &live).expect("the plans match");
+        assert_eq!(matching.matched, [None, Some(0)]);
+    }
+
+    #[test]
+    fn a_pin_with_no_live_plan_is_an_error_not_a_create() {
+        let desired = [pinned("Gold", "nothere", 4)];
+        let errors = match_plans(&desired, &[live("ywbqww", "Gold")]).expect_err("no such id");
+        assert_eq!(
+            errors,
+            [ReconcileError::PinNotFound {
+                name: "Gold".into(),
+                id: "nothere".into(),
+                location: desired[0].location.clone(),
+            }]
+        );
+        assert_eq!(errors[0].location().line, 4);
+        assert!(errors[0]
+            .to_string()
+            .contains("remove it to create the plan"));
+    }
+
+    #[test]
+    fn two_live_plans_of_a_declared_name_are_ambiguous_without_a_pin() {
+        let desired = [desired("Gold", 7)];
+        let live = [live("zz9", "Gold"), live("aa1", "Gold")];
+        let errors = match_plans(&desired, &live).expect_err("ambiguous");
+        assert_eq!(
+            errors,
+            [ReconcileError::Ambiguous {
+                name: "Gold".into(),
+                ids: vec!["aa1".into(), "zz9".into()],
+                location: desired[0].location.clone(),
+            }]
+        );
+        let message = errors[0].to_string();
+        assert!(
+            message.contains("aa1, zz9") && message.contains("`id:`"),
+            "{message}"
+        );
+        let pinned = [pinned("Gold", "zz9", 7)];
+        let matching = match_plans(&pinned, &live).expect("the pin settles it");
+        assert_eq!(matching.matched, [Some(0)]);
+        assert_eq!(matching.unmanaged, [1]);
+    }
+
+    #[test]
+    fn a_live_plan_claimed_twice_is_an_error_at_the_second_claim() {
+        let desired = [pinned("Gold", "ywbqww", 1), pinned("Silver", "ywbqww", 8)];
+        let errors = match_plans(&desired, &[live("ywbqww", "Gold")]).expect_err("claimed twice");
+        assert_eq!(
+            errors,
+            [ReconcileError::ClaimedTwice {
+                name: "Silver".into(),
+                first: "Gold".into(),
+                id: "ywbqww".into(),
+                location: desired[1].location.clone(),
+            }]
+        );
+        assert!(errors[0].to_string().contains("\"Gold\" and \"Silver\""));
+    }
+
+    #[test]
+    fn every_matching_error_is_reported_in_declaration_order() {
+        let desired = [
+            desired("Gold", 1),
+            pinned("Silver", "nothere", 5),
+            desired("Gold", 9),
+        ];
+        let live = [live("a", "Gold"), live("b", "Gold")];
+        let errors = match_plans(&desired, &live).expect_err("three errors");
+        let lines: Vec<usize> = errors.iter().map(|error| error.location().line).collect();
+        assert_eq!(lines, [1, 5, 9]);
+    }
+
+    #[test]
+    fn only_matched_plans_that_manage_keys_need_their_keys_read() {
+        let mut with_keys = desired("Gold", 1);
+        with_keys.keys = Some(vec![]);
+        let mut new_with_keys = desired("Trial", 5);
+        new_with_keys.keys = Some(vec![key("k1", &[])]);
+        let desired = [with_keys, desired("Silver", 3), new_with_keys];
+        let live = [live("s1", "Silver"), live("g1", "Gold")];
+        let matching = match_plans(&desired, &live).expect("the plans match");
+        assert_eq!(matching.plans_needing_keys(&desired, &live), ["g1"]);
+    }
+
+    #[test]
+    fn an_unmatched_plan_is_created_with_its_tags_keys_and_grants() {
+        let mut trial = desired("Trial", 1);
+        trial.body.product_code = Some("prod-trial".into());
+        trial.tags = Some(tags(&[("team", "payments")]));
+        trial.keys = Some(vec![key("k2", &[("G-2", 5), ("G-1", 7)]), key("k1", &[])]);
+        let entry = only_entry(plan(&[trial.clone()], &[]));
+        assert_eq!(
+            entry,
+            PlanEntry {
+                name: "Trial".into(),
+                id: None,
+                before: None,
+                after: trial.body,
+                body: BodyAction::Create {
+                    tags: tags(&[("team", "payments")]),
+                    follow_up: vec![PatchOp {
+                        op: Op::Add,
+                        path: "/productCode".into(),
+                        value: Some("prod-trial".into()),
+                    }],
+                },
+                keys: vec![
+                    key_change(KeyAction::Add, "k1"),
+                    key_change(KeyAction::Add, "k2")
+                ],
+                tags: None,
+                grants: vec![grant_change("k2", "G-2", 5), grant_change("k2", "G-1", 7)],
+                pending_grants: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn a_plan_created_without_declared_tags_carries_none() {
+        let entry = only_entry(plan(&[desired("Trial", 1)], &[]));
+        let expected = BodyAction::Create {
+            tags: Tags::new(),
+            follow_up: vec![],
+        };
+        assert_eq!(entry.body, expected);
+        assert_eq!(entry.keys, []);
+    }
+
+    #[test]
+    fn a_matched_plan_that_differs_is_one_update() {
+        let mut gold = desired("Gold", 1);
+        gold.body.description = "Paying".into();
+        let entry = only_entry(plan(&[gold.clone()], &[live("g1", "Gold")]));
+        assert_eq!(entry.id.as_deref(), Some("g1"));
+        assert_eq!(entry.before, Some(body("Gold")));
+        assert_eq!(entry.after, gold.body);
+        let operations = vec![PatchOp {
+            op: Op::Replace,
+            path: "/description".into(),
+            value: Some("Paying".into()),
+        }];
+        assert_eq!(entry.body, BodyAction::Update { operations });
+    }
+
+    #[test]
+    fn a_matched_plan_equal_to_its_declaration_is_only_counted() {
+        let plan = plan(&[desired("Gold", 1)], &[live("g1", "Gold")]);
+        assert_eq!(plan.entries, []);
+        assert_eq!(plan.unchanged, 1);
+        assert_eq!(plan.region, "eu-west-1");
+    }
+
+    #[test]
+    fn declared_keys_are_added_and_others_removed_removals_first() {
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key("k3", &[]), key("k1", &[]), key("k2", &[])]);
+        let live_keys: LiveKeys =
+            [("g1".into(), ["k2", "k9", "k0"].map(String::from).into())].into();
+        let plan = plan_with(
+            &[gold],
+            &[live("g1", "Gold")],
+            &live_keys,
+            PlanOptions::default(),
+        );
+        let entry = only_entry(plan);
+        assert_eq!(entry.body, BodyAction::Unchanged);
+        assert_eq!(
+            entry.keys,
+            [
+                key_change(KeyAction::Remove, "k0"),
+                key_change(KeyAction::Remove, "k9"),
+                key_change(KeyAction::Add, "k1"),
+                key_change(KeyAction::Add, "k3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_are_left_alone_when_not_declared_and_taken_as_none_when_not_read() {
+        let live_keys: LiveKeys = [("g1".into(), ["k1".to_owned()].into())].into();
+        let options = PlanOptions::default();
+        let untouched = plan_with(
+            &[desired("Gold", 1)],
+            &[live("g1", "Gold")],
+            &live_keys,
+            options,
+        );
+        assert_eq!(untouched.entries, []);
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key("k1", &[])]);
+        let entry = only_entry(plan(&[gold], &[live("g1", "Gold")]));
+        assert_eq!(entry.keys, [key_change(KeyAction::Add, "k1")]);
+    }
+
+    #[test]
+    fn declared_tags_are_set_and_undeclared_removed_reserved_ones_aside() {
+        let mut gold = desired("Gold", 1);
+        gold.tags = Some(tags(&[
+            ("team", "payments"),
+            ("tier", "1"),
+            ("env", "prod"),
+        ]));
+        let mut current = live("g1", "Gold");
+        current.tags = tags(&[
+            ("team", "search"),
+            ("env", "prod"),
+            ("owner", "me"),
+            ("aws:cloudformation:stack-name", "s"),
+            ("tollgate:grant:k:g", "applied"),
+        ]);
+        let entry = only_entry(plan(&[gold], &[current]));
+        assert_eq!(
+            entry.tags,
+            Some(TagChange {
+                set: tags(&[("team", "payments"), ("tier", "1")]),
+                remove: vec!["owner".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn tags_are_left_alone_when_not_declared_or_equal() {
+        let mut current = live("g1", "Gold");
+        current.tags = tags(&[("team", "search"), ("tollgate:grant:k:g", "applied")]);
+        let plan_of = |declared: Option<Tags>| {
+            let mut gold = desired("Gold", 1);
+            gold.tags = declared;
+            plan(&[gold], std::slice::from_ref(&current))
+        };
+        assert_eq!(plan_of(None).entries, []);
+        assert_eq!(plan_of(Some(tags(&[("team", "search")]))).entries, []);
+    }
+
+    /// Gold with key k1 and grants d (no record), a (no record), b (pending), c (applied),
+    /// e (an unknown record, taken as pending).
+    fn gold_with_grants(options: PlanOptions) -> Plan {
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key(
+            "k1",
+            &[("d", 4), ("a", 1), ("b", 2), ("c", 3), ("e", 5)],
+        )]);
+        let mut current = live("g1", "Gold");
+        current.tags = tags(&[
+            ("tollgate:grant:k1:b", GRANT_PENDING),
+            ("tollgate:grant:k1:c", GRANT_APPLIED),
+            ("tollgate:grant:k1:e", "interrupted"),
+        ]);
+        let live_keys: LiveKeys = [("g1".into(), ["k1".to_owned()].into())].into();
+        plan_with(&[gold], &[current], &live_keys, options)
+    }
+
+    #[test]
+    fn grants_apply_once_and_pending_ones_are_shown_in_yaml_order() {
+        let entry = only_entry(gold_with_grants(PlanOptions::default()));
+        assert_eq!(
+            entry.grants,
+            [grant_change("k1", "d", 4), grant_change("k1", "a", 1)]
+        );
+        let pending = |grant_id: &str| PendingGrant {
+            key_id: "k1".into(),
+            grant_id: grant_id.into(),
+        };
+        assert_eq!(entry.pending_grants, [pending("b"), pending("e")]);
+    }
+
+    #[test]
+    fn pending_grants_are_applied_again_when_asked() {
+        let options = PlanOptions {
+            retry_pending_grants: true,
+        };
+        let entry = only_entry(gold_with_grants(options));
+        assert_eq!(
+            entry.grants,
+            [
+                grant_change("k1", "d", 4),
+                grant_change("k1", "a", 1),
+                grant_change("k1", "b", 2),
+                grant_change("k1", "e", 5),
+            ]
+        );
+        assert_eq!(entry.pending_grants, []);
+    }
+
+    #[test]
+    fn a_plan_with_only_pending_grants_is_shown_and_counted_unchanged() {
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key("k1", &[("b", 2), ("c", 3)])]);
+        let mut current = live("g1", "Gold");
+        current.tags = tags(&[
+            ("tollgate:grant:k1:b", GRANT_PENDING),
+            ("tollgate:grant:k1:c", GRANT_APPLIED),
+        ]);
+        let live_keys: LiveKeys = [("g1".into(), ["k1".to_owned()].into())].into();
+        let plan = plan_with(&[gold], &[current], &live_keys, PlanOptions::default());
+        assert_eq!(plan.unchanged, 1);
+        assert!(!plan.has_changes());
+        let entry = only_entry(plan);
+        assert_eq!(entry.pending_grants.len(), 1);
+    }
+
+    #[test]
+    fn entries_go_by_declared_name_and_unmanaged_plans_by_name_then_id() {
+        let desired = [desired("Zinc", 1), desired("Bronze", 2), desired("Gold", 3)];
+        let live = [
+            live("g1", "Gold"),
+            live("x2", "Legacy"),
+            live("x1", "Legacy"),
+            live("a1", "Alpha"),
+        ];
+        let plan = plan(&desired, &live);
+        let names: Vec<&str> = plan
+            .entries
+            .iter()
+            .map(|entry| entry.name.as_str())
+            .collect();
+        assert_eq!(names, ["Bronze", "Zinc"]);
+        assert_eq!(plan.unchanged, 1);
+        let unmanaged: Vec<(&str, &str)> = plan
+            .unmanaged
+            .iter()
+            .map(|plan| (plan.name.as_str(), plan.id.as_str()))
+            .collect();
+        assert_eq!(
+            unmanaged,
+            [("Alpha", "a1"), ("Legacy", "x1"), ("Legacy", "x2")]
+        );
+    }
+}

@@ -268,6 +268,13 @@ async fn apply_command(
     style: Style,
     verbose: bool,
 ) -> Result<Outcome> {
+    let ask = !args.dry_run && !args.auto_approve;
+    if ask && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: apply asks for confirmation on a terminal, and there is none; pass --auto-approve to apply without asking. Nothing was sent to AWS."
+        );
+        return Ok(Outcome::Failed);
+    }
     let Some((client, plan)) = make_plan(connection, &args.read, verbose).await? else {
         return Ok(Outcome::Failed);
     };
@@ -275,7 +282,7 @@ async fn apply_command(
     if args.dry_run || !plan.has_changes() {
         return Ok(pending(&plan, args.read.detailed_exitcode));
     }
-    if !args.auto_approve && !confirmed()? {
+    if ask && !confirmed()? {
         return Ok(Outcome::Failed);
     }
     let started = Instant::now();
@@ -310,19 +317,12 @@ async fn apply_command(
     }
 }
 
-/// Asks for `yes` on a terminal; without one, refuses and says what to do.
+/// Asks for `yes` on the terminal.
 fn confirmed() -> Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        eprintln!(
-            "error: apply needs a terminal to ask for confirmation; pass --auto-approve to apply without asking. Nothing was changed."
-        );
-        return Ok(false);
-    }
     print!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
     std::io::stdout().flush()?;
     let mut answer = String::new();
-    stdin.lock().read_line(&mut answer)?;
+    std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() == "yes" {
         Ok(true)
     } else {

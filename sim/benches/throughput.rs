@@ -1,0 +1,2 @@
+//! Throughput of the emulator through the real SDK (filled in below).
+fn main() {}

@@ -1,1 +1,109 @@
+//! tollgate-sim: a strict local emulator of Amazon API Gateway's usage-plan API.
+//!
+//! It speaks API Gateway's REST-JSON protocol closely enough for the real AWS SDKs and CLI, and
+//! is stricter than AWS where AWS's behaviour is undocumented (see the crate's README).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = tollgate_sim::Sim::start(tollgate_sim::Config::default()).await?;
+//! println!("{}", sim.endpoint()); // http://127.0.0.1:PORT
+//! sim.stop().await;
+//! # Ok(()) }
+//! ```
 
+mod admin;
+mod clock;
+mod core;
+mod dates;
+mod error;
+mod faults;
+mod handle;
+mod ops;
+mod pagination;
+mod patch;
+mod quotas;
+mod rng;
+mod router;
+mod seed;
+mod server;
+mod state;
+mod usage;
+mod validate;
+
+pub use error::{ErrorKind, SimError};
+pub use handle::{BlockingSim, Sim};
+pub use seed::{Seed, SeedError};
+
+/// How to start an emulator. The default: empty state, quotas off, faults off, real clock.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// APIs, stages, keys and plans to start with.
+    pub seed: Option<Seed>,
+    /// AWS's account quotas of the management API; `None` = off.
+    pub quotas: Option<Quotas>,
+    /// Injected faults; `None` = off.
+    pub faults: Option<Faults>,
+    /// The clock quotas, usage dates and quota periods run on.
+    pub clock: ClockMode,
+}
+
+/// The account quotas: UpdateUsagePlan 1 per 20 s, CreateApiKey/DeleteApiKey 5 per second,
+/// 10 per second with a burst of 40 for all operations together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quotas {
+    /// Rate multiplier: 1.0 = AWS's real rates; 100.0 = refills 100 times faster.
+    pub speedup: f64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self { speedup: 1.0 }
+    }
+}
+
+/// Injected faults, drawn per AWS request from a generator seeded with `seed`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// The generator's seed: the same seed gives the same sequence of faults.
+    pub seed: u64,
+    /// Share of requests answered 500 InternalFailure.
+    pub error_500_rate: f64,
+    /// Share of requests answered 503 ServiceUnavailableException.
+    pub error_503_rate: f64,
+    /// Share of requests whose connection is closed without an answer.
+    pub drop_rate: f64,
+    /// Milliseconds added before every AWS request is answered.
+    pub latency_ms: u64,
+}
+
+/// The emulator's clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClockMode {
+    /// Wall-clock time, running `speed` times as fast (1.0 = real time).
+    Real {
+        /// How fast time runs.
+        speed: f64,
+    },
+    /// A clock that stands still at `start` (Unix seconds) until `advance_clock` moves it.
+    Manual {
+        /// The start time in Unix seconds; see [`ClockMode::manual_at`] for RFC 3339.
+        start: i64,
+    },
+}
+
+impl Default for ClockMode {
+    fn default() -> Self {
+        Self::Real { speed: 1.0 }
+    }
+}
+
+impl ClockMode {
+    /// A manual clock starting at an RFC 3339 UTC time (`2024-06-01T00:00:00Z`) or Unix seconds.
+    pub fn manual_at(start: &str) -> Result<ClockMode, SimError> {
+        let start = match start.parse::<i64>() {
+            Ok(seconds) => seconds,
+            Err(_) => dates::parse_rfc3339(start)?,
+        };
+        Ok(Self::Manual { start })
+    }
+}

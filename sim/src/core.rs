@@ -1,0 +1,160 @@
+//! The emulator's shared core: state, counters, quotas, faults and clock behind locks, and the
+//! control operations the library API and the admin routes both offer.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crate::clock::{lock, Clock};
+use crate::dates::{format_date, parse_date};
+use crate::error::SimError;
+use crate::faults::{Fault, FaultInjector};
+use crate::quotas::Limiter;
+use crate::state::State;
+use crate::validate::validate_state;
+use crate::Config;
+
+/// Calls received and 429s issued, per operation.
+#[derive(Debug, Default)]
+struct Counters {
+    calls: BTreeMap<String, u64>,
+    throttled: BTreeMap<String, u64>,
+}
+
+/// Everything a running emulator shares between its connections and its handle.
+#[derive(Debug)]
+pub struct Core {
+    state: Mutex<State>,
+    counters: Mutex<Counters>,
+    limiter: Option<Mutex<Limiter>>,
+    faults: Option<Mutex<FaultInjector>>,
+    latency_ms: u64,
+    clock: Clock,
+    requests: AtomicU64,
+}
+
+impl Core {
+    /// A core for `config`, its state taken from the seed (creation dates set to now).
+    pub fn new(config: Config) -> Self {
+        let clock = Clock::new(&config.clock);
+        let now = clock.now();
+        let mut state = config.seed.map(|s| s.state).unwrap_or_default();
+        for api in state.rest_apis.values_mut() {
+            api.created_date = now.floor() as i64;
+        }
+        for key in state.api_keys.values_mut() {
+            key.created_date = now.floor() as i64;
+        }
+        Self {
+            state: Mutex::new(state),
+            counters: Mutex::default(),
+            limiter: config.quotas.map(|q| Mutex::new(Limiter::new(&q, now))),
+            latency_ms: config.faults.as_ref().map_or(0, |f| f.latency_ms),
+            faults: config.faults.map(|f| Mutex::new(FaultInjector::new(&f))),
+            clock,
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// The emulator's current time, Unix seconds.
+    pub fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
+    /// Runs `f` on the state under its lock.
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut lock(&self.state))
+    }
+
+    /// Counts a call of `operation`.
+    pub fn count_call(&self, operation: &str) {
+        *lock(&self.counters)
+            .calls
+            .entry(operation.to_string())
+            .or_default() += 1;
+    }
+
+    /// Takes a quota token for `operation`; on refusal counts the 429 and gives the wait.
+    pub fn acquire(&self, operation: &str) -> Result<(), f64> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        let result = lock(limiter).acquire(operation, self.clock.now());
+        if result.is_err() {
+            *lock(&self.counters)
+                .throttled
+                .entry(operation.to_string())
+                .or_default() += 1;
+        }
+        result
+    }
+
+    /// The injected fault for the next request, and the latency to add.
+    pub fn next_fault(&self) -> (Fault, u64) {
+        let fault = self.faults.as_ref().map_or(Fault::None, |f| lock(f).next());
+        (fault, self.latency_ms)
+    }
+
+    /// A fresh request id.
+    pub fn request_id(&self) -> String {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("00000000-0000-4000-8000-{n:012x}")
+    }
+
+    /// Calls received per AWS operation.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        lock(&self.counters).calls.clone()
+    }
+
+    /// 429s issued per AWS operation.
+    pub fn throttled(&self) -> BTreeMap<String, u64> {
+        lock(&self.counters).throttled.clone()
+    }
+
+    /// Zeroes the counters and fills the quota buckets again.
+    pub fn reset_counters(&self) {
+        *lock(&self.counters) = Counters::default();
+        if let Some(limiter) = &self.limiter {
+            lock(limiter).refill_all(self.clock.now());
+        }
+    }
+
+    /// Records `requests` calls by `key_id` under `plan_id` on `date` (`YYYY-MM-DD`).
+    pub fn record_usage(
+        &self,
+        plan_id: &str,
+        key_id: &str,
+        date: &str,
+        requests: u64,
+    ) -> Result<(), SimError> {
+        let day = parse_date(date)?;
+        self.with_state(|state| {
+            let usage = state.plan_mut(plan_id)?.keys.get_mut(key_id).ok_or_else(|| {
+                SimError::not_found(format!("Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"))
+            })?;
+            let entry = usage.used.entry(format_date(day)).or_default();
+            *entry = entry.saturating_add(requests);
+            Ok(())
+        })
+    }
+
+    /// Moves the clock forward.
+    pub fn advance_clock(&self, seconds: u64) {
+        self.clock.advance(seconds);
+    }
+
+    /// The state as JSON.
+    pub fn dump_state(&self) -> serde_json::Value {
+        self.with_state(|state| serde_json::to_value(&*state))
+            .unwrap_or_default()
+    }
+
+    /// Replaces the state with a dump, after checking it with the API's rules.
+    pub fn load_state(&self, dump: serde_json::Value) -> Result<(), SimError> {
+        let state: State = serde_json::from_value(dump)
+            .map_err(|e| SimError::bad_request(format!("Invalid state: {e}")))?;
+        validate_state(&state)?;
+        self.with_state(|current| *current = state);
+        Ok(())
+    }
+}

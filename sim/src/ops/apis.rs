@@ -1,0 +1,95 @@
+//! REST APIs and their stages: GetRestApi(s), CreateRestApi, GetStages, CreateStage.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{list_body, ApiRequest, Reply};
+use crate::error::SimError;
+use crate::pagination::page;
+use crate::state::{RestApi, State};
+use crate::validate::validate_stage_name;
+
+fn api_json(api: &RestApi) -> Value {
+    json!({ "id": api.id, "name": api.name, "createdDate": api.created_date })
+}
+
+pub(super) fn list(request: &ApiRequest<'_>, state: &State) -> Result<Reply, SimError> {
+    let page = page(
+        request.query,
+        state.rest_apis.iter().map(|(id, a)| (id, api_json(a))),
+    )?;
+    Ok(Reply::ok(list_body(page.items, page.position)))
+}
+
+pub(super) fn get(id: &str, state: &State) -> Result<Reply, SimError> {
+    Ok(Reply::ok(api_json(state.rest_api(id)?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateApiBody {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+pub(super) fn create(request: &ApiRequest<'_>, state: &mut State) -> Result<Reply, SimError> {
+    let body: CreateApiBody = request.json()?;
+    let name = body.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+        SimError::bad_request("Invalid REST API name specified: a name is required")
+    })?;
+    let id = state.new_id();
+    let api = RestApi {
+        id: id.clone(),
+        name,
+        stages: Default::default(),
+        resources: BTreeMap::from([("/".to_string(), Default::default())]),
+        created_date: request.now_seconds(),
+    };
+    let reply = Reply::created(api_json(&api));
+    state.rest_apis.insert(id, api);
+    Ok(reply)
+}
+
+pub(super) fn stages(id: &str, state: &State) -> Result<Reply, SimError> {
+    let api = state.rest_api(id)?;
+    let items: Vec<Value> = api
+        .stages
+        .iter()
+        .map(|s| json!({ "stageName": s }))
+        .collect();
+    Ok(Reply::ok(json!({ "item": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateStageBody {
+    #[serde(default)]
+    stage_name: Option<String>,
+    #[serde(default)]
+    deployment_id: Option<String>,
+}
+
+pub(super) fn create_stage(
+    id: &str,
+    request: &ApiRequest<'_>,
+    state: &mut State,
+) -> Result<Reply, SimError> {
+    let body: CreateStageBody = request.json()?;
+    state.rest_api(id)?;
+    let name = body.stage_name.unwrap_or_default();
+    validate_stage_name(&name)?;
+    let api = state
+        .rest_apis
+        .get_mut(id)
+        .ok_or_else(|| SimError::not_found(format!("Invalid API identifier specified {id}")))?;
+    if !api.stages.insert(name.clone()) {
+        return Err(SimError::conflict("Stage already exists"));
+    }
+    let mut stage = json!({ "stageName": name });
+    if let Some(deployment) = body.deployment_id {
+        stage["deploymentId"] = json!(deployment);
+    }
+    Ok(Reply::created(stage))
+}

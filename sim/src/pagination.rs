@@ -1,0 +1,142 @@
+//! Paging of list operations: `limit` (default 25, 1 to 500) and an opaque `position`.
+
+use std::collections::BTreeMap;
+
+use crate::error::SimError;
+
+/// The default page size.
+pub const DEFAULT_LIMIT: usize = 25;
+/// The largest page size.
+pub const MAX_LIMIT: usize = 500;
+
+/// One page of a list: the items and the position of the next page, if there is one.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub position: Option<String>,
+}
+
+/// Returns the page of `items` (sorted by id) that `limit` and `position` in `query` ask for.
+pub fn page<'a, T>(
+    query: &BTreeMap<String, Vec<String>>,
+    items: impl Iterator<Item = (&'a String, T)>,
+) -> Result<Page<T>, SimError> {
+    let limit = parse_limit(query.get("limit").and_then(|v| v.first()))?;
+    let after = match query.get("position").and_then(|v| v.first()) {
+        Some(p) => Some(decode_position(p)?),
+        None => None,
+    };
+    let mut rest = items.filter(|(id, _)| after.as_ref().is_none_or(|a| id.as_str() > a.as_str()));
+    let mut out = Vec::new();
+    let mut last = None;
+    for (id, item) in rest.by_ref().take(limit) {
+        last = Some(id.clone());
+        out.push(item);
+    }
+    let position = match (rest.next(), last) {
+        (Some(_), Some(last)) => Some(encode_position(&last)),
+        _ => None,
+    };
+    Ok(Page {
+        items: out,
+        position,
+    })
+}
+
+fn parse_limit(value: Option<&String>) -> Result<usize, SimError> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    let n: i64 = value.parse().map_err(|_| {
+        SimError::bad_request(format!(
+            "1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must be an integer"
+        ))
+    })?;
+    if n > MAX_LIMIT as i64 {
+        return Err(SimError::bad_request(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {MAX_LIMIT}"
+        )));
+    }
+    if n < 1 {
+        return Err(SimError::bad_request(format!(
+            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        )));
+    }
+    Ok(n as usize)
+}
+
+fn encode_position(id: &str) -> String {
+    id.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_position(position: &str) -> Result<String, SimError> {
+    let invalid = || SimError::bad_request(format!("Invalid position parameter: '{position}'"));
+    if position.len() % 2 != 0 || position.is_empty() {
+        return Err(invalid());
+    }
+    let bytes = (0..position.len())
+        .step_by(2)
+        .map(|i| {
+            position
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(invalid)?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect()
+    }
+
+    #[test]
+    fn walks_all_items_once() {
+        let ids: Vec<String> = (0..60).map(|i| format!("id{i:03}")).collect();
+        let mut seen = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let mut q = query(&[]);
+            if let Some(p) = &position {
+                q.insert("position".into(), vec![p.clone()]);
+            }
+            let page = page(&q, ids.iter().map(|id| (id, id.clone()))).unwrap();
+            assert!(page.items.len() <= DEFAULT_LIMIT);
+            seen.extend(page.items);
+            match page.position {
+                Some(p) => position = Some(p),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ids);
+    }
+
+    #[test]
+    fn exact_last_page_has_no_position() {
+        let ids: Vec<String> = (0..25).map(|i| format!("{i:02}")).collect();
+        let page = page(&query(&[]), ids.iter().map(|id| (id, ()))).unwrap();
+        assert_eq!(page.items.len(), 25);
+        assert!(page.position.is_none());
+    }
+
+    #[test]
+    fn refuses_bad_limits_and_positions() {
+        let none = std::iter::empty::<(&String, ())>;
+        assert!(page(&query(&[("limit", "501")]), none())
+            .unwrap_err()
+            .message
+            .contains("less than or equal to 500"));
+        assert!(page(&query(&[("limit", "0")]), none()).is_err());
+        assert!(page(&query(&[("limit", "x")]), none()).is_err());
+        assert!(page(&query(&[("position", "zz")]), none()).is_err());
+    }
+}

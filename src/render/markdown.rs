@@ -1,12 +1,345 @@
-//! The Markdown view: a pull-request comment that stays under GitHub's size limit.
+//! The Markdown view, for a pull-request comment: the summary first, a table of the plans
+//! with something to do or to show, a collapsed section per such plan with its before/after
+//! diff and its operations, and the unmanaged plans in a collapsed list.
+//!
+//! A comment longer than GitHub allows is shortened by whole pieces, never inside a fence:
+//! first the per-plan sections from the end, then the table rows, then the unmanaged names,
+//! each with a notice saying what was left out.
 
-use crate::plan::Plan;
+use super::body::body_diff;
+use super::human::{action_lines, closing_line, count_of, header};
+use crate::plan::{BodyAction, Plan, PlanEntry, PlanRef};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
 
-/// Renders the plan as a pull-request comment.
+/// Room kept under [`MAX_COMMENT_CHARS`] for the notices about what was left out.
+const NOTICE_MARGIN: usize = 1_024;
+
+/// Renders the plan as a pull-request comment of fewer than [`MAX_COMMENT_CHARS`] characters.
 pub fn render(plan: &Plan) -> String {
-    let _ = plan;
-    String::new()
+    let head = head(plan);
+    let mut rows = Pieces::new(plan.entries.iter().map(row).collect());
+    let mut sections = Pieces::new(plan.entries.iter().map(section).collect());
+    let mut unmanaged = Pieces::new(plan.unmanaged.iter().map(unmanaged_item).collect());
+    let unmanaged_head = unmanaged_head(plan.unmanaged.len());
+
+    // What is never left out, counted as if there were both a table and unmanaged plans.
+    let fixed = chars(&head) + chars(TABLE_HEAD) + chars(&unmanaged_head) + chars(LIST_END);
+    let total = fixed + rows.chars() + sections.chars() + unmanaged.chars();
+    let excess = total.saturating_sub(MAX_COMMENT_CHARS - NOTICE_MARGIN);
+    let excess = sections.trim(excess);
+    let excess = rows.trim(excess);
+    unmanaged.trim(excess);
+
+    let mut out = head;
+    if sections.omitted() > 0 {
+        out.push_str(&format!(
+            "> [!NOTE]\n> {} details omitted to stay under GitHub's comment limit; run \
+             `tollgate plan` for the full plan.\n\n",
+            count_of(sections.omitted(), "plan's", "plans'")
+        ));
+    }
+    if !plan.entries.is_empty() {
+        out.push_str(TABLE_HEAD);
+        out.push_str(&rows.kept().concat());
+        if rows.omitted() > 0 {
+            out.push_str(&format!(
+                "\n_… and {} not listed._\n",
+                count_of(rows.omitted(), "more plan", "more plans")
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&sections.kept().concat());
+    if !plan.unmanaged.is_empty() {
+        out.push_str(&unmanaged_head);
+        out.push_str(&unmanaged.kept().concat());
+        if unmanaged.omitted() > 0 {
+            out.push_str(&format!("- … and {} more\n", unmanaged.omitted()));
+        }
+        out.push_str(LIST_END);
+    }
+    out
+}
+
+/// The header of the table of plans.
+const TABLE_HEAD: &str = "| Plan | Id | Changes |\n|---|---|---|\n";
+
+/// What closes a collapsed section.
+const DETAILS_END: &str = "</details>\n\n";
+
+/// What closes the collapsed list of unmanaged plans: a blank line ends the list first.
+const LIST_END: &str = "\n</details>\n\n";
+
+/// The title, the closing line in bold, and a warning when grants are pending.
+fn head(plan: &Plan) -> String {
+    let mut head = format!(
+        "### tollgate plan for {}\n\n**{}**\n\n",
+        escape(&plan.region),
+        closing_line(plan)
+    );
+    let pending: usize = plan.entries.iter().map(|e| e.pending_grants.len()).sum();
+    if pending > 0 {
+        let (them, they_are, keys) = match pending {
+            1 => ("it", "it is", "key's"),
+            _ => ("them", "they are", "keys'"),
+        };
+        head.push_str(&format!(
+            "> [!WARNING]\n> {} found pending: an earlier apply stopped while applying {them}, \
+             so {they_are} not applied again. Check the {keys} usage, then rerun with \
+             `--retry-pending-grants` to apply {them}.\n\n",
+            count_of(pending, "grant", "grants")
+        ));
+    }
+    head
+}
+
+/// One row of the table of plans.
+fn row(entry: &PlanEntry) -> String {
+    let id = entry.id.as_deref().map_or("(new)".to_string(), escape);
+    format!("| {} | {id} | {} |\n", escape(&entry.name), changes(entry))
+}
+
+/// What happens to an entry, in a few words: `update: 7 operations, 2 keys, tags, 1 grant`.
+fn changes(entry: &PlanEntry) -> String {
+    let mut parts = Vec::new();
+    match &entry.body {
+        BodyAction::Unchanged => {}
+        BodyAction::Create { .. } => parts.push("create".to_string()),
+        BodyAction::Update { operations } => parts.push(format!(
+            "update: {}",
+            count_of(operations.len(), "operation", "operations")
+        )),
+    }
+    if !entry.keys.is_empty() {
+        parts.push(count_of(entry.keys.len(), "key", "keys"));
+    }
+    if entry.tags.is_some() {
+        parts.push("tags".to_string());
+    }
+    if !entry.grants.is_empty() {
+        parts.push(count_of(entry.grants.len(), "grant", "grants"));
+    }
+    if !entry.pending_grants.is_empty() {
+        let count = entry.pending_grants.len();
+        parts.push(count_of(count, "pending grant", "pending grants"));
+    }
+    parts.join(", ")
+}
+
+/// The collapsed section of one entry: the before/after diff and the action lines.
+fn section(entry: &PlanEntry) -> String {
+    let mut out = format!(
+        "<details><summary>{}</summary>\n\n",
+        escape_html(&header(entry))
+    );
+    let diff: Vec<String> = body_diff(entry.before.as_ref(), &entry.after)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if !diff.is_empty() {
+        out.push_str(&fenced("diff", &diff));
+    }
+    let actions: Vec<String> = action_lines(entry)
+        .into_iter()
+        .map(|line| line.text)
+        .collect();
+    if !actions.is_empty() {
+        out.push_str(&fenced("text", &actions));
+    }
+    out.push_str(DETAILS_END);
+    out
+}
+
+/// The opening of the collapsed list of unmanaged plans.
+fn unmanaged_head(count: usize) -> String {
+    format!(
+        "<details><summary>{} (left alone)</summary>\n\n",
+        count_of(count, "unmanaged plan", "unmanaged plans")
+    )
+}
+
+/// One unmanaged plan as a list item.
+fn unmanaged_item(unmanaged: &PlanRef) -> String {
+    format!(
+        "- {} ({})\n",
+        escape(&unmanaged.name),
+        escape(&unmanaged.id)
+    )
+}
+
+/// `lines` in a fenced code block whose fence is longer than any run of backticks in them.
+fn fenced(info: &str, lines: &[String]) -> String {
+    let longest_run = lines
+        .iter()
+        .flat_map(|line| line.split(|c| c != '`'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}{info}\n{}\n{fence}\n\n", lines.join("\n"))
+}
+
+/// Text made safe for Markdown inline content and table cells.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        if "\\`*_[]<>|~&#!".contains(character) {
+            escaped.push('\\');
+        }
+        escaped.push(character);
+    }
+    escaped
+}
+
+/// Text made safe inside an HTML block, where Markdown is not read.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The length of `text` as GitHub counts it, in characters.
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Pieces of the comment of which a tail may be left out to fit the limit.
+struct Pieces {
+    pieces: Vec<String>,
+    kept: usize,
+}
+
+impl Pieces {
+    fn new(pieces: Vec<String>) -> Self {
+        let kept = pieces.len();
+        Pieces { pieces, kept }
+    }
+
+    /// The length of the pieces kept, in characters.
+    fn chars(&self) -> usize {
+        self.kept().iter().map(|piece| chars(piece)).sum()
+    }
+
+    /// Leaves pieces out from the end until `excess` characters are saved or none is left;
+    /// returns what is still in excess.
+    fn trim(&mut self, mut excess: usize) -> usize {
+        while excess > 0 && self.kept > 0 {
+            self.kept -= 1;
+            excess = excess.saturating_sub(chars(&self.pieces[self.kept]));
+        }
+        excess
+    }
+
+    fn kept(&self) -> &[String] {
+        &self.pieces[..self.kept]
+    }
+
+    fn omitted(&self) -> usize {
+        self.pieces.len() - self.kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures;
+
+    #[test]
+    fn every_kind_of_change_is_pinned() {
+        insta::assert_snapshot!(render(&fixtures::every_change()));
+    }
+
+    #[test]
+    fn no_change_is_pinned() {
+        insta::assert_snapshot!(render(&fixtures::no_change()));
+    }
+
+    #[test]
+    fn a_small_plan_is_not_shortened() {
+        let comment = render(&fixtures::every_change());
+        assert!(!comment.contains("omitted"));
+        assert!(!comment.contains("not listed"));
+        assert_eq!(comment.matches("<details>").count(), 5);
+    }
+
+    #[test]
+    fn a_huge_plan_is_shortened_under_the_limit_by_whole_sections() {
+        let plan = fixtures::many_updates(2_000);
+        let comment = render(&plan);
+        assert!(chars(&comment) < MAX_COMMENT_CHARS, "{}", chars(&comment));
+        assert!(chars(&comment) > MAX_COMMENT_CHARS - 2 * NOTICE_MARGIN - 2_000);
+        assert!(comment.contains(&format!("**{}**", closing_line(&plan))));
+        assert!(comment.contains(
+            "plans' details omitted to stay under GitHub's comment limit; run `tollgate plan` \
+             for the full plan."
+        ));
+        assert!(comment.contains("more plans not listed."));
+        assert!(comment.contains("| Plan 0000 | id0000 | update: 7 operations"));
+        assert!(comment.contains("<summary>1 unmanaged plan (left alone)</summary>"));
+        assert!(comment.contains("- Legacy (k2k2k2)"));
+        assert_eq!(
+            comment.matches("<details>").count(),
+            comment.matches("</details>").count()
+        );
+        assert_eq!(comment.matches("```").count() % 2, 0);
+    }
+
+    #[test]
+    fn a_huge_list_of_unmanaged_plans_is_shortened_last() {
+        let mut plan = fixtures::no_change();
+        plan.unmanaged = (0..3_000)
+            .map(|index| PlanRef {
+                name: format!("A legacy plan from before tollgate, number {index:04}"),
+                id: format!("id{index:04}"),
+            })
+            .collect();
+        let comment = render(&plan);
+        assert!(chars(&comment) < MAX_COMMENT_CHARS, "{}", chars(&comment));
+        assert!(comment.contains("**No changes. 620 unchanged, 3000 unmanaged.**"));
+        let listed = comment.matches("- A legacy plan").count();
+        assert!(listed > 500, "{listed}");
+        assert!(comment.contains(&format!("- … and {} more\n\n</details>", 3_000 - listed)));
+    }
+
+    #[test]
+    fn the_notice_counts_the_sections_left_out() {
+        let plan = fixtures::many_updates(2_000);
+        let comment = render(&plan);
+        let shown = comment.matches("<details><summary>~").count();
+        let notice = format!("> {} plans' details omitted", 2_000 - shown);
+        assert!(comment.contains(&notice), "{notice}");
+    }
+
+    #[test]
+    fn one_pending_grant_is_spoken_of_in_the_singular() {
+        let mut plan = fixtures::every_change();
+        plan.entries.retain(|entry| entry.name == "Bronze");
+        assert!(render(&plan).contains(
+            "> 1 grant found pending: an earlier apply stopped while applying it, so it is not \
+             applied again. Check the key's usage, then rerun with `--retry-pending-grants` to \
+             apply it."
+        ));
+    }
+
+    #[test]
+    fn names_are_escaped_for_markdown_and_html() {
+        let mut plan = fixtures::every_change();
+        plan.entries[1].name = "A|B <x> *y*".to_string();
+        let comment = render(&plan);
+        assert!(comment.contains("| A\\|B \\<x\\> \\*y\\* | ywbqww |"));
+        assert!(comment.contains("<summary>~ A|B &lt;x&gt; *y* (ywbqww)</summary>"));
+    }
+
+    #[test]
+    fn fences_outgrow_the_backticks_they_hold() {
+        let lines = vec!["a ``` b".to_string(), "````".to_string()];
+        assert_eq!(
+            fenced("text", &lines),
+            "`````text\na ``` b\n````\n`````\n\n"
+        );
+        assert_eq!(fenced("diff", &["x".to_string()]), "```diff\nx\n```\n\n");
+    }
 }

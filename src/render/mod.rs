@@ -40,3 +40,35 @@ pub fn render(plan: &Plan, format: Format, style: Style) -> String {
 
 #[cfg(test)]
 mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_picks_the_view_of_the_format() {
+        let plan = fixtures::every_change();
+        let colour = Style { color: true };
+        assert_eq!(
+            render(&plan, Format::Text, colour),
+            text::render(&plan, colour)
+        );
+        assert_eq!(
+            render(&plan, Format::Markdown, colour),
+            markdown::render(&plan)
+        );
+        assert_eq!(render(&plan, Format::Json, colour), json::render(&plan));
+    }
+
+    #[test]
+    fn formats_parse_by_their_lowercase_names() {
+        use clap::ValueEnum;
+        for (name, format) in [
+            ("text", Format::Text),
+            ("markdown", Format::Markdown),
+            ("json", Format::Json),
+        ] {
+            assert_eq!(Format::from_str(name, false), Ok(format));
+        }
+    }
+}

@@ -1,23 +1,4 @@
 //! The minimal UpdateUsagePlan operations between two plan bodies, in an order AWS accepts.
-//!
-//! # The order of operations in one call
-//!
-//! Operations are sorted by [`Phase`], in this order:
-//!
-//! 1. `remove` of each method throttle that goes away from a stage that stays;
-//! 2. `remove /apiStages` of each stage that goes away (its method throttles go with it);
-//! 3. `remove` of `/productCode`, `/quota`, `/throttle` (after 1 and 2: method throttles
-//!    need a plan-level throttle);
-//! 4. `replace` of `/name`, `/description`, `add`/`replace` of `/productCode`, `replace` of
-//!    each changed or appearing leaf of `/quota` (limit, period, offset) and `/throttle`
-//!    (rateLimit, burstLimit);
-//! 5. `add /apiStages` of each stage that appears;
-//! 6. `replace` of each changed or appearing method-throttle leaf (rateLimit, burstLimit),
-//!    after the `add` of its stage and after a plan-level throttle that appears.
-//!
-//! Within a phase, operations keep the order of the list above; stages are sorted by
-//! `apiId:stage` and method throttles by key. The whole order is therefore total and
-//! deterministic.
 
 use std::collections::BTreeSet;
 
@@ -25,7 +6,7 @@ use super::path::{leaf_path, method_throttle_path, API_STAGES};
 use super::{Op, PatchOp};
 use crate::model::{format_number, MethodThrottles, PlanBody, Quota, StageRef, Throttle};
 
-/// Where an operation goes in the call; see the module documentation.
+/// Where an operation goes in the call; see [`body_operations`] for the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
     MethodThrottleRemoval,
@@ -115,8 +96,27 @@ fn throttle_leaves(throttle: &Throttle) -> Vec<Leaf> {
     ]
 }
 
-/// The fewest UpdateUsagePlan operations that turn `before` into `after`, in the order
-/// described in the module documentation; empty when the bodies are equal.
+/// The fewest UpdateUsagePlan operations that turn `before` into `after`, in an order AWS
+/// accepts in one call; empty when the bodies are equal.
+///
+/// # The order of operations in one call
+///
+/// Operations are sorted by phase, in this order:
+///
+/// 1. `remove` of each method throttle that goes away from a stage that stays;
+/// 2. `remove /apiStages` of each stage that goes away (its method throttles go with it);
+/// 3. `remove` of `/productCode`, `/quota`, `/throttle` (after 1 and 2: method throttles
+///    need a plan-level throttle);
+/// 4. `replace` of `/name`, `/description`, `add`/`replace` of `/productCode`, `replace` of
+///    each changed or appearing leaf of `/quota` (limit, period, offset) and `/throttle`
+///    (rateLimit, burstLimit);
+/// 5. `add /apiStages` of each stage that appears;
+/// 6. `replace` of each changed or appearing method-throttle leaf (rateLimit, burstLimit),
+///    after the `add` of its stage and after a plan-level throttle that appears.
+///
+/// Within a phase, operations keep the order of the list above; stages are sorted by
+/// `apiId:stage` and method throttles by key. The whole order is therefore total and
+/// deterministic.
 pub fn body_operations(before: &PlanBody, after: &PlanBody) -> Vec<PatchOp> {
     const FIELD: (Phase, Phase) = (Phase::FieldRemoval, Phase::FieldSet);
     let mut ops = Ops::default();

@@ -486,7 +486,7 @@ fn the_applier_refuses_what_aws_refuses() {
     ];
     for refused in refused {
         assert!(
-            apply(&plan, &[refused.clone()]).is_err(),
+            apply(&plan, std::slice::from_ref(&refused)).is_err(),
             "{refused:?} accepted"
         );
     }

@@ -1,20 +1,33 @@
 //! Desired state: the YAML types, loading files and folders, and located errors.
+//!
+//! A file is parsed into located nodes ([`node`]), each plan is decoded into the serde types
+//! of the format ([`yaml`], through [`decode`]) on its own, the rules serde cannot express
+//! are checked across all files ([`validate`]), and every error found is returned at once.
 
+mod decode;
 mod error;
 pub mod export;
+mod load;
+mod node;
+mod schema;
+mod validate;
+mod yaml;
 
 pub use error::{SpecError, SpecErrors};
+pub use schema::json_schema;
 
 use crate::model::DesiredPlan;
 use std::path::PathBuf;
 
 /// Loads every path (file or folder), merges, validates, converts to the model.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<DesiredPlan>, SpecErrors> {
-    let _ = paths;
-    Ok(Vec::new())
-}
-
-/// The JSON Schema of the YAML format, pretty-printed.
-pub fn json_schema() -> String {
-    String::from("{}")
+    let sources = load::read(paths);
+    let (plans, file_errors) = validate::check(&sources.files);
+    let mut errors = sources.errors;
+    errors.extend(file_errors);
+    if errors.is_empty() {
+        Ok(plans)
+    } else {
+        Err(SpecErrors(errors))
+    }
 }

@@ -1,0 +1,233 @@
+//! Files and folders: which files are read, in what order, and each file's plans decoded
+//! one by one so that a broken plan does not hide the errors of the next.
+
+use super::decode::{decode, DecodeError};
+use super::error::SpecError;
+use super::node::{self, Kind, Node, Pos};
+use super::yaml::{Document, UsagePlan};
+use crate::model::SourceLocation;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// One file's plans, each with the node it was read from.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it (joined below a folder).
+    pub path: String,
+    /// The plans that decoded, with their nodes.
+    pub plans: Vec<(UsagePlan, Node)>,
+    /// Every error found in the file so far.
+    pub errors: Vec<SpecError>,
+}
+
+/// What reading the paths gave: the files in order and the errors of paths that are no file.
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// The files, in the order they are merged.
+    pub files: Vec<SourceFile>,
+    /// Errors with no place in a file (a path that does not exist, an unreadable folder).
+    pub errors: Vec<SpecError>,
+}
+
+/// Reads every path: a file as it is, a folder as every `*.yaml`/`*.yml` below it in sorted
+/// order. A file reached twice is read once.
+pub fn read(paths: &[PathBuf]) -> Sources {
+    let mut sources = Sources::default();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            if let Err(error) = collect_folder(path, &mut files) {
+                sources.errors.push(placeless(format!(
+                    "cannot read folder {}: {error}",
+                    path.display()
+                )));
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            sources.errors.push(placeless(format!(
+                "{} does not exist; give a YAML file or a folder of them",
+                path.display()
+            )));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for file in files {
+        let identity = file.canonicalize().unwrap_or_else(|_| file.clone());
+        if seen.insert(identity) {
+            sources.files.push(read_file(&file));
+        }
+    }
+    sources
+}
+
+fn placeless(message: String) -> SpecError {
+    SpecError {
+        location: None,
+        message,
+    }
+}
+
+fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries = std::fs::read_dir(folder)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_folder(&entry, files)?;
+        } else if entry
+            .extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml")
+        {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Reads, parses and decodes one file.
+pub fn read_file(path: &Path) -> SourceFile {
+    let display = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => decode_file(display, &text),
+        Err(error) => SourceFile {
+            errors: vec![placeless(format!("cannot read {display}: {error}"))],
+            path: display,
+            plans: Vec::new(),
+        },
+    }
+}
+
+/// Parses and decodes one file's text; `path` names it in errors.
+pub fn decode_file(path: String, text: &str) -> SourceFile {
+    let parsed = node::parse(text);
+    let mut file = SourceFile {
+        errors: Vec::new(),
+        plans: Vec::new(),
+        path,
+    };
+    for problem in parsed.problems {
+        let location = problem.pos.map(|pos| locate(&file.path, pos));
+        file.errors.push(SpecError {
+            location,
+            message: problem.message,
+        });
+    }
+    if let Some(root) = parsed.root {
+        for item in plan_nodes(&root).unwrap_or_else(|error| {
+            file.errors.push(located(&file.path, &root, error));
+            Vec::new()
+        }) {
+            match decode::<UsagePlan>(item) {
+                Ok(plan) => file.plans.push((plan, item.clone())),
+                Err(error) => file.errors.push(located(&file.path, item, error)),
+            }
+        }
+    }
+    file
+}
+
+/// The items of `usagePlans`, checking the file's top level by hand so that each plan can be
+/// decoded on its own.
+fn plan_nodes(root: &Node) -> Result<Vec<&Node>, DecodeError> {
+    let entries = match &root.kind {
+        Kind::Null => return Ok(Vec::new()),
+        Kind::Map(entries) => entries,
+        _ => return decode::<Document>(root).map(|_| Vec::new()),
+    };
+    let mut items = Vec::new();
+    for (key, value) in entries {
+        if key.as_text() != Some("usagePlans") {
+            return Err(DecodeError::unknown_key(key, Document::FIELDS, "file"));
+        }
+        match &value.kind {
+            Kind::Null => {}
+            Kind::Seq(plans) => items.extend(plans),
+            _ => return decode::<Document>(root).map(|_| Vec::new()),
+        }
+    }
+    Ok(items)
+}
+
+fn located(path: &str, node: &Node, error: DecodeError) -> SpecError {
+    SpecError {
+        location: Some(locate(path, error.pos.unwrap_or(node.pos))),
+        message: error.message().to_owned(),
+    }
+}
+
+/// A position in the file at `path`.
+pub fn locate(path: &str, pos: Pos) -> SourceLocation {
+    SourceLocation {
+        path: path.to_owned(),
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(file: &SourceFile) -> Vec<String> {
+        file.errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn each_plan_is_decoded_on_its_own() {
+        let file = decode_file(
+            "p.yaml".into(),
+            "usagePlans:\n  - name: A\n    colour: red\n  - name: B\n  - nme: C\n",
+        );
+        assert_eq!(file.plans.len(), 1);
+        assert_eq!(file.plans[0].0.name, "B");
+        assert_eq!(
+            lines(&file),
+            vec![
+                "p.yaml:3:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`",
+                "p.yaml:5:5: unknown field `nme` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_file_and_an_empty_list_declare_nothing() {
+        for text in ["", "usagePlans:\n", "usagePlans: []\n"] {
+            let file = decode_file("p.yaml".into(), text);
+            assert!(file.plans.is_empty() && file.errors.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_top_level_must_be_usage_plans() {
+        let file = decode_file("p.yaml".into(), "usagePlans: []\nplans: []\n");
+        assert_eq!(
+            lines(&file),
+            vec!["p.yaml:2:1: unknown field `plans` in file; expected one of `usagePlans`"]
+        );
+        let file = decode_file("p.yaml".into(), "usagePlans: Gold\n");
+        assert_eq!(
+            lines(&file),
+            vec!["p.yaml:1:13: expected a list, found the string \"Gold\""]
+        );
+        let file = decode_file("p.yaml".into(), "- name: Gold\n");
+        assert_eq!(
+            lines(&file),
+            vec!["p.yaml:1:1: expected a mapping, found a list"]
+        );
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error_naming_it() {
+        let sources = read(&[PathBuf::from("no/such/plans")]);
+        assert_eq!(
+            sources
+                .errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            vec!["error: no/such/plans does not exist; give a YAML file or a folder of them"]
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! The JSON Schema of the YAML format, for editors (yaml-language-server) and CI linters.
+
+use super::yaml::Document;
+
+/// The JSON Schema of the YAML format, pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Document);
+    // A schema is plain JSON data; serialising it cannot fail.
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn schema() -> Value {
+        serde_json::from_str(&json_schema()).expect("the schema is JSON")
+    }
+
+    #[test]
+    fn the_schema_describes_the_format() {
+        let schema = schema();
+        assert_eq!(schema["title"], "tollgate usage plans (format 1)");
+        assert_eq!(schema["additionalProperties"], false);
+        let plan = &schema["$defs"]["UsagePlan"];
+        assert_eq!(plan["required"], serde_json::json!(["name"]));
+        assert_eq!(plan["additionalProperties"], false);
+        assert!(plan["properties"]["description"]["description"]
+            .as_str()
+            .is_some_and(|text| text.contains("absent or empty")));
+    }
+
+    #[test]
+    fn the_schema_has_minimums_and_the_periods() {
+        let schema = schema();
+        let defs = &schema["$defs"];
+        assert_eq!(defs["Throttle"]["properties"]["rateLimit"]["minimum"], 0.0);
+        assert_eq!(defs["Throttle"]["properties"]["burstLimit"]["minimum"], 0);
+        assert_eq!(defs["Grant"]["properties"]["remaining"]["minimum"], 0);
+        let periods: Vec<&str> = defs["Period"]["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|variant| variant["const"].as_str())
+            .collect();
+        assert_eq!(periods, vec!["DAY", "WEEK", "MONTH"]);
+        assert!(
+            defs["ApiStage"]["properties"]["throttle"]["propertyNames"]["pattern"]
+                .as_str()
+                .is_some_and(|pattern| pattern.contains("GET"))
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The YAML format (format 1) as serde types: what is read, exported and described by the
+//! JSON Schema. Field names are the API's own.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// A tollgate file: usage plans for one region. Several files are merged.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "tollgate usage plans (format 1)")]
+pub struct Document {
+    /// The usage plans this file declares.
+    #[serde(default)]
+    pub usage_plans: Vec<UsagePlan>,
+}
+
+impl Document {
+    /// The top-level keys a file may have.
+    pub const FIELDS: &'static [&'static str] = &["usagePlans"];
+}
+
+/// An API Gateway usage plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UsagePlan {
+    /// The plan's name: its identity in the region unless `id` pins it.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Pins the identity to an existing plan (allows renames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The description; absent or empty means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The AWS Marketplace product code; absent means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
+    /// The plan-level throttle; absent means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<Throttle>,
+    /// The quota; absent means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+    /// The API stages the plan applies to; absent or empty means none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_stages: Vec<ApiStage>,
+    /// Absent: tags are left alone; present: exactly these (keys starting `tollgate:` or
+    /// `aws:` are reserved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("propertyNames" = { "not": { "pattern": "^(tollgate|aws):" } }))]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Absent: key associations are left alone; present: exactly these API keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<ApiKey>>,
+}
+
+/// A throttle: steady-state requests per second and burst size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Throttle {
+    /// Requests per second, a number >= 0.
+    #[serde(serialize_with = "shortest")]
+    #[schemars(range(min = 0))]
+    pub rate_limit: f64,
+    /// Burst size, an integer >= 0.
+    #[schemars(range(min = 0))]
+    pub burst_limit: i64,
+}
+
+/// A quota: how many requests a key may make per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Quota {
+    /// Requests per period, an integer >= 0.
+    #[schemars(range(min = 0))]
+    pub limit: i64,
+    /// The period.
+    pub period: Period,
+    /// Days into the period at which it starts: 0 for DAY, 0-6 for WEEK, 0-27 for MONTH.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(min = 0, max = 27))]
+    pub offset: i64,
+}
+
+/// A quota period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Period {
+    /// A day.
+    Day,
+    /// A week.
+    Week,
+    /// A month.
+    Month,
+}
+
+/// A stage of a REST API that the plan applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApiStage {
+    /// The REST API's id.
+    #[schemars(length(min = 1))]
+    pub api_id: String,
+    /// The stage's name.
+    #[schemars(length(min = 1))]
+    pub stage: String,
+    /// Method-level throttles keyed `{resourcePath}/{METHOD}`, for example `/pets/GET`; they
+    /// need a plan-level throttle.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {
+        "pattern": "^/[^*]*/(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|ANY)$"
+    }))]
+    pub throttle: BTreeMap<String, Throttle>,
+}
+
+/// An API key on the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApiKey {
+    /// The API key's id (never its value).
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// One-time quota extensions for this key on this plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
+/// A one-time quota extension: sets the key's remaining quota for the current period once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Grant {
+    /// Unique per key; what makes the grant happen once.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// The remaining quota to set, an integer >= 0.
+    #[schemars(range(min = 0))]
+    pub remaining: i64,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
+/// Writes a number in its shortest form: `100`, not `100.0`.
+fn shortest<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_in_their_shortest_form() {
+        let whole = Throttle {
+            rate_limit: 100.0,
+            burst_limit: 5,
+        };
+        let decimal = Throttle {
+            rate_limit: 12.5,
+            burst_limit: 5,
+        };
+        assert_eq!(
+            serde_json::to_string(&whole).ok().as_deref(),
+            Some(r#"{"rateLimit":100,"burstLimit":5}"#)
+        );
+        assert_eq!(
+            serde_json::to_string(&decimal).ok().as_deref(),
+            Some(r#"{"rateLimit":12.5,"burstLimit":5}"#)
+        );
+    }
+
+    #[test]
+    fn a_zero_offset_is_left_out() {
+        let quota = Quota {
+            limit: 1,
+            period: Period::Week,
+            offset: 0,
+        };
+        assert_eq!(
+            serde_json::to_string(&quota).ok().as_deref(),
+            Some(r#"{"limit":1,"period":"WEEK"}"#)
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! The YAML loader over fixture files: every error class reported as
+//! `PATH:LINE:COLUMN: message`, and a valid folder that merges.
+
+use std::path::PathBuf;
+use tollgate::model::{DesiredKey, Grant, Period, Quota, StageRef, Throttle};
+use tollgate::spec;
+
+const FIXTURES: &str = "tests/fixtures/spec";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(FIXTURES).join(name)
+}
+
+/// The error lines `load` reports for the fixtures `names`, one per error.
+fn errors(names: &[&str]) -> Vec<String> {
+    let paths: Vec<PathBuf> = names.iter().map(|name| fixture(name)).collect();
+    match spec::load(&paths) {
+        Ok(plans) => panic!("expected errors, loaded {} plans", plans.len()),
+        Err(errors) => errors.to_string().lines().map(str::to_owned).collect(),
+    }
+}
+
+const METHOD_KEY_HELP: &str = "must be `{resourcePath}/{METHOD}` without `*`, METHOD one of \
+    GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, ANY; for example `/pets/GET`";
+
+#[test]
+fn every_error_in_a_file_is_reported_in_order() {
+    let file = "tests/fixtures/spec/several_errors.yaml";
+    assert_eq!(
+        errors(&["several_errors.yaml"]),
+        vec![
+            format!("{file}:4:28: `rateLimit` must be a number >= 0, found -5"),
+            format!("{file}:5:49: `offset` 9 is out of range for a WEEK quota; use 0 to 6"),
+            format!("{file}:6:13: tag `tollgate:owner` is reserved: keys starting `tollgate:` or `aws:` belong to tollgate and AWS; remove it"),
+            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`"),
+            format!("{file}:13:9: method throttles need a plan-level throttle; add `throttle` to the plan"),
+            format!("{file}:14:11: method throttle key `/pets/FETCH` {METHOD_KEY_HELP}"),
+        ]
+    );
+}
+
+#[test]
+fn a_name_declared_twice_is_reported_at_the_second_naming_the_first() {
+    assert_eq!(
+        errors(&["duplicate_names"]),
+        vec!["tests/fixtures/spec/duplicate_names/b.yaml:3:11: usage plan `Gold` is already declared at tests/fixtures/spec/duplicate_names/a.yaml:2:11; give each plan a unique name"]
+    );
+}
+
+#[test]
+fn a_duplicate_mapping_key_is_an_error() {
+    assert_eq!(
+        errors(&["duplicate_key.yaml"]),
+        vec!["tests/fixtures/spec/duplicate_key.yaml:6:7: duplicate key `limit` (first set at line 4, column 7); keep one of them"]
+    );
+}
+
+#[test]
+fn an_unknown_field_names_the_fields_expected() {
+    assert_eq!(
+        errors(&["unknown_field.yaml"]),
+        vec!["tests/fixtures/spec/unknown_field.yaml:4:7: unknown field `rateLimt` in throttle; expected one of `rateLimit`, `burstLimit`"]
+    );
+}
+
+#[test]
+fn a_wrong_type_is_an_error() {
+    assert_eq!(
+        errors(&["wrong_type.yaml"]),
+        vec!["tests/fixtures/spec/wrong_type.yaml:4:14: expected an integer, found the string \"lots\""]
+    );
+}
+
+#[test]
+fn values_out_of_range_are_errors() {
+    assert_eq!(
+        errors(&["out_of_range.yaml"]),
+        vec![
+            "tests/fixtures/spec/out_of_range.yaml:3:44: `burstLimit` must be an integer >= 0, found -1",
+            "tests/fixtures/spec/out_of_range.yaml:7:37: `remaining` must be an integer >= 0, found -100",
+        ]
+    );
+}
+
+#[test]
+fn a_bad_period_lists_the_periods() {
+    assert_eq!(
+        errors(&["bad_period.yaml"]),
+        vec!["tests/fixtures/spec/bad_period.yaml:3:34: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"]
+    );
+}
+
+#[test]
+fn the_offset_must_fit_the_period() {
+    assert_eq!(
+        errors(&["bad_offset.yaml"]),
+        vec![
+            "tests/fixtures/spec/bad_offset.yaml:3:47: `offset` 3 is out of range for a DAY quota; use 0",
+            "tests/fixtures/spec/bad_offset.yaml:5:49: `offset` 28 is out of range for a MONTH quota; use 0 to 27",
+        ]
+    );
+}
+
+#[test]
+fn method_throttles_need_a_plan_throttle() {
+    assert_eq!(
+        errors(&["method_throttle_without_plan_throttle.yaml"]),
+        vec!["tests/fixtures/spec/method_throttle_without_plan_throttle.yaml:6:9: method throttles need a plan-level throttle; add `throttle` to the plan"]
+    );
+}
+
+#[test]
+fn method_throttle_keys_are_path_and_method() {
+    let file = "tests/fixtures/spec/bad_method_key.yaml";
+    assert_eq!(
+        errors(&["bad_method_key.yaml"]),
+        vec![
+            format!("{file}:8:11: method throttle key `*/*` {METHOD_KEY_HELP}"),
+            format!("{file}:9:11: method throttle key `pets/GET` {METHOD_KEY_HELP}"),
+        ]
+    );
+}
+
+#[test]
+fn errors_of_several_paths_come_together_and_a_missing_path_has_no_place() {
+    assert_eq!(
+        errors(&["no-such-file.yaml", "bad_period.yaml", "wrong_type.yaml"]),
+        vec![
+            "error: tests/fixtures/spec/no-such-file.yaml does not exist; give a YAML file or a folder of them",
+            "tests/fixtures/spec/bad_period.yaml:3:34: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`",
+            "tests/fixtures/spec/wrong_type.yaml:4:14: expected an integer, found the string \"lots\"",
+        ]
+    );
+}
+
+#[test]
+fn a_valid_folder_merges_its_yaml_files_in_sorted_order() {
+    let plans = spec::load(&[fixture("valid")]).expect("the folder is valid");
+    let names: Vec<&str> = plans.iter().map(|plan| plan.body.name.as_str()).collect();
+    assert_eq!(names, vec!["Gold", "Silver", "Bronze"]);
+    assert_eq!(
+        plans[1].location.path,
+        "tests/fixtures/spec/valid/more/silver.yml"
+    );
+    assert_eq!((plans[1].location.line, plans[1].location.column), (2, 11));
+
+    let gold = &plans[0];
+    assert_eq!(gold.id.as_deref(), Some("ywbqww"));
+    assert_eq!(gold.body.description, "Paying customers");
+    assert_eq!(gold.body.product_code.as_deref(), Some("prod-gold"));
+    assert_eq!(
+        gold.body.throttle,
+        Some(Throttle {
+            rate_limit: 12.5,
+            burst_limit: 200
+        })
+    );
+    assert_eq!(
+        gold.body.quota,
+        Some(Quota {
+            limit: 100_000,
+            offset: 3,
+            period: Period::Month
+        })
+    );
+    let stage = StageRef {
+        api_id: "a1b2c3d4e5".into(),
+        stage: "prod".into(),
+    };
+    let methods = &gold.body.stages[&stage];
+    assert_eq!(
+        methods.keys().collect::<Vec<_>>(),
+        vec!["//ANY", "/pets/GET"]
+    );
+    let tags = gold.tags.as_ref().expect("tags");
+    assert_eq!(tags.get("cost-center").map(String::as_str), Some("0042"));
+    assert_eq!(
+        gold.keys,
+        Some(vec![DesiredKey {
+            id: "3JX4ISs7Ik23cDsgiaJdu6SiLffQpIsU7AyTMALs6".into(),
+            grants: vec![Grant {
+                id: "SUP-1234".into(),
+                remaining: 5000
+            }],
+        }])
+    );
+
+    let silver = &plans[1];
+    assert_eq!(silver.body.description, "");
+    assert_eq!((silver.tags.as_ref(), silver.keys.as_ref()), (None, None));
+}
+
+#[test]
+fn a_file_reached_twice_is_read_once() {
+    let plans = spec::load(&[fixture("valid"), fixture("valid/gold.yaml")]).expect("valid");
+    assert_eq!(plans.len(), 3);
+}

@@ -1,0 +1,195 @@
+//! End to end: each AWS error (400, 403, 404, 409, 429) becomes one clear message that names
+//! the plan, the operation and AWS's error, and says what to do.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use common::{tollgate_against, Env};
+use tollgate_sim::{ClockMode, Config, Quotas};
+
+const LIVE: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+  - id: silver0001
+    name: Silver
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key3]
+"#;
+
+/// Applies `desired` and returns stderr, asserting exit 1.
+fn failed_apply(env: &Env, desired: &str) -> String {
+    let path = env.write("plans.yaml", desired);
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        !stderr.contains("service error"),
+        "no bare 'service error': {stderr}"
+    );
+    stderr
+}
+
+#[test]
+fn a_400_names_the_plan_operation_message_and_fix() {
+    let env = Env::new(LIVE);
+    let stderr = failed_apply(
+        &env,
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages:
+      - apiId: a1b2c3d4e5
+        stage: prod
+        throttle: { /pets/PUT: { rateLimit: 1, burstLimit: 1 } }
+"#,
+    );
+    assert!(
+        stderr.contains("UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: BadRequestException (HTTP 400)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix the value it names in the YAML"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_404_names_the_plan_operation_message_and_fix() {
+    let env = Env::new(LIVE);
+    let stderr = failed_apply(
+        &env,
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages:
+      - { apiId: a1b2c3d4e5, stage: prod }
+      - { apiId: zzzzzzzzzz, stage: prod }
+"#,
+    );
+    assert!(
+        stderr.contains("UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: NotFoundException (HTTP 404)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("check the YAML"), "{stderr}");
+}
+
+#[test]
+fn a_409_names_the_plan_operation_message_and_fix() {
+    let env = Env::new(LIVE);
+    let stderr = failed_apply(
+        &env,
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [ { id: key3 } ]
+"#,
+    );
+    assert!(
+        stderr.contains("CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException (HTTP 409)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("conflicts with the current state"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_429_that_outlasts_the_retries_names_the_plan_and_says_to_run_again() {
+    // AWS's quotas with a frozen clock: one UpdateUsagePlan passes, the next never does.
+    let env = Env::with_config(
+        LIVE,
+        Config {
+            quotas: Some(Quotas { speedup: 1.0 }),
+            clock: ClockMode::Manual {
+                start: 1_795_435_200,
+            },
+            ..Config::default()
+        },
+    );
+    let stderr = failed_apply(
+        &env,
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 101, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+  - name: Silver
+    throttle: { rateLimit: 11, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+"#,
+    );
+    assert!(
+        stderr.contains("UpdateUsagePlan on usage plan \"Silver\" (silver0001) failed: TooManyRequestsException (HTTP 429)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("run apply again"), "{stderr}");
+    assert!(
+        env.sim
+            .throttled()
+            .get("UpdateUsagePlan")
+            .copied()
+            .unwrap_or(0)
+            > 0
+    );
+}
+
+/// A server that answers every request with AWS's 403 AccessDeniedException: nothing real
+/// here can deny a signed request, so this one case uses a stand-in.
+fn access_denied_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(10) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer);
+            let body = r#"{"message":"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: apigateway:GET on resource: arn:aws:apigateway:us-east-1::/usageplans"}"#;
+            let response = format!(
+                "HTTP/1.1 403 Forbidden\r\nx-amzn-ErrorType: AccessDeniedException\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn a_403_names_the_operation_and_points_at_the_iam_permissions() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("p.yaml"), "usagePlans:\n  - name: Gold\n").expect("write");
+    let output = tollgate_against(&access_denied_server(), dir.path())
+        .args(["plan", "p.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GetUsagePlans failed: AccessDeniedException (HTTP 403)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("IAM permissions in tollgate's README"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("tollgate-test-secret"),
+        "never print credentials"
+    );
+}

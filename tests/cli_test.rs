@@ -1,0 +1,379 @@
+//! End to end: the command line's contract -- exit statuses, validate, schema, export,
+//! dry runs, the confirmation rule, and invalid input sending nothing to AWS.
+
+mod common;
+
+use common::{stdout_json, tollgate_against, Env};
+
+const LIVE: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    description: Paying customers
+    productCode: prod-gold
+    throttle: { rateLimit: 12.5, burstLimit: 200 }
+    quota: { limit: 1000, offset: 3, period: MONTH }
+    apiStages:
+      - apiId: a1b2c3d4e5
+        stage: prod
+        throttle: { /pets/GET: { rateLimit: 10, burstLimit: 20 } }
+    tags: { team: payments, "tollgate:grant:key1:SUP-1": applied }
+    keys: [key1, key2]
+  - id: free000001
+    name: "Free / trial"
+    apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ]
+"#;
+
+const CHANGED: &str =
+    "usagePlans:\n  - name: Gold\n    throttle: { rateLimit: 1, burstLimit: 2 }\n";
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    let env = Env::new("");
+    env.tollgate()
+        .args(["plan", "--no-such-flag"])
+        .assert()
+        .code(1);
+    env.tollgate().arg("frobnicate").assert().code(1);
+    env.tollgate().arg("--help").assert().code(0);
+    env.tollgate().arg("--version").assert().code(0);
+}
+
+#[test]
+fn validate_reads_no_aws_and_reports_every_error_with_its_place() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/bad.yaml",
+        "usagePlans:\n  - name: A\n    quota: { limit: -1, period: YEAR }\n  - name: A\n",
+    );
+    let output = env
+        .tollgate()
+        .args(["validate", "plans"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("plans/bad.yaml:"))
+        .collect();
+    assert!(lines.len() >= 3, "every error is reported: {stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("plans/bad.yaml:3:")),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("plans/bad.yaml:4:")),
+        "{stderr}"
+    );
+    assert_eq!(
+        env.sim.calls().values().sum::<u64>(),
+        0,
+        "validate calls no AWS API"
+    );
+    drop(path);
+    env.write("plans/bad.yaml", CHANGED);
+    let output = env
+        .tollgate()
+        .args(["validate", "plans"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 usage plan valid."));
+}
+
+#[test]
+fn invalid_yaml_sends_nothing_to_aws() {
+    let env = Env::new(LIVE);
+    let path = env.write(
+        "bad.yaml",
+        "usagePlans:\n  - name: Gold\n    throttle: { rateLimt: 1, burstLimit: 2 }\n",
+    );
+    for command in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let output = env
+            .tollgate()
+            .args(command)
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(":3:"), "located: {stderr}");
+        assert!(stderr.contains("nothing was sent to AWS"), "{stderr}");
+    }
+    assert_eq!(env.sim.calls().values().sum::<u64>(), 0);
+}
+
+#[test]
+fn plan_detailed_exitcode_and_out_file_in_every_format() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    env.tollgate().arg("plan").arg(&path).assert().code(0);
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    for (format, marker) in [
+        ("text", "Plan: "),
+        ("markdown", "<details>"),
+        ("json", "\"formatVersion\": 1"),
+    ] {
+        let out = env.dir.path().join(format!("plan.{format}"));
+        let output = env
+            .tollgate()
+            .args(["plan", "--format", format, "--out"])
+            .arg(&out)
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert!(output.status.success());
+        assert!(
+            output.stdout.is_empty(),
+            "--out writes the plan to the file, not stdout"
+        );
+        let written = std::fs::read_to_string(&out).expect("the plan file");
+        assert!(written.contains(marker), "{format}: {written}");
+    }
+    assert_eq!(env.writes(), 0, "plan changes nothing");
+}
+
+#[test]
+fn apply_without_a_terminal_refuses_unless_auto_approved_and_sends_nothing() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    let output = env
+        .tollgate()
+        .arg("apply")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--auto-approve"));
+    assert_eq!(env.sim.calls().values().sum::<u64>(), 0);
+}
+
+#[test]
+fn apply_dry_run_shows_the_plan_and_changes_nothing() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    let output = env
+        .tollgate()
+        .args(["apply", "--dry-run", "--detailed-exitcode"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("/throttle/rateLimit"));
+    assert_eq!(env.writes(), 0);
+}
+
+#[test]
+fn apply_detailed_exitcode_is_2_when_changes_were_made_and_0_when_none() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve", "--detailed-exitcode"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Gold (gold000001): updated"),
+        "progress per change: {stderr}"
+    );
+    assert!(stderr.contains("Apply complete"), "{stderr}");
+    env.tollgate()
+        .args(["apply", "--auto-approve", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn export_round_trips_through_plan_and_refuses_to_overwrite() {
+    let env = Env::new(LIVE);
+    let out = env.dir.path().join("exported");
+    env.tollgate()
+        .args(["export", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .expect("the export folder")
+        .filter_map(|entry| {
+            entry
+                .ok()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f.ends_with(".yaml") && !f.contains('/') && !f.contains(' ')),
+        "{files:?}"
+    );
+    let gold = std::fs::read_to_string(
+        out.join(
+            files
+                .iter()
+                .find(|f| f.contains("gold"))
+                .expect("gold's file"),
+        ),
+    )
+    .expect("read");
+    assert!(
+        gold.contains("key1") && gold.contains("team: payments"),
+        "keys and tags are exported: {gold}"
+    );
+    assert!(
+        !gold.contains("tollgate:"),
+        "tollgate's own tags are not exported: {gold}"
+    );
+
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&out)
+        .assert()
+        .code(0);
+
+    let before = std::fs::read_to_string(out.join(&files[0])).expect("read");
+    std::fs::write(out.join(&files[0]), "# edited by hand\n").expect("write");
+    let output = env
+        .tollgate()
+        .args(["export", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(out.join(&files[0])).expect("read"),
+        "# edited by hand\n",
+        "nothing was overwritten"
+    );
+    env.tollgate()
+        .args(["export", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.join(&files[0])).expect("read"),
+        before
+    );
+
+    let output = env.tollgate().arg("export").output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("usagePlans:") || stdout.contains("\nusagePlans:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Free / trial"));
+}
+
+#[test]
+fn schema_is_a_json_schema_of_the_format() {
+    let env = Env::new("");
+    let output = env.tollgate().arg("schema").output().expect("runs");
+    assert!(output.status.success());
+    let schema = stdout_json(&output);
+    assert!(
+        schema["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("json-schema.org")),
+        "{schema:#}"
+    );
+    let text = schema.to_string();
+    for field in [
+        "usagePlans",
+        "apiStages",
+        "burstLimit",
+        "productCode",
+        "grants",
+        "MONTH",
+    ] {
+        assert!(text.contains(field), "the schema describes {field}");
+    }
+}
+
+#[test]
+fn the_shipped_plans_and_examples_are_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in [
+        "plans",
+        "examples/partner-tiers",
+        "examples/per-method-throttles",
+    ] {
+        let env = Env::new("");
+        let output = env
+            .tollgate()
+            .arg("validate")
+            .arg(root.join(folder))
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{folder}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_endpoint_is_one_clear_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Bind then drop a listener: the port is free and nothing answers on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    std::fs::write(dir.path().join("p.yaml"), CHANGED).expect("write");
+    let output = tollgate_against(&format!("http://127.0.0.1:{port}"), dir.path())
+        .args(["plan", "p.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GetUsagePlans failed"), "{stderr}");
+    assert!(
+        stderr.contains("--endpoint-url"),
+        "says what to do: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one message, not a stack: {stderr}"
+    );
+}
+
+#[test]
+fn missing_credentials_are_one_clear_error_naming_the_fix() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    let output = env
+        .tollgate()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .arg("plan")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GetUsagePlans failed"), "{stderr}");
+    assert!(stderr.contains("AWS_PROFILE"), "says what to do: {stderr}");
+    assert_eq!(
+        env.sim.calls().values().sum::<u64>(),
+        0,
+        "nothing reached AWS"
+    );
+}

@@ -1,0 +1,159 @@
+//! Shared set-up of the end-to-end tests: the emulator started in-process on an ephemeral
+//! port, a scratch folder for YAML, the real `tollgate` binary pointed at the emulator, and
+//! the real SDK client for looking behind tollgate's back.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use aws_sdk_apigateway::Client;
+use tempfile::TempDir;
+use tollgate_sim::{BlockingSim, Config, Seed};
+use tollgate_testkit::sdk_client;
+
+/// Two REST APIs and three API keys: what the tests' plans refer to.
+pub const BASE_SEED: &str = r#"
+region: us-east-1
+restApis:
+  - id: a1b2c3d4e5
+    name: pets
+    stages: [prod, beta]
+    resources:
+      /pets: [GET, POST]
+      /pets/{petId}: [GET, DELETE]
+  - id: k9l8m7n6o5
+    name: orders
+    stages: [prod]
+    resources:
+      /orders: [GET, POST]
+apiKeys:
+  - { id: key1, name: one, value: value-one-0000000000000000000000000001 }
+  - { id: key2, name: two, value: value-two-0000000000000000000000000002 }
+  - { id: key3, name: three, value: value-three-00000000000000000000000003 }
+"#;
+
+/// A running emulator, a scratch folder, and a runtime for SDK calls.
+pub struct Env {
+    /// The emulator.
+    pub sim: BlockingSim,
+    /// Scratch space for YAML and outputs.
+    pub dir: TempDir,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Env {
+    /// The emulator seeded with [`BASE_SEED`] plus `plans_yaml` (a `usagePlans:` block, or "").
+    pub fn new(plans_yaml: &str) -> Env {
+        Env::with_config(plans_yaml, Config::default())
+    }
+
+    /// Like [`Env::new`], with the emulator's quotas, faults or clock configured.
+    pub fn with_config(plans_yaml: &str, mut config: Config) -> Env {
+        let seed = format!("{BASE_SEED}\n{plans_yaml}");
+        config.seed = Some(Seed::from_yaml_str(&seed).expect("the test seed is valid"));
+        let sim = BlockingSim::start(config).expect("the emulator starts");
+        Env {
+            sim,
+            dir: tempfile::tempdir().expect("a scratch folder"),
+            runtime: tokio::runtime::Runtime::new().expect("a runtime"),
+        }
+    }
+
+    /// Writes `yaml` to `name` in the scratch folder and returns its path.
+    pub fn write(&self, name: &str, yaml: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&path, yaml).expect("write YAML");
+        path
+    }
+
+    /// The `tollgate` binary, run in the scratch folder against the emulator with dummy
+    /// credentials and nothing from the user's own AWS configuration.
+    pub fn tollgate(&self) -> Command {
+        tollgate_against(&self.sim.endpoint(), self.dir.path())
+    }
+
+    /// The real SDK client, talking to the emulator.
+    pub fn sdk(&self) -> Client {
+        sdk_client(&self.sim.endpoint())
+    }
+
+    /// Runs a future (an SDK call) to completion.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The number of calls the emulator has served for `operation`.
+    pub fn calls(&self, operation: &str) -> u64 {
+        self.sim.calls().get(operation).copied().unwrap_or(0)
+    }
+
+    /// The total number of write calls (anything but Get*) the emulator has served.
+    pub fn writes(&self) -> u64 {
+        self.sim
+            .calls()
+            .iter()
+            .filter(|(operation, _)| !operation.starts_with("Get"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// One live plan as the SDK reads it.
+    pub fn plan(
+        &self,
+        id: &str,
+    ) -> aws_sdk_apigateway::operation::get_usage_plan::GetUsagePlanOutput {
+        self.block_on(self.sdk().get_usage_plan().usage_plan_id(id).send())
+            .expect("GetUsagePlan")
+    }
+
+    /// The id of the live plan named `name`.
+    pub fn plan_id(&self, name: &str) -> String {
+        let plans = self
+            .block_on(self.sdk().get_usage_plans().limit(500).send())
+            .expect("GetUsagePlans");
+        plans
+            .items()
+            .iter()
+            .find(|plan| plan.name() == Some(name))
+            .and_then(|plan| plan.id())
+            .unwrap_or_else(|| panic!("no live plan named {name}"))
+            .to_string()
+    }
+}
+
+/// The `tollgate` binary against `endpoint`, in `dir`, isolated from the user's AWS setup.
+pub fn tollgate_against(endpoint: &str, dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("tollgate").expect("the tollgate binary is built");
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTOLLGATETEST")
+        .env("AWS_SECRET_ACCESS_KEY", "tollgate-test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Parses a command's stdout as JSON.
+pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}

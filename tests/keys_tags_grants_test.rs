@@ -1,0 +1,351 @@
+//! End to end: key associations, tags and grants, planned and applied against the emulator.
+
+mod common;
+
+use common::{stdout_json, Env};
+use serde_json::json;
+use tollgate_sim::{ClockMode, Config};
+
+/// 2026-11-23T12:00:00Z: the emulator's fixed clock in the grant tests.
+const NOW: i64 = 1_795_435_200;
+const TODAY: &str = "2026-11-23";
+
+const LIVE: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 1000, offset: 0, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    tags: { team: payments, old: remove-me }
+    keys: [key1, key3]
+"#;
+
+const DESIRED: &str = r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 1000, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    tags: { team: platform, tier: gold }
+    keys:
+      - id: key1
+        grants:
+          - { id: SUP-1234, remaining: 5000 }
+      - id: key2
+"#;
+
+fn env() -> Env {
+    Env::with_config(
+        LIVE,
+        Config {
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    )
+}
+
+fn live_keys(env: &Env, plan_id: &str) -> Vec<String> {
+    let keys = env
+        .block_on(
+            env.sdk()
+                .get_usage_plan_keys()
+                .usage_plan_id(plan_id)
+                .send(),
+        )
+        .expect("GetUsagePlanKeys");
+    let mut ids: Vec<String> = keys
+        .items()
+        .iter()
+        .filter_map(|k| k.id())
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn tags(env: &Env) -> std::collections::BTreeMap<String, String> {
+    env.plan("gold000001")
+        .tags()
+        .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn remaining_today(env: &Env, key: &str) -> i64 {
+    let usage = env
+        .block_on(
+            env.sdk()
+                .get_usage()
+                .usage_plan_id("gold000001")
+                .key_id(key)
+                .start_date(TODAY)
+                .end_date(TODAY)
+                .send(),
+        )
+        .expect("GetUsage");
+    usage
+        .items()
+        .and_then(|items| items.get(key))
+        .and_then(|days| days.last())
+        .and_then(|day| day.get(1))
+        .copied()
+        .expect("a day of usage")
+}
+
+#[test]
+fn keys_tags_and_grants_are_planned_in_order_and_applied() {
+    let env = env();
+    let path = env.write("gold.yaml", DESIRED);
+    let output = env
+        .tollgate()
+        .args(["plan", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let plan = stdout_json(&output);
+    let actions: Vec<&str> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["remove-key", "add-key", "tag", "grant"],
+        "{plan:#}"
+    );
+    assert_eq!(plan["changes"][0]["keyId"], "key3");
+    assert_eq!(plan["changes"][1]["keyId"], "key2");
+    assert_eq!(
+        plan["changes"][2]["set"],
+        json!({ "team": "platform", "tier": "gold" })
+    );
+    assert_eq!(plan["changes"][2]["remove"], json!(["old"]));
+    assert_eq!(
+        plan["changes"][3]["operations"],
+        json!([{ "op": "replace", "path": "/remaining", "value": "5000" }])
+    );
+    assert_eq!(
+        plan["summary"],
+        json!({ "create": 0, "update": 0, "keys": 2, "grants": 1, "tags": 1, "unchanged": 0, "unmanaged": 0 })
+    );
+
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(live_keys(&env, "gold000001"), ["key1", "key2"]);
+    let tags = tags(&env);
+    assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
+    assert_eq!(tags.get("tier").map(String::as_str), Some("gold"));
+    assert!(!tags.contains_key("old"));
+    assert_eq!(
+        tags.get("tollgate:grant:key1:SUP-1234").map(String::as_str),
+        Some("applied")
+    );
+    assert_eq!(remaining_today(&env, "key1"), 5000);
+    assert_eq!(env.calls("UpdateUsage"), 1);
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_grant_is_never_applied_twice_however_much_quota_is_used() {
+    let env = env();
+    let path = env.write("gold.yaml", DESIRED);
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    env.sim
+        .record_usage("gold000001", "key1", TODAY, 4_990)
+        .expect("traffic");
+    assert_eq!(remaining_today(&env, "key1"), 10);
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(
+        env.calls("UpdateUsage"),
+        1,
+        "the grant was applied once only"
+    );
+    assert_eq!(remaining_today(&env, "key1"), 10);
+}
+
+#[test]
+fn a_grant_left_pending_by_an_interrupted_apply_is_shown_not_applied() {
+    let env = env();
+    let path = env.write("gold.yaml", DESIRED);
+    // An apply that stopped after recording the grant and before UpdateUsage left this.
+    env.block_on(
+        env.sdk()
+            .tag_resource()
+            .resource_arn("arn:aws:apigateway:us-east-1::/usageplans/gold000001")
+            .tags("tollgate:grant:key1:SUP-1234", "pending")
+            .send(),
+    )
+    .expect("TagResource");
+    let output = env
+        .tollgate()
+        .args(["plan", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let plan = stdout_json(&output);
+    assert!(
+        plan["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .all(|c| c["action"] != "grant"),
+        "{plan:#}"
+    );
+    assert_eq!(
+        plan["pendingGrants"],
+        json!([{ "name": "Gold", "id": "gold000001", "keyId": "key1", "grantId": "SUP-1234" }])
+    );
+    let text = env
+        .tollgate()
+        .arg("plan")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("SUP-1234") && text.contains("--retry-pending-grants"),
+        "{text}"
+    );
+
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(
+        env.calls("UpdateUsage"),
+        0,
+        "a pending grant is not applied again"
+    );
+
+    env.tollgate()
+        .args(["apply", "--auto-approve", "--retry-pending-grants"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(env.calls("UpdateUsage"), 1);
+    assert_eq!(
+        tags(&env)
+            .get("tollgate:grant:key1:SUP-1234")
+            .map(String::as_str),
+        Some("applied")
+    );
+}
+
+#[test]
+fn keys_and_tags_absent_from_the_yaml_are_left_alone_and_not_read() {
+    let env = env();
+    let path = env.write(
+        "gold.yaml",
+        "usagePlans:\n  - name: Gold\n    throttle: { rateLimit: 100, burstLimit: 200 }\n    quota: { limit: 1000, period: MONTH }\n    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n",
+    );
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(
+        env.calls("GetUsagePlanKeys"),
+        0,
+        "keys are read only for plans that manage them"
+    );
+    assert_eq!(env.calls("GetUsagePlans"), 1);
+}
+
+#[test]
+fn a_failed_change_fails_the_apply_after_the_others_and_apply_again_finishes() {
+    // key3 is already on Silver, which shares a1b2c3d4e5:prod with Gold: AWS refuses (409).
+    let env = Env::new(
+        r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+  - id: silver0001
+    name: Silver
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key3]
+"#,
+    );
+    let path = env.write(
+        "plans.yaml",
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [ { id: key3 } ]
+    tags: { team: payments }
+  - name: Silver
+    throttle: { rateLimit: 15, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+"#,
+    );
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 skipped"),
+        "the tag change after the failed key is skipped: {stderr}"
+    );
+    assert_eq!(
+        env.plan("silver0001").throttle().map(|t| t.rate_limit()),
+        Some(15.0),
+        "Silver was still updated"
+    );
+
+    // The operator moves key3 off Silver by hand; apply again finishes the job.
+    env.block_on(
+        env.sdk()
+            .delete_usage_plan_key()
+            .usage_plan_id("silver0001")
+            .key_id("key3")
+            .send(),
+    )
+    .expect("DeleteUsagePlanKey");
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(live_keys(&env, "gold000001"), ["key3"]);
+}

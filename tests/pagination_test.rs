@@ -1,0 +1,61 @@
+//! End to end: a whole account is read with GetUsagePlans 500 plans a page, never plan by plan.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use common::{stdout_json, Env};
+
+/// `count` live plans named `plan-0000` ... with fixed ids `p000000000` ...
+fn many_plans(count: usize) -> String {
+    let mut yaml = String::from("usagePlans:\n");
+    for i in 0..count {
+        let _ = writeln!(
+            yaml,
+            "  - {{ id: p{i:09}, name: plan-{i:04}, throttle: {{ rateLimit: 10, burstLimit: 20 }} }}"
+        );
+    }
+    yaml
+}
+
+#[test]
+fn plans_across_three_pages_are_read_in_three_calls_and_the_last_page_is_managed() {
+    let env = Env::new(&many_plans(1_200));
+    let path = env.write(
+        "plans.yaml",
+        "usagePlans:\n  - { name: plan-0001, throttle: { rateLimit: 10, burstLimit: 20 } }\n  - { name: plan-1199, throttle: { rateLimit: 11, burstLimit: 20 } }\n",
+    );
+    let output = env
+        .tollgate()
+        .args(["plan", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let plan = stdout_json(&output);
+    assert_eq!(
+        env.calls("GetUsagePlans"),
+        3,
+        "1,200 plans are 3 pages of 500"
+    );
+    assert_eq!(
+        env.calls("GetUsagePlan"),
+        0,
+        "never one GetUsagePlan per plan"
+    );
+    assert_eq!(plan["summary"]["unmanaged"], 1_198);
+    assert_eq!(plan["summary"]["unchanged"], 1);
+    assert_eq!(plan["summary"]["update"], 1);
+    assert_eq!(plan["changes"][0]["id"], "p000001199");
+
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    env.tollgate()
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(env.calls("UpdateUsagePlan"), 1);
+}

@@ -196,8 +196,8 @@ pub struct ApiStage {
     pub api_id: String,
     /// The stage name.
     pub stage: String,
-    /// Method throttles.
-    #[serde(default)]
+    /// Method throttles (omitted from JSON when there are none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub throttle: BTreeMap<String, Throttle>,
 }
 

@@ -1,0 +1,181 @@
+//! What the emulator's SDK tests share: the seed, the SDK client, error inspection and a raw
+//! HTTP helper for what the SDK cannot send (unsigned requests, admin routes).
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigateway::Client;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tollgate_sim::{ClockMode, Config, Seed, Sim};
+
+/// The seed most tests start from: one API with two stages, a second API, three keys, one plan.
+pub const SEED: &str = r#"
+region: us-east-1
+restApis:
+  - id: a1b2c3d4e5
+    name: pets
+    stages: [prod, beta]
+    resources:
+      /pets: [GET, POST]
+      /pets/{petId}: [GET, DELETE]
+  - id: zz9zz9zz9z
+    name: shop
+    stages: [prod]
+    resources:
+      /orders: [GET]
+apiKeys:
+  - id: key1alice1
+    name: alice
+    value: alice-value-0123456789abcdef
+  - id: key2bobbob
+    name: bob
+    value: bob-value-0123456789abcdef
+  - id: key3carol3
+    name: carol
+    value: carol-value-0123456789abcdef
+usagePlans:
+  - id: ywbqww
+    name: Gold
+    description: Paying customers
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 1000, offset: 0, period: MONTH }
+    apiStages:
+      - apiId: a1b2c3d4e5
+        stage: prod
+        throttle: { /pets/GET: { rateLimit: 10, burstLimit: 20 } }
+    tags: { team: payments }
+    keys: [key1alice1]
+"#;
+
+/// 2024-06-05T12:00:00Z, a Wednesday: where manual clocks start.
+pub const START: i64 = 1_717_588_800;
+
+/// A config with the test seed and a manual clock at [`START`].
+pub fn seeded() -> Config {
+    Config {
+        seed: Some(Seed::from_yaml_str(SEED).expect("the test seed is valid")),
+        clock: ClockMode::Manual { start: START },
+        ..Config::default()
+    }
+}
+
+/// Starts an emulator with the test seed.
+pub async fn start() -> (Sim, Client) {
+    start_with(seeded()).await
+}
+
+/// Starts an emulator with `config` and returns it with a client.
+pub async fn start_with(config: Config) -> (Sim, Client) {
+    let sim = Sim::start(config).await.expect("the emulator starts");
+    let client = client(&sim.endpoint()).await;
+    (sim, client)
+}
+
+/// The real SDK client for `endpoint`, with test credentials and no retries (so every 429,
+/// 500 or dropped connection is seen by the test).
+pub async fn client(endpoint: &str) -> Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region("us-east-1")
+        .credentials_provider(aws_sdk_apigateway::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// What a failed call answered: HTTP status, error name and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+/// Unpacks a service error returned by the SDK.
+pub fn failure<E: ProvideErrorMetadata, T>(
+    result: Result<T, SdkError<E, aws_sdk_apigateway::config::http::HttpResponse>>,
+) -> Failure {
+    let Err(error) = result else {
+        panic!("the call was expected to fail")
+    };
+    Failure {
+        status: error.raw_response().map_or(0, |r| r.status().as_u16()),
+        code: error.code().unwrap_or_default().to_string(),
+        message: error.message().unwrap_or_default().to_string(),
+    }
+}
+
+/// Asserts a 400 BadRequestException with exactly `message`.
+pub fn assert_bad_request(failure: &Failure, message: &str) {
+    assert_eq!(
+        (
+            failure.status,
+            failure.code.as_str(),
+            failure.message.as_str()
+        ),
+        (400, "BadRequestException", message)
+    );
+}
+
+/// A raw HTTP answer.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+/// Sends one HTTP/1.1 request and reads the whole answer; `signed` adds an `Authorization`
+/// header of the SigV4 form (the emulator accepts any).
+pub async fn raw(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    signed: bool,
+) -> std::io::Result<RawResponse> {
+    let host = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await?;
+    let body = body.unwrap_or("");
+    let auth = if signed {
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20240605/us-east-1/apigateway/aws4_request\r\n"
+    } else {
+        ""
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await?;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok(RawResponse {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    })
+}

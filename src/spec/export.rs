@@ -1,7 +1,9 @@
-//! The live plans written back as YAML in tollgate's own format.
+//! The live plans written back as YAML in tollgate's own format, so that `plan` on the
+//! result reports no change.
 
-use crate::model::LivePlan;
-use std::collections::BTreeSet;
+use super::yaml::{self, Document, UsagePlan};
+use crate::model::{is_reserved_tag, LivePlan, Period};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One live plan to export, with its key associations (always read for export).
 pub struct ExportPlan<'a> {
@@ -13,12 +15,304 @@ pub struct ExportPlan<'a> {
 
 /// All plans as one YAML document (`usagePlans: [...]`), sorted by name.
 pub fn document(plans: &[ExportPlan]) -> String {
-    let _ = plans;
-    String::new()
+    let mut sorted: Vec<&ExportPlan> = plans.iter().collect();
+    sorted.sort_by(|a, b| (&a.plan.body.name, &a.plan.id).cmp(&(&b.plan.body.name, &b.plan.id)));
+    write(sorted.into_iter().map(usage_plan).collect())
 }
 
 /// One document per plan with a file-safe, unique file name (`gold.yaml`, collisions get the id).
 pub fn files(plans: &[ExportPlan]) -> Vec<(String, String)> {
-    let _ = plans;
-    Vec::new()
+    let bases: Vec<String> = plans
+        .iter()
+        .map(|plan| file_safe(&plan.plan.body.name))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for base in &bases {
+        *counts.entry(base).or_default() += 1;
+    }
+    let mut files: Vec<(String, String)> = plans
+        .iter()
+        .zip(&bases)
+        .map(|(plan, base)| {
+            let stem = if counts[base.as_str()] > 1 {
+                format!("{base}-{}", file_safe(&plan.plan.id))
+            } else {
+                base.clone()
+            };
+            (format!("{stem}.yaml"), write(vec![usage_plan(plan)]))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn write(usage_plans: Vec<UsagePlan>) -> String {
+    // The format's types are plain data (strings, numbers, lists and maps); writing them
+    // as YAML cannot fail.
+    let options = serde_saphyr::ser_options! { compact_list_indent: false };
+    serde_saphyr::to_string_with_options(&Document { usage_plans }, options).unwrap_or_default()
+}
+
+/// A name as a file stem: lowercase ASCII letters, digits, `-` and `_`; anything else
+/// becomes one `-`.
+fn file_safe(name: &str) -> String {
+    let mut stem = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            stem.push(c.to_ascii_lowercase());
+        } else if !stem.is_empty() && !stem.ends_with('-') {
+            stem.push('-');
+        }
+    }
+    let stem = stem.trim_end_matches('-');
+    if stem.is_empty() {
+        "plan".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+fn usage_plan(export: &ExportPlan) -> UsagePlan {
+    let body = &export.plan.body;
+    let tags: BTreeMap<String, String> = export
+        .plan
+        .tags
+        .iter()
+        .filter(|(key, _)| !is_reserved_tag(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    UsagePlan {
+        name: body.name.clone(),
+        id: Some(export.plan.id.clone()),
+        description: Some(body.description.clone()).filter(|text| !text.is_empty()),
+        product_code: body.product_code.clone(),
+        throttle: body.throttle.map(throttle),
+        quota: body.quota.map(|quota| yaml::Quota {
+            limit: quota.limit,
+            period: match quota.period {
+                Period::Day => yaml::Period::Day,
+                Period::Week => yaml::Period::Week,
+                Period::Month => yaml::Period::Month,
+            },
+            offset: quota.offset,
+        }),
+        api_stages: body
+            .stages
+            .iter()
+            .map(|(stage, methods)| yaml::ApiStage {
+                api_id: stage.api_id.clone(),
+                stage: stage.stage.clone(),
+                throttle: methods
+                    .iter()
+                    .map(|(key, value)| (key.clone(), throttle(*value)))
+                    .collect(),
+            })
+            .collect(),
+        tags: Some(tags).filter(|tags| !tags.is_empty()),
+        keys: Some(
+            export
+                .keys
+                .iter()
+                .map(|id| yaml::ApiKey {
+                    id: id.clone(),
+                    grants: Vec::new(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .filter(|keys| !keys.is_empty()),
+    }
+}
+
+fn throttle(throttle: crate::model::Throttle) -> yaml::Throttle {
+    yaml::Throttle {
+        rate_limit: throttle.rate_limit,
+        burst_limit: throttle.burst_limit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DesiredPlan, PlanBody, Quota, StageRef, Throttle};
+    use crate::spec::load;
+    use std::path::PathBuf;
+
+    fn gold() -> LivePlan {
+        let stage = StageRef {
+            api_id: "a1b2c3d4e5".into(),
+            stage: "prod".into(),
+        };
+        let methods = [
+            (
+                "/pets/GET".to_owned(),
+                Throttle {
+                    rate_limit: 12.5,
+                    burst_limit: 20,
+                },
+            ),
+            (
+                "//ANY".to_owned(),
+                Throttle {
+                    rate_limit: 0.25,
+                    burst_limit: 0,
+                },
+            ),
+        ];
+        LivePlan {
+            id: "ywbqww".into(),
+            body: PlanBody {
+                name: "Gold: paying customers".into(),
+                description: "true".into(),
+                product_code: Some("prod-gold".into()),
+                throttle: Some(Throttle {
+                    rate_limit: 100.0,
+                    burst_limit: 200,
+                }),
+                quota: Some(Quota {
+                    limit: 100_000,
+                    offset: 3,
+                    period: Period::Month,
+                }),
+                stages: [(stage, methods.into_iter().collect())]
+                    .into_iter()
+                    .collect(),
+            },
+            tags: [
+                ("team", "payments"),
+                ("cost-center", "0042"),
+                ("note", "a long tag value that goes on and on, well past the eighty characters at which YAML writers fold"),
+                ("tollgate:grant:k:g", "applied"),
+                ("aws:cloudformation:stack-name", "s"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        }
+    }
+
+    fn bare(id: &str, name: &str) -> LivePlan {
+        LivePlan {
+            id: id.into(),
+            body: PlanBody {
+                name: name.into(),
+                ..PlanBody::default()
+            },
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn load_text(dir: &tempfile::TempDir, name: &str, text: &str) -> Vec<DesiredPlan> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        load(&[PathBuf::from(&path)]).unwrap_or_else(|errors| panic!("{errors}\n{text}"))
+    }
+
+    /// What a desired plan says about a live plan once loaded: nothing to change.
+    fn assert_round_trip(live: &LivePlan, keys: &BTreeSet<String>, desired: &DesiredPlan) {
+        assert_eq!(desired.body, live.body);
+        assert_eq!(desired.id.as_deref(), Some(live.id.as_str()));
+        let tags: BTreeMap<String, String> = live
+            .tags
+            .iter()
+            .filter(|(key, _)| !is_reserved_tag(key))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(desired.tags.clone().unwrap_or_default(), tags);
+        let desired_keys: BTreeSet<String> = desired
+            .keys
+            .iter()
+            .flatten()
+            .map(|key| key.id.clone())
+            .collect();
+        assert_eq!(&desired_keys, keys);
+    }
+
+    #[test]
+    fn exported_plans_load_back_unchanged() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plans = [gold(), bare("k2k2k2", "Bronze")];
+        let keys = [
+            [
+                "3JX4ISs7Ik23cDsgiaJdu6SiLffQpIsU7AyTMALs6".to_owned(),
+                "9QZ1".to_owned(),
+            ]
+            .into_iter()
+            .collect(),
+            BTreeSet::new(),
+        ];
+        let export: Vec<ExportPlan> = plans
+            .iter()
+            .zip(&keys)
+            .map(|(plan, keys)| ExportPlan { plan, keys })
+            .collect();
+
+        let loaded = load_text(&dir, "all.yaml", &document(&export));
+        assert_eq!(loaded.len(), 2);
+        assert_round_trip(&plans[1], &keys[1], &loaded[0]);
+        assert_round_trip(&plans[0], &keys[0], &loaded[1]);
+
+        for (name, text) in files(&export) {
+            let loaded = load_text(&dir, &name, &text);
+            let index = usize::from(name == "bronze.yaml");
+            assert_round_trip(&plans[index], &keys[index], &loaded[0]);
+        }
+    }
+
+    #[test]
+    fn export_leaves_out_what_is_absent_and_reserved() {
+        let none = BTreeSet::new();
+        let text = document(&[ExportPlan {
+            plan: &bare("k2k2k2", "Bronze"),
+            keys: &none,
+        }]);
+        assert_eq!(text, "usagePlans:\n  - name: Bronze\n    id: k2k2k2\n");
+        let gold = gold();
+        let text = document(&[ExportPlan {
+            plan: &gold,
+            keys: &none,
+        }]);
+        assert!(text.contains("rateLimit: 100\n"), "{text}");
+        assert!(text.contains("rateLimit: 12.5\n"), "{text}");
+        assert!(
+            !text.contains("tollgate:") && !text.contains("aws:"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_document_is_sorted_by_name() {
+        let none = BTreeSet::new();
+        let (b, a) = (bare("1", "Beta"), bare("2", "Alpha"));
+        let text = document(&[
+            ExportPlan {
+                plan: &b,
+                keys: &none,
+            },
+            ExportPlan {
+                plan: &a,
+                keys: &none,
+            },
+        ]);
+        assert!(text.find("Alpha") < text.find("Beta"), "{text}");
+    }
+
+    #[test]
+    fn file_names_are_safe_and_unique() {
+        assert_eq!(file_safe("Gold"), "gold");
+        assert_eq!(
+            file_safe("Gold: paying / customers!"),
+            "gold-paying-customers"
+        );
+        assert_eq!(file_safe("../etc/passwd"), "etc-passwd");
+        assert_eq!(file_safe("Ünïcode"), "n-code");
+        assert_eq!(file_safe("***"), "plan");
+        let none = BTreeSet::new();
+        let plans = [bare("a1", "Gold"), bare("b2", "gold"), bare("c3", "Silver")];
+        let export: Vec<ExportPlan> = plans
+            .iter()
+            .map(|plan| ExportPlan { plan, keys: &none })
+            .collect();
+        let names: Vec<String> = files(&export).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, vec!["gold-a1.yaml", "gold-b2.yaml", "silver.yaml"]);
+    }
 }

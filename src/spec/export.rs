@@ -2,7 +2,7 @@
 //! result reports no change.
 
 use super::yaml::{self, Document, UsagePlan};
-use crate::model::{is_reserved_tag, LivePlan, Period};
+use crate::model::{is_reserved_tag, LivePlan};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One live plan to export, with its key associations (always read for export).
@@ -89,11 +89,7 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
         throttle: body.throttle.map(throttle),
         quota: body.quota.map(|quota| yaml::Quota {
             limit: quota.limit,
-            period: match quota.period {
-                Period::Day => yaml::Period::Day,
-                Period::Week => yaml::Period::Week,
-                Period::Month => yaml::Period::Month,
-            },
+            period: quota.period.into(),
             offset: quota.offset,
         }),
         api_stages: body
@@ -133,7 +129,7 @@ fn throttle(throttle: crate::model::Throttle) -> yaml::Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DesiredPlan, PlanBody, Quota, StageRef, Throttle};
+    use crate::model::{DesiredPlan, Period, PlanBody, Quota, StageRef, Throttle};
     use crate::spec::load;
     use std::path::PathBuf;
 

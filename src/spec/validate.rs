@@ -185,11 +185,7 @@ impl Check<'_> {
     fn quota(&mut self, quota: yaml::Quota) -> Quota {
         let at = |field| [Step::Field("quota"), Step::Field(field)];
         self.non_negative(&at("limit"), "limit", quota.limit);
-        let period = match quota.period {
-            yaml::Period::Day => Period::Day,
-            yaml::Period::Week => Period::Week,
-            yaml::Period::Month => Period::Month,
-        };
+        let period = Period::from(quota.period);
         let max = period.max_offset();
         if !(0..=max).contains(&quota.offset) {
             let allowed = if max == 0 {

@@ -138,6 +138,26 @@ pub struct Grant {
     pub remaining: i64,
 }
 
+impl From<Period> for crate::model::Period {
+    fn from(period: Period) -> Self {
+        match period {
+            Period::Day => Self::Day,
+            Period::Week => Self::Week,
+            Period::Month => Self::Month,
+        }
+    }
+}
+
+impl From<crate::model::Period> for Period {
+    fn from(period: crate::model::Period) -> Self {
+        match period {
+            crate::model::Period::Day => Self::Day,
+            crate::model::Period::Week => Self::Week,
+            crate::model::Period::Month => Self::Month,
+        }
+    }
+}
+
 fn is_zero(value: &i64) -> bool {
     *value == 0
 }
@@ -173,6 +193,18 @@ mod tests {
             serde_json::to_string(&decimal).ok().as_deref(),
             Some(r#"{"rateLimit":12.5,"burstLimit":5}"#)
         );
+    }
+
+    #[test]
+    fn periods_convert_both_ways() {
+        for period in [Period::Day, Period::Week, Period::Month] {
+            let model = crate::model::Period::from(period);
+            assert_eq!(Period::from(model), period);
+            assert_eq!(
+                serde_json::to_value(period).ok(),
+                Some(model.as_str().into())
+            );
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ fn plan_key_json(key: &ApiKey) -> Value {
 }
 
 pub(super) fn list_keys(request: &ApiRequest<'_>, state: &State) -> Result<Reply, SimError> {
-    let name_query = request.param("nameQuery").unwrap_or("");
+    let name_query = request.param("name").unwrap_or("");
     let with_values = request.flag("includeValues");
     let keys = state
         .api_keys
@@ -110,7 +110,7 @@ pub(super) fn list_plan_keys(
     state: &State,
 ) -> Result<Reply, SimError> {
     let plan = state.plan(plan_id)?;
-    let name_query = request.param("nameQuery").unwrap_or("");
+    let name_query = request.param("name").unwrap_or("");
     let keys = plan
         .keys
         .keys()

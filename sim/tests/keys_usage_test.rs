@@ -1,0 +1,603 @@
+//! API keys, usage plan keys and their rules, and usage (GetUsage, UpdateUsage, traffic recorded
+//! through the library, quota periods rolling over on the manual clock).
+
+mod common;
+
+use aws_sdk_apigateway::types::{ApiStage, Op, PatchOperation};
+use aws_sdk_apigateway::Client;
+use common::{assert_bad_request, failure, start, Failure};
+use serde_json::json;
+
+fn op(op: &str, path: &str, value: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::from(op))
+        .path(path)
+        .value(value)
+        .build()
+}
+
+async fn usage(client: &Client, key: Option<&str>, start: &str, end: &str) -> serde_json::Value {
+    let out = client
+        .get_usage()
+        .usage_plan_id("ywbqww")
+        .set_key_id(key.map(str::to_string))
+        .start_date(start)
+        .end_date(end)
+        .send()
+        .await
+        .expect("GetUsage");
+    assert_eq!(
+        (out.start_date(), out.end_date(), out.usage_plan_id()),
+        (Some(start), Some(end), Some("ywbqww"))
+    );
+    json!(out.items().cloned().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn api_keys_create_get_list_delete() {
+    let (_sim, client) = start().await;
+    let created = client
+        .create_api_key()
+        .name("dave")
+        .value("dave-value-0123456789abcdef")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let id = created.id().unwrap().to_string();
+    assert_eq!(
+        (created.name(), created.value(), created.enabled()),
+        (Some("dave"), Some("dave-value-0123456789abcdef"), true)
+    );
+    let generated = client.create_api_key().name("erin").send().await.unwrap();
+    assert_eq!(generated.value().map(str::len), Some(40));
+    assert!(!generated.enabled(), "keys are disabled unless asked");
+
+    let short = failure(
+        client
+            .create_api_key()
+            .name("x")
+            .value("too-short")
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &short,
+        "API Key value should be at least 20 characters (at most 128, printable ASCII)",
+    );
+
+    let hidden = client.get_api_key().api_key(&id).send().await.unwrap();
+    assert_eq!(hidden.value(), None, "values only when asked");
+    let shown = client
+        .get_api_key()
+        .api_key(&id)
+        .include_value(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.value(), Some("dave-value-0123456789abcdef"));
+
+    let page = client.get_api_keys().limit(2).send().await.unwrap();
+    assert_eq!(page.items().len(), 2);
+    assert!(page.position().is_some());
+    assert!(page.items().iter().all(|k| k.value().is_none()));
+    let all: Vec<_> = client
+        .get_api_keys()
+        .limit(2)
+        .include_values(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(all.len(), 5);
+    assert!(all.iter().all(|k| k.as_ref().unwrap().value().is_some()));
+    let named = client.get_api_keys().name_query("da").send().await.unwrap();
+    assert_eq!(
+        named
+            .items()
+            .iter()
+            .map(|k| k.name().unwrap())
+            .collect::<Vec<_>>(),
+        ["dave"]
+    );
+
+    client
+        .delete_api_key()
+        .api_key("key1alice1")
+        .send()
+        .await
+        .expect("DeleteApiKey");
+    let gone = failure(client.get_api_key().api_key("key1alice1").send().await);
+    assert_eq!(
+        gone,
+        Failure {
+            status: 404,
+            code: "NotFoundException".into(),
+            message: "Invalid API Key identifier specified".into()
+        }
+    );
+    let keys = client
+        .get_usage_plan_keys()
+        .usage_plan_id("ywbqww")
+        .send()
+        .await
+        .unwrap();
+    assert!(keys.items().is_empty(), "a deleted key leaves its plans");
+}
+
+#[tokio::test]
+async fn usage_plan_keys_and_their_errors() {
+    let (_sim, client) = start().await;
+    let added = client
+        .create_usage_plan_key()
+        .usage_plan_id("ywbqww")
+        .key_id("key2bobbob")
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (added.id(), added.r#type(), added.name(), added.value()),
+        (Some("key2bobbob"), Some("API_KEY"), Some("bob"), None)
+    );
+
+    let again = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id("ywbqww")
+            .key_id("key2bobbob")
+            .key_type("API_KEY")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (again.status, again.code.as_str(), again.message.as_str()),
+        (
+            409,
+            "ConflictException",
+            "Usage Plan ywbqww already contains API Key key2bobbob"
+        )
+    );
+    let unknown_key = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id("ywbqww")
+            .key_id("nokey")
+            .key_type("API_KEY")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (unknown_key.status, unknown_key.message.as_str()),
+        (404, "Invalid API Key identifier specified")
+    );
+    let unknown_plan = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id("noplan")
+            .key_id("key2bobbob")
+            .key_type("API_KEY")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (unknown_plan.status, unknown_plan.message.as_str()),
+        (404, "Invalid Usage Plan ID specified")
+    );
+    let bad_type = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id("ywbqww")
+            .key_id("key3carol3")
+            .key_type("SECRET")
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &bad_type,
+        "Invalid key type specified: 'SECRET'. Must be API_KEY",
+    );
+
+    let one = client
+        .get_usage_plan_key()
+        .usage_plan_id("ywbqww")
+        .key_id("key2bobbob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.name(), Some("bob"));
+    client
+        .create_usage_plan_key()
+        .usage_plan_id("ywbqww")
+        .key_id("key3carol3")
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    let first = client
+        .get_usage_plan_keys()
+        .usage_plan_id("ywbqww")
+        .limit(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        first
+            .items()
+            .iter()
+            .map(|k| k.id().unwrap())
+            .collect::<Vec<_>>(),
+        ["key1alice1", "key2bobbob"]
+    );
+    let second = client
+        .get_usage_plan_keys()
+        .usage_plan_id("ywbqww")
+        .limit(2)
+        .set_position(first.position().map(str::to_string))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        second
+            .items()
+            .iter()
+            .map(|k| k.id().unwrap())
+            .collect::<Vec<_>>(),
+        ["key3carol3"]
+    );
+    assert_eq!(second.position(), None);
+    let by_name = client
+        .get_usage_plan_keys()
+        .usage_plan_id("ywbqww")
+        .name_query("car")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.items().len(), 1);
+
+    client
+        .delete_usage_plan_key()
+        .usage_plan_id("ywbqww")
+        .key_id("key2bobbob")
+        .send()
+        .await
+        .expect("DeleteUsagePlanKey");
+    let not_on_plan = failure(
+        client
+            .delete_usage_plan_key()
+            .usage_plan_id("ywbqww")
+            .key_id("key2bobbob")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (not_on_plan.status, not_on_plan.message.as_str()),
+        (404, "Invalid Usage Plan Key identifier specified")
+    );
+    let missing = failure(
+        client
+            .get_usage_plan_key()
+            .usage_plan_id("ywbqww")
+            .key_id("key2bobbob")
+            .send()
+            .await,
+    );
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn a_key_is_on_at_most_ten_plans() {
+    let (_sim, client) = start().await;
+    for i in 0..10 {
+        let plan = client
+            .create_usage_plan()
+            .name(format!("P{i}"))
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_usage_plan_key()
+            .usage_plan_id(plan.id().unwrap())
+            .key_id("key2bobbob")
+            .key_type("API_KEY")
+            .send()
+            .await
+            .expect("within the limit");
+    }
+    let eleventh = client.create_usage_plan().name("P10").send().await.unwrap();
+    let refused = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id(eleventh.id().unwrap())
+            .key_id("key2bobbob")
+            .key_type("API_KEY")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        refused,
+        Failure {
+            status: 429,
+            code: "LimitExceededException".into(),
+            message: "Limit exceeded: API Key key2bobbob cannot be associated with more than 10 usage plans".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_key_cannot_be_in_two_plans_sharing_a_stage() {
+    let (_sim, client) = start().await;
+    let other = client
+        .create_usage_plan()
+        .name("Other")
+        .api_stages(
+            ApiStage::builder()
+                .api_id("a1b2c3d4e5")
+                .stage("prod")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let other_id = other.id().unwrap();
+    let refused = failure(
+        client
+            .create_usage_plan_key()
+            .usage_plan_id(other_id)
+            .key_id("key1alice1")
+            .key_type("API_KEY")
+            .send()
+            .await,
+    );
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.code, "ConflictException");
+    assert_eq!(
+        refused.message,
+        format!("Usage Plan {other_id} cannot be added because API Key key1alice1 cannot reference multiple Usage Plans with the same API Stage: a1b2c3d4e5:prod")
+    );
+
+    // The same rule holds when the shared stage arrives later, through UpdateUsagePlan.
+    let later = client
+        .create_usage_plan()
+        .name("Later")
+        .send()
+        .await
+        .unwrap();
+    let later_id = later.id().unwrap();
+    client
+        .create_usage_plan_key()
+        .usage_plan_id(later_id)
+        .key_id("key1alice1")
+        .key_type("API_KEY")
+        .send()
+        .await
+        .expect("no shared stage yet");
+    let patch = failure(
+        client
+            .update_usage_plan()
+            .usage_plan_id(later_id)
+            .patch_operations(op("add", "/apiStages", "a1b2c3d4e5:prod"))
+            .send()
+            .await,
+    );
+    assert_eq!(patch.status, 409);
+    client
+        .update_usage_plan()
+        .usage_plan_id(later_id)
+        .patch_operations(op("add", "/apiStages", "a1b2c3d4e5:beta"))
+        .send()
+        .await
+        .expect("another stage is fine");
+}
+
+#[tokio::test]
+async fn usage_falls_with_traffic_and_rolls_over_by_period() {
+    let (sim, client) = start().await; // the clock stands at 2024-06-05T12:00:00Z; Gold: 1000 a MONTH
+    sim.record_usage("ywbqww", "key1alice1", "2024-06-04", 10)
+        .unwrap();
+    sim.record_usage("ywbqww", "key1alice1", "2024-06-05", 30)
+        .unwrap();
+    assert_eq!(
+        usage(&client, None, "2024-06-03", "2024-06-05").await,
+        json!({ "key1alice1": [[0, 1000], [10, 990], [30, 960]] })
+    );
+
+    let updated = client
+        .update_usage()
+        .usage_plan_id("ywbqww")
+        .key_id("key1alice1")
+        .patch_operations(op("replace", "/remaining", "5000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.start_date(), updated.end_date()),
+        (Some("2024-06-05"), Some("2024-06-05"))
+    );
+    assert_eq!(
+        json!(updated.items()),
+        json!({ "key1alice1": [[30, 5000]] })
+    );
+    sim.record_usage("ywbqww", "key1alice1", "2024-06-06", 100)
+        .unwrap();
+    assert_eq!(
+        usage(&client, Some("key1alice1"), "2024-06-05", "2024-06-06").await,
+        json!({ "key1alice1": [[30, 5000], [100, 4900]] })
+    );
+
+    // The next month starts afresh: the extension belonged to June.
+    assert_eq!(
+        usage(&client, None, "2024-07-01", "2024-07-01").await,
+        json!({ "key1alice1": [[0, 1000]] })
+    );
+    sim.advance_clock(26 * 86_400); // 2024-07-01T12:00:00Z
+    let july = client
+        .update_usage()
+        .usage_plan_id("ywbqww")
+        .key_id("key1alice1")
+        .patch_operations(op("replace", "/remaining", "7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (july.start_date(), json!(july.items())),
+        (Some("2024-07-01"), json!({ "key1alice1": [[0, 7]] }))
+    );
+    assert_eq!(
+        usage(&client, None, "2024-06-30", "2024-06-30").await,
+        json!({ "key1alice1": [[0, 4900]] }),
+        "June is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn a_weekly_quota_rolls_over_on_its_offset_day() {
+    let (sim, client) = start().await;
+    client
+        .update_usage_plan()
+        .usage_plan_id("ywbqww")
+        .patch_operations(op("replace", "/quota/period", "WEEK"))
+        .patch_operations(op("replace", "/quota/offset", "1")) // weeks start on Monday
+        .send()
+        .await
+        .unwrap();
+    for day in ["2024-06-09", "2024-06-10"] {
+        sim.record_usage("ywbqww", "key1alice1", day, 100).unwrap();
+    }
+    // 2024-06-09 is a Sunday, the last day of the week that started on Monday 06-03.
+    assert_eq!(
+        usage(&client, None, "2024-06-08", "2024-06-10").await,
+        json!({ "key1alice1": [[0, 1000], [100, 900], [100, 900]] })
+    );
+}
+
+#[tokio::test]
+async fn usage_errors() {
+    let (sim, client) = start().await;
+    let bad_op = failure(
+        client
+            .update_usage()
+            .usage_plan_id("ywbqww")
+            .key_id("key1alice1")
+            .patch_operations(op("add", "/extension", "10"))
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &bad_op,
+        "Invalid patch path '/extension' specified for op 'add'. Must be one of: []",
+    );
+    let bad_path = failure(
+        client
+            .update_usage()
+            .usage_plan_id("ywbqww")
+            .key_id("key1alice1")
+            .patch_operations(op("replace", "/used", "10"))
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &bad_path,
+        "Invalid patch path '/used' specified for op 'replace'. Must be one of: [/remaining]",
+    );
+    let bad_value = failure(
+        client
+            .update_usage()
+            .usage_plan_id("ywbqww")
+            .key_id("key1alice1")
+            .patch_operations(op("replace", "/remaining", "lots"))
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &bad_value,
+        "Invalid value 'lots' specified for path '/remaining': must be an integer >= 0",
+    );
+    let not_on_plan = failure(
+        client
+            .update_usage()
+            .usage_plan_id("ywbqww")
+            .key_id("key2bobbob")
+            .patch_operations(op("replace", "/remaining", "1"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (not_on_plan.status, not_on_plan.code.as_str()),
+        (404, "NotFoundException")
+    );
+    let not_on_plan = failure(
+        client
+            .get_usage()
+            .usage_plan_id("ywbqww")
+            .key_id("key2bobbob")
+            .start_date("2024-06-01")
+            .end_date("2024-06-02")
+            .send()
+            .await,
+    );
+    assert_eq!(not_on_plan.status, 404);
+    let bad_date = failure(
+        client
+            .get_usage()
+            .usage_plan_id("ywbqww")
+            .start_date("2024-02-30")
+            .end_date("2024-03-01")
+            .send()
+            .await,
+    );
+    assert_bad_request(&bad_date, "Invalid date '2024-02-30': expected YYYY-MM-DD");
+    let backwards = failure(
+        client
+            .get_usage()
+            .usage_plan_id("ywbqww")
+            .start_date("2024-03-02")
+            .end_date("2024-03-01")
+            .send()
+            .await,
+    );
+    assert_bad_request(&backwards, "The endDate must not be before the startDate");
+
+    let no_quota = client
+        .create_usage_plan()
+        .name("Free")
+        .send()
+        .await
+        .unwrap();
+    let free = no_quota.id().unwrap();
+    client
+        .create_usage_plan_key()
+        .usage_plan_id(free)
+        .key_id("key2bobbob")
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    let refused = failure(
+        client
+            .update_usage()
+            .usage_plan_id(free)
+            .key_id("key2bobbob")
+            .patch_operations(op("replace", "/remaining", "1"))
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &refused,
+        &format!("Usage Plan {free} has no quota: there is no remaining quota to set"),
+    );
+
+    let unknown = sim
+        .record_usage("noplan", "key1alice1", "2024-06-05", 1)
+        .unwrap_err();
+    assert_eq!(unknown.message, "Invalid Usage Plan ID specified");
+    assert!(
+        sim.record_usage("ywbqww", "key2bobbob", "2024-06-05", 1)
+            .is_err(),
+        "the key must be on the plan"
+    );
+    assert!(sim
+        .record_usage("ywbqww", "key1alice1", "June 5th", 1)
+        .is_err());
+}

@@ -40,6 +40,7 @@ pub(super) fn tag(
     state: &mut State,
 ) -> Result<Reply, SimError> {
     let body: TagBody = request.json()?;
+    validate_tags(&body.tags)?;
     let id = plan_id(arn, state)?.to_string();
     let plan = state.plan_mut(&id)?;
     let mut tags = plan.tags.clone();

@@ -1,0 +1,226 @@
+//! Account quotas (429s when exceeded and not otherwise, on the manual clock) and seeded fault
+//! injection, through the real SDK.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_apigateway::types::{Op, PatchOperation};
+use aws_sdk_apigateway::Client;
+use common::{failure, raw, seeded, start, start_with, Failure};
+use tollgate_sim::{Config, Faults, Quotas};
+
+fn with_quotas(speedup: f64) -> Config {
+    Config {
+        quotas: Some(Quotas { speedup }),
+        ..seeded()
+    }
+}
+
+fn too_many() -> Failure {
+    Failure {
+        status: 429,
+        code: "TooManyRequestsException".into(),
+        message: "Too Many Requests".into(),
+    }
+}
+
+async fn rename(client: &Client, name: &str) -> Result<(), Failure> {
+    let op = PatchOperation::builder()
+        .op(Op::Replace)
+        .path("/name")
+        .value(name)
+        .build();
+    match client
+        .update_usage_plan()
+        .usage_plan_id("ywbqww")
+        .patch_operations(op)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(failure::<_, ()>(Err(e))),
+    }
+}
+
+#[tokio::test]
+async fn without_quotas_nothing_is_throttled() {
+    let (sim, client) = start().await;
+    for i in 0..60 {
+        client.get_usage_plans().send().await.expect("no quota");
+        rename(&client, &format!("n{i}")).await.expect("no quota");
+    }
+    assert!(sim.throttled().is_empty());
+    assert_eq!(sim.calls()["UpdateUsagePlan"], 60);
+}
+
+#[tokio::test]
+async fn the_total_quota_allows_a_burst_of_40_then_10_a_second() {
+    let (sim, client) = start_with(with_quotas(1.0)).await;
+    for _ in 0..40 {
+        client
+            .get_usage_plans()
+            .send()
+            .await
+            .expect("within the burst");
+    }
+    assert_eq!(failure(client.get_usage_plans().send().await), too_many());
+    let answer = raw(&sim.endpoint(), "GET", "/usageplans", None, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer.status, answer.header("x-amzn-ErrorType").as_deref()),
+        (429, Some("TooManyRequestsException"))
+    );
+    assert_eq!(answer.header("Retry-After").as_deref(), Some("1"));
+    sim.advance_clock(1);
+    for _ in 0..10 {
+        client.get_usage_plans().send().await.expect("refilled");
+    }
+    assert_eq!(failure(client.get_usage_plans().send().await), too_many());
+    assert_eq!(sim.throttled()["GetUsagePlans"], 3);
+    assert_eq!(sim.calls()["GetUsagePlans"], 53);
+
+    sim.reset_counters();
+    assert!(sim.throttled().is_empty() && sim.calls().is_empty());
+    client
+        .get_usage_plans()
+        .send()
+        .await
+        .expect("reset fills the buckets");
+}
+
+#[tokio::test]
+async fn update_usage_plan_is_one_call_per_20_seconds() {
+    let (sim, client) = start_with(with_quotas(1.0)).await;
+    rename(&client, "a").await.expect("the first call");
+    assert_eq!(rename(&client, "b").await, Err(too_many()));
+    sim.advance_clock(19);
+    assert_eq!(rename(&client, "b").await, Err(too_many()));
+    sim.advance_clock(1);
+    rename(&client, "b").await.expect("20 seconds later");
+    let plan = client
+        .get_usage_plan()
+        .usage_plan_id("ywbqww")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.name(), Some("b"), "a throttled call changes nothing");
+    assert_eq!(sim.throttled()["UpdateUsagePlan"], 2);
+    assert!(!sim.throttled().contains_key("GetUsagePlan"));
+}
+
+#[tokio::test]
+async fn speedup_runs_the_quotas_faster() {
+    let (sim, client) = start_with(with_quotas(100.0)).await;
+    rename(&client, "a").await.unwrap();
+    assert_eq!(rename(&client, "b").await, Err(too_many()));
+    sim.advance_clock(1); // 100 seconds of AWS time
+    rename(&client, "b")
+        .await
+        .expect("refilled 100 times faster");
+}
+
+#[tokio::test]
+async fn create_api_key_is_five_a_second() {
+    let (sim, client) = start_with(with_quotas(1.0)).await;
+    for i in 0..5 {
+        client
+            .create_api_key()
+            .name(format!("k{i}"))
+            .send()
+            .await
+            .expect("within the quota");
+    }
+    assert_eq!(
+        failure(client.create_api_key().name("k5").send().await),
+        too_many()
+    );
+    client
+        .get_api_keys()
+        .send()
+        .await
+        .expect("other operations are not limited by it");
+    sim.advance_clock(1);
+    client
+        .create_api_key()
+        .name("k5")
+        .send()
+        .await
+        .expect("a second later");
+}
+
+/// What each of `n` GetUsagePlans calls got: its status, 0 for a dropped connection.
+async fn outcomes(seed: u64, n: usize) -> Vec<u16> {
+    let faults = Faults {
+        seed,
+        error_500_rate: 0.25,
+        error_503_rate: 0.25,
+        drop_rate: 0.25,
+        latency_ms: 0,
+    };
+    let (_sim, client) = start_with(Config {
+        faults: Some(faults),
+        ..seeded()
+    })
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..n {
+        match client.get_usage_plans().send().await {
+            Ok(_) => seen.push(200),
+            Err(e) => {
+                let f = failure::<_, ()>(Err(e));
+                match f.status {
+                    500 => assert_eq!(f.code, "InternalFailure"),
+                    503 => assert_eq!(f.code, "ServiceUnavailableException"),
+                    0 => {}
+                    other => panic!("unexpected status {other}"),
+                }
+                seen.push(f.status);
+            }
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn faults_are_reproducible_from_their_seed() {
+    let first = outcomes(42, 40).await;
+    assert_eq!(
+        first,
+        outcomes(42, 40).await,
+        "the same seed gives the same faults"
+    );
+    assert_ne!(first, outcomes(43, 40).await, "another seed gives others");
+    for status in [0, 200, 500, 503] {
+        assert!(first.contains(&status), "{status} missing from {first:?}");
+    }
+}
+
+#[tokio::test]
+async fn faults_are_off_by_default_and_latency_is_added() {
+    let (_sim, client) = start().await;
+    for _ in 0..50 {
+        client
+            .get_usage_plans()
+            .send()
+            .await
+            .expect("no faults unless switched on");
+    }
+    let slow = Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    };
+    let (_slow_sim, slow_client) = start_with(Config {
+        faults: Some(slow),
+        ..seeded()
+    })
+    .await;
+    let began = Instant::now();
+    slow_client
+        .get_usage_plans()
+        .send()
+        .await
+        .expect("latency only");
+    assert!(began.elapsed() >= Duration::from_millis(150));
+}

@@ -4,6 +4,13 @@
 //! (create or update, keys, tags, grants). A failed change stops the rest of that plan's
 //! changes, since they may depend on it, and the other plans go on; running apply again
 //! finishes the job.
+//!
+//! UpdateUsagePlan calls are paced: AWS allows one every 20 seconds per account, so the
+//! applier waits out the interval between two of them instead of drawing a 429.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::live::{AwsError, LiveClient};
 use crate::model::Tags;
@@ -39,18 +46,44 @@ impl ApplyReport {
     }
 }
 
-/// Applies every change of `plan`, calling `progress` as each one completes.
+/// AWS's account quota for UpdateUsagePlan: one call every 20 seconds.
+pub const AWS_UPDATE_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Spaces UpdateUsagePlan calls at least `interval` apart.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl Pacer {
+    /// Waits until the next UpdateUsagePlan call is allowed, and counts it as made.
+    async fn before_update(&mut self) {
+        if let Some(last) = self.last {
+            tokio::time::sleep_until(last + self.interval).await;
+        }
+        self.last = Some(Instant::now());
+    }
+}
+
+/// Applies every change of `plan`, calling `progress` as each one completes, with
+/// UpdateUsagePlan calls at least `update_interval` apart.
 pub async fn apply(
     client: &LiveClient,
     plan: &Plan,
+    update_interval: Duration,
     progress: &mut dyn FnMut(&Applied),
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
+    let mut pacer = Pacer {
+        interval: update_interval,
+        last: None,
+    };
     for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
         let steps = steps(entry);
         let mut id = entry.id.clone();
         for (index, step) in steps.iter().enumerate() {
-            match run_step(client, entry, id.as_deref(), step).await {
+            match run_step(client, &mut pacer, entry, id.as_deref(), step).await {
                 Ok((new_id, what)) => {
                     let applied = Applied {
                         plan: entry.name.clone(),
@@ -111,6 +144,7 @@ fn steps(entry: &PlanEntry) -> Vec<Step<'_>> {
 /// Runs one step; returns the plan's id (new after a create) and what was done.
 async fn run_step(
     client: &LiveClient,
+    pacer: &mut Pacer,
     entry: &PlanEntry,
     id: Option<&str>,
     step: &Step<'_>,
@@ -118,6 +152,7 @@ async fn run_step(
     if let Step::Body(BodyAction::Create { tags, follow_up }) = step {
         let new_id = client.create_plan(&entry.after, tags).await?;
         if !follow_up.is_empty() {
+            pacer.before_update().await;
             client
                 .update_plan(&new_id, follow_up)
                 .await
@@ -136,6 +171,7 @@ async fn run_step(
     };
     let what = match step {
         Step::Body(BodyAction::Update { operations }) => {
+            pacer.before_update().await;
             client.update_plan(id, operations).await?;
             format!("updated ({})", count(operations.len(), "operation"))
         }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -113,6 +113,18 @@ struct ApplyArgs {
     /// Apply without asking (required without a terminal).
     #[arg(long)]
     auto_approve: bool,
+    /// Seconds between two UpdateUsagePlan calls: AWS allows one every 20 seconds per
+    /// account. 0 turns pacing off (for an emulator without quotas).
+    #[arg(long, env = "TOLLGATE_UPDATE_INTERVAL", default_value_t = apply::AWS_UPDATE_INTERVAL.as_secs_f64(), value_parser = parse_interval)]
+    update_interval: f64,
+}
+
+/// Parses `--update-interval`: a finite number of seconds >= 0.
+fn parse_interval(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a number of seconds >= 0")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -286,7 +298,8 @@ async fn apply_command(
         return Ok(Outcome::Failed);
     }
     let started = Instant::now();
-    let report = apply::apply(&client, &plan, &mut |applied| {
+    let interval = Duration::from_secs_f64(args.update_interval);
+    let report = apply::apply(&client, &plan, interval, &mut |applied| {
         eprintln!("{} ({}): {}", applied.plan, applied.id, applied.what);
     })
     .await;

@@ -8,6 +8,7 @@ use aws_sdk_apigateway::Client;
 
 use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
+use super::retry::ResourceLimitIsFinal;
 use crate::diff::PatchOp;
 use crate::model::{LivePlan, PlanBody, Tags};
 
@@ -56,8 +57,11 @@ impl LiveClient {
                 kind: AwsErrorKind::Credentials,
                 detail: "no AWS region is set (pass --region or set AWS_REGION)".into(),
             })?;
+        let service_config = aws_sdk_apigateway::config::Builder::from(&config)
+            .retry_classifier(ResourceLimitIsFinal)
+            .build();
         Ok(LiveClient {
-            client: Client::new(&config),
+            client: Client::from_conf(service_config),
             region,
         })
     }

@@ -3,6 +3,7 @@
 mod client;
 mod convert;
 mod error;
+mod retry;
 
 pub use client::{Connection, LiveClient, PAGE_SIZE};
 pub use error::{AwsError, AwsErrorKind};

@@ -71,7 +71,7 @@ impl Env {
     }
 
     /// The `tollgate` binary, run in the scratch folder against the emulator with dummy
-    /// credentials and nothing from the user's own AWS configuration.
+    /// credentials, nothing from the user's own AWS configuration, and no pacing.
     pub fn tollgate(&self) -> Command {
         tollgate_against(&self.sim.endpoint(), self.dir.path())
     }
@@ -143,7 +143,9 @@ pub fn tollgate_against(endpoint: &str, dir: &Path) -> Command {
             dir.join("no-aws-credentials"),
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // The emulator's quotas are off unless a test turns them on: no need to pace.
+        .env("TOLLGATE_UPDATE_INTERVAL", "0");
     command
 }
 

@@ -25,12 +25,7 @@ usagePlans:
 /// Applies `desired` and returns stderr, asserting exit 1.
 fn failed_apply(env: &Env, desired: &str) -> String {
     let path = env.write("plans.yaml", desired);
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["apply", "--auto-approve"], &path);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

@@ -161,12 +161,7 @@ fn apply_without_a_terminal_refuses_unless_auto_approved_and_sends_nothing() {
 fn apply_dry_run_shows_the_plan_and_changes_nothing() {
     let env = Env::new(LIVE);
     let path = env.write("gold.yaml", CHANGED);
-    let output = env
-        .tollgate()
-        .args(["apply", "--dry-run", "--detailed-exitcode"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["apply", "--dry-run", "--detailed-exitcode"], &path);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("/throttle/rateLimit"));
     assert_eq!(env.writes(), 0);
@@ -176,12 +171,7 @@ fn apply_dry_run_shows_the_plan_and_changes_nothing() {
 fn apply_detailed_exitcode_is_2_when_changes_were_made_and_0_when_none() {
     let env = Env::new(LIVE);
     let path = env.write("gold.yaml", CHANGED);
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve", "--detailed-exitcode"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["apply", "--auto-approve", "--detailed-exitcode"], &path);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -239,20 +229,11 @@ fn export_round_trips_through_plan_and_refuses_to_overwrite() {
         "tollgate's own tags are not exported: {gold}"
     );
 
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&out)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&out);
 
     let before = std::fs::read_to_string(out.join(&files[0])).expect("read");
     std::fs::write(out.join(&files[0]), "# edited by hand\n").expect("write");
-    let output = env
-        .tollgate()
-        .args(["export", "--out"])
-        .arg(&out)
-        .output()
-        .expect("runs");
+    let output = env.run(&["export", "--out"], &out);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
     assert_eq!(

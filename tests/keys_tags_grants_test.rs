@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{stdout_json, Env};
+use common::Env;
 use serde_json::json;
 use tollgate_sim::{ClockMode, Config};
 
@@ -96,13 +96,7 @@ fn remaining_today(env: &Env, key: &str) -> i64 {
 fn keys_tags_and_grants_are_planned_in_order_and_applied() {
     let env = env();
     let path = env.write("gold.yaml", DESIRED);
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let plan = stdout_json(&output);
+    let plan = env.plan_json(&path);
     let actions: Vec<&str> = plan["changes"]
         .as_array()
         .expect("changes")
@@ -130,11 +124,7 @@ fn keys_tags_and_grants_are_planned_in_order_and_applied() {
         json!({ "create": 0, "update": 0, "keys": 2, "grants": 1, "tags": 1, "unchanged": 0, "unmanaged": 0 })
     );
 
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     assert_eq!(live_keys(&env, "gold000001"), ["key1", "key2"]);
     let tags = tags(&env);
     assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
@@ -146,36 +136,20 @@ fn keys_tags_and_grants_are_planned_in_order_and_applied() {
     );
     assert_eq!(remaining_today(&env, "key1"), 5000);
     assert_eq!(env.calls("UpdateUsage"), 1);
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
 }
 
 #[test]
 fn a_grant_is_never_applied_twice_however_much_quota_is_used() {
     let env = env();
     let path = env.write("gold.yaml", DESIRED);
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     env.sim
         .record_usage("gold000001", "key1", TODAY, 4_990)
         .expect("traffic");
     assert_eq!(remaining_today(&env, "key1"), 10);
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.assert_in_sync(&path);
+    env.apply(&path);
     assert_eq!(
         env.calls("UpdateUsage"),
         1,
@@ -197,13 +171,7 @@ fn a_grant_left_pending_by_an_interrupted_apply_is_shown_not_applied() {
             .send(),
     )
     .expect("TagResource");
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let plan = stdout_json(&output);
+    let plan = env.plan_json(&path);
     assert!(
         plan["changes"]
             .as_array()
@@ -228,11 +196,7 @@ fn a_grant_left_pending_by_an_interrupted_apply_is_shown_not_applied() {
         "{text}"
     );
 
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     assert_eq!(
         env.calls("UpdateUsage"),
         0,
@@ -260,11 +224,7 @@ fn keys_and_tags_absent_from_the_yaml_are_left_alone_and_not_read() {
         "gold.yaml",
         "usagePlans:\n  - name: Gold\n    throttle: { rateLimit: 100, burstLimit: 200 }\n    quota: { limit: 1000, period: MONTH }\n    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n",
     );
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
     assert_eq!(
         env.calls("GetUsagePlanKeys"),
         0,
@@ -304,12 +264,7 @@ usagePlans:
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
 "#,
     );
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["apply", "--auto-approve"], &path);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -337,15 +292,7 @@ usagePlans:
             .send(),
     )
     .expect("DeleteUsagePlanKey");
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.apply(&path);
+    env.assert_in_sync(&path);
     assert_eq!(live_keys(&env, "gold000001"), ["key3"]);
 }

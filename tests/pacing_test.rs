@@ -52,23 +52,14 @@ fn paced_updates_stay_inside_the_quota_and_draw_no_429() {
             .unwrap_or(0),
         0
     );
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
 }
 
 #[test]
 fn unpaced_updates_draw_429s_from_the_same_quota() {
     let env = quota_env();
     let path = env.write("plans.yaml", DESIRED);
-    let _ = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let _ = env.run(&["apply", "--auto-approve"], &path);
     assert!(
         env.sim
             .throttled()
@@ -96,12 +87,7 @@ fn a_resource_limit_is_not_retried() {
         "plans.yaml",
         "usagePlans:\n  - name: Eleventh\n    keys: [ { id: key1 } ]\n",
     );
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["apply", "--auto-approve"], &path);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("CreateUsagePlanKey on usage plan \"Eleventh\" (eleventh01) failed: LimitExceededException"), "{stderr}");

@@ -4,7 +4,7 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::{stdout_json, Env};
+use common::Env;
 
 /// `count` live plans named `plan-0000` ... with fixed ids `p000000000` ...
 fn many_plans(count: usize) -> String {
@@ -25,13 +25,7 @@ fn plans_across_three_pages_are_read_in_three_calls_and_the_last_page_is_managed
         "plans.yaml",
         "usagePlans:\n  - { name: plan-0001, throttle: { rateLimit: 10, burstLimit: 20 } }\n  - { name: plan-1199, throttle: { rateLimit: 11, burstLimit: 20 } }\n",
     );
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let plan = stdout_json(&output);
+    let plan = env.plan_json(&path);
     assert_eq!(
         env.calls("GetUsagePlans"),
         3,
@@ -47,15 +41,7 @@ fn plans_across_three_pages_are_read_in_three_calls_and_the_last_page_is_managed
     assert_eq!(plan["summary"]["update"], 1);
     assert_eq!(plan["changes"][0]["id"], "p000001199");
 
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.apply(&path);
+    env.assert_in_sync(&path);
     assert_eq!(env.calls("UpdateUsagePlan"), 1);
 }

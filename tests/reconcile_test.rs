@@ -48,12 +48,7 @@ usagePlans:
 fn converges_with(desired: &str, expected: Value) {
     let env = Env::new(LIVE_FULL);
     let path = env.write("plans/gold.yaml", desired);
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json", "--detailed-exitcode"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["plan", "--format", "json", "--detailed-exitcode"], &path);
     assert_eq!(
         output.status.code(),
         Some(2),
@@ -69,21 +64,13 @@ fn converges_with(desired: &str, expected: Value) {
     assert_eq!(plan["changes"][0]["action"], "update");
     assert_eq!(plan["changes"][0]["operations"], expected, "{plan:#}");
 
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     assert_eq!(
         env.calls("UpdateUsagePlan"),
         1,
         "one UpdateUsagePlan call per changed plan"
     );
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
 }
 
 fn replace(path: &str, value: &str) -> Value {
@@ -94,12 +81,7 @@ fn replace(path: &str, value: &str) -> Value {
 fn equal_plans_in_another_stage_order_need_nothing() {
     let env = Env::new(LIVE_FULL);
     let path = env.write("gold.yaml", DESIRED_FULL);
-    let output = env
-        .tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["plan", "--detailed-exitcode"], &path);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -245,13 +227,7 @@ usagePlans:
     tags: { team: partners }
 "#,
     );
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let plan = stdout_json(&output);
+    let plan = env.plan_json(&path);
     let change = &plan["changes"][0];
     assert_eq!(change["action"], "create");
     assert_eq!(change["id"], Value::Null);
@@ -263,11 +239,7 @@ usagePlans:
     assert_eq!(change["request"]["tags"], json!({ "team": "partners" }));
     assert_eq!(plan["summary"]["create"], 1);
 
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     assert_eq!(env.calls("CreateUsagePlan"), 1);
     assert_eq!(
         env.calls("UpdateUsagePlan"),
@@ -291,24 +263,14 @@ usagePlans:
             .map(String::as_str),
         Some("partners")
     );
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
 }
 
 #[test]
 fn unmanaged_plans_are_counted_and_never_touched() {
     let env = Env::new(LIVE_FULL);
     let path = env.write("other.yaml", "usagePlans:\n  - name: Other\n");
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    let plan = stdout_json(&output);
+    let plan = env.plan_json(&path);
     assert_eq!(
         plan["unmanaged"],
         json!([{ "name": "Gold", "id": "plan000001" }])
@@ -321,11 +283,7 @@ fn unmanaged_plans_are_counted_and_never_touched() {
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&text.stdout).contains("1 unmanaged"));
-    env.tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .assert()
-        .success();
+    env.apply(&path);
     assert_eq!(
         env.calls("UpdateUsagePlan"),
         0,
@@ -341,11 +299,7 @@ fn unmanaged_plans_are_counted_and_never_touched() {
 fn drift_made_behind_tollgates_back_is_exit_2() {
     let env = Env::new(LIVE_FULL);
     let path = env.write("gold.yaml", DESIRED_FULL);
-    env.tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .assert()
-        .code(0);
+    env.assert_in_sync(&path);
     env.block_on(
         env.sdk()
             .update_usage_plan()
@@ -360,12 +314,7 @@ fn drift_made_behind_tollgates_back_is_exit_2() {
             .send(),
     )
     .expect("someone changes the quota by hand");
-    let output = env
-        .tollgate()
-        .args(["plan", "--detailed-exitcode"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = env.run(&["plan", "--detailed-exitcode"], &path);
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("/quota/limit"), "{stdout}");
@@ -376,11 +325,5 @@ fn drift_made_behind_tollgates_back_is_exit_2() {
 fn plan_operations(desired: &str) -> Value {
     let env = Env::new(LIVE_FULL);
     let path = env.write("gold.yaml", desired);
-    let output = env
-        .tollgate()
-        .args(["plan", "--format", "json"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    stdout_json(&output)["changes"][0]["operations"].clone()
+    env.plan_json(&path)["changes"][0]["operations"].clone()
 }

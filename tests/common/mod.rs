@@ -76,6 +76,38 @@ impl Env {
         tollgate_against(&self.sim.endpoint(), self.dir.path())
     }
 
+    /// Runs `tollgate ARGS PATH` to completion.
+    pub fn run(&self, args: &[&str], path: &Path) -> std::process::Output {
+        self.tollgate()
+            .args(args)
+            .arg(path)
+            .output()
+            .expect("tollgate runs")
+    }
+
+    /// The JSON plan for the YAML at `path`.
+    pub fn plan_json(&self, path: &Path) -> serde_json::Value {
+        stdout_json(&self.run(&["plan", "--format", "json"], path))
+    }
+
+    /// Applies the YAML at `path`, which must succeed.
+    pub fn apply(&self, path: &Path) {
+        self.tollgate()
+            .args(["apply", "--auto-approve"])
+            .arg(path)
+            .assert()
+            .success();
+    }
+
+    /// Asserts that the live plans equal the YAML at `path`: the drift check exits 0.
+    pub fn assert_in_sync(&self, path: &Path) {
+        self.tollgate()
+            .args(["plan", "--detailed-exitcode"])
+            .arg(path)
+            .assert()
+            .code(0);
+    }
+
     /// The real SDK client, talking to the emulator.
     pub fn sdk(&self) -> Client {
         sdk_client(&self.sim.endpoint())

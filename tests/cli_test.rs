@@ -158,6 +158,30 @@ fn apply_without_a_terminal_refuses_unless_auto_approved_and_sends_nothing() {
 }
 
 #[test]
+fn apply_on_a_terminal_asks_and_applies_only_after_yes() {
+    let env = Env::new(LIVE);
+    env.write("gold.yaml", CHANGED);
+    let declined = env.run_on_terminal(&["apply", "gold.yaml"], "no\n");
+    assert_eq!(declined.status.code(), Some(1));
+    let shown = String::from_utf8_lossy(&declined.stdout);
+    assert!(shown.contains("Only 'yes' will be accepted"), "{shown}");
+    assert!(
+        shown.contains("Apply cancelled; nothing was changed."),
+        "{shown}"
+    );
+    assert_eq!(env.writes(), 0);
+
+    let accepted = env.run_on_terminal(&["apply", "gold.yaml"], "yes\n");
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&accepted.stdout)
+    );
+    assert_eq!(env.calls("UpdateUsagePlan"), 1);
+}
+
+#[test]
 fn apply_dry_run_shows_the_plan_and_changes_nothing() {
     let env = Env::new(LIVE);
     let path = env.write("gold.yaml", CHANGED);

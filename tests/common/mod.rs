@@ -159,7 +159,14 @@ impl Env {
 
 /// The `tollgate` binary against `endpoint`, in `dir`, isolated from the user's AWS setup.
 pub fn tollgate_against(endpoint: &str, dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("tollgate").expect("the tollgate binary is built");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tollgate"));
+    isolate(&mut command, endpoint, dir);
+    Command::from_std(command)
+}
+
+/// Runs `command` in `dir` against `endpoint` with dummy credentials, nothing from the
+/// user's own AWS configuration, and no pacing.
+fn isolate(command: &mut std::process::Command, endpoint: &str, dir: &Path) {
     command
         .current_dir(dir)
         .env_clear()
@@ -178,7 +185,32 @@ pub fn tollgate_against(endpoint: &str, dir: &Path) -> Command {
         .env("NO_COLOR", "1")
         // The emulator's quotas are off unless a test turns them on: no need to pace.
         .env("TOLLGATE_UPDATE_INTERVAL", "0");
-    command
+}
+
+impl Env {
+    /// Runs `tollgate ARGS` with a terminal as its standard input (through util-linux
+    /// `script`), typing `answer` at it; returns what the terminal showed.
+    pub fn run_on_terminal(&self, args: &[&str], answer: &str) -> std::process::Output {
+        let binary = assert_cmd::cargo::cargo_bin("tollgate");
+        let line: Vec<String> = std::iter::once(binary.display().to_string())
+            .chain(args.iter().map(|arg| arg.to_string()))
+            .map(|word| format!("'{word}'"))
+            .collect();
+        let mut command = std::process::Command::new("script");
+        command.args(["-qec", &line.join(" "), "/dev/null"]);
+        isolate(&mut command, &self.sim.endpoint(), self.dir.path());
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write as _;
+            stdin.write_all(answer.as_bytes()).expect("type the answer");
+        }
+        child.wait_with_output().expect("the terminal session ends")
+    }
 }
 
 /// Parses a command's stdout as JSON.

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tollgate_sim::{BlockingSim, ClockMode, Config, Seed};
 use tollgate_testkit::AwsCli;
 
-/// One REST API with two stages and two methods; the clock stands at 2024-06-10.
+/// One REST API with two stages and two methods.
 const SEED: &str = r#"
 restApis:
   - id: a1b2c3d4e5

@@ -160,7 +160,7 @@ impl Cli {
             Command::Apply(args) => apply_command(&connection, args, style, verbose).await,
             Command::Export(args) => export(&connection, args).await,
             Command::Schema => {
-                println!("{}", spec::json_schema());
+                println!("{}", spec::json_schema()?);
                 Ok(Outcome::Done)
             }
         }
@@ -358,8 +358,8 @@ async fn export(connection: &Connection, args: ExportArgs) -> Result<Outcome> {
         })
         .collect();
     match &args.out {
-        None => print!("{}", spec::export::document(&plans)),
-        Some(dir) => write_export(dir, spec::export::files(&plans), args.force)?,
+        None => print!("{}", spec::export::document(&plans)?),
+        Some(dir) => write_export(dir, spec::export::files(&plans)?, args.force)?,
     }
     Ok(Outcome::Done)
 }

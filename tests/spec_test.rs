@@ -128,7 +128,64 @@ fn errors_of_several_paths_come_together_and_a_missing_path_has_no_place() {
         vec![
             "error: tests/fixtures/spec/no-such-file.yaml does not exist; give a YAML file or a folder of them",
             "tests/fixtures/spec/bad_period.yaml:3:34: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`",
+            "tests/fixtures/spec/wrong_type.yaml:2:11: usage plan `Gold` is already declared at tests/fixtures/spec/bad_period.yaml:2:11; give each plan a unique name",
             "tests/fixtures/spec/wrong_type.yaml:4:14: expected an integer, found the string \"lots\"",
+        ]
+    );
+}
+
+#[test]
+fn every_bad_leaf_of_one_block_is_reported() {
+    let file = "tests/fixtures/spec/bad_leaves_in_one_block.yaml";
+    assert_eq!(
+        errors(&["bad_leaves_in_one_block.yaml"]),
+        vec![
+            format!("{file}:5:14: expected an integer, found the string \"lots\""),
+            format!("{file}:6:15: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"),
+            format!("{file}:7:15: expected an integer, found the string \"soon\""),
+            format!("{file}:8:7: unknown field `colour` in quota; expected one of `limit`, `period`, `offset`"),
+            format!("{file}:9:28: expected a number, found the string \"fast\""),
+            format!("{file}:9:46: `burstLimit` must be an integer >= 0, found -1"),
+            format!("{file}:9:50: unknown field `burst` in throttle; expected one of `rateLimit`, `burstLimit`"),
+        ]
+    );
+}
+
+#[test]
+fn bad_fields_in_every_block_of_one_plan_are_reported() {
+    let file = "tests/fixtures/spec/bad_fields_in_several_blocks.yaml";
+    assert_eq!(
+        errors(&["bad_fields_in_several_blocks.yaml"]),
+        vec![
+            format!("{file}:4:18: expected a string, found a list"),
+            format!("{file}:5:28: `rateLimit` must be a number >= 0, found -1"),
+            format!("{file}:5:44: expected an integer, found the string \"many\""),
+            format!("{file}:6:21: `limit` must be an integer >= 0, found -1"),
+            format!("{file}:6:33: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"),
+            format!("{file}:11:50: expected an integer, found the string \"many\""),
+            format!("{file}:12:11: method throttle key `/pets/FETCH` {METHOD_KEY_HELP}"),
+            format!("{file}:13:9: missing field `stage` in api stage; add it"),
+            format!("{file}:14:19: expected a string, found a list"),
+            format!("{file}:14:31: tag `aws:x` is reserved: keys starting `tollgate:` or `aws:` belong to tollgate and AWS; remove it"),
+            format!("{file}:18:37: expected an integer, found the string \"all\""),
+            format!("{file}:19:37: `remaining` must be an integer >= 0, found -5"),
+            format!("{file}:20:9: missing field `id` in api key; add it"),
+        ]
+    );
+}
+
+#[test]
+fn a_plan_with_errors_still_declares_its_name() {
+    let file = "tests/fixtures/spec/broken_plan_names.yaml";
+    assert_eq!(
+        errors(&["broken_plan_names.yaml"]),
+        vec![
+            format!("{file}:4:21: `limit` must be an integer >= 0, found -1"),
+            format!("{file}:4:33: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"),
+            format!("{file}:5:11: usage plan `A` is already declared at {file}:3:11; give each plan a unique name"),
+            format!("{file}:7:46: unknown field `burst` in throttle; expected one of `rateLimit`, `burstLimit`"),
+            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`"),
+            format!("{file}:9:11: usage plan `B` is already declared at {file}:6:11; give each plan a unique name"),
         ]
     );
 }

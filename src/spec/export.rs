@@ -3,6 +3,7 @@
 
 use super::yaml::{self, Document, UsagePlan};
 use crate::model::{is_reserved_tag, LivePlan};
+use serde_saphyr::SerializeError;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One live plan to export, with its key associations (always read for export).
@@ -14,14 +15,15 @@ pub struct ExportPlan<'a> {
 }
 
 /// All plans as one YAML document (`usagePlans: [...]`), sorted by name.
-pub fn document(plans: &[ExportPlan]) -> String {
+pub fn document(plans: &[ExportPlan]) -> Result<String, SerializeError> {
     let mut sorted: Vec<&ExportPlan> = plans.iter().collect();
     sorted.sort_by(|a, b| (&a.plan.body.name, &a.plan.id).cmp(&(&b.plan.body.name, &b.plan.id)));
     write(sorted.into_iter().map(usage_plan).collect())
 }
 
-/// One document per plan with a file-safe, unique file name (`gold.yaml`, collisions get the id).
-pub fn files(plans: &[ExportPlan]) -> Vec<(String, String)> {
+/// One document per plan with a file-safe, unique file name (`gold.yaml`, collisions get the
+/// id), sorted by file name.
+pub fn files(plans: &[ExportPlan]) -> Result<Vec<(String, String)>, SerializeError> {
     let bases: Vec<String> = plans
         .iter()
         .map(|plan| file_safe(&plan.plan.body.name))
@@ -30,7 +32,7 @@ pub fn files(plans: &[ExportPlan]) -> Vec<(String, String)> {
     for base in &bases {
         *counts.entry(base).or_default() += 1;
     }
-    let mut files: Vec<(String, String)> = plans
+    let mut files = plans
         .iter()
         .zip(&bases)
         .map(|(plan, base)| {
@@ -39,18 +41,16 @@ pub fn files(plans: &[ExportPlan]) -> Vec<(String, String)> {
             } else {
                 base.clone()
             };
-            (format!("{stem}.yaml"), write(vec![usage_plan(plan)]))
+            Ok((format!("{stem}.yaml"), write(vec![usage_plan(plan)])?))
         })
-        .collect();
+        .collect::<Result<Vec<_>, SerializeError>>()?;
     files.sort();
-    files
+    Ok(files)
 }
 
-fn write(usage_plans: Vec<UsagePlan>) -> String {
-    // The format's types are plain data (strings, numbers, lists and maps); writing them
-    // as YAML cannot fail.
+fn write(usage_plans: Vec<UsagePlan>) -> Result<String, SerializeError> {
     let options = serde_saphyr::ser_options! { compact_list_indent: false };
-    serde_saphyr::to_string_with_options(&Document { usage_plans }, options).unwrap_or_default()
+    serde_saphyr::to_string_with_options(&Document { usage_plans }, options)
 }
 
 /// A name as a file stem: lowercase ASCII letters, digits, `-` and `_`; anything else
@@ -89,7 +89,7 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
         throttle: body.throttle.map(throttle),
         quota: body.quota.map(|quota| yaml::Quota {
             limit: quota.limit,
-            period: quota.period.into(),
+            period: quota.period.as_str().to_owned(),
             offset: quota.offset,
         }),
         api_stages: body
@@ -242,12 +242,12 @@ mod tests {
             .map(|(plan, keys)| ExportPlan { plan, keys })
             .collect();
 
-        let loaded = load_text(&dir, "all.yaml", &document(&export));
+        let loaded = load_text(&dir, "all.yaml", &document(&export).expect("writes"));
         assert_eq!(loaded.len(), 2);
         assert_round_trip(&plans[1], &keys[1], &loaded[0]);
         assert_round_trip(&plans[0], &keys[0], &loaded[1]);
 
-        for (name, text) in files(&export) {
+        for (name, text) in files(&export).expect("writes") {
             let loaded = load_text(&dir, &name, &text);
             let index = usize::from(name == "bronze.yaml");
             assert_round_trip(&plans[index], &keys[index], &loaded[0]);
@@ -260,13 +260,15 @@ mod tests {
         let text = document(&[ExportPlan {
             plan: &bare("k2k2k2", "Bronze"),
             keys: &none,
-        }]);
+        }])
+        .expect("writes");
         assert_eq!(text, "usagePlans:\n  - name: Bronze\n    id: k2k2k2\n");
         let gold = gold();
         let text = document(&[ExportPlan {
             plan: &gold,
             keys: &none,
-        }]);
+        }])
+        .expect("writes");
         assert!(text.contains("rateLimit: 100\n"), "{text}");
         assert!(text.contains("rateLimit: 12.5\n"), "{text}");
         assert!(
@@ -288,7 +290,8 @@ mod tests {
                 plan: &a,
                 keys: &none,
             },
-        ]);
+        ])
+        .expect("writes");
         assert!(text.find("Alpha") < text.find("Beta"), "{text}");
     }
 
@@ -308,7 +311,11 @@ mod tests {
             .iter()
             .map(|plan| ExportPlan { plan, keys: &none })
             .collect();
-        let names: Vec<String> = files(&export).into_iter().map(|(name, _)| name).collect();
+        let names: Vec<String> = files(&export)
+            .expect("writes")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
         assert_eq!(names, vec!["gold-a1.yaml", "gold-b2.yaml", "silver.yaml"]);
     }
 }

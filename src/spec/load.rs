@@ -1,11 +1,12 @@
 //! Files and folders: which files are read, in what order, and each file's plans decoded
-//! one by one so that a broken plan does not hide the errors of the next.
+//! one by one, each as far as it goes, so that no error hides another.
 
-use super::decode::{decode, DecodeError};
+use super::decode::{decode, decode_all, DecodeError};
 use super::error::SpecError;
 use super::node::{self, Kind, Node, Pos};
 use super::yaml::{Document, UsagePlan};
 use crate::model::SourceLocation;
+use serde::de::IgnoredAny;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -14,10 +15,20 @@ use std::path::{Path, PathBuf};
 pub struct SourceFile {
     /// The path as the user gave it (joined below a folder).
     pub path: String,
-    /// The plans that decoded, with their nodes.
-    pub plans: Vec<(UsagePlan, Node)>,
+    /// The plans that decoded, whole or in part.
+    pub plans: Vec<SourcePlan>,
     /// Every error found in the file so far.
     pub errors: Vec<SpecError>,
+}
+
+/// One plan as decoded, and where its parts are.
+#[derive(Debug)]
+pub struct SourcePlan {
+    /// The plan; a part that did not decode is empty or absent.
+    pub plan: UsagePlan,
+    /// The plan's node, where a part that did not decode is left out (removed, or its value
+    /// [`Kind::Void`]): where the plan's parts are.
+    pub node: Node,
 }
 
 /// What reading the paths gave: the files in order and the errors of paths that are no file.
@@ -115,39 +126,50 @@ pub fn decode_file(path: String, text: &str) -> SourceFile {
         });
     }
     if let Some(root) = parsed.root {
-        for item in plan_nodes(&root).unwrap_or_else(|error| {
-            file.errors.push(located(&file.path, &root, error));
-            Vec::new()
-        }) {
-            match decode::<UsagePlan>(item) {
-                Ok(plan) => file.plans.push((plan, item.clone())),
-                Err(error) => file.errors.push(located(&file.path, item, error)),
+        let mut top_errors = Vec::new();
+        for item in plan_nodes(&root, &mut top_errors) {
+            let partial = decode_all::<UsagePlan>(item);
+            for error in partial.errors {
+                file.errors.push(located(&file.path, item, error));
             }
+            if let Some(plan) = partial.value {
+                file.plans.push(SourcePlan {
+                    plan,
+                    node: partial.node,
+                });
+            }
+        }
+        for error in top_errors {
+            file.errors.push(located(&file.path, &root, error));
         }
     }
     file
 }
 
-/// The items of `usagePlans`, checking the file's top level by hand so that each plan can be
-/// decoded on its own.
-fn plan_nodes(root: &Node) -> Result<Vec<&Node>, DecodeError> {
+/// The items of `usagePlans`, checking the file's top level by hand (every error pushed to
+/// `errors`) so that each plan can be decoded on its own.
+fn plan_nodes<'a>(root: &'a Node, errors: &mut Vec<DecodeError>) -> Vec<&'a Node> {
     let entries = match &root.kind {
-        Kind::Null => return Ok(Vec::new()),
+        Kind::Null => return Vec::new(),
         Kind::Map(entries) => entries,
-        _ => return decode::<Document>(root).map(|_| Vec::new()),
+        _ => {
+            errors.extend(decode::<Document>(root).err());
+            return Vec::new();
+        }
     };
     let mut items = Vec::new();
     for (key, value) in entries {
         if key.as_text() != Some("usagePlans") {
-            return Err(DecodeError::unknown_key(key, Document::FIELDS, "file"));
+            errors.push(DecodeError::unknown_key(key, Document::FIELDS, "file"));
+            continue;
         }
         match &value.kind {
             Kind::Null => {}
             Kind::Seq(plans) => items.extend(plans),
-            _ => return decode::<Document>(root).map(|_| Vec::new()),
+            _ => errors.extend(decode::<Vec<IgnoredAny>>(value).err()),
         }
     }
-    Ok(items)
+    items
 }
 
 fn located(path: &str, node: &Node, error: DecodeError) -> SpecError {
@@ -180,8 +202,8 @@ mod tests {
             "p.yaml".into(),
             "usagePlans:\n  - name: A\n    colour: red\n  - name: B\n  - nme: C\n",
         );
-        assert_eq!(file.plans.len(), 1);
-        assert_eq!(file.plans[0].0.name, "B");
+        let names: Vec<&str> = file.plans.iter().map(|p| p.plan.name.as_str()).collect();
+        assert_eq!(names, vec!["A", "B"]);
         assert_eq!(
             lines(&file),
             vec![
@@ -201,11 +223,18 @@ mod tests {
 
     #[test]
     fn the_top_level_must_be_usage_plans() {
-        let file = decode_file("p.yaml".into(), "usagePlans: []\nplans: []\n");
+        let file = decode_file(
+            "p.yaml".into(),
+            "plans: []\nusagePlans: [{name: A}]\nkeys: []\n",
+        );
         assert_eq!(
             lines(&file),
-            vec!["p.yaml:2:1: unknown field `plans` in file; expected one of `usagePlans`"]
+            vec![
+                "p.yaml:1:1: unknown field `plans` in file; expected one of `usagePlans`",
+                "p.yaml:3:1: unknown field `keys` in file; expected one of `usagePlans`",
+            ]
         );
+        assert_eq!(file.plans.len(), 1);
         let file = decode_file("p.yaml".into(), "usagePlans: Gold\n");
         assert_eq!(
             lines(&file),

@@ -1,8 +1,10 @@
 //! Desired state: the YAML types, loading files and folders, and located errors.
 //!
 //! A file is parsed into located nodes ([`node`]), each plan is decoded into the serde types
-//! of the format ([`yaml`], through [`decode`]) on its own, the rules serde cannot express
-//! are checked across all files ([`validate`]), and every error found is returned at once.
+//! of the format ([`yaml`], through [`decode`]) on its own and as far as it goes (a wrong
+//! value stands in as an empty one, so it hides no other error), the rules serde cannot
+//! express are checked across all files ([`validate`]), and every error found is returned at
+//! once.
 
 mod decode;
 mod error;

@@ -48,6 +48,10 @@ pub enum Kind {
     Seq(Vec<Node>),
     /// A mapping, in source order: (key node, value node).
     Map(Vec<(Node, Node)>),
+    /// A value left out for an error already reported. It decodes as the empty value of a
+    /// scalar type (0, `""`) or as an absent option, so that the rest can still be checked,
+    /// and nothing that is checked there is reported.
+    Void,
 }
 
 /// A problem found while reading a file's YAML: a message and where it is, if known.
@@ -144,6 +148,34 @@ impl Node {
         }
     }
 
+    /// Leaves out the child at `route`, the child indexes from this node down (into a mapping
+    /// entry means into its value): a list item, or with `whole_entry` a mapping entry, is
+    /// removed; otherwise the entry's value becomes [`Kind::Void`]. Gives the place of the
+    /// list or mapping the child was in; `None` when there is no such child.
+    pub fn leave_out(&mut self, route: &[usize], whole_entry: bool) -> Option<Pos> {
+        let (&index, below) = route.split_first()?;
+        let pos = self.pos;
+        match (&mut self.kind, below.is_empty()) {
+            (Kind::Seq(items), true) => (index < items.len()).then(|| {
+                items.remove(index);
+                pos
+            }),
+            (Kind::Map(entries), true) if whole_entry => (index < entries.len()).then(|| {
+                entries.remove(index);
+                pos
+            }),
+            (Kind::Map(entries), true) => {
+                let (_, value) = entries.get_mut(index)?;
+                value.kind = Kind::Void;
+                value.text = None;
+                Some(pos)
+            }
+            (Kind::Seq(items), false) => items.get_mut(index)?.leave_out(below, whole_entry),
+            (Kind::Map(entries), false) => entries.get_mut(index)?.1.leave_out(below, whole_entry),
+            _ => None,
+        }
+    }
+
     fn entry(&self, key: &str) -> Option<&(Node, Node)> {
         match &self.kind {
             Kind::Map(entries) => entries.iter().find(|(k, _)| k.as_text() == Some(key)),
@@ -160,7 +192,7 @@ impl Node {
                     .and_then(|(start, end)| source.get(start..end))
                     .map(str::to_owned);
             }
-            Kind::Null | Kind::Str(_) => {}
+            Kind::Null | Kind::Str(_) | Kind::Void => {}
             Kind::Seq(items) => items
                 .iter_mut()
                 .for_each(|item| item.finish(source, problems)),
@@ -341,6 +373,34 @@ mod tests {
         );
         let tree = parsed.root.expect("a tree");
         assert_eq!(tree.get("a").map(|a| &a.kind), Some(&Kind::Int(1)));
+    }
+
+    #[test]
+    fn leaving_out_removes_items_and_keys_and_voids_values() {
+        let mut tree = root("a:\n  - 1\n  - 2\nb: {c: 3, d: 4}\n");
+        assert_eq!(
+            tree.leave_out(&[0, 0], false),
+            Some(Pos { line: 2, column: 3 })
+        );
+        assert_eq!(
+            tree.get("a").and_then(|a| a.item(0)).map(|i| i.pos.line),
+            Some(3)
+        );
+        assert_eq!(
+            tree.leave_out(&[1, 0], false),
+            Some(Pos { line: 4, column: 4 })
+        );
+        assert_eq!(
+            tree.get("b").and_then(|b| b.get("c")).map(|c| &c.kind),
+            Some(&Kind::Void)
+        );
+        assert_eq!(
+            tree.leave_out(&[1, 1], true),
+            Some(Pos { line: 4, column: 4 })
+        );
+        assert_eq!(tree.get("b").and_then(|b| b.get("d")), None);
+        assert_eq!(tree.leave_out(&[5], false), None);
+        assert_eq!(tree.leave_out(&[], false), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The rules serde cannot express (ranges, periods, offsets, method-throttle keys, reserved
 //! tags, things listed twice) and the conversion of valid plans to the model.
 
+use super::decode::decode_name;
 use super::error::SpecError;
 use super::load::{locate, SourceFile};
-use super::node::Node;
+use super::node::{Kind, Node};
 use super::yaml;
 use crate::model::{
     is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody, Quota,
@@ -28,10 +29,11 @@ pub fn check(files: &[SourceFile]) -> (Vec<DesiredPlan>, Vec<SpecError>) {
     let mut ids: BTreeMap<String, SourceLocation> = BTreeMap::new();
     for file in files {
         let mut found = file.errors.clone();
-        for (plan, node) in &file.plans {
+        for source in &file.plans {
+            let plan = &source.plan;
             let mut check = Check {
                 path: &file.path,
-                root: node,
+                root: &source.node,
                 errors: &mut found,
             };
             let desired = check.plan(plan);
@@ -94,6 +96,16 @@ struct Check<'a> {
 impl Check<'_> {
     /// Where the node at `steps` is, or the nearest node above it that exists.
     fn at(&self, steps: &[Step]) -> SourceLocation {
+        locate(self.path, self.node(steps).pos)
+    }
+
+    /// Whether the node at `steps` was left out for an error already reported.
+    fn left_out(&self, steps: &[Step]) -> bool {
+        self.node(steps).kind == Kind::Void
+    }
+
+    /// The node at `steps`, or the nearest node above it that exists.
+    fn node(&self, steps: &[Step]) -> &Node {
         let mut node = self.root;
         for step in steps {
             let next = match step {
@@ -106,12 +118,16 @@ impl Check<'_> {
                 None => break,
             }
         }
-        locate(self.path, node.pos)
+        node
     }
 
+    /// Reports an error at `steps`, unless the value there was left out: what was checked
+    /// there is its stand-in, not what the file says.
     fn error(&mut self, steps: &[Step], message: String) {
-        let location = Some(self.at(steps));
-        self.errors.push(SpecError { location, message });
+        if !self.left_out(steps) {
+            let location = Some(self.at(steps));
+            self.errors.push(SpecError { location, message });
+        }
     }
 
     fn plan(&mut self, plan: &yaml::UsagePlan) -> DesiredPlan {
@@ -132,8 +148,10 @@ impl Check<'_> {
         let throttle = plan
             .throttle
             .map(|throttle| self.throttle(&[Step::Field("throttle")], throttle));
-        let quota = plan.quota.map(|quota| self.quota(quota));
-        let stages = self.stages(&plan.api_stages, throttle.is_some());
+        let quota = plan.quota.as_ref().and_then(|quota| self.quota(quota));
+        // A plan-level throttle left out for its errors is still there.
+        let throttled = throttle.is_some() || self.left_out(&[Step::Field("throttle")]);
+        let stages = self.stages(&plan.api_stages, throttled);
         if let Some(tags) = &plan.tags {
             self.tags(tags);
         }
@@ -182,10 +200,17 @@ impl Check<'_> {
         }
     }
 
-    fn quota(&mut self, quota: yaml::Quota) -> Quota {
+    /// Checks a quota; the model's quota when its period is one.
+    fn quota(&mut self, quota: &yaml::Quota) -> Option<Quota> {
         let at = |field| [Step::Field("quota"), Step::Field(field)];
         self.non_negative(&at("limit"), "limit", quota.limit);
-        let period = Period::from(quota.period);
+        let period = match decode_name::<yaml::Period>(&quota.period) {
+            Ok(period) => Period::from(period),
+            Err(error) => {
+                self.error(&at("period"), error.message().to_owned());
+                return None;
+            }
+        };
         let max = period.max_offset();
         if !(0..=max).contains(&quota.offset) {
             let allowed = if max == 0 {
@@ -201,11 +226,11 @@ impl Check<'_> {
                 ),
             );
         }
-        Quota {
+        Some(Quota {
             limit: quota.limit,
             offset: quota.offset,
             period,
-        }
+        })
     }
 
     fn stages(
@@ -517,6 +542,22 @@ mod tests {
                 "p.yaml:9:46: grant `g` is already listed for this key at p.yaml:9:23; give each grant its own id",
                 "p.yaml:9:60: `remaining` must be an integer >= 0, found -1",
                 "p.yaml:10:13: key `k` is already listed at p.yaml:8:13; list it once",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_stands_in_for_a_wrong_value_is_not_checked() {
+        let text = "usagePlans:\n  - name: [A]\n    throttle: fast\n    apiStages:\n      - {apiId: a, stage: {}, throttle: {/x/GET: {rateLimit: 1, burstLimit: 1}}}\n    keys: [{id: [k]}, {id: [k]}]\n  - name: [B]\n";
+        assert_eq!(
+            errors_of(text),
+            vec![
+                "p.yaml:2:11: expected a string, found a list",
+                "p.yaml:3:15: expected a mapping, found the string \"fast\"",
+                "p.yaml:5:27: expected a string, found a mapping",
+                "p.yaml:6:17: expected a string, found a list",
+                "p.yaml:6:28: expected a string, found a list",
+                "p.yaml:7:11: expected a string, found a list",
             ]
         );
     }

@@ -69,14 +69,16 @@ pub struct Throttle {
 }
 
 /// A quota: how many requests a key may make per period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Quota {
     /// Requests per period, an integer >= 0.
     #[schemars(range(min = 0))]
     pub limit: i64,
-    /// The period.
-    pub period: Period,
+    /// The period, a [`Period`] by name. It is read as text and checked with the quota's
+    /// other values, so that a wrong period does not hide their errors.
+    #[schemars(with = "Period")]
+    pub period: String,
     /// Days into the period at which it starts: 0 for DAY, 0-6 for WEEK, 0-27 for MONTH.
     #[serde(default, skip_serializing_if = "is_zero")]
     #[schemars(range(min = 0, max = 27))]
@@ -148,16 +150,6 @@ impl From<Period> for crate::model::Period {
     }
 }
 
-impl From<crate::model::Period> for Period {
-    fn from(period: crate::model::Period) -> Self {
-        match period {
-            crate::model::Period::Day => Self::Day,
-            crate::model::Period::Week => Self::Week,
-            crate::model::Period::Month => Self::Month,
-        }
-    }
-}
-
 fn is_zero(value: &i64) -> bool {
     *value == 0
 }
@@ -196,10 +188,13 @@ mod tests {
     }
 
     #[test]
-    fn periods_convert_both_ways() {
+    fn periods_are_read_by_their_model_names() {
         for period in [Period::Day, Period::Week, Period::Month] {
             let model = crate::model::Period::from(period);
-            assert_eq!(Period::from(model), period);
+            assert_eq!(
+                crate::spec::decode::decode_name::<Period>(model.as_str()).ok(),
+                Some(period)
+            );
             assert_eq!(
                 serde_json::to_value(period).ok(),
                 Some(model.as_str().into())
@@ -211,7 +206,7 @@ mod tests {
     fn a_zero_offset_is_left_out() {
         let quota = Quota {
             limit: 1,
-            period: Period::Week,
+            period: "WEEK".to_owned(),
             offset: 0,
         };
         assert_eq!(

@@ -2,17 +2,17 @@
 //!
 //! Prints the GetUsagePlans calls one plan makes, the median wall time of `tollgate plan`
 //! over several runs, and, for comparison, the time of reading the same 1,000 plans the way
-//! Terraform refreshes them (one GetUsagePlan per plan), all measured in this one run.
+//! Terraform refreshes them (one GetUsagePlan per plan), all measured in this one run: once
+//! on loopback and once with a latency like a round trip to AWS added to every answer.
 //! Run with `cargo bench --bench plan_1000` (a release build).
 
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tollgate_sim::{Config, Seed, Sim};
+use tollgate_sim::{Config, Faults, Seed, Sim};
 
 const PLANS: usize = 1_000;
-const RUNS: usize = 7;
 
 fn seed() -> String {
     let mut yaml = String::from(
@@ -45,12 +45,21 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn main() {
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+/// One measurement: the emulator answering after `latency_ms` (a stand-in for the network
+/// and AWS's own time), `runs` runs of each way of reading.
+fn measure(runtime: &tokio::runtime::Runtime, latency_ms: u64, runs: usize) {
     let seed = Seed::from_yaml_str(&seed()).expect("the seed is valid");
+    let faults = (latency_ms > 0).then_some(Faults {
+        seed: 0,
+        error_500_rate: 0.0,
+        error_503_rate: 0.0,
+        drop_rate: 0.0,
+        latency_ms,
+    });
     let sim = runtime
         .block_on(Sim::start(Config {
             seed: Some(seed),
+            faults,
             ..Config::default()
         }))
         .expect("the emulator starts");
@@ -60,7 +69,7 @@ fn main() {
 
     let mut tollgate_times = Vec::new();
     let mut reads_per_run = 0;
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         sim.reset_counters();
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_tollgate"))
@@ -82,23 +91,10 @@ fn main() {
         reads_per_run = sim.calls().get("GetUsagePlans").copied().unwrap_or(0);
     }
 
-    // The anchors' way: one GetUsagePlan per plan, sequentially, with the same SDK.
-    let client = aws_sdk_apigateway::Client::from_conf(
-        aws_sdk_apigateway::Config::builder()
-            .behavior_version(aws_sdk_apigateway::config::BehaviorVersion::latest())
-            .region(aws_sdk_apigateway::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_apigateway::config::Credentials::new(
-                "AKIDBENCH",
-                "bench",
-                None,
-                None,
-                "bench",
-            ))
-            .endpoint_url(sim.endpoint())
-            .build(),
-    );
+    // The anchors' way: one GetUsagePlan per plan, one after another, with the same SDK.
+    let client = tollgate_testkit::sdk_client(&sim.endpoint());
     let mut per_plan_times = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let started = Instant::now();
         runtime.block_on(async {
             for i in 0..PLANS {
@@ -115,13 +111,22 @@ fn main() {
 
     let tollgate = median(tollgate_times);
     let per_plan = median(per_plan_times);
-    println!("plans in the account:                     {PLANS}");
-    println!("GetUsagePlans calls per `tollgate plan`:  {reads_per_run}");
-    println!("`tollgate plan` (whole command), median of {RUNS}: {tollgate:.2?}");
-    println!("reading plan by plan (1,000 GetUsagePlan), median of {RUNS}: {per_plan:.2?}");
+    println!("\n{PLANS} plans, {latency_ms} ms added to every answer, median of {runs} runs:");
+    println!("  GetUsagePlans calls per `tollgate plan`:        {reads_per_run}");
+    println!("  `tollgate plan` (the whole command):            {tollgate:.2?}");
+    println!("  reading plan by plan ({PLANS} GetUsagePlan calls): {per_plan:.2?}");
     println!(
-        "ratio plan-by-plan read / whole tollgate plan: {:.1}x",
+        "  ratio plan-by-plan read / whole `tollgate plan`: {:.1}x",
         per_plan.as_secs_f64() / tollgate.as_secs_f64()
     );
     runtime.block_on(sim.stop());
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    // On loopback: what tollgate itself costs.
+    measure(&runtime, 0, 7);
+    // With 20 ms per answer, about a regional round trip to AWS: what the reading
+    // strategy costs. (AWS's 10 requests per second would add 100 s to the per-plan read.)
+    measure(&runtime, 20, 3);
 }

@@ -12,10 +12,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::live::{AwsError, LiveClient};
+use crate::diff::PatchOp;
+use crate::live::{AwsError, AwsErrorKind, LiveClient};
 use crate::model::Tags;
-use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry};
+use crate::plan::{BodyAction, GrantChange, KeyAction, Plan, PlanEntry};
 use crate::reconcile::{grant_tag, GRANT_APPLIED, GRANT_PENDING};
+use crate::render::count_of;
 
 /// One change that completed, for the progress report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,24 +83,36 @@ pub async fn apply(
     };
     for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
         let steps = steps(entry);
-        let mut id = entry.id.clone();
-        for (index, step) in steps.iter().enumerate() {
-            match run_step(client, &mut pacer, entry, id.as_deref(), step).await {
-                Ok((new_id, what)) => {
-                    let applied = Applied {
-                        plan: entry.name.clone(),
-                        id: new_id.clone(),
-                        what,
-                    };
-                    progress(&applied);
-                    report.applied.push(applied);
-                    id = Some(new_id);
+        let id = match (&entry.body, &entry.id) {
+            (BodyAction::Create { tags, .. }, _) => {
+                match client.create_plan(&entry.after, tags).await {
+                    Ok(id) => {
+                        report.record(entry, &id, "created".into(), progress);
+                        id
+                    }
+                    Err(error) => {
+                        report.fail(entry, None, error, steps.len());
+                        continue;
+                    }
                 }
+            }
+            (_, Some(id)) => id.clone(),
+            (_, None) => {
+                let error = AwsError {
+                    operation: "apply",
+                    plan: None,
+                    kind: AwsErrorKind::Other,
+                    detail: "internal error: the plan has no id and is not being created".into(),
+                };
+                report.fail(entry, None, error, steps.len());
+                continue;
+            }
+        };
+        for (index, step) in steps.iter().enumerate() {
+            match run_step(client, &mut pacer, &id, step).await {
+                Ok(what) => report.record(entry, &id, what, progress),
                 Err(error) => {
-                    report
-                        .failed
-                        .push(error.on_plan(&entry.name, id.as_deref()));
-                    report.skipped += steps.len() - index - 1;
+                    report.fail(entry, Some(&id), error, steps.len() - index - 1);
                     break;
                 }
             }
@@ -107,21 +121,57 @@ pub async fn apply(
     report
 }
 
-/// One API-level step of a plan entry.
-#[derive(Debug)]
-enum Step<'a> {
-    Body(&'a BodyAction),
-    Key(KeyAction, &'a str),
-    SetTags(&'a Tags),
-    RemoveTags(&'a [String]),
-    Grant(&'a crate::plan::GrantChange),
+impl ApplyReport {
+    /// Records a change that completed and reports it.
+    fn record(
+        &mut self,
+        entry: &PlanEntry,
+        id: &str,
+        what: String,
+        progress: &mut dyn FnMut(&Applied),
+    ) {
+        let applied = Applied {
+            plan: entry.name.clone(),
+            id: id.to_string(),
+            what,
+        };
+        progress(&applied);
+        self.applied.push(applied);
+    }
+
+    /// Records a failed change and the `skipped` changes of the plan after it.
+    fn fail(&mut self, entry: &PlanEntry, id: Option<&str>, error: AwsError, skipped: usize) {
+        self.failed.push(error.on_plan(&entry.name, id));
+        self.skipped += skipped;
+    }
 }
 
-/// The steps of one entry, in the order they are applied.
+/// One API-level step on an existing plan, after its create if it is new.
+#[derive(Debug)]
+enum Step<'a> {
+    /// UpdateUsagePlan with these operations (an update, or a create's follow-up).
+    Update(&'a [PatchOp]),
+    /// CreateUsagePlanKey or DeleteUsagePlanKey.
+    Key(KeyAction, &'a str),
+    /// TagResource.
+    SetTags(&'a Tags),
+    /// UntagResource.
+    RemoveTags(&'a [String]),
+    /// The grant's record and UpdateUsage.
+    Grant(&'a GrantChange),
+}
+
+/// The steps of one entry after its create, in the order they are applied.
 fn steps(entry: &PlanEntry) -> Vec<Step<'_>> {
     let mut steps = Vec::new();
-    if entry.body != BodyAction::Unchanged {
-        steps.push(Step::Body(&entry.body));
+    match &entry.body {
+        BodyAction::Unchanged => {}
+        BodyAction::Create { follow_up, .. } => {
+            if !follow_up.is_empty() {
+                steps.push(Step::Update(follow_up));
+            }
+        }
+        BodyAction::Update { operations } => steps.push(Step::Update(operations)),
     }
     steps.extend(
         entry
@@ -141,41 +191,22 @@ fn steps(entry: &PlanEntry) -> Vec<Step<'_>> {
     steps
 }
 
-/// Runs one step; returns the plan's id (new after a create) and what was done.
+/// Runs one step on the existing plan `id`; returns what was done.
 async fn run_step(
     client: &LiveClient,
     pacer: &mut Pacer,
-    entry: &PlanEntry,
-    id: Option<&str>,
+    id: &str,
     step: &Step<'_>,
-) -> Result<(String, String), AwsError> {
-    if let Step::Body(BodyAction::Create { tags, follow_up }) = step {
-        let new_id = client.create_plan(&entry.after, tags).await?;
-        if !follow_up.is_empty() {
-            pacer.before_update().await;
-            client
-                .update_plan(&new_id, follow_up)
-                .await
-                .map_err(|error| error.on_plan(&entry.name, Some(&new_id)))?;
-        }
-        return Ok((new_id, "created".to_string()));
-    }
-    let Some(id) = id else {
-        // Every other step comes after the create that gives the plan its id.
-        return Err(AwsError {
-            operation: "apply",
-            plan: None,
-            kind: crate::live::AwsErrorKind::Other,
-            detail: "the plan has no id yet".into(),
-        });
-    };
-    let what = match step {
-        Step::Body(BodyAction::Update { operations }) => {
+) -> Result<String, AwsError> {
+    Ok(match step {
+        Step::Update(operations) => {
             pacer.before_update().await;
             client.update_plan(id, operations).await?;
-            format!("updated ({})", count(operations.len(), "operation"))
+            format!(
+                "updated ({})",
+                count_of(operations.len(), "operation", "operations")
+            )
         }
-        Step::Body(_) => String::from("unchanged"),
         Step::Key(KeyAction::Add, key_id) => {
             client.add_key(id, key_id).await?;
             format!("added key {key_id}")
@@ -186,34 +217,36 @@ async fn run_step(
         }
         Step::SetTags(tags) => {
             client.tag_plan(id, tags).await?;
-            format!("set {}", count(tags.len(), "tag"))
+            format!("set {}", count_of(tags.len(), "tag", "tags"))
         }
         Step::RemoveTags(keys) => {
             client.untag_plan(id, keys).await?;
-            format!("removed {}", count(keys.len(), "tag"))
+            format!("removed {}", count_of(keys.len(), "tag", "tags"))
         }
         Step::Grant(grant) => {
-            let tag = grant_tag(&grant.key_id, &grant.grant_id);
-            let record = |state: &str| Tags::from([(tag.clone(), state.to_string())]);
-            client.tag_plan(id, &record(GRANT_PENDING)).await?;
-            client
-                .update_usage(id, &grant.key_id, &grant.operations())
-                .await?;
-            client.tag_plan(id, &record(GRANT_APPLIED)).await?;
+            apply_grant(client, id, grant).await?;
             format!(
                 "granted {} to key {}: remaining = {}",
                 grant.grant_id, grant.key_id, grant.remaining
             )
         }
-    };
-    Ok((id.to_string(), what))
+    })
 }
 
-/// `1 operation`, `3 operations`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+/// Applies a grant once: records it as pending, calls UpdateUsage, records it as applied.
+/// When UpdateUsage fails, the record is taken back, so the grant is planned again rather
+/// than shown as interrupted; only an apply stopped between the calls leaves it pending.
+async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
+    let tag = grant_tag(&grant.key_id, &grant.grant_id);
+    let record = |state: &str| Tags::from([(tag.clone(), state.to_string())]);
+    client.tag_plan(id, &record(GRANT_PENDING)).await?;
+    if let Err(error) = client
+        .update_usage(id, &grant.key_id, &grant.operations())
+        .await
+    {
+        // Best effort: if this fails too, the grant stays pending and is shown for attention.
+        let _ = client.untag_plan(id, std::slice::from_ref(&tag)).await;
+        return Err(error);
     }
+    client.tag_plan(id, &record(GRANT_APPLIED)).await
 }

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tollgate::apply::{self, count};
+use tollgate::apply;
 use tollgate::live::{Connection, LiveClient};
 use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
 use tollgate::plan::Plan;
 use tollgate::reconcile::{self, PlanOptions};
-use tollgate::render::{self, Format, Style};
+use tollgate::render::{self, count_of, Format, Style};
 use tollgate::spec::{self, export::ExportPlan};
 
 /// What a command concluded, which main maps to an exit status.
@@ -175,7 +175,7 @@ fn load_desired(paths: &[PathBuf]) -> Result<Option<Vec<DesiredPlan>>> {
             eprintln!("{errors}");
             eprintln!(
                 "error: {} in the YAML; nothing was sent to AWS",
-                count(errors.0.len(), "error")
+                count_of(errors.0.len(), "error", "errors")
             );
             Ok(None)
         }
@@ -186,7 +186,7 @@ fn validate(args: &PathsArg) -> Result<Outcome> {
     let Some(plans) = load_desired(&args.paths)? else {
         return Ok(Outcome::Failed);
     };
-    println!("{} valid.", count(plans.len(), "usage plan"));
+    println!("{} valid.", count_of(plans.len(), "usage plan", "usage plans"));
     Ok(Outcome::Done)
 }
 
@@ -216,8 +216,8 @@ async fn make_plan(
     if verbose {
         eprintln!(
             "read {} and the keys of {} in {:.2?}",
-            count(live.len(), "usage plan"),
-            count(live_keys.len(), "plan"),
+            count_of(live.len(), "usage plan", "usage plans"),
+            count_of(live_keys.len(), "plan", "plans"),
             started.elapsed()
         );
     }
@@ -313,7 +313,7 @@ async fn apply_command(
         } else {
             "incomplete"
         },
-        count(report.applied.len(), "change")
+        count_of(report.applied.len(), "change", "changes")
     );
     if !report.succeeded() {
         let _ = write!(summary, ", {} failed", report.failed.len());
@@ -376,7 +376,7 @@ fn write_export(dir: &Path, files: Vec<(String, String)>, force: bool) -> Result
         if !existing.is_empty() {
             bail!(
                 "{} already exist: {}; pass --force to overwrite them. Nothing was written.",
-                count(existing.len(), "file"),
+                count_of(existing.len(), "file", "files"),
                 existing.join(", ")
             );
         }
@@ -386,6 +386,6 @@ fn write_export(dir: &Path, files: Vec<(String, String)>, force: bool) -> Result
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    eprintln!("Wrote {} to {}.", count(files.len(), "file"), dir.display());
+    eprintln!("Wrote {} to {}.", count_of(files.len(), "file", "files"), dir.display());
     Ok(())
 }

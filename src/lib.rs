@@ -4,6 +4,8 @@
 //! [`diff`] and [`reconcile`] decide, [`plan::Plan`] holds the decision, [`render`] shows it and
 //! [`apply`] carries it out.
 
+#![warn(missing_docs)]
+
 pub mod apply;
 pub mod diff;
 pub mod live;

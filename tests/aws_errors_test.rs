@@ -188,3 +188,45 @@ fn a_403_names_the_operation_and_points_at_the_iam_permissions() {
         "never print credentials"
     );
 }
+
+#[test]
+fn a_failed_follow_up_after_a_create_names_the_new_plan_and_apply_again_finishes() {
+    // A frozen clock and AWS's quotas: Gold's update takes the one UpdateUsagePlan allowed,
+    // so the new plan's product-code follow-up is refused after its create succeeded.
+    let env = Env::with_config(
+        LIVE,
+        Config {
+            quotas: Some(Quotas { speedup: 1.0 }),
+            clock: ClockMode::Manual {
+                start: 1_795_435_200,
+            },
+            ..Config::default()
+        },
+    );
+    let desired = r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 101, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+  - name: New
+    productCode: new-code
+"#;
+    let stderr = failed_apply(&env, desired);
+    let id = env.plan_id("New");
+    assert!(stderr.contains(&format!("New ({id}): created")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "UpdateUsagePlan on usage plan \"New\" ({id}) failed: TooManyRequestsException"
+        )),
+        "{stderr}"
+    );
+    env.sim.advance_clock(60);
+    let path = env.write("plans.yaml", desired);
+    env.apply(&path);
+    assert_eq!(env.plan(&id).product_code(), Some("new-code"));
+    assert_eq!(
+        env.calls("CreateUsagePlan"),
+        1,
+        "the plan is not created twice"
+    );
+}

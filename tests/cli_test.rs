@@ -382,3 +382,37 @@ fn missing_credentials_are_one_clear_error_naming_the_fix() {
         "nothing reached AWS"
     );
 }
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let env = Env::new(LIVE);
+    let path = env.write("gold.yaml", CHANGED);
+    let ansi =
+        |output: &std::process::Output| String::from_utf8_lossy(&output.stdout).contains('\u{1b}');
+    let coloured = env
+        .tollgate()
+        .env_remove("NO_COLOR")
+        .args(["--color", "always", "plan"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(ansi(&coloured), "--color always colours");
+    let auto = env
+        .tollgate()
+        .env_remove("NO_COLOR")
+        .arg("plan")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(
+        !ansi(&auto),
+        "auto: no colour when stdout is not a terminal"
+    );
+    let no_color = env
+        .tollgate()
+        .args(["--color", "always", "plan"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(!ansi(&no_color), "NO_COLOR wins over --color always");
+}

@@ -296,3 +296,30 @@ usagePlans:
     env.assert_in_sync(&path);
     assert_eq!(live_keys(&env, "gold000001"), ["key3"]);
 }
+
+#[test]
+fn a_grant_whose_update_usage_fails_is_planned_again_not_left_pending() {
+    // A plan without a quota has no remaining quota to set: UpdateUsage fails.
+    let env = Env::new(
+        "usagePlans:\n  - { id: noquota001, name: NoQuota, throttle: { rateLimit: 1, burstLimit: 1 }, keys: [key1] }\n",
+    );
+    let path = env.write(
+        "plans.yaml",
+        "usagePlans:\n  - name: NoQuota\n    throttle: { rateLimit: 1, burstLimit: 1 }\n    keys:\n      - id: key1\n        grants: [ { id: G-1, remaining: 10 } ]\n",
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("UpdateUsage on usage plan \"NoQuota\" (noquota001) failed"),
+        "{stderr}"
+    );
+    let tags = env.plan("noquota001").tags().cloned().unwrap_or_default();
+    assert!(
+        !tags.contains_key("tollgate:grant:key1:G-1"),
+        "the record is taken back: {tags:?}"
+    );
+    let plan = env.plan_json(&path);
+    assert_eq!(plan["changes"][0]["action"], "grant", "{plan:#}");
+    assert_eq!(plan["pendingGrants"], json!([]));
+}

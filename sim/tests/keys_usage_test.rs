@@ -139,7 +139,12 @@ async fn usage_plan_keys_and_their_errors() {
         .unwrap();
     assert_eq!(
         (added.id(), added.r#type(), added.name(), added.value()),
-        (Some("key2bobbob"), Some("API_KEY"), Some("bob"), None)
+        (
+            Some("key2bobbob"),
+            Some("API_KEY"),
+            Some("bob"),
+            Some("bob-value-0123456789abcdef")
+        )
     );
 
     let again = failure(

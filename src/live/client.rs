@@ -54,8 +54,8 @@ impl LiveClient {
             .ok_or_else(|| AwsError {
                 operation: "configuration",
                 plan: None,
-                kind: AwsErrorKind::Credentials,
-                detail: "no AWS region is set (pass --region or set AWS_REGION)".into(),
+                kind: AwsErrorKind::Configuration,
+                detail: "no AWS region is set".into(),
             })?;
         let service_config = aws_sdk_apigateway::config::Builder::from(&config)
             .retry_classifier(ResourceLimitIsFinal)
@@ -269,7 +269,7 @@ fn invalid_input(operation: &'static str, error: ConvertError) -> AwsError {
     AwsError {
         operation,
         plan: None,
-        kind: AwsErrorKind::BadRequest,
+        kind: AwsErrorKind::Invalid,
         detail: error.to_string(),
     }
 }

@@ -11,6 +11,10 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 /// What kind of failure an AWS call met, which decides the advice given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsErrorKind {
+    /// The configuration is incomplete (no region, say).
+    Configuration,
+    /// A value tollgate refused to send, since AWS could not hold it.
+    Invalid,
     /// No credentials could be found or loaded.
     Credentials,
     /// The endpoint could not be reached (DNS, connection refused, TLS).
@@ -39,6 +43,10 @@ impl AwsErrorKind {
     /// What the user can do about an error of this kind.
     pub fn advice(self) -> &'static str {
         match self {
+            AwsErrorKind::Configuration => {
+                "pass --region, set AWS_REGION, or set a region in the AWS profile"
+            }
+            AwsErrorKind::Invalid => "nothing was sent; fix the value in the YAML",
             AwsErrorKind::Credentials => {
                 "set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`, then run tollgate again"
             }

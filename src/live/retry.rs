@@ -40,15 +40,21 @@ impl ClassifyRetry for ResourceLimitIsFinal {
 }
 
 /// Whether an error is a LimitExceededException about a resource limit: one whose message
-/// speaks of no rate, throttling or request count.
+/// speaks of no rate, throttling or request count (as whole words).
 fn is_resource_limit(error_type: &str, body: &str) -> bool {
     if !error_type.starts_with("LimitExceededException") {
         return false;
     }
     let message = body.to_ascii_lowercase();
-    !["rate", "throttl", "too many requests"]
+    let words: Vec<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let speaks_of_rate = words
         .iter()
-        .any(|word| message.contains(word))
+        .any(|word| matches!(*word, "rate" | "throttled" | "throttling" | "throttle"))
+        || words.windows(2).any(|pair| pair == ["many", "requests"]);
+    !speaks_of_rate
 }
 
 #[cfg(test)]
@@ -69,5 +75,9 @@ mod tests {
         ));
         assert!(!is_resource_limit("TooManyRequestsException", resource));
         assert!(!is_resource_limit("", resource));
+        let separate = r#"{"message":"Cannot generate a key: separate limit of 500 keys reached"}"#;
+        assert!(is_resource_limit("LimitExceededException", separate));
+        let many = r#"{"message":"Too many requests, slow down"}"#;
+        assert!(!is_resource_limit("LimitExceededException", many));
     }
 }

@@ -141,7 +141,7 @@ fn changes(summary: &Summary) -> Vec<String> {
 }
 
 /// `1 key`, `2 keys`.
-pub(super) fn count_of(count: usize, one: &str, many: &str) -> String {
+pub fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 

@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod text;
 
 pub use body::body_lines;
+pub use human::count_of;
 
 use crate::plan::Plan;
 

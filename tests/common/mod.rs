@@ -49,9 +49,13 @@ impl Env {
     }
 
     /// Like [`Env::new`], with the emulator's quotas, faults or clock configured.
-    pub fn with_config(plans_yaml: &str, mut config: Config) -> Env {
-        let seed = format!("{BASE_SEED}\n{plans_yaml}");
-        config.seed = Some(Seed::from_yaml_str(&seed).expect("the test seed is valid"));
+    pub fn with_config(plans_yaml: &str, config: Config) -> Env {
+        Env::from_seed(&format!("{BASE_SEED}\n{plans_yaml}"), config)
+    }
+
+    /// The emulator seeded with `seed` alone (no [`BASE_SEED`]).
+    pub fn from_seed(seed: &str, mut config: Config) -> Env {
+        config.seed = Some(Seed::from_yaml_str(seed).expect("the test seed is valid"));
         let sim = BlockingSim::start(config).expect("the emulator starts");
         Env {
             sim,

@@ -30,7 +30,7 @@ fn key_json(key: &ApiKey, with_value: bool) -> Value {
 }
 
 fn plan_key_json(key: &ApiKey) -> Value {
-    json!({ "id": key.id, "type": "API_KEY", "name": key.name })
+    json!({ "id": key.id, "type": "API_KEY", "name": key.name, "value": key.value })
 }
 
 pub(super) fn list_keys(request: &ApiRequest<'_>, state: &State) -> Result<Reply, SimError> {

@@ -184,12 +184,17 @@ pub fn is_reserved_tag(key: &str) -> bool {
     key.starts_with("tollgate:") || key.starts_with("aws:")
 }
 
+/// The number as an integer when it is whole (and small enough to be exact), so that it
+/// is written `100`, not `100.0`.
+pub fn whole_number(value: f64) -> Option<i64> {
+    (value.fract() == 0.0 && value.abs() < 1e15).then_some(value as i64)
+}
+
 /// Formats a number in its shortest form, as patch values carry it (`100`, `12.5`).
 pub fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
+    match whole_number(value) {
+        Some(whole) => whole.to_string(),
+        None => value.to_string(),
     }
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 use crate::diff::PatchOp;
-use crate::model::{PlanBody, Quota, Tags, Throttle};
+use crate::model::{whole_number, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry, Summary};
 
 /// The version of the JSON plan format.
@@ -29,11 +29,6 @@ pub fn render(plan: &Plan) -> String {
     let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
     json.push('\n');
     json
-}
-
-/// The JSON plan as a value.
-pub fn to_value(plan: &Plan) -> serde_json::Value {
-    serde_json::to_value(Document::new(plan)).expect(INFALLIBLE)
 }
 
 /// The whole JSON document.
@@ -301,10 +296,9 @@ impl From<Quota> for QuotaJson {
 
 /// Writes a whole number as a JSON integer (`100`, not `100.0`) and any other as a float.
 fn shortest_number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        serializer.serialize_i64(*value as i64)
-    } else {
-        serializer.serialize_f64(*value)
+    match whole_number(*value) {
+        Some(whole) => serializer.serialize_i64(whole),
+        None => serializer.serialize_f64(*value),
     }
 }
 
@@ -347,6 +341,11 @@ impl From<Summary> for SummaryJson {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON plan as a value.
+    fn to_value(plan: &Plan) -> serde_json::Value {
+        serde_json::to_value(Document::new(plan)).expect(INFALLIBLE)
+    }
     use crate::render::fixtures;
     use serde_json::json;
 

@@ -6,7 +6,6 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
-pub use body::body_lines;
 pub use human::count_of;
 
 use crate::plan::Plan;

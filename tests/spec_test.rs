@@ -48,6 +48,60 @@ fn a_name_declared_twice_is_reported_at_the_second_naming_the_first() {
 }
 
 #[test]
+fn a_name_declared_twice_is_allowed_when_each_pins_its_own_id() {
+    let plans = spec::load(&[fixture("pinned_names")]).expect("each Gold is pinned");
+    let pins: Vec<(&str, Option<&str>)> = plans
+        .iter()
+        .map(|plan| (plan.body.name.as_str(), plan.id.as_deref()))
+        .collect();
+    assert_eq!(
+        pins,
+        vec![("Gold", Some("ywbqww")), ("Gold", Some("o9a1c3"))]
+    );
+}
+
+#[test]
+fn a_name_declared_pinned_and_unpinned_is_still_declared_twice() {
+    let file = "tests/fixtures/spec/half_pinned_names.yaml";
+    assert_eq!(
+        errors(&["half_pinned_names.yaml"]),
+        vec![format!("{file}:4:11: usage plan `Gold` is already declared at {file}:2:11; give each plan a unique name")]
+    );
+}
+
+#[test]
+fn integers_aws_keeps_in_32_bits_are_bounded() {
+    let file = "tests/fixtures/spec/beyond_32_bits.yaml";
+    let most = "must be at most 2147483647, the largest AWS accepts, found";
+    assert_eq!(
+        errors(&["beyond_32_bits.yaml"]),
+        vec![
+            format!("{file}:3:52: `burstLimit` {most} 2147483648; lower it"),
+            format!("{file}:4:21: `limit` {most} 3000000000; lower it"),
+            format!("{file}:9:50: `burstLimit` {most} 4294967296; lower it"),
+            format!("{file}:14:37: `remaining` {most} 2147483648; lower it"),
+        ]
+    );
+}
+
+#[test]
+fn tags_fit_aws_limits_with_a_record_per_grant() {
+    let file = "tests/fixtures/spec/too_many_tags.yaml";
+    let key = "3JX4ISs7Ik23cDsgiaJdu6SiLffQpIsU7AyTMALs6";
+    let long_key = "a".repeat(129);
+    let long_grant = "G".repeat(80);
+    assert_eq!(
+        errors(&["too_many_tags.yaml"]),
+        vec![
+            format!("{file}:4:7: 50 tags and 3 grants make 53 tags: each grant keeps a tag `tollgate:grant:{{keyId}}:{{grantId}}` on the plan for good, and AWS keeps at most 50 on a plan; declare fewer tags or grants"),
+            format!("{file}:52:7: tag key `{long_key}` is 129 characters: AWS accepts at most 128; shorten it"),
+            format!("{file}:53:19: the value of tag `long-value` is 257 characters: AWS accepts at most 256; shorten it"),
+            format!("{file}:59:19: grant id `{long_grant}` is too long for key `{key}`: its record tag `tollgate:grant:{key}:{long_grant}` would be 137 characters and AWS accepts at most 128 in a tag key; shorten the grant id to at most 71 characters"),
+        ]
+    );
+}
+
+#[test]
 fn a_duplicate_mapping_key_is_an_error() {
     assert_eq!(
         errors(&["duplicate_key.yaml"]),

@@ -37,6 +37,21 @@ mod tests {
         assert_eq!(defs["Throttle"]["properties"]["rateLimit"]["minimum"], 0.0);
         assert_eq!(defs["Throttle"]["properties"]["burstLimit"]["minimum"], 0);
         assert_eq!(defs["Grant"]["properties"]["remaining"]["minimum"], 0);
+        for (def, field) in [
+            ("Throttle", "burstLimit"),
+            ("Quota", "limit"),
+            ("Grant", "remaining"),
+        ] {
+            assert_eq!(
+                defs[def]["properties"][field]["maximum"],
+                i64::from(i32::MAX),
+                "{field}"
+            );
+        }
+        let tags = &defs["UsagePlan"]["properties"]["tags"];
+        assert_eq!(tags["propertyNames"]["maxLength"], 128);
+        assert_eq!(tags["additionalProperties"]["maxLength"], 256);
+        assert_eq!(tags["maxProperties"], 50);
         let periods: Vec<&str> = defs["Period"]["oneOf"]
             .as_array()
             .into_iter()

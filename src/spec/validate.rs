@@ -1,5 +1,5 @@
 //! The rules serde cannot express (ranges, periods, offsets, method-throttle keys, reserved
-//! tags, things listed twice) and the conversion of valid plans to the model.
+//! tags, AWS's tag limits, things listed twice) and the conversion of valid plans to the model.
 
 use super::decode::decode_name;
 use super::error::SpecError;
@@ -10,7 +10,8 @@ use crate::model::{
     is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody, Quota,
     SourceLocation, StageRef, Throttle,
 };
-use std::collections::BTreeMap;
+use crate::reconcile::grant_tag;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The HTTP methods a method-throttle key may end in.
 const METHODS: &[&str] = &[
@@ -20,12 +21,22 @@ const METHODS: &[&str] = &[
 /// The most tags AWS keeps on one resource.
 const MAX_TAGS: usize = 50;
 
+/// The longest tag key AWS accepts, in characters.
+const MAX_TAG_KEY: usize = 128;
+
+/// The longest tag value AWS accepts, in characters.
+const MAX_TAG_VALUE: usize = 256;
+
+/// The largest quota limit, offset, burst limit or remaining quota AWS accepts: it keeps
+/// them as 32-bit signed integers.
+const MAX_INTEGER: i64 = i32::MAX as i64;
+
 /// Checks every plan of every file and converts them; the errors of all files, in file order
 /// and by position within a file, when there is any.
 pub fn check(files: &[SourceFile]) -> (Vec<DesiredPlan>, Vec<SpecError>) {
     let mut plans = Vec::new();
     let mut errors = Vec::new();
-    let mut names: BTreeMap<String, SourceLocation> = BTreeMap::new();
+    let mut names: BTreeMap<String, Declared> = BTreeMap::new();
     let mut ids: BTreeMap<String, SourceLocation> = BTreeMap::new();
     for file in files {
         let mut found = file.errors.clone();
@@ -37,16 +48,33 @@ pub fn check(files: &[SourceFile]) -> (Vec<DesiredPlan>, Vec<SpecError>) {
                 errors: &mut found,
             };
             let desired = check.plan(plan);
-            if let Some(first) = names.get(&plan.name) {
-                check.error(
-                    &[Step::Field("name")],
-                    format!(
-                    "usage plan `{}` is already declared at {first}; give each plan a unique name",
-                    plan.name
-                ),
-                );
-            } else {
-                names.insert(plan.name.clone(), desired.location.clone());
+            let location = desired.location.clone();
+            match names.get_mut(&plan.name) {
+                Some(declared) => {
+                    if let Some(first) = declared.clash(plan.id.is_some()) {
+                        check.error(
+                            &[Step::Field("name")],
+                            format!(
+                                "usage plan `{}` is already declared at {first}; give each plan a \
+                                 unique name",
+                                plan.name
+                            ),
+                        );
+                    }
+                    if plan.id.is_none() {
+                        declared.unpinned.get_or_insert(location);
+                    }
+                }
+                None => {
+                    let unpinned = plan.id.is_none().then(|| location.clone());
+                    names.insert(
+                        plan.name.clone(),
+                        Declared {
+                            first: location,
+                            unpinned,
+                        },
+                    );
+                }
             }
             if let Some(id) = &plan.id {
                 let here = check.at(&[Step::Field("id")]);
@@ -73,6 +101,29 @@ pub fn check(files: &[SourceFile]) -> (Vec<DesiredPlan>, Vec<SpecError>) {
         errors.append(&mut found);
     }
     (plans, errors)
+}
+
+/// Where a plan name is declared so far, for telling a name declared twice.
+///
+/// Two live plans can share a name, so a name may be declared again when every declaration
+/// of it pins an `id` (that the ids differ is the `id` check's business).
+struct Declared {
+    /// The first declaration.
+    first: SourceLocation,
+    /// The first declaration without an `id`, if any.
+    unpinned: Option<SourceLocation>,
+}
+
+impl Declared {
+    /// The earlier declaration a new one of the same name clashes with, if any: any for a
+    /// declaration without an `id`, the first unpinned one for a pinned declaration.
+    fn clash(&self, pinned: bool) -> Option<&SourceLocation> {
+        if pinned {
+            self.unpinned.as_ref()
+        } else {
+            Some(&self.first)
+        }
+    }
 }
 
 /// One step from a plan's node to the node an error is about.
@@ -152,9 +203,7 @@ impl Check<'_> {
         // A plan-level throttle left out for its errors is still there.
         let throttled = throttle.is_some() || self.left_out(&[Step::Field("throttle")]);
         let stages = self.stages(&plan.api_stages, throttled);
-        if let Some(tags) = &plan.tags {
-            self.tags(tags);
-        }
+        self.tags(plan.tags.as_ref(), plan.keys.as_deref());
         let keys = plan.keys.as_ref().map(|keys| self.keys(keys));
         DesiredPlan {
             body: PlanBody {
@@ -184,18 +233,27 @@ impl Check<'_> {
             );
         }
         let steps = [at, &[Step::Field("burstLimit")]].concat();
-        self.non_negative(&steps, "burstLimit", throttle.burst_limit);
+        self.integer(&steps, "burstLimit", throttle.burst_limit);
         Throttle {
             rate_limit: throttle.rate_limit,
             burst_limit: throttle.burst_limit,
         }
     }
 
-    fn non_negative(&mut self, at: &[Step], field: &str, value: i64) {
+    /// Checks an integer AWS keeps as a 32-bit signed one: from 0 to [`MAX_INTEGER`].
+    fn integer(&mut self, at: &[Step], field: &str, value: i64) {
         if value < 0 {
             self.error(
                 at,
                 format!("`{field}` must be an integer >= 0, found {value}"),
+            );
+        } else if value > MAX_INTEGER {
+            self.error(
+                at,
+                format!(
+                    "`{field}` must be at most {MAX_INTEGER}, the largest AWS accepts, found \
+                     {value}; lower it"
+                ),
             );
         }
     }
@@ -203,11 +261,13 @@ impl Check<'_> {
     /// Checks a quota; the model's quota when its period is one.
     fn quota(&mut self, quota: &yaml::Quota) -> Option<Quota> {
         let at = |field| [Step::Field("quota"), Step::Field(field)];
-        self.non_negative(&at("limit"), "limit", quota.limit);
+        self.integer(&at("limit"), "limit", quota.limit);
         let period = match decode_name::<yaml::Period>(&quota.period) {
             Ok(period) => Period::from(period),
             Err(error) => {
                 self.error(&at("period"), error.message().to_owned());
+                // Without a period the offset can only be held to what AWS stores.
+                self.integer(&at("offset"), "offset", quota.offset);
                 return None;
             }
         };
@@ -311,24 +371,62 @@ impl Check<'_> {
         result
     }
 
-    fn tags(&mut self, tags: &BTreeMap<String, String>) {
-        for key in tags.keys().filter(|key| is_reserved_tag(key)) {
-            self.error(
-                &[Step::Field("tags"), Step::Key(key)],
-                format!(
-                    "tag `{key}` is reserved: keys starting `tollgate:` or `aws:` belong to \
-                     tollgate and AWS; remove it"
-                ),
-            );
+    /// Checks the declared tags, and that they fit on the plan with the tag each declared
+    /// grant leaves there.
+    fn tags(&mut self, tags: Option<&BTreeMap<String, String>>, keys: Option<&[yaml::ApiKey]>) {
+        for (key, value) in tags.into_iter().flatten() {
+            let at = [Step::Field("tags"), Step::Key(key)];
+            if is_reserved_tag(key) {
+                self.error(
+                    &at,
+                    format!(
+                        "tag `{key}` is reserved: keys starting `tollgate:` or `aws:` belong to \
+                         tollgate and AWS; remove it"
+                    ),
+                );
+            }
+            let length = key.chars().count();
+            if length > MAX_TAG_KEY {
+                self.error(
+                    &at,
+                    format!(
+                        "tag key `{key}` is {length} characters: AWS accepts at most \
+                         {MAX_TAG_KEY}; shorten it"
+                    ),
+                );
+            }
+            let length = value.chars().count();
+            if length > MAX_TAG_VALUE {
+                self.error(
+                    &[Step::Field("tags"), Step::Field(key)],
+                    format!(
+                        "the value of tag `{key}` is {length} characters: AWS accepts at most \
+                         {MAX_TAG_VALUE}; shorten it"
+                    ),
+                );
+            }
         }
-        if tags.len() > MAX_TAGS {
-            self.error(
-                &[Step::Field("tags")],
+        let declared = tags.map_or(0, BTreeMap::len);
+        let records: BTreeSet<String> = keys
+            .into_iter()
+            .flatten()
+            .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
+            .collect();
+        let total = declared + records.len();
+        if total > MAX_TAGS {
+            let at = if tags.is_some() { "tags" } else { "keys" };
+            let message = if records.is_empty() {
+                format!("{total} tags: AWS keeps at most {MAX_TAGS} on a plan; declare fewer")
+            } else {
+                let record = grant_tag("{keyId}", "{grantId}");
                 format!(
-                    "{} tags: AWS keeps at most {MAX_TAGS} on a plan",
-                    tags.len()
-                ),
-            );
+                    "{declared} tags and {} grants make {total} tags: each grant keeps a tag \
+                     `{record}` on the plan for good, and AWS keeps at most {MAX_TAGS} on a \
+                     plan; declare fewer tags or grants",
+                    records.len()
+                )
+            };
+            self.error(&[Step::Field(at)], message);
         }
     }
 
@@ -352,7 +450,7 @@ impl Check<'_> {
                     seen.insert(&key.id, self.at(&at));
                 }
             }
-            let grants = self.grants(index, &key.grants);
+            let grants = self.grants(index, key);
             result.push(DesiredKey {
                 id: key.id.clone(),
                 grants,
@@ -361,13 +459,14 @@ impl Check<'_> {
         result
     }
 
-    fn grants(&mut self, key: usize, grants: &[yaml::Grant]) -> Vec<Grant> {
+    /// Checks the grants of `key`, the key at `key_index` of `keys`.
+    fn grants(&mut self, key_index: usize, key: &yaml::ApiKey) -> Vec<Grant> {
         let mut seen: BTreeMap<&str, SourceLocation> = BTreeMap::new();
-        for (index, grant) in grants.iter().enumerate() {
+        for (index, grant) in key.grants.iter().enumerate() {
             let at = |field| {
                 [
                     Step::Field("keys"),
-                    Step::Item(key),
+                    Step::Item(key_index),
                     Step::Field("grants"),
                     Step::Item(index),
                     Step::Field(field),
@@ -388,9 +487,23 @@ impl Check<'_> {
                     seen.insert(&grant.id, self.at(&at("id")));
                 }
             }
-            self.non_negative(&at("remaining"), "remaining", grant.remaining);
+            self.integer(&at("remaining"), "remaining", grant.remaining);
+            let record = grant_tag(&key.id, &grant.id);
+            let length = record.chars().count();
+            if length > MAX_TAG_KEY {
+                let room = MAX_TAG_KEY.saturating_sub(grant_tag(&key.id, "").chars().count());
+                self.error(
+                    &at("id"),
+                    format!(
+                        "grant id `{}` is too long for key `{}`: its record tag `{record}` would \
+                         be {length} characters and AWS accepts at most {MAX_TAG_KEY} in a tag \
+                         key; shorten the grant id to at most {room} characters",
+                        grant.id, key.id
+                    ),
+                );
+            }
         }
-        grants
+        key.grants
             .iter()
             .map(|grant| Grant {
                 id: grant.id.clone(),
@@ -531,6 +644,98 @@ mod tests {
     }
 
     #[test]
+    fn integers_must_fit_in_32_bits() {
+        let text = "usagePlans:\n  - name: A\n    throttle: {rateLimit: 3000000000, burstLimit: 2147483648}\n    quota: {limit: 3000000000, period: WEEK}\n    keys: [{id: k, grants: [{id: g, remaining: 9999999999}]}]\n  - name: B\n    quota: {limit: 2147483647, period: YEAR, offset: 2147483648}\n    keys: [{id: k, grants: [{id: g, remaining: 2147483647}]}]\n";
+        let most = "must be at most 2147483647, the largest AWS accepts, found";
+        assert_eq!(
+            errors_of(text),
+            vec![
+                format!("p.yaml:3:51: `burstLimit` {most} 2147483648; lower it"),
+                format!("p.yaml:4:20: `limit` {most} 3000000000; lower it"),
+                format!("p.yaml:5:48: `remaining` {most} 9999999999; lower it"),
+                "p.yaml:7:40: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"
+                    .to_owned(),
+                format!("p.yaml:7:54: `offset` {most} 2147483648; lower it"),
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_fit_aws_limits_counting_grant_records() {
+        let long_key = "k".repeat(129);
+        let long_value = "v".repeat(257);
+        let text = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{long_key}: x, ok: {long_value}, {}: y}}\n",
+            "k".repeat(128)
+        );
+        assert_eq!(
+            errors_of(&text),
+            vec![
+                format!("p.yaml:3:12: tag key `{long_key}` is 129 characters: AWS accepts at most 128; shorten it"),
+                "p.yaml:3:150: the value of tag `ok` is 257 characters: AWS accepts at most 256; shorten it".to_owned(),
+            ]
+        );
+
+        let tags: Vec<String> = (0..49).map(|n| format!("t{n}: x")).collect();
+        let fits = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{}}}\n    keys: [{{id: k, grants: [{{id: g, remaining: 1}}]}}]\n",
+            tags.join(", ")
+        );
+        assert_eq!(errors_of(&fits), Vec::<String>::new());
+        let tags: Vec<String> = (0..51).map(|n| format!("t{n}: x")).collect();
+        let tagged = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{}}}\n",
+            tags.join(", ")
+        );
+        assert_eq!(
+            errors_of(&tagged),
+            vec!["p.yaml:3:11: 51 tags: AWS keeps at most 50 on a plan; declare fewer"]
+        );
+        let over = fits.replace(
+            "{id: g, remaining: 1}",
+            "{id: g, remaining: 1}, {id: h, remaining: 1}",
+        );
+        assert_eq!(
+            errors_of(&over),
+            vec!["p.yaml:3:11: 49 tags and 2 grants make 51 tags: each grant keeps a tag \
+                  `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
+                  on a plan; declare fewer tags or grants"]
+        );
+        let grants: Vec<String> = (0..51)
+            .map(|n| format!("{{id: g{n}, remaining: 1}}"))
+            .collect();
+        let untagged = format!(
+            "usagePlans:\n  - name: A\n    keys: [{{id: k, grants: [{}]}}]\n",
+            grants.join(", ")
+        );
+        assert_eq!(
+            errors_of(&untagged),
+            vec!["p.yaml:3:11: 0 tags and 51 grants make 51 tags: each grant keeps a tag \
+                  `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
+                  on a plan; declare fewer tags or grants"]
+        );
+    }
+
+    #[test]
+    fn a_grant_record_key_must_fit_in_a_tag_key() {
+        let key = "k".repeat(40);
+        // `tollgate:grant:` and `:` take 16 characters with the key's 40: 72 are left.
+        let fits = "g".repeat(72);
+        let long = "g".repeat(73);
+        let text = format!(
+            "usagePlans:\n  - name: A\n    keys: [{{id: {key}, grants: [{{id: {fits}, remaining: 1}}, {{id: {long}, remaining: 1}}]}}]\n"
+        );
+        assert_eq!(
+            errors_of(&text),
+            vec![format!(
+                "p.yaml:3:167: grant id `{long}` is too long for key `{key}`: its record tag \
+                 `tollgate:grant:{key}:{long}` would be 129 characters and AWS accepts at most 128 \
+                 in a tag key; shorten the grant id to at most 72 characters"
+            )]
+        );
+    }
+
+    #[test]
     fn stages_keys_grants_and_tags_are_checked() {
         let text = "usagePlans:\n  - name: A\n    apiStages:\n      - {apiId: a, stage: s, throttle: {/x/GET: {rateLimit: 1, burstLimit: 1}}}\n      - {apiId: a, stage: s}\n    tags: {aws:x: y}\n    keys:\n      - id: k\n        grants: [{id: g, remaining: 1}, {id: g, remaining: -1}]\n      - id: k\n";
         assert_eq!(
@@ -577,6 +782,32 @@ mod tests {
                 "b.yaml:2:11: usage plan `Gold` is already declared at a.yaml:2:12; give each plan a unique name",
                 "b.yaml:3:24: usage plan id `x1` is already pinned at a.yaml:2:22; pin each plan once",
             ]
+        );
+    }
+
+    #[test]
+    fn a_name_may_be_declared_again_when_each_declaration_pins_its_own_id() {
+        let (plans, errors) = check_texts(&[(
+            "p.yaml",
+            "usagePlans:\n  - {name: Gold, id: x1}\n  - {name: Gold, id: x2}\n",
+        )]);
+        assert_eq!((plans.len(), errors), (2, Vec::<String>::new()));
+
+        let unique = "already declared at p.yaml:2:12; give each plan a unique name";
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: Gold, id: x1}\n  - {name: Gold}\n  - {name: Gold, id: x2}\n"),
+            vec![
+                format!("p.yaml:3:12: usage plan `Gold` is {unique}"),
+                "p.yaml:4:12: usage plan `Gold` is already declared at p.yaml:3:12; give each plan a unique name".to_owned(),
+            ]
+        );
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: Gold}\n  - {name: Gold, id: x1}\n"),
+            vec![format!("p.yaml:3:12: usage plan `Gold` is {unique}")]
+        );
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: Gold, id: x1}\n  - {name: Gold, id: x1}\n"),
+            vec!["p.yaml:3:22: usage plan id `x1` is already pinned at p.yaml:2:22; pin each plan once"]
         );
     }
 }

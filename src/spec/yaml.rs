@@ -1,6 +1,7 @@
 //! The YAML format (format 1) as serde types: what is read, exported and described by the
 //! JSON Schema. Field names are the API's own.
 
+use crate::model::format_number;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -46,9 +47,14 @@ pub struct UsagePlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_stages: Vec<ApiStage>,
     /// Absent: tags are left alone; present: exactly these (keys starting `tollgate:` or
-    /// `aws:` are reserved).
+    /// `aws:` are reserved; keys of at most 128 characters, values of at most 256; at most 50
+    /// tags, counting one per grant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("propertyNames" = { "not": { "pattern": "^(tollgate|aws):" } }))]
+    #[schemars(extend(
+        "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": 128 },
+        "additionalProperties" = { "type": "string", "maxLength": 256 },
+        "maxProperties" = 50
+    ))]
     pub tags: Option<BTreeMap<String, String>>,
     /// Absent: key associations are left alone; present: exactly these API keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,8 +69,8 @@ pub struct Throttle {
     #[serde(serialize_with = "shortest")]
     #[schemars(range(min = 0))]
     pub rate_limit: f64,
-    /// Burst size, an integer >= 0.
-    #[schemars(range(min = 0))]
+    /// Burst size, an integer from 0 to 2147483647.
+    #[schemars(range(min = 0, max = 2147483647))]
     pub burst_limit: i64,
 }
 
@@ -72,8 +78,8 @@ pub struct Throttle {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Quota {
-    /// Requests per period, an integer >= 0.
-    #[schemars(range(min = 0))]
+    /// Requests per period, an integer from 0 to 2147483647.
+    #[schemars(range(min = 0, max = 2147483647))]
     pub limit: i64,
     /// The period, a [`Period`] by name. It is read as text and checked with the quota's
     /// other values, so that a wrong period does not hide their errors.
@@ -135,8 +141,8 @@ pub struct Grant {
     /// Unique per key; what makes the grant happen once.
     #[schemars(length(min = 1))]
     pub id: String,
-    /// The remaining quota to set, an integer >= 0.
-    #[schemars(range(min = 0))]
+    /// The remaining quota to set, an integer from 0 to 2147483647.
+    #[schemars(range(min = 0, max = 2147483647))]
     pub remaining: i64,
 }
 
@@ -154,12 +160,14 @@ fn is_zero(value: &i64) -> bool {
     *value == 0
 }
 
-/// Writes a number in its shortest form: `100`, not `100.0`.
+/// Writes a number in its shortest form, [`format_number`]'s: `100`, not `100.0`.
+///
+/// The YAML needs a number, not `format_number`'s text, which would be written as a quoted
+/// string; so the text only decides whether the number goes out as an integer.
 fn shortest<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        serializer.serialize_i64(*value as i64)
-    } else {
-        serializer.serialize_f64(*value)
+    match format_number(*value).parse::<i64>() {
+        Ok(whole) => serializer.serialize_i64(whole),
+        Err(_) => serializer.serialize_f64(*value),
     }
 }
 
@@ -184,6 +192,11 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&decimal).ok().as_deref(),
             Some(r#"{"rateLimit":12.5,"burstLimit":5}"#)
+        );
+        // In YAML too, and as numbers, not quoted text.
+        assert_eq!(
+            serde_saphyr::to_string(&whole).ok().as_deref(),
+            Some("rateLimit: 100\nburstLimit: 5\n")
         );
     }
 

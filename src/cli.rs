@@ -186,7 +186,10 @@ fn validate(args: &PathsArg) -> Result<Outcome> {
     let Some(plans) = load_desired(&args.paths)? else {
         return Ok(Outcome::Failed);
     };
-    println!("{} valid.", count_of(plans.len(), "usage plan", "usage plans"));
+    println!(
+        "{} valid.",
+        count_of(plans.len(), "usage plan", "usage plans")
+    );
     Ok(Outcome::Done)
 }
 
@@ -386,6 +389,10 @@ fn write_export(dir: &Path, files: Vec<(String, String)>, force: bool) -> Result
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    eprintln!("Wrote {} to {}.", count_of(files.len(), "file", "files"), dir.display());
+    eprintln!(
+        "Wrote {} to {}.",
+        count_of(files.len(), "file", "files"),
+        dir.display()
+    );
     Ok(())
 }

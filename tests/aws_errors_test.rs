@@ -6,21 +6,23 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use common::{tollgate_against, Env};
+use common::{tollgate_against, Env, SHARED_STAGE_PLANS};
 use tollgate_sim::{ClockMode, Config, Quotas};
 
-const LIVE: &str = r#"
-usagePlans:
-  - id: gold000001
-    name: Gold
-    throttle: { rateLimit: 100, burstLimit: 200 }
-    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-  - id: silver0001
-    name: Silver
-    throttle: { rateLimit: 10, burstLimit: 20 }
-    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-    keys: [key3]
-"#;
+/// [`SHARED_STAGE_PLANS`] under AWS's quotas with a frozen clock: one UpdateUsagePlan passes, and no
+/// later one does.
+fn frozen_quota_env() -> Env {
+    Env::with_config(
+        SHARED_STAGE_PLANS,
+        Config {
+            quotas: Some(Quotas { speedup: 1.0 }),
+            clock: ClockMode::Manual {
+                start: 1_795_435_200,
+            },
+            ..Config::default()
+        },
+    )
+}
 
 /// Applies `desired` and returns stderr, asserting exit 1.
 fn failed_apply(env: &Env, desired: &str) -> String {
@@ -37,7 +39,7 @@ fn failed_apply(env: &Env, desired: &str) -> String {
 
 #[test]
 fn a_400_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(LIVE);
+    let env = Env::new(SHARED_STAGE_PLANS);
     let stderr = failed_apply(
         &env,
         r#"
@@ -62,7 +64,7 @@ usagePlans:
 
 #[test]
 fn a_404_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(LIVE);
+    let env = Env::new(SHARED_STAGE_PLANS);
     let stderr = failed_apply(
         &env,
         r#"
@@ -83,7 +85,7 @@ usagePlans:
 
 #[test]
 fn a_409_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(LIVE);
+    let env = Env::new(SHARED_STAGE_PLANS);
     let stderr = failed_apply(
         &env,
         r#"
@@ -106,17 +108,7 @@ usagePlans:
 
 #[test]
 fn a_429_that_outlasts_the_retries_names_the_plan_and_says_to_run_again() {
-    // AWS's quotas with a frozen clock: one UpdateUsagePlan passes, the next never does.
-    let env = Env::with_config(
-        LIVE,
-        Config {
-            quotas: Some(Quotas { speedup: 1.0 }),
-            clock: ClockMode::Manual {
-                start: 1_795_435_200,
-            },
-            ..Config::default()
-        },
-    );
+    let env = frozen_quota_env();
     let stderr = failed_apply(
         &env,
         r#"
@@ -190,18 +182,9 @@ fn a_403_names_the_operation_and_points_at_the_iam_permissions() {
 
 #[test]
 fn a_failed_follow_up_after_a_create_names_the_new_plan_and_apply_again_finishes() {
-    // A frozen clock and AWS's quotas: Gold's update takes the one UpdateUsagePlan allowed,
-    // so the new plan's product-code follow-up is refused after its create succeeded.
-    let env = Env::with_config(
-        LIVE,
-        Config {
-            quotas: Some(Quotas { speedup: 1.0 }),
-            clock: ClockMode::Manual {
-                start: 1_795_435_200,
-            },
-            ..Config::default()
-        },
-    );
+    // Gold's update takes the one UpdateUsagePlan allowed, so the new plan's product-code
+    // follow-up is refused after its create succeeded.
+    let env = frozen_quota_env();
     let desired = r#"
 usagePlans:
   - name: Gold

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, SHARED_STAGE_PLANS};
 use serde_json::json;
 use tollgate_sim::{ClockMode, Config};
 
@@ -236,20 +236,7 @@ fn keys_and_tags_absent_from_the_yaml_are_left_alone_and_not_read() {
 #[test]
 fn a_failed_change_fails_the_apply_after_the_others_and_apply_again_finishes() {
     // key3 is already on Silver, which shares a1b2c3d4e5:prod with Gold: AWS refuses (409).
-    let env = Env::new(
-        r#"
-usagePlans:
-  - id: gold000001
-    name: Gold
-    throttle: { rateLimit: 100, burstLimit: 200 }
-    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-  - id: silver0001
-    name: Silver
-    throttle: { rateLimit: 10, burstLimit: 20 }
-    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-    keys: [key3]
-"#,
-    );
+    let env = Env::new(SHARED_STAGE_PLANS);
     let path = env.write(
         "plans.yaml",
         r#"

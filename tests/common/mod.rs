@@ -33,6 +33,21 @@ apiKeys:
   - { id: key3, name: three, value: value-three-00000000000000000000000003 }
 "#;
 
+/// Gold and Silver, which share the stage a1b2c3d4e5:prod; key3 is on Silver, so AWS
+/// refuses to put it on Gold too (409).
+pub const SHARED_STAGE_PLANS: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+  - id: silver0001
+    name: Silver
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key3]
+"#;
+
 /// A running emulator, a scratch folder, and a runtime for SDK calls.
 pub struct Env {
     /// The emulator.

@@ -37,11 +37,18 @@ fn failed_apply(env: &Env, desired: &str) -> String {
     stderr
 }
 
+/// Applies `desired` to [`SHARED_STAGE_PLANS`] and asserts one message that names the
+/// operation, the plan and AWS's error (`failure`), and says what to do (`advice`).
+fn fails_with(desired: &str, failure: &str, advice: &str) {
+    let env = Env::new(SHARED_STAGE_PLANS);
+    let stderr = failed_apply(&env, desired);
+    assert!(stderr.contains(failure), "{stderr}");
+    assert!(stderr.contains(advice), "{stderr}");
+}
+
 #[test]
 fn a_400_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(SHARED_STAGE_PLANS);
-    let stderr = failed_apply(
-        &env,
+    fails_with(
         r#"
 usagePlans:
   - name: Gold
@@ -51,22 +58,14 @@ usagePlans:
         stage: prod
         throttle: { /pets/PUT: { rateLimit: 1, burstLimit: 1 } }
 "#,
-    );
-    assert!(
-        stderr.contains("UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: BadRequestException (HTTP 400)"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("fix the value it names in the YAML"),
-        "{stderr}"
+        "UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: BadRequestException (HTTP 400)",
+        "fix the value it names in the YAML",
     );
 }
 
 #[test]
 fn a_404_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(SHARED_STAGE_PLANS);
-    let stderr = failed_apply(
-        &env,
+    fails_with(
         r#"
 usagePlans:
   - name: Gold
@@ -75,19 +74,14 @@ usagePlans:
       - { apiId: a1b2c3d4e5, stage: prod }
       - { apiId: zzzzzzzzzz, stage: prod }
 "#,
+        "UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: NotFoundException (HTTP 404)",
+        "check the YAML",
     );
-    assert!(
-        stderr.contains("UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: NotFoundException (HTTP 404)"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("check the YAML"), "{stderr}");
 }
 
 #[test]
 fn a_409_names_the_plan_operation_message_and_fix() {
-    let env = Env::new(SHARED_STAGE_PLANS);
-    let stderr = failed_apply(
-        &env,
+    fails_with(
         r#"
 usagePlans:
   - name: Gold
@@ -95,14 +89,8 @@ usagePlans:
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
     keys: [ { id: key3 } ]
 "#,
-    );
-    assert!(
-        stderr.contains("CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException (HTTP 409)"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("conflicts with the current state"),
-        "{stderr}"
+        "CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException (HTTP 409)",
+        "conflicts with the current state",
     );
 }
 

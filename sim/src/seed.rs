@@ -203,14 +203,10 @@ fn build(file: SeedFile) -> Result<State, SeedError> {
 mod tests {
     use super::*;
 
-    const SEED: &str = r#"
-restApis:
-  - id: a1b2c3d4e5
-    name: pets
-    stages: [prod, beta]
-    resources:
-      /pets: [GET, POST]
-apiKeys:
+    /// The tests' REST API (the one `tests/common/mod.rs` keeps), a key and a plan.
+    const SEED: &str = concat!(
+        include_str!("../tests/common/pets_api.yaml"),
+        r#"apiKeys:
   - id: key1
     name: alice
     value: abcdefghijklmnopqrstuvwxyz
@@ -224,7 +220,8 @@ usagePlans:
       - { apiId: a1b2c3d4e5, stage: beta }
     tags: { team: payments }
     keys: [key1]
-"#;
+"#
+    );
 
     #[test]
     fn parses_a_full_seed_and_sorts_stages() {

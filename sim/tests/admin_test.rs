@@ -7,9 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{client, raw, seeded, start, SEED};
+use common::{raw, seeded, start, SEED};
 use serde_json::json;
 use tollgate_sim::{BlockingSim, ClockMode, Config, Seed};
+use tollgate_testkit::sdk_client_without_retries;
 
 #[tokio::test]
 async fn an_unsigned_request_is_refused_like_aws() {
@@ -285,7 +286,7 @@ fn blocking_sim_serves_until_dropped() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let client = client(&endpoint).await;
+        let client = sdk_client_without_retries(&endpoint);
         let plans = client.get_usage_plans().send().await.unwrap();
         assert_eq!(plans.items()[0].id(), Some("ywbqww"));
     });
@@ -357,7 +358,7 @@ fn the_binary_prints_its_address_once_ready() {
         .build()
         .unwrap();
     let ids = runtime.block_on(async {
-        let client = client(&endpoint).await;
+        let client = sdk_client_without_retries(&endpoint);
         let plans = client.get_usage_plans().send().await.unwrap();
         plans
             .items()

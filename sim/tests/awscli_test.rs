@@ -1,19 +1,12 @@
 //! The real AWS CLI (awscli 1.x from the project's virtual environment) against the emulator:
 //! the emulator must speak the wire protocol well enough for botocore, pagination included.
 
+mod common;
+
+use common::PETS_API;
 use serde_json::{json, Value};
 use tollgate_sim::{BlockingSim, ClockMode, Config, Seed};
 use tollgate_testkit::AwsCli;
-
-/// One REST API with two stages and two methods.
-const SEED: &str = r#"
-restApis:
-  - id: a1b2c3d4e5
-    name: pets
-    stages: [prod, beta]
-    resources:
-      /pets: [GET, POST]
-"#;
 
 /// An emulator started from `seed` on a manual clock at 2024-06-10T12:00:00Z.
 fn sim_with(seed: &str) -> BlockingSim {
@@ -25,9 +18,9 @@ fn sim_with(seed: &str) -> BlockingSim {
     .expect("start the emulator")
 }
 
-/// The emulator with [`SEED`] and the AWS CLI aimed at it.
+/// The emulator with [`PETS_API`] and the AWS CLI aimed at it.
 fn sim_and_cli() -> (BlockingSim, AwsCli) {
-    let sim = sim_with(SEED);
+    let sim = sim_with(PETS_API);
     let cli = AwsCli::new(&sim.endpoint());
     (sim, cli)
 }
@@ -90,7 +83,7 @@ fn get_usage_plans_follows_position_over_every_page() {
     let plans: String = (0..60)
         .map(|i| format!("  - {{ id: plan{i:02}, name: Plan {i:02} }}\n"))
         .collect();
-    let sim = sim_with(&format!("{SEED}usagePlans:\n{plans}"));
+    let sim = sim_with(&format!("{PETS_API}usagePlans:\n{plans}"));
     let cli = AwsCli::new(&sim.endpoint());
 
     let listed = cli.apigateway_json(&["get-usage-plans", "--page-size", "25"]);
@@ -112,7 +105,7 @@ fn get_usage_plans_with_max_items_hands_out_a_token_that_resumes() {
     let plans: String = (0..30)
         .map(|i| format!("  - {{ id: plan{i:02}, name: Plan {i:02} }}\n"))
         .collect();
-    let sim = sim_with(&format!("{SEED}usagePlans:\n{plans}"));
+    let sim = sim_with(&format!("{PETS_API}usagePlans:\n{plans}"));
     let cli = AwsCli::new(&sim.endpoint());
 
     let first = cli.apigateway_json(&["get-usage-plans", "--page-size", "7", "--max-items", "10"]);

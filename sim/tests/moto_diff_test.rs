@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+mod common;
+
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types::{
@@ -15,22 +17,13 @@ use aws_sdk_apigateway::types::{
     UsagePlanKey,
 };
 use aws_sdk_apigateway::Client;
+use common::PETS_API;
 use serde_json::{json, Value};
 use tollgate_sim::{Config, Quotas, Seed, Sim};
 use tollgate_testkit::{sdk_client, MotoServer};
 
 /// The REST API both sides use. moto validates no stage, so it needs nothing created.
 const API_ID: &str = "a1b2c3d4e5";
-
-/// The emulator's seed: [`API_ID`] with stages prod and beta and two methods.
-const SEED: &str = r#"
-restApis:
-  - id: a1b2c3d4e5
-    name: pets
-    stages: [prod, beta]
-    resources:
-      /pets: [GET, POST]
-"#;
 
 /// The emulator and moto side by side, each with an SDK client.
 struct Backends {
@@ -41,16 +34,16 @@ struct Backends {
 }
 
 impl Backends {
-    /// Both backends, the emulator seeded with [`SEED`], quotas off.
+    /// Both backends, the emulator seeded with [`PETS_API`], quotas off.
     async fn start() -> Backends {
         Self::start_with(None).await
     }
 
-    /// Both backends, the emulator seeded with [`SEED`] and with `quotas`.
+    /// Both backends, the emulator seeded with [`PETS_API`] and with `quotas`.
     async fn start_with(quotas: Option<Quotas>) -> Backends {
         let moto_server = MotoServer::start();
         let sim_server = Sim::start(Config {
-            seed: Some(Seed::from_yaml_str(SEED).expect("valid seed")),
+            seed: Some(Seed::from_yaml_str(PETS_API).expect("valid seed")),
             quotas,
             ..Config::default()
         })
@@ -67,6 +60,11 @@ impl Backends {
     /// Both clients, named, emulator first.
     fn both(&self) -> [(&'static str, &Client); 2] {
         [("emulator", &self.sim), ("moto", &self.moto)]
+    }
+
+    /// Runs `calls` against the emulator, then against moto: their answers, emulator first.
+    async fn on_both<T>(&self, calls: impl AsyncFn(&Client) -> T) -> [T; 2] {
+        [calls(&self.sim).await, calls(&self.moto).await]
     }
 }
 
@@ -86,6 +84,11 @@ fn quota(limit: i32, period: QuotaPeriodType) -> QuotaSettings {
         .offset(0)
         .period(period)
         .build()
+}
+
+/// Stage prod of [`API_ID`] with a method throttle on `/pets/GET` (burst 20, rate 10).
+fn prod_with_pets_get_throttle() -> ApiStage {
+    stage("prod", &[("/pets/GET", throttle(20, 10.0))])
 }
 
 /// Stage `stage` of [`API_ID`] with the given method throttles.
@@ -133,6 +136,27 @@ async fn create_key(client: &Client, name: &str) -> String {
         .await
         .unwrap_or_else(|e| panic!("create key {name}: {}", DisplayErrorContext(&e)));
     key.id().expect("a created key has an id").to_owned()
+}
+
+/// Sends one CreateUsagePlanKey: API key `key` on plan `plan`.
+async fn add_key(
+    client: &Client,
+    plan: &str,
+    key: &str,
+) -> Result<
+    aws_sdk_apigateway::operation::create_usage_plan_key::CreateUsagePlanKeyOutput,
+    SdkError<
+        aws_sdk_apigateway::operation::create_usage_plan_key::CreateUsagePlanKeyError,
+        HttpResponse,
+    >,
+> {
+    client
+        .create_usage_plan_key()
+        .usage_plan_id(plan)
+        .key_id(key)
+        .key_type("API_KEY")
+        .send()
+        .await
 }
 
 /// Sends one UpdateUsagePlan with `ops`.
@@ -190,15 +214,6 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     result.map(ok).map_err(|err| failure(&err).0)
-}
-
-/// The emulator's and moto's answers, from the two a loop over [`Backends::both`] collected.
-fn pair<T>(answers: Vec<T>) -> (T, T) {
-    let mut answers = answers.into_iter();
-    match (answers.next(), answers.next(), answers.next()) {
-        (Some(on_sim), Some(on_moto), None) => (on_sim, on_moto),
-        _ => panic!("expected one answer from each backend"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -376,7 +391,7 @@ async fn script(client: &Client) -> Transcript {
                 .description("Paying customers")
                 .throttle(throttle(200, 100.0))
                 .quota(quota(1000, QuotaPeriodType::Month))
-                .api_stages(stage("prod", &[("/pets/GET", throttle(20, 10.0))]))
+                .api_stages(prod_with_pets_get_throttle())
                 .tags("team", "payments")
                 .send()
                 .await,
@@ -486,16 +501,7 @@ async fn script(client: &Client) -> Transcript {
         ("bob on Gold", &gold, &bob),
         ("alice on Silver", &silver, &alice),
     ] {
-        t.record(
-            label,
-            client
-                .create_usage_plan_key()
-                .usage_plan_id(plan)
-                .key_id(key)
-                .key_type("API_KEY")
-                .send()
-                .await,
-        );
+        t.record(label, add_key(client, plan, key).await);
     }
     t.record(
         "keys of Gold",
@@ -537,13 +543,7 @@ async fn script(client: &Client) -> Transcript {
     );
     t.record(
         "a key that does not exist",
-        client
-            .create_usage_plan_key()
-            .usage_plan_id(&gold)
-            .key_id("nosuchkey")
-            .key_type("API_KEY")
-            .send()
-            .await,
+        add_key(client, &gold, "nosuchkey").await,
     );
     t.record(
         "delete Silver",
@@ -563,8 +563,7 @@ async fn script(client: &Client) -> Transcript {
 #[tokio::test]
 async fn the_scripted_sequence_gives_the_same_answers_on_both() {
     let backends = Backends::start().await;
-    let sim = script(&backends.sim).await;
-    let moto = script(&backends.moto).await;
+    let [sim, moto] = backends.on_both(script).await;
 
     assert_eq!(sim.steps.len(), moto.steps.len());
     for ((label, on_sim), (_, on_moto)) in sim.steps.iter().zip(&moto.steps) {
@@ -581,94 +580,66 @@ async fn the_scripted_sequence_gives_the_same_answers_on_both() {
 #[tokio::test]
 async fn moto_ignores_limit_and_returns_every_plan_in_one_page() {
     let backends = Backends::start().await;
-    for (_, client) in backends.both() {
-        for name in ["A", "B", "C"] {
-            create_plan(client, name, vec![]).await;
-        }
-    }
-    let page = |client: &Client| {
-        let request = client.get_usage_plans().limit(2);
-        async move { request.send().await.expect("list plans") }
-    };
+    let [on_sim, on_moto] = backends
+        .on_both(async |client| {
+            for name in ["A", "B", "C"] {
+                create_plan(client, name, vec![]).await;
+            }
+            let page = client.get_usage_plans().limit(2).send().await;
+            let page = page.expect("list plans");
+            (page.items().len(), page.position().is_some())
+        })
+        .await;
 
-    let on_sim = page(&backends.sim).await;
-    let on_moto = page(&backends.moto).await;
-
-    assert_eq!(
-        (on_sim.items().len(), on_sim.position().is_some()),
-        (2, true)
-    );
-    assert_eq!(
-        (on_moto.items().len(), on_moto.position().is_some()),
-        (3, false)
-    );
+    assert_eq!(on_sim, (2, true));
+    assert_eq!(on_moto, (3, false));
 }
 
 #[tokio::test]
 async fn moto_ignores_limit_on_usage_plan_keys() {
     let backends = Backends::start().await;
-    let mut plans = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![]).await;
-        for name in ["k1", "k2", "k3"] {
-            let key = create_key(client, name).await;
-            client
-                .create_usage_plan_key()
-                .usage_plan_id(&plan)
-                .key_id(key)
-                .key_type("API_KEY")
-                .send()
-                .await
-                .expect("put a key on the plan");
-        }
-        plans.push(plan);
-    }
-    let page = |client: &Client, plan: &str| {
-        let request = client.get_usage_plan_keys().usage_plan_id(plan).limit(2);
-        async move { request.send().await.expect("list plan keys") }
-    };
+    let [on_sim, on_moto] = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![]).await;
+            for name in ["k1", "k2", "k3"] {
+                let key = create_key(client, name).await;
+                add_key(client, &plan, &key)
+                    .await
+                    .expect("put a key on the plan");
+            }
+            let page = client.get_usage_plan_keys().usage_plan_id(&plan).limit(2);
+            let page = page.send().await.expect("list plan keys");
+            (page.items().len(), page.position().is_some())
+        })
+        .await;
 
-    let on_sim = page(&backends.sim, &plans[0]).await;
-    let on_moto = page(&backends.moto, &plans[1]).await;
-
-    assert_eq!(
-        (on_sim.items().len(), on_sim.position().is_some()),
-        (2, true)
-    );
-    assert_eq!(
-        (on_moto.items().len(), on_moto.position().is_some()),
-        (3, false)
-    );
+    assert_eq!(on_sim, (2, true));
+    assert_eq!(on_moto, (3, false));
 }
 
 #[tokio::test]
 async fn moto_ignores_method_throttle_patches() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(
-            client,
-            "Gold",
-            vec![stage("prod", &[("/pets/GET", throttle(20, 10.0))])],
-        )
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+            let updated = update(
+                client,
+                &plan,
+                vec![patch(
+                    "replace",
+                    "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit",
+                    Some("15"),
+                )],
+            )
+            .await
+            .expect("both accept the patch");
+            updated.api_stages()[0]
+                .throttle()
+                .expect("method throttles")["/pets/GET"]
+                .rate_limit()
+        })
         .await;
-        let updated = update(
-            client,
-            &plan,
-            vec![patch(
-                "replace",
-                "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit",
-                Some("15"),
-            )],
-        )
-        .await
-        .expect("both accept the patch");
-        let method = updated.api_stages()[0]
-            .throttle()
-            .expect("method throttles")["/pets/GET"]
-            .rate_limit();
-        answers.push(method);
-    }
     assert_eq!(
         answers,
         [15.0, 10.0],
@@ -679,20 +650,21 @@ async fn moto_ignores_method_throttle_patches() {
 #[tokio::test]
 async fn moto_returns_a_patched_quota_limit_as_a_string_so_get_usage_plans_then_fails() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![]).await;
-        let quota = vec![
-            patch("add", "/quota/period", Some("MONTH")),
-            patch("add", "/quota/limit", Some("5000")),
-            patch("add", "/quota/offset", Some("0")),
-        ];
-        let updated = code_or(update(client, &plan, quota).await, drop);
-        let listed = code_or(client.get_usage_plans().send().await, |plans| {
-            plans.items()[0].quota().map(QuotaSettings::limit)
-        });
-        answers.push((updated, listed));
-    }
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![]).await;
+            let quota = vec![
+                patch("add", "/quota/period", Some("MONTH")),
+                patch("add", "/quota/limit", Some("5000")),
+                patch("add", "/quota/offset", Some("0")),
+            ];
+            let updated = code_or(update(client, &plan, quota).await, drop);
+            let listed = code_or(client.get_usage_plans().send().await, |plans| {
+                plans.items()[0].quota().map(QuotaSettings::limit)
+            });
+            (updated, listed)
+        })
+        .await;
     assert_eq!(
         answers,
         [
@@ -705,14 +677,8 @@ async fn moto_returns_a_patched_quota_limit_as_a_string_so_get_usage_plans_then_
 
 #[tokio::test]
 async fn moto_answers_500_to_a_decimal_rate_limit_patch() {
-    let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![]).await;
-        let decimal = vec![patch("replace", "/throttle/rateLimit", Some("12.5"))];
-        answers.push(update(client, &plan, decimal).await);
-    }
-    let (on_sim, on_moto) = pair(answers);
+    let decimal = vec![patch("replace", "/throttle/rateLimit", Some("12.5"))];
+    let [on_sim, on_moto] = update_a_new_plan_on_both(decimal).await;
 
     let on_sim = on_sim.expect("the emulator accepts 12.5");
     assert_eq!(
@@ -722,17 +688,28 @@ async fn moto_answers_500_to_a_decimal_rate_limit_patch() {
     assert_eq!(error_of(on_moto).0, "HTTP 500");
 }
 
+/// Creates a plan on each backend and sends it `ops`: the answers, emulator first.
+async fn update_a_new_plan_on_both(
+    ops: Vec<PatchOperation>,
+) -> [Result<
+    aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanOutput,
+    SdkError<aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanError, HttpResponse>,
+>; 2] {
+    let backends = Backends::start().await;
+    backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![]).await;
+            update(client, &plan, ops.clone()).await
+        })
+        .await
+}
+
 /// Sends `ops` to a fresh plan on each backend: the emulator's error, and moto's answer.
 async fn refused_by_emulator_accepted_by_moto(
     ops: Vec<PatchOperation>,
 ) -> ((String, String), UsagePlan) {
-    let backends = Backends::start().await;
-    let sim_plan = create_plan(&backends.sim, "Gold", vec![]).await;
-    let moto_plan = create_plan(&backends.moto, "Gold", vec![]).await;
-    let on_sim = update(&backends.sim, &sim_plan, ops.clone()).await;
-    let on_moto = update(&backends.moto, &moto_plan, ops)
-        .await
-        .expect("moto accepts it");
+    let [on_sim, on_moto] = update_a_new_plan_on_both(ops).await;
+    let on_moto = on_moto.expect("moto accepts it");
     let plan = UsagePlan::builder()
         .set_id(on_moto.id)
         .set_name(on_moto.name)
@@ -778,19 +755,18 @@ async fn moto_accepts_an_unknown_patch_path_the_emulator_refuses() {
 #[tokio::test]
 async fn moto_accepts_an_api_stage_that_does_not_exist() {
     let backends = Backends::start().await;
-    let unknown = || stage("nosuchstage", &[]);
-    let create = |client: &Client| {
-        client
-            .create_usage_plan()
-            .name("Gold")
-            .api_stages(unknown())
-            .send()
-    };
-
-    let on_sim = create(&backends.sim).await;
-    let on_moto = create(&backends.moto)
-        .await
-        .expect("moto accepts any stage");
+    let [on_sim, on_moto] = backends
+        .on_both(async |client| {
+            let unknown = stage("nosuchstage", &[]);
+            client
+                .create_usage_plan()
+                .name("Gold")
+                .api_stages(unknown)
+                .send()
+                .await
+        })
+        .await;
+    let on_moto = on_moto.expect("moto accepts any stage");
 
     assert_eq!(
         error_of(on_sim),
@@ -805,12 +781,10 @@ async fn moto_accepts_an_api_stage_that_does_not_exist() {
 #[tokio::test]
 async fn moto_accepts_an_empty_plan_name() {
     let backends = Backends::start().await;
-    let create = |client: &Client| client.create_usage_plan().name("").send();
-
-    let on_sim = create(&backends.sim).await;
-    let on_moto = create(&backends.moto)
-        .await
-        .expect("moto accepts an empty name");
+    let [on_sim, on_moto] = backends
+        .on_both(async |client| client.create_usage_plan().name("").send().await)
+        .await;
+    let on_moto = on_moto.expect("moto accepts an empty name");
 
     assert_eq!(error_of(on_sim).0, "BadRequestException");
     assert_eq!(on_moto.name(), Some(""));
@@ -819,44 +793,39 @@ async fn moto_accepts_an_empty_plan_name() {
 #[tokio::test]
 async fn moto_does_not_implement_get_usage_or_update_usage() {
     let backends = Backends::start().await;
-    let mut outcomes = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = client
-            .create_usage_plan()
-            .name("Gold")
-            .quota(quota(1000, QuotaPeriodType::Month))
-            .send()
-            .await
-            .expect("create a plan")
-            .id
-            .expect("id");
-        let key = create_key(client, "alice").await;
-        client
-            .create_usage_plan_key()
-            .usage_plan_id(&plan)
-            .key_id(&key)
-            .key_type("API_KEY")
-            .send()
-            .await
-            .expect("put the key on the plan");
-        let get = client
-            .get_usage()
-            .usage_plan_id(&plan)
-            .key_id(&key)
-            .start_date("2024-06-01")
-            .end_date("2024-06-02")
-            .send()
-            .await;
-        let set = client
-            .update_usage()
-            .usage_plan_id(&plan)
-            .key_id(&key)
-            .patch_operations(patch("replace", "/remaining", Some("5000")))
-            .send()
-            .await;
-        outcomes.push((get, code_or(set, drop)));
-    }
-    let ((sim_get, sim_set), (moto_get, moto_set)) = pair(outcomes);
+    let [(sim_get, sim_set), (moto_get, moto_set)] = backends
+        .on_both(async |client| {
+            let plan = client
+                .create_usage_plan()
+                .name("Gold")
+                .quota(quota(1000, QuotaPeriodType::Month))
+                .send()
+                .await
+                .expect("create a plan")
+                .id
+                .expect("id");
+            let key = create_key(client, "alice").await;
+            add_key(client, &plan, &key)
+                .await
+                .expect("put the key on the plan");
+            let get = client
+                .get_usage()
+                .usage_plan_id(&plan)
+                .key_id(&key)
+                .start_date("2024-06-01")
+                .end_date("2024-06-02")
+                .send()
+                .await;
+            let set = client
+                .update_usage()
+                .usage_plan_id(&plan)
+                .key_id(&key)
+                .patch_operations(patch("replace", "/remaining", Some("5000")))
+                .send()
+                .await;
+            (get, code_or(set, drop))
+        })
+        .await;
 
     assert_eq!(
         sim_get
@@ -873,17 +842,18 @@ async fn moto_does_not_implement_get_usage_or_update_usage() {
 #[tokio::test]
 async fn moto_never_throttles() {
     let backends = Backends::start_with(Some(Quotas::default())).await;
-    let mut seconds = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![]).await;
-        let rename =
-            |name: &'static str| update(client, &plan, vec![patch("replace", "/name", Some(name))]);
-        rename("Gold 1")
-            .await
-            .expect("the first update is within the quota");
-        seconds.push(code_or(rename("Gold 2").await, drop));
-    }
-    let (on_sim, on_moto) = pair(seconds);
+    let [on_sim, on_moto] = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![]).await;
+            let rename = |name: &'static str| {
+                update(client, &plan, vec![patch("replace", "/name", Some(name))])
+            };
+            rename("Gold 1")
+                .await
+                .expect("the first update is within the quota");
+            code_or(rename("Gold 2").await, drop)
+        })
+        .await;
 
     assert_eq!(
         on_sim,
@@ -896,29 +866,28 @@ async fn moto_never_throttles() {
 #[tokio::test]
 async fn moto_keeps_api_stages_in_insertion_order() {
     let backends = Backends::start().await;
-    let mut orders = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = client
-            .create_usage_plan()
-            .name("Gold")
-            .api_stages(stage("prod", &[]))
-            .api_stages(stage("beta", &[]))
-            .send()
-            .await
-            .expect("create a plan with two stages");
-        let read = client
-            .get_usage_plan()
-            .usage_plan_id(plan.id().expect("id"))
-            .send()
-            .await
-            .expect("read the plan");
-        let order: Vec<String> = read
-            .api_stages()
-            .iter()
-            .filter_map(|s| s.stage().map(str::to_owned))
-            .collect();
-        orders.push(order);
-    }
+    let orders = backends
+        .on_both(async |client| {
+            let plan = client
+                .create_usage_plan()
+                .name("Gold")
+                .api_stages(stage("prod", &[]))
+                .api_stages(stage("beta", &[]))
+                .send()
+                .await
+                .expect("create a plan with two stages");
+            let read = client
+                .get_usage_plan()
+                .usage_plan_id(plan.id().expect("id"))
+                .send()
+                .await
+                .expect("read the plan");
+            read.api_stages()
+                .iter()
+                .filter_map(|s| s.stage().map(str::to_owned))
+                .collect::<Vec<String>>()
+        })
+        .await;
     assert_eq!(
         orders,
         [["beta", "prod"], ["prod", "beta"]],
@@ -929,32 +898,22 @@ async fn moto_keeps_api_stages_in_insertion_order() {
 /// Puts key `alice` on a plan with stage prod, then on a second plan: the same plan again when
 /// `repeat_same_plan`, otherwise another plan with stage prod. Returns each backend's answer
 /// to the second association, emulator first.
-async fn second_plan_for_one_key(repeat_same_plan: bool) -> Vec<Result<(), String>> {
+async fn second_plan_for_one_key(repeat_same_plan: bool) -> [Result<(), String>; 2] {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let first = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-        let second = if repeat_same_plan {
-            first.clone()
-        } else {
-            create_plan(client, "Silver", vec![stage("prod", &[])]).await
-        };
-        let key = create_key(client, "alice").await;
-        for (n, plan) in [first, second].iter().enumerate() {
-            let answer = client
-                .create_usage_plan_key()
-                .usage_plan_id(plan)
-                .key_id(&key)
-                .key_type("API_KEY")
-                .send()
-                .await;
-            let answer = code_or(answer, drop);
-            if n == 1 {
-                answers.push(answer);
-            }
-        }
-    }
-    answers
+    backends
+        .on_both(async |client| {
+            let first = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+            let second = if repeat_same_plan {
+                first.clone()
+            } else {
+                create_plan(client, "Silver", vec![stage("prod", &[])]).await
+            };
+            let key = create_key(client, "alice").await;
+            // Only the second association's answer is compared.
+            let _ = add_key(client, &first, &key).await;
+            code_or(add_key(client, &second, &key).await, drop)
+        })
+        .await
 }
 
 #[tokio::test]
@@ -980,12 +939,13 @@ async fn moto_lets_one_key_into_two_plans_that_share_a_stage() {
 #[tokio::test]
 async fn moto_deletes_a_plan_with_api_stages_attached() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-        let deleted = client.delete_usage_plan().usage_plan_id(&plan).send().await;
-        answers.push(code_or(deleted, drop));
-    }
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+            let deleted = client.delete_usage_plan().usage_plan_id(&plan).send().await;
+            code_or(deleted, drop)
+        })
+        .await;
     assert_eq!(
         answers,
         [Err("BadRequestException".to_owned()), Ok(())],
@@ -996,17 +956,13 @@ async fn moto_deletes_a_plan_with_api_stages_attached() {
 #[tokio::test]
 async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-        let removed = update(
-            client,
-            &plan,
-            vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:beta"))],
-        )
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+            let beta = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:beta"))];
+            error_of(update(client, &plan, beta).await)
+        })
         .await;
-        answers.push(error_of(removed));
-    }
     assert_eq!(
         answers[0],
         (
@@ -1020,22 +976,14 @@ async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
 #[tokio::test]
 async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(
-            client,
-            "Gold",
-            vec![stage("prod", &[("/pets/GET", throttle(20, 10.0))])],
-        )
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+            let prod = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:prod"))];
+            let removed = update(client, &plan, prod).await;
+            code_or(removed, |plan| plan.api_stages().len())
+        })
         .await;
-        let removed = update(
-            client,
-            &plan,
-            vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:prod"))],
-        )
-        .await;
-        answers.push(code_or(removed, |plan| plan.api_stages().len()));
-    }
     assert_eq!(
         answers,
         [Ok(0), Err("HTTP 500".to_owned())],
@@ -1046,17 +994,13 @@ async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles()
 #[tokio::test]
 async fn moto_removes_a_plan_throttle_that_method_throttles_depend_on() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(
-            client,
-            "Gold",
-            vec![stage("prod", &[("/pets/GET", throttle(20, 10.0))])],
-        )
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+            let removed = update(client, &plan, vec![patch("remove", "/throttle", None)]).await;
+            code_or(removed, |plan| plan.throttle().is_none())
+        })
         .await;
-        let removed = update(client, &plan, vec![patch("remove", "/throttle", None)]).await;
-        answers.push(code_or(removed, |plan| plan.throttle().is_none()));
-    }
     assert_eq!(
         answers,
         [Err("BadRequestException".to_owned()), Ok(true)],
@@ -1067,22 +1011,23 @@ async fn moto_removes_a_plan_throttle_that_method_throttles_depend_on() {
 #[tokio::test]
 async fn moto_does_not_tag_usage_plans() {
     let backends = Backends::start().await;
-    let mut answers = Vec::new();
-    for (_, client) in backends.both() {
-        let plan = create_plan(client, "Gold", vec![]).await;
-        let arn = format!("arn:aws:apigateway:us-east-1::/usageplans/{plan}");
-        let tagged = client
-            .tag_resource()
-            .resource_arn(&arn)
-            .tags("env", "test")
-            .send()
-            .await;
-        let read = client.get_tags().resource_arn(&arn).send().await;
-        answers.push((
-            code_or(tagged, drop),
-            code_or(read, |tags| tags.tags().and_then(|t| t.get("env").cloned())),
-        ));
-    }
+    let answers = backends
+        .on_both(async |client| {
+            let plan = create_plan(client, "Gold", vec![]).await;
+            let arn = format!("arn:aws:apigateway:us-east-1::/usageplans/{plan}");
+            let tagged = client
+                .tag_resource()
+                .resource_arn(&arn)
+                .tags("env", "test")
+                .send()
+                .await;
+            let read = client.get_tags().resource_arn(&arn).send().await;
+            (
+                code_or(tagged, drop),
+                code_or(read, |tags| tags.tags().and_then(|t| t.get("env").cloned())),
+            )
+        })
+        .await;
     assert_eq!(
         answers,
         [
@@ -1109,12 +1054,7 @@ async fn usage_plan_keys_carry_the_key_value() {
             .await
             .expect("create a key");
         let key_id = key.id().expect("id");
-        let created = client
-            .create_usage_plan_key()
-            .usage_plan_id(&plan)
-            .key_id(key_id)
-            .key_type("API_KEY")
-            .send()
+        let created = add_key(client, &plan, key_id)
             .await
             .expect("put the key on the plan");
         let read = client

@@ -1,5 +1,6 @@
-//! What the emulator's SDK tests share: the seed, the SDK client, error inspection and a raw
-//! HTTP helper for what the SDK cannot send (unsigned requests, admin routes).
+//! What the emulator's SDK tests share: the seed, a started emulator with its SDK client,
+//! error inspection and a raw HTTP helper for what the SDK cannot send (unsigned requests,
+//! admin routes).
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
@@ -7,22 +8,24 @@ use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tollgate_sim::{ClockMode, Config, Seed, Sim};
+use tollgate_testkit::sdk_client_without_retries;
 
-/// The seed most tests start from: one API with two stages, a second API, three keys, one plan.
-pub const SEED: &str = r#"
-region: us-east-1
-restApis:
-  - id: a1b2c3d4e5
-    name: pets
-    stages: [prod, beta]
-    resources:
-      /pets: [GET, POST]
-      /pets/{petId}: [GET, DELETE]
+/// The REST API the emulator's tests seed: `a1b2c3d4e5`, "pets", with stages prod and beta and
+/// `/pets` answering GET and POST. Kept in `pets_api.yaml` (`sim/src/seed.rs`'s unit tests read
+/// it too); a seed may go on with more resources of this API or with other top-level fields.
+pub const PETS_API: &str = include_str!("pets_api.yaml");
+
+/// The seed most tests start from: [`PETS_API`] with a second resource, a second API, three
+/// keys, one plan.
+pub const SEED: &str = concat!(
+    include_str!("pets_api.yaml"),
+    r#"      /pets/{petId}: [GET, DELETE]
   - id: zz9zz9zz9z
     name: shop
     stages: [prod]
     resources:
       /orders: [GET]
+region: us-east-1
 apiKeys:
   - id: key1alice1
     name: alice
@@ -45,7 +48,8 @@ usagePlans:
         throttle: { /pets/GET: { rateLimit: 10, burstLimit: 20 } }
     tags: { team: payments }
     keys: [key1alice1]
-"#;
+"#
+);
 
 /// 2024-06-05T12:00:00Z, a Wednesday: where manual clocks start.
 pub const START: i64 = 1_717_588_800;
@@ -64,26 +68,12 @@ pub async fn start() -> (Sim, Client) {
     start_with(seeded()).await
 }
 
-/// Starts an emulator with `config` and returns it with a client.
+/// Starts an emulator with `config` and returns it with an SDK client that does not retry
+/// (so every 429, 500 or dropped connection is seen by the test).
 pub async fn start_with(config: Config) -> (Sim, Client) {
     let sim = Sim::start(config).await.expect("the emulator starts");
-    let client = client(&sim.endpoint()).await;
+    let client = sdk_client_without_retries(&sim.endpoint());
     (sim, client)
-}
-
-/// The real SDK client for `endpoint`, with test credentials and no retries (so every 429,
-/// 500 or dropped connection is seen by the test).
-pub async fn client(endpoint: &str) -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region("us-east-1")
-        .credentials_provider(aws_sdk_apigateway::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .endpoint_url(endpoint)
-        .load()
-        .await;
-    Client::new(&config)
 }
 
 /// What a failed call answered: HTTP status, error name and message.

@@ -81,12 +81,25 @@ impl Ops {
     }
 }
 
-fn quota_leaves(quota: &Quota) -> Vec<Leaf> {
-    vec![
-        ("limit", quota.limit.to_string()),
-        ("period", quota.period.as_str().to_owned()),
-        ("offset", quota.offset.to_string()),
-    ]
+/// The leaves of a quota: limit, period, offset; or limit, offset, period when
+/// `offset_first`.
+fn quota_leaves(quota: &Quota, offset_first: bool) -> Vec<Leaf> {
+    let limit = ("limit", quota.limit.to_string());
+    let period = ("period", quota.period.as_str().to_owned());
+    let offset = ("offset", quota.offset.to_string());
+    if offset_first {
+        vec![limit, offset, period]
+    } else {
+        vec![limit, period, offset]
+    }
+}
+
+/// Whether a quota's offset is set before its period, so that the plan stays valid after
+/// each operation: when the new offset fits the old period (MONTH/20 to WEEK/3 passes through
+/// MONTH/3, not WEEK/20); otherwise the period goes first (WEEK/3 to MONTH/20 passes through
+/// MONTH/3), and the old offset, smaller than the new one, fits the new period.
+fn offset_first(before: Option<&Quota>, after: &Quota) -> bool {
+    before.is_some_and(|before| after.offset <= before.period.max_offset())
 }
 
 fn throttle_leaves(throttle: &Throttle) -> Vec<Leaf> {
@@ -108,8 +121,9 @@ fn throttle_leaves(throttle: &Throttle) -> Vec<Leaf> {
 /// 3. `remove` of `/productCode`, `/quota`, `/throttle` (after 1 and 2: method throttles
 ///    need a plan-level throttle);
 /// 4. `replace` of `/name`, `/description`, `add`/`replace` of `/productCode`, `replace` of
-///    each changed or appearing leaf of `/quota` (limit, period, offset) and `/throttle`
-///    (rateLimit, burstLimit);
+///    each changed or appearing leaf of `/quota` (limit, period, offset; offset before period
+///    when the new offset fits the old period, so that no step leaves an offset its period
+///    refuses) and `/throttle` (rateLimit, burstLimit);
 /// 5. `add /apiStages` of each stage that appears;
 /// 6. `replace` of each changed or appearing method-throttle leaf (rateLimit, burstLimit),
 ///    after the `add` of its stage and after a plan-level throttle that appears.
@@ -151,8 +165,10 @@ pub fn body_operations(before: &PlanBody, after: &PlanBody) -> Vec<PatchOp> {
     ops.block(
         "/quota",
         FIELD,
-        quotas.0.map(quota_leaves),
-        quotas.1.map(quota_leaves),
+        quotas.0.map(|quota| quota_leaves(quota, false)),
+        quotas
+            .1
+            .map(|quota| quota_leaves(quota, offset_first(quotas.0, quota))),
     );
     let throttles = (before.throttle.as_ref(), after.throttle.as_ref());
     ops.block(
@@ -339,6 +355,39 @@ mod tests {
         assert_eq!(
             body_operations(&gold(), &without),
             [op(Op::Remove, "/productCode", None)]
+        );
+    }
+
+    #[test]
+    fn a_quota_never_passes_through_an_offset_its_period_refuses() {
+        let with = |period, offset| PlanBody {
+            quota: Some(Quota {
+                limit: 1000,
+                offset,
+                period,
+            }),
+            ..PlanBody::default()
+        };
+        assert_eq!(
+            body_operations(&with(Period::Month, 20), &with(Period::Week, 3)),
+            [
+                op(Op::Replace, "/quota/offset", Some("3")),
+                op(Op::Replace, "/quota/period", Some("WEEK")),
+            ]
+        );
+        assert_eq!(
+            body_operations(&with(Period::Week, 3), &with(Period::Month, 20)),
+            [
+                op(Op::Replace, "/quota/period", Some("MONTH")),
+                op(Op::Replace, "/quota/offset", Some("20")),
+            ]
+        );
+        assert_eq!(
+            body_operations(&with(Period::Month, 5), &with(Period::Day, 0)),
+            [
+                op(Op::Replace, "/quota/offset", Some("0")),
+                op(Op::Replace, "/quota/period", Some("DAY")),
+            ]
         );
     }
 

@@ -46,7 +46,13 @@ usagePlans:
 /// Plans `desired` against [`LIVE_FULL`], checks the update's operations are `expected`,
 /// applies, and checks that a second plan finds nothing to do.
 fn converges_with(desired: &str, expected: Value) {
-    let env = Env::new(LIVE_FULL);
+    converges_from(LIVE_FULL, desired, expected);
+}
+
+/// Plans `desired` against the live plans `live`, checks the one update's operations are
+/// `expected`, applies, and checks that a second plan finds nothing to do.
+fn converges_from(live: &str, desired: &str, expected: Value) {
+    let env = Env::new(live);
     let path = env.write("plans/gold.yaml", desired);
     let output = env.run(&["plan", "--format", "json", "--detailed-exitcode"], &path);
     assert_eq!(
@@ -142,6 +148,51 @@ fn blocks_and_product_code_that_go_away_are_removed_whole() {
             { "op": "remove", "path": "/productCode" },
             { "op": "remove", "path": "/quota" },
             replace("/description", ""),
+        ]),
+    );
+}
+
+#[test]
+fn a_throttle_that_goes_away_takes_its_method_throttles_first() {
+    let desired = r#"
+usagePlans:
+  - name: Gold
+    description: Paying customers
+    productCode: prod-gold
+    quota: { limit: 1000, period: MONTH }
+    apiStages:
+      - { apiId: a1b2c3d4e5, stage: prod }
+      - { apiId: k9l8m7n6o5, stage: prod }
+"#;
+    let stage = "/apiStages/a1b2c3d4e5:prod/throttle/";
+    converges_with(
+        desired,
+        json!([
+            { "op": "remove", "path": format!("{stage}/pets/GET") },
+            { "op": "remove", "path": format!("{stage}/pets/{{petId}}/DELETE") },
+            { "op": "remove", "path": "/throttle" },
+        ]),
+    );
+}
+
+#[test]
+fn blocks_that_appear_set_every_leaf() {
+    let bare = "usagePlans:\n  - { id: plan000001, name: Gold }\n";
+    let desired = r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 12.5, burstLimit: 25 }
+    quota: { limit: 500, period: WEEK, offset: 2 }
+"#;
+    converges_from(
+        bare,
+        desired,
+        json!([
+            replace("/quota/limit", "500"),
+            replace("/quota/period", "WEEK"),
+            replace("/quota/offset", "2"),
+            replace("/throttle/rateLimit", "12.5"),
+            replace("/throttle/burstLimit", "25"),
         ]),
     );
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{raw, seeded, start, SEED};
+use common::{get_gold, raw, seeded, start, SEED};
 use serde_json::json;
 use tollgate_sim::{BlockingSim, ClockMode, Config, Seed};
 use tollgate_testkit::sdk_client_without_retries;
@@ -98,12 +98,7 @@ async fn admin_routes() {
     let (sim, client) = start().await;
     let ep = sim.endpoint();
     client.get_usage_plans().send().await.unwrap();
-    client
-        .get_usage_plan()
-        .usage_plan_id("ywbqww")
-        .send()
-        .await
-        .unwrap();
+    get_gold(&client).await;
     let calls = raw(&ep, "GET", "/_sim/calls", None, false).await.unwrap();
     assert_eq!(
         calls.json(),

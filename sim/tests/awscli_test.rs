@@ -6,7 +6,7 @@ mod common;
 use common::PETS_API;
 use serde_json::{json, Value};
 use tollgate_sim::{BlockingSim, ClockMode, Config, Seed};
-use tollgate_testkit::AwsCli;
+use tollgate_testkit::{AwsCli, CliOutput};
 
 /// An emulator started from `seed` on a manual clock at 2024-06-10T12:00:00Z.
 fn sim_with(seed: &str) -> BlockingSim {
@@ -23,6 +23,62 @@ fn sim_and_cli() -> (BlockingSim, AwsCli) {
     let sim = sim_with(PETS_API);
     let cli = AwsCli::new(&sim.endpoint());
     (sim, cli)
+}
+
+/// The emulator with [`PETS_API`] and `n` plans `plan00`, `plan01`, ..., and the AWS CLI
+/// aimed at it.
+fn sim_with_plans_and_cli(n: usize) -> (BlockingSim, AwsCli) {
+    let plans: String = (0..n)
+        .map(|i| format!("  - {{ id: plan{i:02}, name: Plan {i:02} }}\n"))
+        .collect();
+    let sim = sim_with(&format!("{PETS_API}usagePlans:\n{plans}"));
+    let cli = AwsCli::new(&sim.endpoint());
+    (sim, cli)
+}
+
+/// The arguments of `update-usage-plan` for plan `id` with patch operations `ops`.
+fn update_usage_plan<'a>(id: &'a str, ops: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "update-usage-plan",
+        "--usage-plan-id",
+        id,
+        "--patch-operations",
+    ];
+    args.extend_from_slice(ops);
+    args
+}
+
+/// The arguments of `create-usage-plan-key` putting API key `key_id` on plan `plan_id`.
+fn create_usage_plan_key<'a>(plan_id: &'a str, key_id: &'a str) -> [&'a str; 7] {
+    [
+        "create-usage-plan-key",
+        "--usage-plan-id",
+        plan_id,
+        "--key-id",
+        key_id,
+        "--key-type",
+        "API_KEY",
+    ]
+}
+
+/// The arguments of `update-usage` for API key `key_id` on plan `plan_id` with patch
+/// operation `op`.
+fn update_usage<'a>(plan_id: &'a str, key_id: &'a str, op: &'a str) -> [&'a str; 7] {
+    [
+        "update-usage",
+        "--usage-plan-id",
+        plan_id,
+        "--key-id",
+        key_id,
+        "--patch-operations",
+        op,
+    ]
+}
+
+/// Asserts that the AWS CLI run failed and that its standard error contains `expected`.
+fn assert_refused(out: &CliOutput, expected: &str) {
+    assert!(!out.status.success());
+    assert!(out.stderr.contains(expected), "{}", out.stderr);
 }
 
 /// Creates a plan with a plan throttle on stage `a1b2c3d4e5:prod`, returning its id.
@@ -80,11 +136,7 @@ fn create_usage_plan_answers_the_plan_and_get_usage_plan_reads_it_back() {
 
 #[test]
 fn get_usage_plans_follows_position_over_every_page() {
-    let plans: String = (0..60)
-        .map(|i| format!("  - {{ id: plan{i:02}, name: Plan {i:02} }}\n"))
-        .collect();
-    let sim = sim_with(&format!("{PETS_API}usagePlans:\n{plans}"));
-    let cli = AwsCli::new(&sim.endpoint());
+    let (sim, cli) = sim_with_plans_and_cli(60);
 
     let listed = cli.apigateway_json(&["get-usage-plans", "--page-size", "25"]);
 
@@ -102,11 +154,7 @@ fn get_usage_plans_follows_position_over_every_page() {
 
 #[test]
 fn get_usage_plans_with_max_items_hands_out_a_token_that_resumes() {
-    let plans: String = (0..30)
-        .map(|i| format!("  - {{ id: plan{i:02}, name: Plan {i:02} }}\n"))
-        .collect();
-    let sim = sim_with(&format!("{PETS_API}usagePlans:\n{plans}"));
-    let cli = AwsCli::new(&sim.endpoint());
+    let (_sim, cli) = sim_with_plans_and_cli(30);
 
     let first = cli.apigateway_json(&["get-usage-plans", "--page-size", "7", "--max-items", "10"]);
     let token = first["NextToken"]
@@ -130,19 +178,18 @@ fn update_usage_plan_applies_every_patch_operation_in_one_call() {
     let (_sim, cli) = sim_and_cli();
     let id = create_gold(&cli);
 
-    let updated = cli.apigateway_json(&[
-        "update-usage-plan",
-        "--usage-plan-id",
+    let updated = cli.apigateway_json(&update_usage_plan(
         &id,
-        "--patch-operations",
-        "op=replace,path=/name,value=Platinum",
-        "op=replace,path=/throttle/rateLimit,value=150",
-        "op=replace,path=/quota/limit,value=5000",
-        "op=add,path=/apiStages,value=a1b2c3d4e5:beta",
-        "op=replace,path=/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit,value=15",
-        "op=replace,path=/apiStages/a1b2c3d4e5:beta/throttle/~1pets/POST/burstLimit,value=5",
-        "op=add,path=/productCode,value=prod-platinum",
-    ]);
+        &[
+            "op=replace,path=/name,value=Platinum",
+            "op=replace,path=/throttle/rateLimit,value=150",
+            "op=replace,path=/quota/limit,value=5000",
+            "op=add,path=/apiStages,value=a1b2c3d4e5:beta",
+            "op=replace,path=/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit,value=15",
+            "op=replace,path=/apiStages/a1b2c3d4e5:beta/throttle/~1pets/POST/burstLimit,value=5",
+            "op=add,path=/productCode,value=prod-platinum",
+        ],
+    ));
 
     let read = cli.apigateway_json(&["get-usage-plan", "--usage-plan-id", &id]);
     assert_eq!(updated, read);
@@ -169,25 +216,18 @@ fn update_usage_plan_with_a_path_the_op_does_not_allow_fails_with_the_aws_messag
     let (_sim, cli) = sim_and_cli();
     let id = create_gold(&cli);
 
-    let out = cli.apigateway(&[
-        "update-usage-plan",
-        "--usage-plan-id",
+    let out = cli.apigateway(&update_usage_plan(
         &id,
-        "--patch-operations",
-        "op=remove,path=/apiStages/a1b2c3d4e5:prod",
-    ]);
+        &["op=remove,path=/apiStages/a1b2c3d4e5:prod"],
+    ));
 
-    assert!(!out.status.success());
-    assert!(
-        out.stderr.contains(
-            "An error occurred (BadRequestException) when calling the UpdateUsagePlan operation: \
-             Invalid patch path '/apiStages/a1b2c3d4e5:prod' specified for op 'remove'. \
-             Must be one of: [/apiStages, /quota, /throttle, /productCode, \
-             /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, \
-             /apiStages/<apidId:stageName>/throttle]"
-        ),
-        "{}",
-        out.stderr
+    assert_refused(
+        &out,
+        "An error occurred (BadRequestException) when calling the UpdateUsagePlan operation: \
+         Invalid patch path '/apiStages/a1b2c3d4e5:prod' specified for op 'remove'. \
+         Must be one of: [/apiStages, /quota, /throttle, /productCode, \
+         /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, \
+         /apiStages/<apidId:stageName>/throttle]",
     );
     let read = cli.apigateway_json(&["get-usage-plan", "--usage-plan-id", &id]);
     assert_eq!(read["apiStages"][0]["stage"], "prod", "nothing was changed");
@@ -197,12 +237,9 @@ fn update_usage_plan_with_a_path_the_op_does_not_allow_fails_with_the_aws_messag
 fn get_usage_plan_for_an_unknown_id_is_not_found() {
     let (_sim, cli) = sim_and_cli();
     let out = cli.apigateway(&["get-usage-plan", "--usage-plan-id", "nosuch"]);
-    assert!(!out.status.success());
-    assert!(
-        out.stderr
-            .contains("(NotFoundException) when calling the GetUsagePlan operation: Invalid Usage Plan ID specified"),
-        "{}",
-        out.stderr
+    assert_refused(
+        &out,
+        "(NotFoundException) when calling the GetUsagePlan operation: Invalid Usage Plan ID specified",
     );
 }
 
@@ -212,15 +249,7 @@ fn key_on_plan(cli: &AwsCli, plan_id: &str) -> String {
     let key_id = key["id"].as_str().expect("the key has an id").to_owned();
     assert_eq!(key["name"], "alice");
     assert_eq!(key["enabled"], true);
-    let plan_key = cli.apigateway_json(&[
-        "create-usage-plan-key",
-        "--usage-plan-id",
-        plan_id,
-        "--key-id",
-        &key_id,
-        "--key-type",
-        "API_KEY",
-    ]);
+    let plan_key = cli.apigateway_json(&create_usage_plan_key(plan_id, &key_id));
     assert_eq!(plan_key["id"], key_id.as_str());
     assert_eq!(plan_key["type"], "API_KEY");
     assert_eq!(plan_key["name"], "alice");
@@ -238,21 +267,8 @@ fn create_api_key_and_create_usage_plan_key_associate_the_key_once() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], key_id.as_str());
 
-    let again = cli.apigateway(&[
-        "create-usage-plan-key",
-        "--usage-plan-id",
-        &plan_id,
-        "--key-id",
-        &key_id,
-        "--key-type",
-        "API_KEY",
-    ]);
-    assert!(!again.status.success());
-    assert!(
-        again.stderr.contains("(ConflictException)"),
-        "{}",
-        again.stderr
-    );
+    let again = cli.apigateway(&create_usage_plan_key(&plan_id, &key_id));
+    assert_refused(&again, "(ConflictException)");
 }
 
 #[test]
@@ -287,15 +303,11 @@ fn get_usage_reports_each_day_and_update_usage_sets_todays_remaining() {
         json!([[0, 1000], [30, 970], [20, 950]])
     );
 
-    let updated = cli.apigateway_json(&[
-        "update-usage",
-        "--usage-plan-id",
+    let updated = cli.apigateway_json(&update_usage(
         &plan_id,
-        "--key-id",
         &key_id,
-        "--patch-operations",
         "op=replace,path=/remaining,value=5000",
-    ]);
+    ));
     assert_eq!(updated["items"][&key_id], json!([[20, 5000]]));
     assert_eq!(usage(&cli)["items"][&key_id][2], json!([20, 5000]));
 }
@@ -306,23 +318,15 @@ fn update_usage_with_anything_but_replace_remaining_is_refused() {
     let plan_id = create_gold(&cli);
     let key_id = key_on_plan(&cli, &plan_id);
 
-    let out = cli.apigateway(&[
-        "update-usage",
-        "--usage-plan-id",
+    let out = cli.apigateway(&update_usage(
         &plan_id,
-        "--key-id",
         &key_id,
-        "--patch-operations",
         "op=add,path=/extension,value=100",
-    ]);
+    ));
 
-    assert!(!out.status.success());
-    assert!(
-        out.stderr.contains(
-            "(BadRequestException) when calling the UpdateUsage operation: \
-             Invalid patch path '/extension' specified for op 'add'. Must be one of: []"
-        ),
-        "{}",
-        out.stderr
+    assert_refused(
+        &out,
+        "(BadRequestException) when calling the UpdateUsage operation: \
+         Invalid patch path '/extension' specified for op 'add'. Must be one of: []",
     );
 }

@@ -68,6 +68,11 @@ impl Backends {
     }
 }
 
+/// [`Backends::on_both`] on fresh [`Backends::start`]ed backends.
+async fn on_fresh_backends<T>(calls: impl AsyncFn(&Client) -> T) -> [T; 2] {
+    Backends::start().await.on_both(calls).await
+}
+
 // ---------------------------------------------------------------------------------------
 // Building requests
 
@@ -562,8 +567,7 @@ async fn script(client: &Client) -> Transcript {
 
 #[tokio::test]
 async fn the_scripted_sequence_gives_the_same_answers_on_both() {
-    let backends = Backends::start().await;
-    let [sim, moto] = backends.on_both(script).await;
+    let [sim, moto] = on_fresh_backends(script).await;
 
     assert_eq!(sim.steps.len(), moto.steps.len());
     for ((label, on_sim), (_, on_moto)) in sim.steps.iter().zip(&moto.steps) {
@@ -579,17 +583,15 @@ async fn the_scripted_sequence_gives_the_same_answers_on_both() {
 
 #[tokio::test]
 async fn moto_ignores_limit_and_returns_every_plan_in_one_page() {
-    let backends = Backends::start().await;
-    let [on_sim, on_moto] = backends
-        .on_both(async |client| {
-            for name in ["A", "B", "C"] {
-                create_plan(client, name, vec![]).await;
-            }
-            let page = client.get_usage_plans().limit(2).send().await;
-            let page = page.expect("list plans");
-            (page.items().len(), page.position().is_some())
-        })
-        .await;
+    let [on_sim, on_moto] = on_fresh_backends(async |client| {
+        for name in ["A", "B", "C"] {
+            create_plan(client, name, vec![]).await;
+        }
+        let page = client.get_usage_plans().limit(2).send().await;
+        let page = page.expect("list plans");
+        (page.items().len(), page.position().is_some())
+    })
+    .await;
 
     assert_eq!(on_sim, (2, true));
     assert_eq!(on_moto, (3, false));
@@ -597,21 +599,19 @@ async fn moto_ignores_limit_and_returns_every_plan_in_one_page() {
 
 #[tokio::test]
 async fn moto_ignores_limit_on_usage_plan_keys() {
-    let backends = Backends::start().await;
-    let [on_sim, on_moto] = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![]).await;
-            for name in ["k1", "k2", "k3"] {
-                let key = create_key(client, name).await;
-                add_key(client, &plan, &key)
-                    .await
-                    .expect("put a key on the plan");
-            }
-            let page = client.get_usage_plan_keys().usage_plan_id(&plan).limit(2);
-            let page = page.send().await.expect("list plan keys");
-            (page.items().len(), page.position().is_some())
-        })
-        .await;
+    let [on_sim, on_moto] = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![]).await;
+        for name in ["k1", "k2", "k3"] {
+            let key = create_key(client, name).await;
+            add_key(client, &plan, &key)
+                .await
+                .expect("put a key on the plan");
+        }
+        let page = client.get_usage_plan_keys().usage_plan_id(&plan).limit(2);
+        let page = page.send().await.expect("list plan keys");
+        (page.items().len(), page.position().is_some())
+    })
+    .await;
 
     assert_eq!(on_sim, (2, true));
     assert_eq!(on_moto, (3, false));
@@ -619,27 +619,25 @@ async fn moto_ignores_limit_on_usage_plan_keys() {
 
 #[tokio::test]
 async fn moto_ignores_method_throttle_patches() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
-            let updated = update(
-                client,
-                &plan,
-                vec![patch(
-                    "replace",
-                    "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit",
-                    Some("15"),
-                )],
-            )
-            .await
-            .expect("both accept the patch");
-            updated.api_stages()[0]
-                .throttle()
-                .expect("method throttles")["/pets/GET"]
-                .rate_limit()
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+        let updated = update(
+            client,
+            &plan,
+            vec![patch(
+                "replace",
+                "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit",
+                Some("15"),
+            )],
+        )
+        .await
+        .expect("both accept the patch");
+        updated.api_stages()[0]
+            .throttle()
+            .expect("method throttles")["/pets/GET"]
+            .rate_limit()
+    })
+    .await;
     assert_eq!(
         answers,
         [15.0, 10.0],
@@ -649,22 +647,20 @@ async fn moto_ignores_method_throttle_patches() {
 
 #[tokio::test]
 async fn moto_returns_a_patched_quota_limit_as_a_string_so_get_usage_plans_then_fails() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![]).await;
-            let quota = vec![
-                patch("add", "/quota/period", Some("MONTH")),
-                patch("add", "/quota/limit", Some("5000")),
-                patch("add", "/quota/offset", Some("0")),
-            ];
-            let updated = code_or(update(client, &plan, quota).await, drop);
-            let listed = code_or(client.get_usage_plans().send().await, |plans| {
-                plans.items()[0].quota().map(QuotaSettings::limit)
-            });
-            (updated, listed)
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![]).await;
+        let quota = vec![
+            patch("add", "/quota/period", Some("MONTH")),
+            patch("add", "/quota/limit", Some("5000")),
+            patch("add", "/quota/offset", Some("0")),
+        ];
+        let updated = code_or(update(client, &plan, quota).await, drop);
+        let listed = code_or(client.get_usage_plans().send().await, |plans| {
+            plans.items()[0].quota().map(QuotaSettings::limit)
+        });
+        (updated, listed)
+    })
+    .await;
     assert_eq!(
         answers,
         [
@@ -695,13 +691,11 @@ async fn update_a_new_plan_on_both(
     aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanOutput,
     SdkError<aws_sdk_apigateway::operation::update_usage_plan::UpdateUsagePlanError, HttpResponse>,
 >; 2] {
-    let backends = Backends::start().await;
-    backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![]).await;
-            update(client, &plan, ops.clone()).await
-        })
-        .await
+    on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![]).await;
+        update(client, &plan, ops.clone()).await
+    })
+    .await
 }
 
 /// Sends `ops` to a fresh plan on each backend: the emulator's error, and moto's answer.
@@ -754,18 +748,16 @@ async fn moto_accepts_an_unknown_patch_path_the_emulator_refuses() {
 
 #[tokio::test]
 async fn moto_accepts_an_api_stage_that_does_not_exist() {
-    let backends = Backends::start().await;
-    let [on_sim, on_moto] = backends
-        .on_both(async |client| {
-            let unknown = stage("nosuchstage", &[]);
-            client
-                .create_usage_plan()
-                .name("Gold")
-                .api_stages(unknown)
-                .send()
-                .await
-        })
-        .await;
+    let [on_sim, on_moto] = on_fresh_backends(async |client| {
+        let unknown = stage("nosuchstage", &[]);
+        client
+            .create_usage_plan()
+            .name("Gold")
+            .api_stages(unknown)
+            .send()
+            .await
+    })
+    .await;
     let on_moto = on_moto.expect("moto accepts any stage");
 
     assert_eq!(
@@ -780,10 +772,8 @@ async fn moto_accepts_an_api_stage_that_does_not_exist() {
 
 #[tokio::test]
 async fn moto_accepts_an_empty_plan_name() {
-    let backends = Backends::start().await;
-    let [on_sim, on_moto] = backends
-        .on_both(async |client| client.create_usage_plan().name("").send().await)
-        .await;
+    let [on_sim, on_moto] =
+        on_fresh_backends(async |client| client.create_usage_plan().name("").send().await).await;
     let on_moto = on_moto.expect("moto accepts an empty name");
 
     assert_eq!(error_of(on_sim).0, "BadRequestException");
@@ -792,40 +782,38 @@ async fn moto_accepts_an_empty_plan_name() {
 
 #[tokio::test]
 async fn moto_does_not_implement_get_usage_or_update_usage() {
-    let backends = Backends::start().await;
-    let [(sim_get, sim_set), (moto_get, moto_set)] = backends
-        .on_both(async |client| {
-            let plan = client
-                .create_usage_plan()
-                .name("Gold")
-                .quota(quota(1000, QuotaPeriodType::Month))
-                .send()
-                .await
-                .expect("create a plan")
-                .id
-                .expect("id");
-            let key = create_key(client, "alice").await;
-            add_key(client, &plan, &key)
-                .await
-                .expect("put the key on the plan");
-            let get = client
-                .get_usage()
-                .usage_plan_id(&plan)
-                .key_id(&key)
-                .start_date("2024-06-01")
-                .end_date("2024-06-02")
-                .send()
-                .await;
-            let set = client
-                .update_usage()
-                .usage_plan_id(&plan)
-                .key_id(&key)
-                .patch_operations(patch("replace", "/remaining", Some("5000")))
-                .send()
-                .await;
-            (get, code_or(set, drop))
-        })
-        .await;
+    let [(sim_get, sim_set), (moto_get, moto_set)] = on_fresh_backends(async |client| {
+        let plan = client
+            .create_usage_plan()
+            .name("Gold")
+            .quota(quota(1000, QuotaPeriodType::Month))
+            .send()
+            .await
+            .expect("create a plan")
+            .id
+            .expect("id");
+        let key = create_key(client, "alice").await;
+        add_key(client, &plan, &key)
+            .await
+            .expect("put the key on the plan");
+        let get = client
+            .get_usage()
+            .usage_plan_id(&plan)
+            .key_id(&key)
+            .start_date("2024-06-01")
+            .end_date("2024-06-02")
+            .send()
+            .await;
+        let set = client
+            .update_usage()
+            .usage_plan_id(&plan)
+            .key_id(&key)
+            .patch_operations(patch("replace", "/remaining", Some("5000")))
+            .send()
+            .await;
+        (get, code_or(set, drop))
+    })
+    .await;
 
     assert_eq!(
         sim_get
@@ -865,29 +853,27 @@ async fn moto_never_throttles() {
 
 #[tokio::test]
 async fn moto_keeps_api_stages_in_insertion_order() {
-    let backends = Backends::start().await;
-    let orders = backends
-        .on_both(async |client| {
-            let plan = client
-                .create_usage_plan()
-                .name("Gold")
-                .api_stages(stage("prod", &[]))
-                .api_stages(stage("beta", &[]))
-                .send()
-                .await
-                .expect("create a plan with two stages");
-            let read = client
-                .get_usage_plan()
-                .usage_plan_id(plan.id().expect("id"))
-                .send()
-                .await
-                .expect("read the plan");
-            read.api_stages()
-                .iter()
-                .filter_map(|s| s.stage().map(str::to_owned))
-                .collect::<Vec<String>>()
-        })
-        .await;
+    let orders = on_fresh_backends(async |client| {
+        let plan = client
+            .create_usage_plan()
+            .name("Gold")
+            .api_stages(stage("prod", &[]))
+            .api_stages(stage("beta", &[]))
+            .send()
+            .await
+            .expect("create a plan with two stages");
+        let read = client
+            .get_usage_plan()
+            .usage_plan_id(plan.id().expect("id"))
+            .send()
+            .await
+            .expect("read the plan");
+        read.api_stages()
+            .iter()
+            .filter_map(|s| s.stage().map(str::to_owned))
+            .collect::<Vec<String>>()
+    })
+    .await;
     assert_eq!(
         orders,
         [["beta", "prod"], ["prod", "beta"]],
@@ -899,21 +885,19 @@ async fn moto_keeps_api_stages_in_insertion_order() {
 /// `repeat_same_plan`, otherwise another plan with stage prod. Returns each backend's answer
 /// to the second association, emulator first.
 async fn second_plan_for_one_key(repeat_same_plan: bool) -> [Result<(), String>; 2] {
-    let backends = Backends::start().await;
-    backends
-        .on_both(async |client| {
-            let first = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-            let second = if repeat_same_plan {
-                first.clone()
-            } else {
-                create_plan(client, "Silver", vec![stage("prod", &[])]).await
-            };
-            let key = create_key(client, "alice").await;
-            // Only the second association's answer is compared.
-            let _ = add_key(client, &first, &key).await;
-            code_or(add_key(client, &second, &key).await, drop)
-        })
-        .await
+    on_fresh_backends(async |client| {
+        let first = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+        let second = if repeat_same_plan {
+            first.clone()
+        } else {
+            create_plan(client, "Silver", vec![stage("prod", &[])]).await
+        };
+        let key = create_key(client, "alice").await;
+        // Only the second association's answer is compared.
+        let _ = add_key(client, &first, &key).await;
+        code_or(add_key(client, &second, &key).await, drop)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -938,14 +922,12 @@ async fn moto_lets_one_key_into_two_plans_that_share_a_stage() {
 
 #[tokio::test]
 async fn moto_deletes_a_plan_with_api_stages_attached() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-            let deleted = client.delete_usage_plan().usage_plan_id(&plan).send().await;
-            code_or(deleted, drop)
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+        let deleted = client.delete_usage_plan().usage_plan_id(&plan).send().await;
+        code_or(deleted, drop)
+    })
+    .await;
     assert_eq!(
         answers,
         [Err("BadRequestException".to_owned()), Ok(())],
@@ -955,14 +937,12 @@ async fn moto_deletes_a_plan_with_api_stages_attached() {
 
 #[tokio::test]
 async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-            let beta = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:beta"))];
-            error_of(update(client, &plan, beta).await)
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
+        let beta = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:beta"))];
+        error_of(update(client, &plan, beta).await)
+    })
+    .await;
     assert_eq!(
         answers[0],
         (
@@ -975,15 +955,13 @@ async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
 
 #[tokio::test]
 async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
-            let prod = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:prod"))];
-            let removed = update(client, &plan, prod).await;
-            code_or(removed, |plan| plan.api_stages().len())
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+        let prod = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:prod"))];
+        let removed = update(client, &plan, prod).await;
+        code_or(removed, |plan| plan.api_stages().len())
+    })
+    .await;
     assert_eq!(
         answers,
         [Ok(0), Err("HTTP 500".to_owned())],
@@ -993,14 +971,12 @@ async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles()
 
 #[tokio::test]
 async fn moto_removes_a_plan_throttle_that_method_throttles_depend_on() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
-            let removed = update(client, &plan, vec![patch("remove", "/throttle", None)]).await;
-            code_or(removed, |plan| plan.throttle().is_none())
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
+        let removed = update(client, &plan, vec![patch("remove", "/throttle", None)]).await;
+        code_or(removed, |plan| plan.throttle().is_none())
+    })
+    .await;
     assert_eq!(
         answers,
         [Err("BadRequestException".to_owned()), Ok(true)],
@@ -1010,24 +986,22 @@ async fn moto_removes_a_plan_throttle_that_method_throttles_depend_on() {
 
 #[tokio::test]
 async fn moto_does_not_tag_usage_plans() {
-    let backends = Backends::start().await;
-    let answers = backends
-        .on_both(async |client| {
-            let plan = create_plan(client, "Gold", vec![]).await;
-            let arn = format!("arn:aws:apigateway:us-east-1::/usageplans/{plan}");
-            let tagged = client
-                .tag_resource()
-                .resource_arn(&arn)
-                .tags("env", "test")
-                .send()
-                .await;
-            let read = client.get_tags().resource_arn(&arn).send().await;
-            (
-                code_or(tagged, drop),
-                code_or(read, |tags| tags.tags().and_then(|t| t.get("env").cloned())),
-            )
-        })
-        .await;
+    let answers = on_fresh_backends(async |client| {
+        let plan = create_plan(client, "Gold", vec![]).await;
+        let arn = format!("arn:aws:apigateway:us-east-1::/usageplans/{plan}");
+        let tagged = client
+            .tag_resource()
+            .resource_arn(&arn)
+            .tags("env", "test")
+            .send()
+            .await;
+        let read = client.get_tags().resource_arn(&arn).send().await;
+        (
+            code_or(tagged, drop),
+            code_or(read, |tags| tags.tags().and_then(|t| t.get("env").cloned())),
+        )
+    })
+    .await;
     assert_eq!(
         answers,
         [

@@ -53,6 +53,14 @@ async fn gold(client: &Client) -> serde_json::Value {
     })
 }
 
+/// Applies `ops` to Gold, which must accept them, and reads Gold back (see [`gold`]).
+async fn patched_gold(client: &Client, ops: Vec<PatchOperation>) -> serde_json::Value {
+    if let Err(refused) = patch(client, ops.clone()).await {
+        panic!("{ops:?} must be accepted: {refused:?}");
+    }
+    gold(client).await
+}
+
 #[tokio::test]
 async fn create_get_and_delete_a_plan() {
     let (sim, client) = start().await;
@@ -344,7 +352,7 @@ async fn key_filter_lists_only_the_key_s_plans() {
 #[tokio::test]
 async fn scalar_paths_add_replace_and_remove() {
     let (_sim, client) = start().await;
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op("replace", "/name", Some("Platinum")),
@@ -357,31 +365,27 @@ async fn scalar_paths_add_replace_and_remove() {
             op("add", "/throttle/burstLimit", Some("30")),
         ],
     )
-    .await
-    .expect("a valid patch");
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(plan["name"], "Platinum");
     assert_eq!(plan["description"], "Best");
     assert_eq!(plan["productCode"], "prod-1");
     assert_eq!(plan["quota"], json!([1300, 5, "MONTH"]));
     assert_eq!(plan["throttle"], json!([12.5, 30]));
 
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op("replace", "/productCode", Some("prod-2")),
             op("replace", "/description", Some("")),
         ],
     )
-    .await
-    .unwrap();
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(
         (plan["productCode"].as_str(), plan["description"].as_str()),
         (Some("prod-2"), None)
     );
 
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op("remove", "/productCode", None),
@@ -390,16 +394,14 @@ async fn scalar_paths_add_replace_and_remove() {
             op("remove", "/throttle", None),
         ],
     )
-    .await
-    .unwrap();
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(
         (&plan["productCode"], &plan["quota"], &plan["throttle"]),
         (&json!(null), &json!(null), &json!(null))
     );
 
     // A block that appears leaf by leaf; the other leaves start at 0.
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op("add", "/quota/limit", Some("10")),
@@ -407,9 +409,7 @@ async fn scalar_paths_add_replace_and_remove() {
             op("add", "/throttle/rateLimit", Some("3")),
         ],
     )
-    .await
-    .unwrap();
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(
         (&plan["quota"], &plan["throttle"]),
         (&json!([10, 0, "DAY"]), &json!([3.0, 0]))
@@ -454,7 +454,7 @@ async fn numbers_stay_numbers_on_the_wire() {
 #[tokio::test]
 async fn stage_paths_and_both_method_throttle_forms() {
     let (_sim, client) = start().await;
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op("add", "/apiStages", Some("a1b2c3d4e5:beta")),
@@ -480,9 +480,7 @@ async fn stage_paths_and_both_method_throttle_forms() {
             ),
         ],
     )
-    .await
-    .expect("stage and method throttle patch");
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(
         plan["stages"],
         json!([
@@ -491,7 +489,7 @@ async fn stage_paths_and_both_method_throttle_forms() {
         ])
     );
 
-    patch(
+    let plan = patched_gold(
         &client,
         vec![
             op(
@@ -507,9 +505,7 @@ async fn stage_paths_and_both_method_throttle_forms() {
             op("remove", "/apiStages/a1b2c3d4e5:beta/throttle", None),
         ],
     )
-    .await
-    .unwrap();
-    let plan = gold(&client).await;
+    .await;
     assert_eq!(
         plan["stages"],
         json!([
@@ -518,13 +514,12 @@ async fn stage_paths_and_both_method_throttle_forms() {
         ])
     );
 
-    patch(
+    let plan = patched_gold(
         &client,
         vec![op("remove", "/apiStages", Some("a1b2c3d4e5:beta"))],
     )
-    .await
-    .unwrap();
-    assert_eq!(gold(&client).await["stages"].as_array().unwrap().len(), 1);
+    .await;
+    assert_eq!(plan["stages"].as_array().unwrap().len(), 1);
 }
 
 const REMOVE_PATHS: &str = "[/apiStages, /quota, /throttle, /productCode, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, /apiStages/<apidId:stageName>/throttle]";

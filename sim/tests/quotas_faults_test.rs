@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
-use common::{failure, raw, seeded, start, start_with, Failure};
+use common::{failure, get_gold, raw, seeded, start, start_with, Failure};
 use tollgate_sim::{Config, Faults, Quotas};
 
 fn with_quotas(speedup: f64) -> Config {
@@ -99,12 +99,7 @@ async fn update_usage_plan_is_one_call_per_20_seconds() {
     assert_eq!(rename(&client, "b").await, Err(too_many()));
     sim.advance_clock(1);
     rename(&client, "b").await.expect("20 seconds later");
-    let plan = client
-        .get_usage_plan()
-        .usage_plan_id("ywbqww")
-        .send()
-        .await
-        .unwrap();
+    let plan = get_gold(&client).await;
     assert_eq!(plan.name(), Some("b"), "a throttled call changes nothing");
     assert_eq!(sim.throttled()["UpdateUsagePlan"], 2);
     assert!(!sim.throttled().contains_key("GetUsagePlan"));

@@ -3,7 +3,7 @@
 mod common;
 
 use aws_sdk_apigateway::types::{ApiStage, Op, PatchOperation};
-use common::{assert_bad_request, failure, start};
+use common::{assert_bad_request, failure, get_gold, start};
 
 const ARN: &str = "arn:aws:apigateway:us-east-1::/usageplans/ywbqww";
 
@@ -33,12 +33,7 @@ async fn tags_are_set_read_and_removed() {
         .send()
         .await
         .expect("UntagResource");
-    let plan = client
-        .get_usage_plan()
-        .usage_plan_id("ywbqww")
-        .send()
-        .await
-        .unwrap();
+    let plan = get_gold(&client).await;
     assert_eq!(
         plan.tags().unwrap().keys().collect::<Vec<_>>(),
         ["env"],

@@ -76,6 +76,18 @@ pub async fn start_with(config: Config) -> (Sim, Client) {
     (sim, client)
 }
 
+/// Reads the seed's plan Gold (`ywbqww`), which must answer.
+pub async fn get_gold(
+    client: &Client,
+) -> aws_sdk_apigateway::operation::get_usage_plan::GetUsagePlanOutput {
+    client
+        .get_usage_plan()
+        .usage_plan_id("ywbqww")
+        .send()
+        .await
+        .unwrap()
+}
+
 /// What a failed call answered: HTTP status, error name and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

@@ -414,3 +414,27 @@ fn colour_only_when_asked_and_never_with_no_color() {
         .expect("runs");
     assert!(!ansi(&no_color), "NO_COLOR wins over --color always");
 }
+
+#[test]
+fn an_ambiguous_name_and_a_pin_that_matches_nothing_are_located_errors() {
+    let env = Env::new(
+        "usagePlans:\n  - { id: gold000001, name: Gold }\n  - { id: gold000002, name: Gold }\n",
+    );
+    let path = env.write(
+        "plans.yaml",
+        "usagePlans:\n  - name: Gold\n  - name: Silver\n    id: nosuchplan\n",
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let located = |line: &str| stderr.lines().any(|l| l.starts_with(line));
+    assert!(
+        located(&format!("{}:2:", path.display())) && stderr.contains("gold000001, gold000002"),
+        "{stderr}"
+    );
+    assert!(
+        located(&format!("{}:3:", path.display())) && stderr.contains("nosuchplan"),
+        "{stderr}"
+    );
+    assert_eq!(env.writes(), 0, "nothing is changed");
+}

@@ -11,7 +11,8 @@ use crate::error::SimError;
 use crate::faults::{Fault, FaultInjector};
 use crate::quotas::Limiter;
 use crate::state::State;
-use crate::validate::validate_state;
+use crate::usage::MAX_REQUESTS;
+use crate::validate::{check_requests, validate_state};
 use crate::Config;
 
 /// Calls received and 429s issued, per operation.
@@ -119,7 +120,8 @@ impl Core {
         }
     }
 
-    /// Records `requests` calls by `key_id` under `plan_id` on `date` (`YYYY-MM-DD`).
+    /// Records `requests` calls by `key_id` under `plan_id` on `date` (`YYYY-MM-DD`). At most
+    /// [`MAX_REQUESTS`] at once; a day's total saturates there.
     pub fn record_usage(
         &self,
         plan_id: &str,
@@ -128,12 +130,13 @@ impl Core {
         requests: u64,
     ) -> Result<(), SimError> {
         let day = parse_date(date)?;
+        check_requests(requests)?;
         self.with_state(|state| {
             let usage = state.plan_mut(plan_id)?.keys.get_mut(key_id).ok_or_else(|| {
                 SimError::not_found(format!("Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"))
             })?;
             let entry = usage.used.entry(format_date(day)).or_default();
-            *entry = entry.saturating_add(requests);
+            *entry = entry.saturating_add(requests).min(MAX_REQUESTS);
             Ok(())
         })
     }

@@ -22,11 +22,18 @@ pub fn period_start(quota: &Quota, day: i64) -> i64 {
     }
 }
 
-/// Requests used from the start of `day`'s period up to and including `day`.
+/// The most requests one key can have used on one day: AWS's Usage counts are Longs, so
+/// recording more saturates here, and a loaded state may not hold more.
+pub const MAX_REQUESTS: u64 = i64::MAX as u64;
+
+/// Requests used from the start of `day`'s period up to and including `day` (saturating).
 pub fn used_in_period(quota: &Quota, usage: &KeyUsage, day: i64) -> u64 {
     let from = format_date(period_start(quota, day));
     let to = format_date(day);
-    usage.used.range(from..=to).map(|(_, n)| n).sum()
+    usage
+        .used
+        .range(from..=to)
+        .fold(0, |total: u64, (_, n)| total.saturating_add(*n))
 }
 
 /// What remains of the quota at the end of `day` (0 when the plan has no quota).

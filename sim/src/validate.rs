@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{ErrorKind, SimError};
-use crate::state::{ApiStage, Period, Quota, RestApi, State, Throttle, UsagePlan};
+use crate::state::{ApiStage, KeyUsage, Period, Quota, RestApi, State, Throttle, UsagePlan};
+use crate::usage::MAX_REQUESTS;
 
 /// The largest integer AWS accepts in a quota or burst limit (a Java int).
 pub const MAX_INT: i64 = i32::MAX as i64;
@@ -223,8 +224,36 @@ pub fn validate_state(state: &State) -> Result<(), SimError> {
             )));
         }
         validate_plan(state, plan).map_err(named)?;
+        for (key_id, usage) in &plan.keys {
+            validate_usage(usage).map_err(|e| {
+                named(SimError::bad_request(format!(
+                    "usage of API key {key_id}: {}",
+                    e.message
+                )))
+            })?;
+        }
     }
     Ok(())
+}
+
+/// Checks a key's recorded usage: at most [`MAX_REQUESTS`] a day.
+fn validate_usage(usage: &KeyUsage) -> Result<(), SimError> {
+    for requests in usage.used.values() {
+        check_requests(*requests)?;
+    }
+    Ok(())
+}
+
+/// Checks a number of requests recorded for one day: at most [`MAX_REQUESTS`], the largest
+/// count AWS's Usage shows (a Long).
+pub fn check_requests(requests: u64) -> Result<(), SimError> {
+    if requests <= MAX_REQUESTS {
+        Ok(())
+    } else {
+        Err(SimError::bad_request(format!(
+            "Invalid requests specified: {requests}. Must be an integer between 0 and {MAX_REQUESTS}"
+        )))
+    }
 }
 
 fn validate_api(id: &str, api: &RestApi) -> Result<(), SimError> {

@@ -5,7 +5,7 @@ mod common;
 
 use aws_sdk_apigateway::types::{ApiStage, Op, PatchOperation};
 use aws_sdk_apigateway::Client;
-use common::{assert_bad_request, failure, start, Failure};
+use common::{assert_bad_request, failure, raw, start, Failure};
 use serde_json::json;
 
 fn op(op: &str, path: &str, value: &str) -> PatchOperation {
@@ -605,4 +605,80 @@ async fn usage_errors() {
     assert!(sim
         .record_usage("ywbqww", "key1alice1", "June 5th", 1)
         .is_err());
+}
+
+#[tokio::test]
+async fn huge_usage_counts_saturate_instead_of_panicking() {
+    let (sim, _client) = start().await;
+    let ep = sim.endpoint();
+    let record = |date: &str, requests: &str| {
+        format!(
+            r#"{{"usagePlanId":"ywbqww","keyId":"key1alice1","date":"{date}","requests":{requests}}}"#
+        )
+    };
+    let max = i64::MAX.to_string();
+    for (date, requests) in [
+        ("2024-06-01", max.as_str()),
+        ("2024-06-02", max.as_str()),
+        ("2024-06-02", "5"),
+        ("2024-06-03", max.as_str()),
+    ] {
+        let answer = raw(
+            &ep,
+            "POST",
+            "/_sim/usage",
+            Some(&record(date, requests)),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status, 204, "{}", answer.body);
+    }
+    // More than a Long at once is refused rather than stored.
+    let too_many = raw(
+        &ep,
+        "POST",
+        "/_sim/usage",
+        Some(&record("2024-06-04", &u64::MAX.to_string())),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(too_many.status, 400, "{}", too_many.body);
+    assert_eq!(
+        too_many.json()["message"],
+        format!(
+            "Invalid requests specified: {}. Must be an integer between 0 and {max}",
+            u64::MAX
+        )
+    );
+
+    // The period's sum passes u64::MAX; the answer still comes, with nothing remaining.
+    let usage = raw(
+        &ep,
+        "GET",
+        "/usageplans/ywbqww/usage?startDate=2024-06-01&endDate=2024-06-04",
+        None,
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(usage.status, 200, "{}", usage.body);
+    assert_eq!(
+        usage.json()["values"]["key1alice1"],
+        json!([[i64::MAX, 0], [i64::MAX, 0], [i64::MAX, 0], [0, 0]])
+    );
+
+    // A dump holding such counts loads back; one holding more than a Long does not.
+    let mut dump = sim.dump_state();
+    sim.load_state(dump.clone()).expect("saturated counts load");
+    dump["usagePlans"]["ywbqww"]["keys"]["key1alice1"]["used"]["2024-06-04"] = json!(u64::MAX);
+    let err = sim.load_state(dump).unwrap_err();
+    assert_eq!(
+        err.message,
+        format!(
+            "usage plan 'Gold' (ywbqww): usage of API key key1alice1: Invalid requests specified: {}. Must be an integer between 0 and {max}",
+            u64::MAX
+        )
+    );
 }

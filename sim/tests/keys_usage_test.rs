@@ -682,3 +682,64 @@ async fn huge_usage_counts_saturate_instead_of_panicking() {
         )
     );
 }
+
+#[tokio::test]
+async fn get_usage_needs_both_dates_and_at_most_366_days() {
+    let (sim, client) = start().await;
+    let whole_calendar = failure(
+        client
+            .get_usage()
+            .usage_plan_id("ywbqww")
+            .start_date("0001-01-01")
+            .end_date("9999-12-31")
+            .send()
+            .await,
+    );
+    assert_bad_request(
+        &whole_calendar,
+        "Invalid date range: from startDate 0001-01-01 to endDate 9999-12-31 is 3652059 days. It must be at most 366 days",
+    );
+    let leap_year = client
+        .get_usage()
+        .usage_plan_id("ywbqww")
+        .start_date("2024-01-01")
+        .end_date("2024-12-31")
+        .send()
+        .await
+        .expect("366 days are served");
+    assert_eq!(leap_year.items().unwrap()["key1alice1"].len(), 366);
+    let one_too_many = failure(
+        client
+            .get_usage()
+            .usage_plan_id("ywbqww")
+            .start_date("2023-12-31")
+            .end_date("2024-12-31")
+            .send()
+            .await,
+    );
+    assert_eq!(one_too_many.status, 400);
+
+    // The SDK insists on both dates; over HTTP they may be left out.
+    for (query, missing) in [
+        ("endDate=2024-06-05", "startDate"),
+        ("startDate=2024-06-05", "endDate"),
+    ] {
+        let answer = raw(
+            &sim.endpoint(),
+            "GET",
+            &format!("/usageplans/ywbqww/usage?{query}"),
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (answer.status, answer.header("x-amzn-ErrorType").as_deref()),
+            (400, Some("BadRequestException"))
+        );
+        assert_eq!(
+            answer.json()["message"],
+            format!("Invalid {missing}: a date YYYY-MM-DD is required")
+        );
+    }
+}

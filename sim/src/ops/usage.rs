@@ -36,6 +36,9 @@ fn usage_json<'a>(
     body
 }
 
+/// The most days one GetUsage may cover, `startDate` and `endDate` included.
+const MAX_USAGE_DAYS: i64 = 366;
+
 fn key_not_on_plan(key_id: &str, plan_id: &str) -> SimError {
     SimError::not_found(format!("Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"))
 }
@@ -57,6 +60,14 @@ pub(super) fn get(
         return Err(SimError::bad_request(
             "The endDate must not be before the startDate",
         ));
+    }
+    let days = end - start + 1;
+    if days > MAX_USAGE_DAYS {
+        return Err(SimError::bad_request(format!(
+            "Invalid date range: from startDate {} to endDate {} is {days} days. It must be at most {MAX_USAGE_DAYS} days",
+            format_date(start),
+            format_date(end)
+        )));
     }
     let key_filter = request.param("keyId");
     if let Some(key_id) = key_filter {

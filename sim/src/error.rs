@@ -78,6 +78,14 @@ impl SimError {
         Self::new(ErrorKind::Conflict, message)
     }
 
+    /// A 400 in the words of AWS's validation errors: `1 validation error detected: Value
+    /// '{value}' at '{at}' failed to satisfy constraint: {constraint}`.
+    pub fn validation(value: impl std::fmt::Display, at: &str, constraint: &str) -> Self {
+        Self::bad_request(format!(
+            "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: {constraint}"
+        ))
+    }
+
     /// An error of any kind.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod body;
 mod clock;
 mod core;
 mod dates;

@@ -49,20 +49,22 @@ fn parse_limit(value: Option<&String>) -> Result<usize, SimError> {
     let Some(value) = value else {
         return Ok(DEFAULT_LIMIT);
     };
-    let n: i64 = value.parse().map_err(|_| {
-        SimError::bad_request(format!(
-            "1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must be an integer"
-        ))
-    })?;
+    let n: i64 = value
+        .parse()
+        .map_err(|_| SimError::validation(value, "limit", "Member must be an integer"))?;
     if n > MAX_LIMIT as i64 {
-        return Err(SimError::bad_request(format!(
-            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {MAX_LIMIT}"
-        )));
+        return Err(SimError::validation(
+            n,
+            "limit",
+            &format!("Member must have value less than or equal to {MAX_LIMIT}"),
+        ));
     }
     if n < 1 {
-        return Err(SimError::bad_request(format!(
-            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
-        )));
+        return Err(SimError::validation(
+            n,
+            "limit",
+            "Member must have value greater than or equal to 1",
+        ));
     }
     Ok(n as usize)
 }

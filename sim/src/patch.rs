@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::body::{Body, Shape};
 use crate::error::SimError;
 use crate::state::{ApiStage, Period, Quota, State, Throttle, UsagePlan};
 use crate::validate::validate_plan;
@@ -26,6 +27,18 @@ pub struct PatchBody {
     /// The operations, applied in order, all or none.
     #[serde(default)]
     pub patch_operations: Vec<PatchOperation>,
+}
+
+impl Body for PatchBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[(
+        "patchOperations",
+        Shape::List(&Shape::Structure(&[
+            ("op", Shape::String),
+            ("path", Shape::String),
+            ("value", Shape::String),
+            ("from", Shape::String),
+        ])),
+    )];
 }
 
 const ADD_PATHS: &str = "[/productCode, /quota/limit, /quota/offset, /quota/period, /throttle/burstLimit, /throttle/rateLimit, /apiStages, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/burstLimit]";

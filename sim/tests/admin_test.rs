@@ -77,20 +77,136 @@ async fn errors_carry_their_name_and_a_message() {
         .as_str()
         .unwrap()
         .starts_with("Could not parse request body into json"));
-    let string_number = r#"{"name":"X","quota":{"limit":"100","period":"DAY"}}"#;
-    assert_eq!(
-        raw(
-            &sim.endpoint(),
-            "POST",
+    // Wrong types and unknown members are named, in AWS's words, in every create body.
+    for (path, body, message) in [
+        (
             "/usageplans",
-            Some(string_number),
-            true
+            r#"{"name":"X","quota":{"limit":"100","period":"DAY"}}"#,
+            r#"1 validation error detected: Value '"100"' at 'quota.limit' failed to satisfy constraint: Member must be an integer, not a string"#,
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","apiStages":[{"apiId":"a1b2c3d4e5","stage":"prod","throttle":{"/pets/GET":{"rateLimit":"fast"}}}]}"#,
+            r#"1 validation error detected: Value '"fast"' at 'apiStages[0].throttle./pets/GET.rateLimit' failed to satisfy constraint: Member must be a number, not a string"#,
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","throttle":{"burstLimit":1.5}}"#,
+            "1 validation error detected: Value '1.5' at 'throttle.burstLimit' failed to satisfy constraint: Member must be an integer, not a decimal number",
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","quota":{"limit":18446744073709551615,"period":"DAY"}}"#,
+            "1 validation error detected: Value '18446744073709551615' at 'quota.limit' failed to satisfy constraint: Member must be an integer of at most 9223372036854775807",
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","quota":{"limit":1,"period":"YEAR"}}"#,
+            "Invalid quota period specified: 'YEAR'. Must be one of: [DAY, WEEK, MONTH]",
+        ),
+        (
+            "/usageplans",
+            r#"["X"]"#,
+            r#"1 validation error detected: Value '["X"]' at 'body' failed to satisfy constraint: Member must be an object, not a list"#,
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","productCode":"abc"}"#,
+            "Invalid request body: unknown member 'productCode'. Must be one of: [name, description, apiStages, throttle, quota, tags]",
+        ),
+        (
+            "/usageplans",
+            r#"{"name":"X","quota":{"limit":1,"period":"DAY","unit":"x"}}"#,
+            "Invalid request body: unknown member 'quota.unit'. Must be one of: [limit, offset, period]",
+        ),
+        (
+            "/apikeys",
+            r#"{"name":"k","enabled":"yes"}"#,
+            r#"1 validation error detected: Value '"yes"' at 'enabled' failed to satisfy constraint: Member must be a boolean, not a string"#,
+        ),
+        (
+            "/apikeys",
+            r#"{"name":"k","customerId":"c1"}"#,
+            "Invalid request body: member 'customerId' is not supported by tollgate-sim",
+        ),
+        (
+            "/apikeys",
+            r#"{"name":"k","colour":"red"}"#,
+            "Invalid request body: unknown member 'colour'. Must be one of: [name, description, enabled, value]",
+        ),
+        (
+            "/usageplans/ywbqww/keys",
+            r#"{"keyId":"key2bobbob","keyType":"API_KEY","extra":1}"#,
+            "Invalid request body: unknown member 'extra'. Must be one of: [keyId, keyType]",
+        ),
+        (
+            "/restapis",
+            r#"{"name":"api","stages":["prod"]}"#,
+            "Invalid request body: unknown member 'stages'. Must be one of: [name]",
+        ),
+        (
+            "/restapis/a1b2c3d4e5/stages",
+            r#"{"stageName":"live","deploymentId":"d1","variables":{}}"#,
+            "Invalid request body: member 'variables' is not supported by tollgate-sim",
+        ),
+    ] {
+        let answer = raw(&sim.endpoint(), "POST", path, Some(body), true)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                answer.status,
+                answer.header("x-amzn-ErrorType").as_deref(),
+                answer.json()["message"].as_str()
+            ),
+            (400, Some("BadRequestException"), Some(message)),
+            "{body}"
+        );
+    }
+    let tag = raw(
+        &sim.endpoint(),
+        "PUT",
+        "/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Fusageplans%2Fywbqww",
+        Some(r#"{"tags":{"team":7}}"#),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (tag.status, tag.json()["message"].as_str()),
+        (
+            400,
+            Some("1 validation error detected: Value '7' at 'tags.team' failed to satisfy constraint: Member must be a string, not an integer")
         )
-        .await
-        .unwrap()
-        .status,
-        400
     );
+    let patch = raw(
+        &sim.endpoint(),
+        "PATCH",
+        "/usageplans/ywbqww",
+        Some(r#"{"patchOperations":[{"op":"replace","path":"/quota/limit","value":5}]}"#),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (patch.status, patch.json()["message"].as_str()),
+        (
+            400,
+            Some("1 validation error detected: Value '5' at 'patchOperations[0].value' failed to satisfy constraint: Member must be a string, not an integer")
+        )
+    );
+    // null is the same as an absent member, and nothing above changed the state.
+    let with_null = raw(
+        &sim.endpoint(),
+        "POST",
+        "/usageplans",
+        Some(r#"{"name":"N","description":null}"#),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_null.status, 201, "{}", with_null.body);
+    assert_eq!(sim.dump_state()["usagePlans"].as_object().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -199,12 +199,10 @@ async fn create_refuses_what_aws_refuses() {
             .send()
             .await,
     );
-    assert_eq!(bad_period.status, 400);
-    assert!(
-        bad_period.message.contains("Could not parse request body")
-            || bad_period.message.contains("YEAR"),
-        "{}",
-        bad_period.message
+    // The same rule and message as `replace /quota/period` with YEAR.
+    assert_bad_request(
+        &bad_period,
+        "Invalid quota period specified: 'YEAR'. Must be one of: [DAY, WEEK, MONTH]",
     );
     let no_name = failure(client.create_usage_plan().send().await);
     assert_bad_request(&no_name, "Usage Plan name must be non-empty");

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{list_body, ApiRequest, Reply};
+use crate::body::{Body, Shape};
 use crate::error::SimError;
 use crate::pagination::page;
 use crate::state::{RestApi, State};
@@ -28,10 +29,26 @@ pub(super) fn get(id: &str, state: &State) -> Result<Reply, SimError> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateApiBody {
     #[serde(default)]
     name: Option<String>,
+}
+
+impl Body for CreateApiBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[
+        ("name", Shape::String),
+        ("description", Shape::Unsupported),
+        ("version", Shape::Unsupported),
+        ("cloneFrom", Shape::Unsupported),
+        ("binaryMediaTypes", Shape::Unsupported),
+        ("minimumCompressionSize", Shape::Unsupported),
+        ("apiKeySource", Shape::Unsupported),
+        ("endpointConfiguration", Shape::Unsupported),
+        ("policy", Shape::Unsupported),
+        ("tags", Shape::Unsupported),
+        ("disableExecuteApiEndpoint", Shape::Unsupported),
+    ];
 }
 
 pub(super) fn create(request: &ApiRequest<'_>, state: &mut State) -> Result<Reply, SimError> {
@@ -63,12 +80,27 @@ pub(super) fn stages(id: &str, state: &State) -> Result<Reply, SimError> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateStageBody {
     #[serde(default)]
     stage_name: Option<String>,
     #[serde(default)]
     deployment_id: Option<String>,
+}
+
+impl Body for CreateStageBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[
+        ("stageName", Shape::String),
+        ("deploymentId", Shape::String),
+        ("description", Shape::Unsupported),
+        ("cacheClusterEnabled", Shape::Unsupported),
+        ("cacheClusterSize", Shape::Unsupported),
+        ("variables", Shape::Unsupported),
+        ("documentationVersion", Shape::Unsupported),
+        ("canarySettings", Shape::Unsupported),
+        ("tracingEnabled", Shape::Unsupported),
+        ("tags", Shape::Unsupported),
+    ];
 }
 
 pub(super) fn create_stage(

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{list_body, ApiRequest, Reply};
+use crate::body::{Body, Shape};
 use crate::error::SimError;
 use crate::pagination::page;
 use crate::state::{ApiKey, KeyUsage, State};
@@ -57,7 +58,7 @@ pub(super) fn get_key(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateKeyBody {
     #[serde(default)]
     name: Option<String>,
@@ -67,6 +68,19 @@ struct CreateKeyBody {
     enabled: bool,
     #[serde(default)]
     value: Option<String>,
+}
+
+impl Body for CreateKeyBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[
+        ("name", Shape::String),
+        ("description", Shape::String),
+        ("enabled", Shape::Boolean),
+        ("value", Shape::String),
+        ("generateDistinctId", Shape::Unsupported),
+        ("stageKeys", Shape::Unsupported),
+        ("customerId", Shape::Unsupported),
+        ("tags", Shape::Unsupported),
+    ];
 }
 
 pub(super) fn create_key(request: &ApiRequest<'_>, state: &mut State) -> Result<Reply, SimError> {
@@ -122,12 +136,17 @@ pub(super) fn list_plan_keys(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreatePlanKeyBody {
     #[serde(default)]
     key_id: Option<String>,
     #[serde(default)]
     key_type: Option<String>,
+}
+
+impl Body for CreatePlanKeyBody {
+    const MEMBERS: &'static [(&'static str, Shape)] =
+        &[("keyId", Shape::String), ("keyType", Shape::String)];
 }
 
 pub(super) fn create_plan_key(

@@ -10,9 +10,9 @@ mod usage;
 use std::collections::BTreeMap;
 
 use hyper::StatusCode;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::body::{self, Body};
 use crate::error::SimError;
 use crate::router::Route;
 use crate::state::State;
@@ -42,16 +42,9 @@ impl ApiRequest<'_> {
         self.param(name) == Some("true")
     }
 
-    /// The JSON body as `T` (an empty body reads as `{}`).
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, SimError> {
-        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            self.body
-        };
-        serde_json::from_slice(body).map_err(|e| {
-            SimError::bad_request(format!("Could not parse request body into json: {e}"))
-        })
+    /// The JSON body as `T`, its members checked first (an empty body reads as `{}`).
+    pub fn json<T: Body>(&self) -> Result<T, SimError> {
+        body::read(self.body)
     }
 
     /// The emulator's time in whole Unix seconds.

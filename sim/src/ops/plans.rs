@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{list_body, ApiRequest, Reply};
+use crate::body::{Body, Shape, TAGS, THROTTLE};
 use crate::error::SimError;
 use crate::pagination::page;
 use crate::patch::{apply_plan_patch, PatchBody};
@@ -53,7 +54,7 @@ pub(super) fn get(id: &str, state: &State) -> Result<Reply, SimError> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateBody {
     #[serde(default)]
     name: Option<String>,
@@ -67,6 +68,31 @@ struct CreateBody {
     quota: Option<Quota>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
+}
+
+/// A stage of CreateUsagePlan: `{"apiId", "stage", "throttle": {"/path/METHOD": throttle}}`.
+const API_STAGE: Shape = Shape::Structure(&[
+    ("apiId", Shape::String),
+    ("stage", Shape::String),
+    ("throttle", Shape::Map(&THROTTLE)),
+]);
+
+impl Body for CreateBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[
+        ("name", Shape::String),
+        ("description", Shape::String),
+        ("apiStages", Shape::List(&API_STAGE)),
+        ("throttle", THROTTLE),
+        (
+            "quota",
+            Shape::Structure(&[
+                ("limit", Shape::Integer),
+                ("offset", Shape::Integer),
+                ("period", Shape::Period),
+            ]),
+        ),
+        ("tags", TAGS),
+    ];
 }
 
 pub(super) fn create(request: &ApiRequest<'_>, state: &mut State) -> Result<Reply, SimError> {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ApiRequest, Reply};
+use crate::body::{Body, Shape, TAGS};
 use crate::error::SimError;
 use crate::state::State;
 use crate::validate::{validate_tag_key, validate_tags};
@@ -29,9 +30,14 @@ pub(super) fn get(arn: &str, state: &State) -> Result<Reply, SimError> {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TagBody {
     #[serde(default)]
     tags: BTreeMap<String, String>,
+}
+
+impl Body for TagBody {
+    const MEMBERS: &'static [(&'static str, Shape)] = &[("tags", TAGS)];
 }
 
 pub(super) fn tag(

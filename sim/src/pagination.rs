@@ -1,6 +1,7 @@
 //! Paging of list operations: `limit` (default 25, 1 to 500) and an opaque `position`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::error::SimError;
 
@@ -18,25 +19,35 @@ pub struct Page<T> {
     pub position: Option<String>,
 }
 
-/// Returns the page of `items` (sorted by id) that `limit` and `position` in `query` ask for.
-pub fn page<'a, T>(
+/// Returns the page of `map`'s entries that `limit` and `position` in `query` ask for. The walk
+/// starts after the position; `select` keeps an entry (giving what the caller needs of it) or
+/// skips it, and is called only from there to one entry past the page, so the caller builds
+/// its answer from the page alone.
+pub fn page<'a, V, S>(
     query: &BTreeMap<String, Vec<String>>,
-    items: impl Iterator<Item = (&'a String, T)>,
-) -> Result<Page<T>, SimError> {
+    map: &'a BTreeMap<String, V>,
+    mut select: impl FnMut(&'a String, &'a V) -> Option<S>,
+) -> Result<Page<S>, SimError> {
     let limit = parse_limit(query.get("limit").and_then(|v| v.first()))?;
     let after = match query.get("position").and_then(|v| v.first()) {
         Some(p) => Some(decode_position(p)?),
         None => None,
     };
-    let mut rest = items.filter(|(id, _)| after.as_ref().is_none_or(|a| id.as_str() > a.as_str()));
+    let start = match &after {
+        Some(after) => Bound::Excluded(after.as_str()),
+        None => Bound::Unbounded,
+    };
+    let mut rest = map
+        .range::<str, _>((start, Bound::Unbounded))
+        .filter_map(|(id, value)| select(id, value).map(|s| (id, s)));
     let mut out = Vec::new();
     let mut last = None;
     for (id, item) in rest.by_ref().take(limit) {
-        last = Some(id.clone());
+        last = Some(id);
         out.push(item);
     }
     let position = match (rest.next(), last) {
-        (Some(_), Some(last)) => Some(encode_position(&last)),
+        (Some(_), Some(last)) => Some(encode_position(last)),
         _ => None,
     };
     Ok(Page {
@@ -101,9 +112,14 @@ mod tests {
             .collect()
     }
 
+    fn map(ids: &[String]) -> BTreeMap<String, ()> {
+        ids.iter().map(|id| (id.clone(), ())).collect()
+    }
+
     #[test]
     fn walks_all_items_once() {
         let ids: Vec<String> = (0..60).map(|i| format!("id{i:03}")).collect();
+        let map = map(&ids);
         let mut seen = Vec::new();
         let mut position: Option<String> = None;
         loop {
@@ -111,7 +127,7 @@ mod tests {
             if let Some(p) = &position {
                 q.insert("position".into(), vec![p.clone()]);
             }
-            let page = page(&q, ids.iter().map(|id| (id, id.clone()))).unwrap();
+            let page = page(&q, &map, |id, _| Some(id.clone())).unwrap();
             assert!(page.items.len() <= DEFAULT_LIMIT);
             seen.extend(page.items);
             match page.position {
@@ -125,20 +141,48 @@ mod tests {
     #[test]
     fn exact_last_page_has_no_position() {
         let ids: Vec<String> = (0..25).map(|i| format!("{i:02}")).collect();
-        let page = page(&query(&[]), ids.iter().map(|id| (id, ()))).unwrap();
+        let page = page(&query(&[]), &map(&ids), |_, _| Some(())).unwrap();
         assert_eq!(page.items.len(), 25);
         assert!(page.position.is_none());
     }
 
     #[test]
+    fn only_the_page_and_one_more_entry_are_looked_at() {
+        let ids: Vec<String> = (0..1000).map(|i| format!("id{i:04}")).collect();
+        let map = map(&ids);
+        let mut looked_at = Vec::new();
+        let q = query(&[("limit", "3"), ("position", &encode_position("id0900"))]);
+        let page = page(&q, &map, |id, _| {
+            looked_at.push(id.clone());
+            Some(id.clone())
+        })
+        .unwrap();
+        assert_eq!(page.items, ["id0901", "id0902", "id0903"]);
+        assert_eq!(page.position, Some(encode_position("id0903")));
+        assert_eq!(looked_at, ["id0901", "id0902", "id0903", "id0904"]);
+    }
+
+    #[test]
+    fn skipped_entries_are_not_on_the_page() {
+        let ids: Vec<String> = (0..10).map(|i| format!("{i}")).collect();
+        let page = page(&query(&[("limit", "2")]), &map(&ids), |id, _| {
+            (id != "0").then(|| id.clone())
+        })
+        .unwrap();
+        assert_eq!(page.items, ["1", "2"]);
+        assert_eq!(page.position, Some(encode_position("2")));
+    }
+
+    #[test]
     fn refuses_bad_limits_and_positions() {
-        let none = std::iter::empty::<(&String, ())>;
-        assert!(page(&query(&[("limit", "501")]), none())
+        let empty = BTreeMap::<String, ()>::new();
+        let none = |_: &String, _: &()| Some(());
+        assert!(page(&query(&[("limit", "501")]), &empty, none)
             .unwrap_err()
             .message
             .contains("less than or equal to 500"));
-        assert!(page(&query(&[("limit", "0")]), none()).is_err());
-        assert!(page(&query(&[("limit", "x")]), none()).is_err());
-        assert!(page(&query(&[("position", "zz")]), none()).is_err());
+        assert!(page(&query(&[("limit", "0")]), &empty, none).is_err());
+        assert!(page(&query(&[("limit", "x")]), &empty, none).is_err());
+        assert!(page(&query(&[("position", "zz")]), &empty, none).is_err());
     }
 }

@@ -17,11 +17,9 @@ fn api_json(api: &RestApi) -> Value {
 }
 
 pub(super) fn list(request: &ApiRequest<'_>, state: &State) -> Result<Reply, SimError> {
-    let page = page(
-        request.query,
-        state.rest_apis.iter().map(|(id, a)| (id, api_json(a))),
-    )?;
-    Ok(Reply::ok(list_body(page.items, page.position)))
+    let page = page(request.query, &state.rest_apis, |_, api| Some(api))?;
+    let items = page.items.into_iter().map(api_json).collect();
+    Ok(Reply::ok(list_body(items, page.position)))
 }
 
 pub(super) fn get(id: &str, state: &State) -> Result<Reply, SimError> {

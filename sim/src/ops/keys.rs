@@ -37,13 +37,15 @@ fn plan_key_json(key: &ApiKey) -> Value {
 pub(super) fn list_keys(request: &ApiRequest<'_>, state: &State) -> Result<Reply, SimError> {
     let name_query = request.param("name").unwrap_or("");
     let with_values = request.flag("includeValues");
-    let keys = state
-        .api_keys
-        .iter()
-        .filter(|(_, k)| k.name.starts_with(name_query))
-        .map(|(id, k)| (id, key_json(k, with_values)));
-    let page = page(request.query, keys)?;
-    Ok(Reply::ok(list_body(page.items, page.position)))
+    let page = page(request.query, &state.api_keys, |_, key| {
+        key.name.starts_with(name_query).then_some(key)
+    })?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|key| key_json(key, with_values))
+        .collect();
+    Ok(Reply::ok(list_body(items, page.position)))
 }
 
 pub(super) fn get_key(
@@ -125,14 +127,14 @@ pub(super) fn list_plan_keys(
 ) -> Result<Reply, SimError> {
     let plan = state.plan(plan_id)?;
     let name_query = request.param("name").unwrap_or("");
-    let keys = plan
-        .keys
-        .keys()
-        .filter_map(|id| state.api_keys.get(id).map(|k| (id, k)))
-        .filter(|(_, k)| k.name.starts_with(name_query))
-        .map(|(id, k)| (id, plan_key_json(k)));
-    let page = page(request.query, keys)?;
-    Ok(Reply::ok(list_body(page.items, page.position)))
+    let page = page(request.query, &plan.keys, |id, _| {
+        state
+            .api_keys
+            .get(id)
+            .filter(|key| key.name.starts_with(name_query))
+    })?;
+    let items = page.items.into_iter().map(plan_key_json).collect();
+    Ok(Reply::ok(list_body(items, page.position)))
 }
 
 #[derive(Debug, Deserialize)]

@@ -40,13 +40,13 @@ pub(super) fn list(request: &ApiRequest<'_>, state: &State) -> Result<Reply, Sim
     if let Some(key_id) = key_id {
         state.api_key(key_id)?;
     }
-    let plans = state
-        .usage_plans
-        .iter()
-        .filter(|(_, p)| key_id.is_none_or(|k| p.keys.contains_key(k)))
-        .map(|(id, p)| (id, plan_json(p)));
-    let page = page(request.query, plans)?;
-    Ok(Reply::ok(list_body(page.items, page.position)))
+    let page = page(request.query, &state.usage_plans, |_, plan| {
+        key_id
+            .is_none_or(|k| plan.keys.contains_key(k))
+            .then_some(plan)
+    })?;
+    let items = page.items.into_iter().map(plan_json).collect();
+    Ok(Reply::ok(list_body(items, page.position)))
 }
 
 pub(super) fn get(id: &str, state: &State) -> Result<Reply, SimError> {

@@ -75,12 +75,9 @@ pub(super) fn get(
             return Err(key_not_on_plan(key_id, plan_id));
         }
     }
-    let keys = plan
-        .keys
-        .keys()
-        .filter(|k| key_filter.is_none_or(|f| f == k.as_str()))
-        .map(|k| (k, k));
-    let page = page(request.query, keys)?;
+    let page = page(request.query, &plan.keys, |id, _| {
+        key_filter.is_none_or(|f| f == id).then_some(id)
+    })?;
     let mut body = usage_json(plan, page.items.into_iter(), start, end);
     if let Some(position) = page.position {
         body.insert("position".into(), json!(position));

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::dates::parse_date;
 use crate::error::{ErrorKind, SimError};
 use crate::state::{ApiStage, KeyUsage, Period, Quota, RestApi, State, Throttle, UsagePlan};
 use crate::usage::MAX_REQUESTS;
@@ -236,10 +237,15 @@ pub fn validate_state(state: &State) -> Result<(), SimError> {
     Ok(())
 }
 
-/// Checks a key's recorded usage: at most [`MAX_REQUESTS`] a day.
+/// Checks a key's recorded usage: days as `record_usage` takes them (`YYYY-MM-DD`), at most
+/// [`MAX_REQUESTS`] a day, and extensions keyed by days too.
 fn validate_usage(usage: &KeyUsage) -> Result<(), SimError> {
-    for requests in usage.used.values() {
+    for (day, requests) in &usage.used {
+        parse_date(day)?;
         check_requests(*requests)?;
+    }
+    for day in usage.extensions.keys() {
+        parse_date(day)?;
     }
     Ok(())
 }

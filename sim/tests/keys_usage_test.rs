@@ -743,3 +743,31 @@ async fn get_usage_needs_both_dates_and_at_most_366_days() {
         );
     }
 }
+
+#[tokio::test]
+async fn loaded_usage_days_are_checked_like_recorded_ones() {
+    let (sim, _client) = start().await;
+    let plan_key =
+        |dump: &mut serde_json::Value| dump["usagePlans"]["ywbqww"]["keys"]["key1alice1"].take();
+    for (member, day) in [
+        ("used", "2024-06-01x"),
+        ("used", "2024-02-30"),
+        ("extensions", "June"),
+    ] {
+        let mut dump = sim.dump_state();
+        let mut usage = plan_key(&mut dump);
+        usage[member] = json!({ day: 1 });
+        dump["usagePlans"]["ywbqww"]["keys"]["key1alice1"] = usage;
+        let err = sim.load_state(dump).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("usage plan 'Gold' (ywbqww): usage of API key key1alice1: Invalid date '{day}': expected YYYY-MM-DD"),
+        );
+        assert_eq!(
+            sim.record_usage("ywbqww", "key1alice1", day, 1)
+                .unwrap_err()
+                .message,
+            format!("Invalid date '{day}': expected YYYY-MM-DD")
+        );
+    }
+}

@@ -29,7 +29,9 @@ impl Sim {
     }
 
     /// Starts an emulator on `127.0.0.1:port` (0 picks a free port).
+    /// An invalid `config` (see [`Config::check`]) is an error of kind `InvalidInput`.
     pub async fn start_on(config: Config, port: u16) -> std::io::Result<Sim> {
+        config.check()?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let core = Arc::new(Core::new(config));

@@ -50,6 +50,52 @@ pub struct Config {
     pub clock: ClockMode,
 }
 
+impl Config {
+    /// Checks the settings that are not a seed: the quota speed-up and the clock's speed are
+    /// finite and > 0, each fault rate is from 0 to 1 and the three add up to at most 1.
+    /// [`Sim::start`] calls it; an error is of kind `InvalidInput` and says what is wrong.
+    pub fn check(&self) -> std::io::Result<()> {
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        if let Some(quotas) = &self.quotas {
+            if !(quotas.speedup.is_finite() && quotas.speedup > 0.0) {
+                return Err(invalid(format!(
+                    "invalid config: quotas.speedup must be a finite number > 0, got {}",
+                    quotas.speedup
+                )));
+            }
+        }
+        if let ClockMode::Real { speed } = self.clock {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(invalid(format!(
+                    "invalid config: the real clock's speed must be a finite number > 0, got {speed}"
+                )));
+            }
+        }
+        if let Some(faults) = &self.faults {
+            let rates = [
+                ("error_500_rate", faults.error_500_rate),
+                ("error_503_rate", faults.error_503_rate),
+                ("drop_rate", faults.drop_rate),
+            ];
+            for (name, rate) in rates {
+                if !(0.0..=1.0).contains(&rate) {
+                    return Err(invalid(format!(
+                        "invalid config: faults.{name} must be a number from 0 to 1, got {rate}"
+                    )));
+                }
+            }
+            let sum: f64 = rates.iter().map(|(_, rate)| rate).sum();
+            if sum > 1.0 {
+                return Err(invalid(format!(
+                    "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got {sum}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The account quotas: UpdateUsagePlan 1 per 20 s, CreateApiKey/DeleteApiKey 5 per second,
 /// 10 per second with a burst of 40 for all operations together.
 #[derive(Debug, Clone, Copy, PartialEq)]

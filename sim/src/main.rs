@@ -41,27 +41,14 @@ struct Args {
 }
 
 impl Args {
+    /// The emulator's config, checked with the library's rules ([`Config::check`]).
     fn config(&self) -> Result<Config, String> {
-        for (name, rate) in [
-            ("--fault-500", self.fault_500),
-            ("--fault-503", self.fault_503),
-            ("--fault-drop", self.fault_drop),
-        ] {
-            if !(0.0..=1.0).contains(&rate) {
-                return Err(format!("{name} must be between 0 and 1, got {rate}"));
-            }
-        }
         let seed = match &self.seed {
             Some(path) => Some(Seed::from_file(path).map_err(|e| e.to_string())?),
             None => None,
         };
         let quotas = match self.quota_speedup {
-            Some(speedup) if speedup > 0.0 && speedup.is_finite() => Some(Quotas { speedup }),
-            Some(speedup) => {
-                return Err(format!(
-                    "--quota-speedup must be a positive number, got {speedup}"
-                ))
-            }
+            Some(speedup) => Some(Quotas { speedup }),
             None => self.quotas.then(Quotas::default),
         };
         let faulty = self.fault_500 > 0.0
@@ -75,12 +62,14 @@ impl Args {
             drop_rate: self.fault_drop,
             latency_ms: self.latency_ms,
         });
-        Ok(Config {
+        let config = Config {
             seed,
             quotas,
             faults,
             ..Config::default()
-        })
+        };
+        config.check().map_err(|e| e.to_string())?;
+        Ok(config)
     }
 }
 

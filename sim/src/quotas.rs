@@ -49,13 +49,10 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// Full buckets at `now`, their rates multiplied by the configured speed-up.
+    /// Full buckets at `now`, their rates multiplied by the configured speed-up (> 0, as
+    /// `Config::check` makes sure).
     pub fn new(quotas: &Quotas, now: f64) -> Self {
-        let speedup = if quotas.speedup > 0.0 {
-            quotas.speedup
-        } else {
-            1.0
-        };
+        let speedup = quotas.speedup;
         Self {
             speedup,
             total: Bucket::new(40.0, 10.0 * speedup, now),

@@ -491,10 +491,25 @@ fn the_binary_refuses_a_bad_seed_or_flag() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("cannot read seed file /nonexistent/seed.yaml"));
-    let out = Command::new(env!("CARGO_BIN_EXE_tollgate-sim"))
-        .args(["--fault-500", "1.5"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--fault-500 must be between 0 and 1"));
+    for (args, message) in [
+        (
+            &["--fault-500", "1.5"][..],
+            "error: invalid config: faults.error_500_rate must be a number from 0 to 1, got 1.5",
+        ),
+        (
+            &["--fault-500", "0.6", "--fault-drop", "0.6"][..],
+            "error: invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got 1.2",
+        ),
+        (
+            &["--quota-speedup", "0"][..],
+            "error: invalid config: quotas.speedup must be a finite number > 0, got 0",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tollgate-sim"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), message);
+    }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
 use common::{failure, get_gold, raw, seeded, start, start_with, Failure};
-use tollgate_sim::{Config, Faults, Quotas};
+use tollgate_sim::{BlockingSim, ClockMode, Config, Faults, Quotas, Sim};
 
 fn with_quotas(speedup: f64) -> Config {
     Config {
@@ -218,4 +218,68 @@ async fn faults_are_off_by_default_and_latency_is_added() {
         .await
         .expect("latency only");
     assert!(began.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn invalid_rates_and_speeds_are_refused_at_start() {
+    let faults = |error_500_rate, error_503_rate, drop_rate| Config {
+        faults: Some(Faults {
+            error_500_rate,
+            error_503_rate,
+            drop_rate,
+            ..Faults::default()
+        }),
+        ..Config::default()
+    };
+    let cases = [
+        (
+            faults(-0.1, 0.0, 0.0),
+            "invalid config: faults.error_500_rate must be a number from 0 to 1, got -0.1",
+        ),
+        (
+            faults(0.0, f64::NAN, 0.0),
+            "invalid config: faults.error_503_rate must be a number from 0 to 1, got NaN",
+        ),
+        (
+            faults(0.5, 0.25, 0.5),
+            "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got 1.25",
+        ),
+        (
+            Config {
+                clock: ClockMode::Real { speed: 0.0 },
+                ..Config::default()
+            },
+            "invalid config: the real clock's speed must be a finite number > 0, got 0",
+        ),
+        (
+            Config {
+                clock: ClockMode::Real {
+                    speed: f64::INFINITY,
+                },
+                ..Config::default()
+            },
+            "invalid config: the real clock's speed must be a finite number > 0, got inf",
+        ),
+        (
+            Config {
+                quotas: Some(Quotas { speedup: -1.0 }),
+                ..Config::default()
+            },
+            "invalid config: quotas.speedup must be a finite number > 0, got -1",
+        ),
+    ];
+    for (config, message) in cases {
+        let err = BlockingSim::start(config.clone()).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.to_string()),
+            (std::io::ErrorKind::InvalidInput, message.to_string())
+        );
+        let err = Sim::start(config).await.unwrap_err();
+        assert_eq!(
+            (err.kind(), err.to_string()),
+            (std::io::ErrorKind::InvalidInput, message.to_string())
+        );
+    }
+    // Rates that add up to exactly 1 are fine.
+    Sim::start(faults(0.5, 0.25, 0.25)).await.unwrap();
 }

@@ -75,7 +75,19 @@ impl Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; a usage error exits 1, like
+            // every other error of the binary (clap's own default would be 2).
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let config = match args.config() {
         Ok(config) => config,
         Err(message) => {

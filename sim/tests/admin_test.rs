@@ -512,4 +512,16 @@ fn the_binary_refuses_a_bad_seed_or_flag() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), message);
     }
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate-sim"))
+        .args(["--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a usage error exits 1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument '--no-such-flag'"));
+    let help = Command::new(env!("CARGO_BIN_EXE_tollgate-sim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--fault-seed"));
 }

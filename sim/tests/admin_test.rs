@@ -525,3 +525,69 @@ fn the_binary_refuses_a_bad_seed_or_flag() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("--fault-seed"));
 }
+
+/// Starts the binary with `args` (and the demo seed), reads its endpoint, runs `check` against
+/// it with an SDK client without retries, and stops it.
+fn with_binary(args: &[&str], check: impl AsyncFnOnce(aws_sdk_apigateway::Client)) {
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/sim/seed.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate-sim"))
+        .args(["--seed", seed])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let endpoint = line
+        .trim()
+        .strip_prefix("listening on ")
+        .map(str::to_string);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    if let Some(endpoint) = &endpoint {
+        runtime.block_on(check(sdk_client_without_retries(endpoint)));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(endpoint.is_some(), "the startup line: {line}");
+}
+
+#[test]
+fn the_binary_enforces_quotas_when_asked() {
+    with_binary(&["--quotas", "--quota-speedup", "1"], async |client| {
+        let update = || {
+            client
+                .update_usage_plan()
+                .usage_plan_id("gold000001")
+                .patch_operations(
+                    aws_sdk_apigateway::types::PatchOperation::builder()
+                        .op(aws_sdk_apigateway::types::Op::Replace)
+                        .path("/description")
+                        .value("changed")
+                        .build(),
+                )
+                .send()
+        };
+        update().await.expect("the first update has a token");
+        let second = common::failure(update().await);
+        assert_eq!(
+            (second.status, second.code.as_str()),
+            (429, "TooManyRequestsException")
+        );
+    });
+}
+
+#[test]
+fn the_binary_injects_faults_when_asked() {
+    with_binary(&["--fault-500", "1", "--fault-seed", "7"], async |client| {
+        let answer = common::failure(client.get_usage_plans().send().await);
+        assert_eq!(
+            (answer.status, answer.code.as_str()),
+            (500, "InternalFailure")
+        );
+    });
+}

@@ -375,6 +375,11 @@ fn missing_credentials_are_one_clear_error_naming_the_fix() {
     assert!(stderr.contains("GetUsagePlans failed"), "{stderr}");
     assert!(stderr.contains("AWS_PROFILE"), "says what to do: {stderr}");
     assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one message, not a stack: {stderr}"
+    );
+    assert_eq!(
         env.sim.calls().values().sum::<u64>(),
         0,
         "nothing reached AWS"

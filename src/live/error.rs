@@ -6,7 +6,6 @@ use std::fmt;
 
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// What kind of failure an AWS call met, which decides the advice given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,32 +129,25 @@ where
             )
         }
         SdkError::TimeoutError(_) => (AwsErrorKind::Timeout, "the request timed out".to_string()),
-        SdkError::DispatchFailure(failure) => {
-            let text = DisplayErrorContext(&error).to_string();
-            let kind = if text.contains("credentials") || text.contains("identity") {
-                AwsErrorKind::Credentials
-            } else if failure.is_timeout() {
-                AwsErrorKind::Timeout
-            } else {
-                AwsErrorKind::Unreachable
-            };
-            (kind, text)
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            (AwsErrorKind::Timeout, causes(&error))
         }
         SdkError::ResponseError(_) => (
             AwsErrorKind::Other,
-            format!(
-                "the response could not be read: {}",
-                DisplayErrorContext(&error)
-            ),
+            format!("the response could not be read: {}", causes(&error)),
         ),
         _ => {
-            let text = DisplayErrorContext(&error).to_string();
-            let kind = if text.contains("credentials") || text.contains("identity") {
-                AwsErrorKind::Credentials
+            let text = causes(&error);
+            if text.contains("credentials") || text.contains("identity") {
+                // The chain's own text lists every provider it tried, over many lines.
+                let detail = "no AWS credentials were found (tried the environment, profiles, \
+                              SSO, web identity, ECS and instance metadata)";
+                (AwsErrorKind::Credentials, detail.to_string())
+            } else if matches!(error, SdkError::DispatchFailure(_)) {
+                (AwsErrorKind::Unreachable, text)
             } else {
-                AwsErrorKind::Other
-            };
-            (kind, text)
+                (AwsErrorKind::Other, text)
+            }
         }
     };
     AwsError {
@@ -164,6 +156,22 @@ where
         kind,
         detail,
     }
+}
+
+/// The error and its causes on one line, each message once (the SDK nests errors whose
+/// messages repeat their sources').
+fn causes(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text.replace('\n', " ")
 }
 
 /// Classifies a service error by its status and error code.

@@ -132,9 +132,7 @@ impl Core {
         let day = parse_date(date)?;
         check_requests(requests)?;
         self.with_state(|state| {
-            let usage = state.plan_mut(plan_id)?.keys.get_mut(key_id).ok_or_else(|| {
-                SimError::not_found(format!("Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"))
-            })?;
+            let usage = state.plan_mut(plan_id)?.key_usage_mut(key_id)?;
             let entry = usage.used.entry(format_date(day)).or_default();
             *entry = entry.saturating_add(requests).min(MAX_REQUESTS);
             Ok(())

@@ -119,11 +119,33 @@ impl UsagePlan {
             .any(|s| s.api_id == api_id && s.stage == stage)
     }
 
+    /// What the key `key_id` has used on the plan, or AWS's 404 if the key is not on it.
+    pub fn key_usage(&self, key_id: &str) -> Result<&KeyUsage, SimError> {
+        self.keys
+            .get(key_id)
+            .ok_or_else(|| key_not_on_plan(key_id, &self.id))
+    }
+
+    /// What the key `key_id` has used on the plan, mutably, or AWS's 404 if the key is not on
+    /// it.
+    pub fn key_usage_mut(&mut self, key_id: &str) -> Result<&mut KeyUsage, SimError> {
+        self.keys
+            .get_mut(key_id)
+            .ok_or_else(|| key_not_on_plan(key_id, &self.id))
+    }
+
     /// Puts the stages in AWS's order.
     pub fn sort_stages(&mut self) {
         self.api_stages
             .sort_by(|a, b| (&a.api_id, &a.stage).cmp(&(&b.api_id, &b.stage)));
     }
+}
+
+/// AWS's 404 for a key that is not on the plan.
+fn key_not_on_plan(key_id: &str, plan_id: &str) -> SimError {
+    SimError::not_found(format!(
+        "Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"
+    ))
 }
 
 /// A throttle: steady rate and burst.

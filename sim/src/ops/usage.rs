@@ -39,10 +39,6 @@ fn usage_json<'a>(
 /// The most days one GetUsage may cover, `startDate` and `endDate` included.
 const MAX_USAGE_DAYS: i64 = 366;
 
-fn key_not_on_plan(key_id: &str, plan_id: &str) -> SimError {
-    SimError::not_found(format!("Invalid API Key identifier specified: {key_id} is not associated with usage plan {plan_id}"))
-}
-
 pub(super) fn get(
     plan_id: &str,
     request: &ApiRequest<'_>,
@@ -71,9 +67,7 @@ pub(super) fn get(
     }
     let key_filter = request.param("keyId");
     if let Some(key_id) = key_filter {
-        if !plan.keys.contains_key(key_id) {
-            return Err(key_not_on_plan(key_id, plan_id));
-        }
+        plan.key_usage(key_id)?;
     }
     let page = page(request.query, &plan.keys, |id, _| {
         key_filter.is_none_or(|f| f == id).then_some(id)
@@ -93,9 +87,7 @@ pub(super) fn update(
 ) -> Result<Reply, SimError> {
     let body: PatchBody = request.json()?;
     let plan = state.plan(plan_id)?;
-    if !plan.keys.contains_key(key_id) {
-        return Err(key_not_on_plan(key_id, plan_id));
-    }
+    plan.key_usage(key_id)?;
     let mut target = None;
     for op in &body.patch_operations {
         let allowed = if op.op == "replace" {
@@ -129,10 +121,8 @@ pub(super) fn update(
                 "Usage Plan {plan_id} has no quota: there is no remaining quota to set"
             ))
         })?;
-        let plan = state.plan_mut(plan_id)?;
-        if let Some(usage) = plan.keys.get_mut(key_id) {
-            set_remaining(&quota, usage, today, n);
-        }
+        let usage = state.plan_mut(plan_id)?.key_usage_mut(key_id)?;
+        set_remaining(&quota, usage, today, n);
     }
     let plan = state.plan(plan_id)?;
     let key = key_id.to_string();

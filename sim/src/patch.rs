@@ -165,10 +165,7 @@ fn apply_one(
         Target::QuotaPeriod => quota(plan).period = Some(Period::parse(value()?)?),
         Target::Throttle => plan.throttle = None,
         Target::ThrottleLeaf(leaf) => {
-            let throttle = plan.throttle.get_or_insert(Throttle {
-                burst_limit: 0,
-                rate_limit: 0.0,
-            });
+            let throttle = plan.throttle.get_or_insert_with(Throttle::default);
             set_leaf(throttle, leaf, &operation.path, value()?)?;
         }
         Target::ApiStages => {
@@ -203,10 +200,7 @@ fn apply_one(
             leaf,
         } => {
             let on = stage_of(plan, &api_id, &stage)?;
-            let throttle = on.throttle.entry(key).or_insert(Throttle {
-                burst_limit: 0,
-                rate_limit: 0.0,
-            });
+            let throttle = on.throttle.entry(key).or_default();
             set_leaf(throttle, leaf, &operation.path, value()?)?;
         }
     }

@@ -148,8 +148,9 @@ fn key_not_on_plan(key_id: &str, plan_id: &str) -> SimError {
     ))
 }
 
-/// A throttle: steady rate and burst.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// A throttle: steady rate and burst. The default, both 0, is what a patch of one leaf starts
+/// from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Throttle {
     /// The burst limit, an integer >= 0.

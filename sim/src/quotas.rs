@@ -61,28 +61,32 @@ impl Limiter {
         }
     }
 
-    /// Takes a token for `operation`, or says how many seconds to wait before retrying.
-    pub fn acquire(&mut self, operation: &str, now: f64) -> Result<(), f64> {
-        self.total.refill(now);
-        let own = match operation {
+    /// The bucket of `operation`'s own quota, if it has one besides the total.
+    fn own_bucket(&mut self, operation: &str) -> Option<&mut Bucket> {
+        match operation {
             "UpdateUsagePlan" => Some(&mut self.update_plan),
             "CreateApiKey" | "DeleteApiKey" => Some(&mut self.api_keys),
             _ => None,
-        };
-        let own_wait = own.map_or(0.0, |bucket| {
+        }
+    }
+
+    /// Takes a token for `operation`, or says how many seconds to wait before retrying.
+    pub fn acquire(&mut self, operation: &str, now: f64) -> Result<(), f64> {
+        self.total.refill(now);
+        let total_wait = self.total.wait();
+        let mut own = self.own_bucket(operation);
+        let own_wait = own.as_mut().map_or(0.0, |bucket| {
             bucket.refill(now);
             bucket.wait()
         });
-        let wait = own_wait.max(self.total.wait());
+        let wait = own_wait.max(total_wait);
         if wait > 0.0 {
             return Err(wait);
         }
-        self.total.tokens -= 1.0;
-        match operation {
-            "UpdateUsagePlan" => self.update_plan.tokens -= 1.0,
-            "CreateApiKey" | "DeleteApiKey" => self.api_keys.tokens -= 1.0,
-            _ => {}
+        if let Some(bucket) = own {
+            bucket.tokens -= 1.0;
         }
+        self.total.tokens -= 1.0;
         Ok(())
     }
 

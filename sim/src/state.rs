@@ -148,6 +148,11 @@ fn key_not_on_plan(key_id: &str, plan_id: &str) -> SimError {
     ))
 }
 
+/// AWS's 404 for a REST API that does not exist.
+fn api_not_found(id: &str) -> SimError {
+    SimError::not_found(format!("Invalid API identifier specified {id}"))
+}
+
 /// A throttle: steady rate and burst. The default, both 0, is what a patch of one leaf starts
 /// from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -288,9 +293,12 @@ impl State {
 
     /// The REST API with this id, or AWS's 404.
     pub fn rest_api(&self, id: &str) -> Result<&RestApi, SimError> {
-        self.rest_apis
-            .get(id)
-            .ok_or_else(|| SimError::not_found(format!("Invalid API identifier specified {id}")))
+        self.rest_apis.get(id).ok_or_else(|| api_not_found(id))
+    }
+
+    /// The REST API with this id, mutably, or AWS's 404.
+    pub fn rest_api_mut(&mut self, id: &str) -> Result<&mut RestApi, SimError> {
+        self.rest_apis.get_mut(id).ok_or_else(|| api_not_found(id))
     }
 }
 

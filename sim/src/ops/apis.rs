@@ -107,13 +107,9 @@ pub(super) fn create_stage(
     state: &mut State,
 ) -> Result<Reply, SimError> {
     let body: CreateStageBody = request.json()?;
-    state.rest_api(id)?;
+    let api = state.rest_api_mut(id)?;
     let name = body.stage_name.unwrap_or_default();
     validate_stage_name(&name)?;
-    let api = state
-        .rest_apis
-        .get_mut(id)
-        .ok_or_else(|| SimError::not_found(format!("Invalid API identifier specified {id}")))?;
     if !api.stages.insert(name.clone()) {
         return Err(SimError::conflict("Stage already exists"));
     }

@@ -3,6 +3,7 @@
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use crate::sync::lock;
 use crate::ClockMode;
 
 /// A clock giving Unix time in (fractional) seconds.
@@ -50,11 +51,6 @@ impl Clock {
     pub fn advance(&self, seconds: u64) {
         *lock(&self.advanced) += seconds as f64;
     }
-}
-
-/// Locks a mutex, taking over the data if another thread panicked while holding it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

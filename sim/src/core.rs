@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use crate::clock::{lock, Clock};
+use crate::clock::Clock;
 use crate::dates::{format_date, parse_date};
 use crate::error::SimError;
 use crate::faults::{Fault, FaultInjector};
 use crate::quotas::Limiter;
 use crate::state::State;
+use crate::sync::lock;
 use crate::usage::MAX_REQUESTS;
 use crate::validate::{check_requests, validate_state};
 use crate::Config;

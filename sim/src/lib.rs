@@ -30,6 +30,7 @@ mod router;
 mod seed;
 mod server;
 mod state;
+mod sync;
 mod usage;
 mod validate;
 

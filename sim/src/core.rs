@@ -147,8 +147,11 @@ impl Core {
 
     /// The state as JSON.
     pub fn dump_state(&self) -> serde_json::Value {
+        // `to_value` fails only on a map key that is not a string or on a `Serialize` impl that
+        // errs. Every map of `State` is keyed by `String` and every type in it derives
+        // `Serialize` (a non-finite `f64` becomes `null`, not an error), so this cannot fail.
         self.with_state(|state| serde_json::to_value(&*state))
-            .unwrap_or_default()
+            .expect("the state always serialises to JSON")
     }
 
     /// Replaces the state with a dump, after checking it with the API's rules.

@@ -3,18 +3,10 @@
 
 mod common;
 
-use aws_sdk_apigateway::types::{ApiStage, Op, PatchOperation};
+use aws_sdk_apigateway::types::ApiStage;
 use aws_sdk_apigateway::Client;
-use common::{assert_bad_request, failure, raw, start, Failure};
+use common::{assert_bad_request, failure, patch_op, raw, start, Failure};
 use serde_json::json;
-
-fn op(op: &str, path: &str, value: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(Op::from(op))
-        .path(path)
-        .value(value)
-        .build()
-}
 
 async fn usage(client: &Client, key: Option<&str>, start: &str, end: &str) -> serde_json::Value {
     let out = client
@@ -382,7 +374,7 @@ async fn a_key_cannot_be_in_two_plans_sharing_a_stage() {
         client
             .update_usage_plan()
             .usage_plan_id(later_id)
-            .patch_operations(op("add", "/apiStages", "a1b2c3d4e5:prod"))
+            .patch_operations(patch_op("add", "/apiStages", Some("a1b2c3d4e5:prod")))
             .send()
             .await,
     );
@@ -390,7 +382,7 @@ async fn a_key_cannot_be_in_two_plans_sharing_a_stage() {
     client
         .update_usage_plan()
         .usage_plan_id(later_id)
-        .patch_operations(op("add", "/apiStages", "a1b2c3d4e5:beta"))
+        .patch_operations(patch_op("add", "/apiStages", Some("a1b2c3d4e5:beta")))
         .send()
         .await
         .expect("another stage is fine");
@@ -412,7 +404,7 @@ async fn usage_falls_with_traffic_and_rolls_over_by_period() {
         .update_usage()
         .usage_plan_id("ywbqww")
         .key_id("key1alice1")
-        .patch_operations(op("replace", "/remaining", "5000"))
+        .patch_operations(patch_op("replace", "/remaining", Some("5000")))
         .send()
         .await
         .unwrap();
@@ -441,7 +433,7 @@ async fn usage_falls_with_traffic_and_rolls_over_by_period() {
         .update_usage()
         .usage_plan_id("ywbqww")
         .key_id("key1alice1")
-        .patch_operations(op("replace", "/remaining", "7"))
+        .patch_operations(patch_op("replace", "/remaining", Some("7")))
         .send()
         .await
         .unwrap();
@@ -462,8 +454,8 @@ async fn a_weekly_quota_rolls_over_on_its_offset_day() {
     client
         .update_usage_plan()
         .usage_plan_id("ywbqww")
-        .patch_operations(op("replace", "/quota/period", "WEEK"))
-        .patch_operations(op("replace", "/quota/offset", "1")) // weeks start on Monday
+        .patch_operations(patch_op("replace", "/quota/period", Some("WEEK")))
+        .patch_operations(patch_op("replace", "/quota/offset", Some("1"))) // weeks start on Monday
         .send()
         .await
         .unwrap();
@@ -485,7 +477,7 @@ async fn usage_errors() {
             .update_usage()
             .usage_plan_id("ywbqww")
             .key_id("key1alice1")
-            .patch_operations(op("add", "/extension", "10"))
+            .patch_operations(patch_op("add", "/extension", Some("10")))
             .send()
             .await,
     );
@@ -498,7 +490,7 @@ async fn usage_errors() {
             .update_usage()
             .usage_plan_id("ywbqww")
             .key_id("key1alice1")
-            .patch_operations(op("replace", "/used", "10"))
+            .patch_operations(patch_op("replace", "/used", Some("10")))
             .send()
             .await,
     );
@@ -511,7 +503,7 @@ async fn usage_errors() {
             .update_usage()
             .usage_plan_id("ywbqww")
             .key_id("key1alice1")
-            .patch_operations(op("replace", "/remaining", "lots"))
+            .patch_operations(patch_op("replace", "/remaining", Some("lots")))
             .send()
             .await,
     );
@@ -524,7 +516,7 @@ async fn usage_errors() {
             .update_usage()
             .usage_plan_id("ywbqww")
             .key_id("key2bobbob")
-            .patch_operations(op("replace", "/remaining", "1"))
+            .patch_operations(patch_op("replace", "/remaining", Some("1")))
             .send()
             .await,
     );
@@ -584,7 +576,7 @@ async fn usage_errors() {
             .update_usage()
             .usage_plan_id(free)
             .key_id("key2bobbob")
-            .patch_operations(op("replace", "/remaining", "1"))
+            .patch_operations(patch_op("replace", "/remaining", Some("1")))
             .send()
             .await,
     );

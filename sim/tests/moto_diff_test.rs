@@ -13,11 +13,11 @@ mod common;
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types::{
-    ApiStage, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings, UsagePlan,
+    ApiStage, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings, UsagePlan,
     UsagePlanKey,
 };
 use aws_sdk_apigateway::Client;
-use common::PETS_API;
+use common::{patch_op, PETS_API};
 use serde_json::{json, Value};
 use tollgate_sim::{Config, Quotas, Seed, Sim};
 use tollgate_testkit::{sdk_client, MotoServer};
@@ -106,15 +106,6 @@ fn stage(stage: &str, methods: &[(&str, ThrottleSettings)]) -> ApiStage {
         .api_id(API_ID)
         .stage(stage)
         .set_throttle((!throttles.is_empty()).then_some(throttles))
-        .build()
-}
-
-/// A patch operation; `value` is left out when `None`.
-fn patch(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(Op::from(op))
-        .path(path)
-        .set_value(value.map(str::to_owned))
         .build()
 }
 
@@ -433,12 +424,12 @@ async fn script(client: &Client) -> Transcript {
             client,
             &gold,
             vec![
-                patch("replace", "/name", Some("Platinum")),
-                patch("replace", "/description", Some("Top tier")),
-                patch("replace", "/throttle/rateLimit", Some("150")),
-                patch("replace", "/throttle/burstLimit", Some("250")),
-                patch("add", "/apiStages", Some("a1b2c3d4e5:beta")),
-                patch("add", "/productCode", Some("prod-platinum")),
+                patch_op("replace", "/name", Some("Platinum")),
+                patch_op("replace", "/description", Some("Top tier")),
+                patch_op("replace", "/throttle/rateLimit", Some("150")),
+                patch_op("replace", "/throttle/burstLimit", Some("250")),
+                patch_op("add", "/apiStages", Some("a1b2c3d4e5:beta")),
+                patch_op("add", "/productCode", Some("prod-platinum")),
             ],
         )
         .await,
@@ -449,8 +440,8 @@ async fn script(client: &Client) -> Transcript {
             client,
             &silver,
             vec![
-                patch("add", "/throttle/rateLimit", Some("5")),
-                patch("add", "/throttle/burstLimit", Some("10")),
+                patch_op("add", "/throttle/rateLimit", Some("5")),
+                patch_op("add", "/throttle/burstLimit", Some("10")),
             ],
         )
         .await,
@@ -461,19 +452,24 @@ async fn script(client: &Client) -> Transcript {
             client,
             &bronze,
             vec![
-                patch("remove", "/apiStages", Some("a1b2c3d4e5:beta")),
-                patch("remove", "/quota", None),
+                patch_op("remove", "/apiStages", Some("a1b2c3d4e5:beta")),
+                patch_op("remove", "/quota", None),
             ],
         )
         .await,
     );
     t.record(
         "remove the product code",
-        update(client, &gold, vec![patch("remove", "/productCode", None)]).await,
+        update(
+            client,
+            &gold,
+            vec![patch_op("remove", "/productCode", None)],
+        )
+        .await,
     );
     t.record(
         "remove the plan throttle",
-        update(client, &silver, vec![patch("remove", "/throttle", None)]).await,
+        update(client, &silver, vec![patch_op("remove", "/throttle", None)]).await,
     );
     t.record("list plans", client.get_usage_plans().send().await);
 
@@ -624,7 +620,7 @@ async fn moto_ignores_method_throttle_patches() {
         let updated = update(
             client,
             &plan,
-            vec![patch(
+            vec![patch_op(
                 "replace",
                 "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit",
                 Some("15"),
@@ -650,9 +646,9 @@ async fn moto_returns_a_patched_quota_limit_as_a_string_so_get_usage_plans_then_
     let answers = on_fresh_backends(async |client| {
         let plan = create_plan(client, "Gold", vec![]).await;
         let quota = vec![
-            patch("add", "/quota/period", Some("MONTH")),
-            patch("add", "/quota/limit", Some("5000")),
-            patch("add", "/quota/offset", Some("0")),
+            patch_op("add", "/quota/period", Some("MONTH")),
+            patch_op("add", "/quota/limit", Some("5000")),
+            patch_op("add", "/quota/offset", Some("0")),
         ];
         let updated = code_or(update(client, &plan, quota).await, drop);
         let listed = code_or(client.get_usage_plans().send().await, |plans| {
@@ -673,7 +669,7 @@ async fn moto_returns_a_patched_quota_limit_as_a_string_so_get_usage_plans_then_
 
 #[tokio::test]
 async fn moto_answers_500_to_a_decimal_rate_limit_patch() {
-    let decimal = vec![patch("replace", "/throttle/rateLimit", Some("12.5"))];
+    let decimal = vec![patch_op("replace", "/throttle/rateLimit", Some("12.5"))];
     let [on_sim, on_moto] = update_a_new_plan_on_both(decimal).await;
 
     let on_sim = on_sim.expect("the emulator accepts 12.5");
@@ -715,7 +711,7 @@ async fn refused_by_emulator_accepted_by_moto(
 #[tokio::test]
 async fn moto_accepts_a_quota_period_the_emulator_refuses() {
     let ((code, message), on_moto) =
-        refused_by_emulator_accepted_by_moto(vec![patch("add", "/quota/period", Some("YEAR"))])
+        refused_by_emulator_accepted_by_moto(vec![patch_op("add", "/quota/period", Some("YEAR"))])
             .await;
 
     assert_eq!(code, "BadRequestException");
@@ -732,7 +728,8 @@ async fn moto_accepts_a_quota_period_the_emulator_refuses() {
 #[tokio::test]
 async fn moto_accepts_an_unknown_patch_path_the_emulator_refuses() {
     let ((code, message), on_moto) =
-        refused_by_emulator_accepted_by_moto(vec![patch("replace", "/colour", Some("red"))]).await;
+        refused_by_emulator_accepted_by_moto(vec![patch_op("replace", "/colour", Some("red"))])
+            .await;
 
     assert_eq!(code, "BadRequestException");
     assert!(
@@ -808,7 +805,7 @@ async fn moto_does_not_implement_get_usage_or_update_usage() {
             .update_usage()
             .usage_plan_id(&plan)
             .key_id(&key)
-            .patch_operations(patch("replace", "/remaining", Some("5000")))
+            .patch_operations(patch_op("replace", "/remaining", Some("5000")))
             .send()
             .await;
         (get, code_or(set, drop))
@@ -834,7 +831,11 @@ async fn moto_never_throttles() {
         .on_both(async |client| {
             let plan = create_plan(client, "Gold", vec![]).await;
             let rename = |name: &'static str| {
-                update(client, &plan, vec![patch("replace", "/name", Some(name))])
+                update(
+                    client,
+                    &plan,
+                    vec![patch_op("replace", "/name", Some(name))],
+                )
             };
             rename("Gold 1")
                 .await
@@ -939,7 +940,7 @@ async fn moto_deletes_a_plan_with_api_stages_attached() {
 async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
     let answers = on_fresh_backends(async |client| {
         let plan = create_plan(client, "Gold", vec![stage("prod", &[])]).await;
-        let beta = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:beta"))];
+        let beta = vec![patch_op("remove", "/apiStages", Some("a1b2c3d4e5:beta"))];
         error_of(update(client, &plan, beta).await)
     })
     .await;
@@ -957,7 +958,7 @@ async fn moto_answers_500_when_removing_an_api_stage_the_plan_lacks() {
 async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles() {
     let answers = on_fresh_backends(async |client| {
         let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
-        let prod = vec![patch("remove", "/apiStages", Some("a1b2c3d4e5:prod"))];
+        let prod = vec![patch_op("remove", "/apiStages", Some("a1b2c3d4e5:prod"))];
         let removed = update(client, &plan, prod).await;
         code_or(removed, |plan| plan.api_stages().len())
     })
@@ -973,7 +974,7 @@ async fn moto_answers_500_when_removing_an_api_stage_that_has_method_throttles()
 async fn moto_removes_a_plan_throttle_that_method_throttles_depend_on() {
     let answers = on_fresh_backends(async |client| {
         let plan = create_plan(client, "Gold", vec![prod_with_pets_get_throttle()]).await;
-        let removed = update(client, &plan, vec![patch("remove", "/throttle", None)]).await;
+        let removed = update(client, &plan, vec![patch_op("remove", "/throttle", None)]).await;
         code_or(removed, |plan| plan.throttle().is_none())
     })
     .await;

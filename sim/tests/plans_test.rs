@@ -4,19 +4,11 @@
 mod common;
 
 use aws_sdk_apigateway::types::{
-    ApiStage, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
+    ApiStage, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
 };
 use aws_sdk_apigateway::Client;
-use common::{assert_bad_request, failure, raw, start, Failure};
+use common::{assert_bad_request, failure, patch_op, raw, start, Failure};
 use serde_json::json;
-
-fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(Op::from(op))
-        .path(path)
-        .set_value(value.map(str::to_string))
-        .build()
-}
 
 async fn patch(
     client: &Client,
@@ -145,7 +137,7 @@ async fn create_get_and_delete_a_plan() {
 
     let mut remove_all = client.update_usage_plan().usage_plan_id(&id);
     for stage in &stages {
-        remove_all = remove_all.patch_operations(op("remove", "/apiStages", Some(stage)));
+        remove_all = remove_all.patch_operations(patch_op("remove", "/apiStages", Some(stage)));
     }
     remove_all.send().await.expect("stages removed");
     client
@@ -353,14 +345,14 @@ async fn scalar_paths_add_replace_and_remove() {
     let plan = patched_gold(
         &client,
         vec![
-            op("replace", "/name", Some("Platinum")),
-            op("replace", "/description", Some("Best")),
-            op("add", "/productCode", Some("prod-1")),
-            op("replace", "/quota/limit", Some("1300")),
-            op("replace", "/quota/offset", Some("5")),
-            op("replace", "/quota/period", Some("MONTH")),
-            op("replace", "/throttle/rateLimit", Some("12.5")),
-            op("add", "/throttle/burstLimit", Some("30")),
+            patch_op("replace", "/name", Some("Platinum")),
+            patch_op("replace", "/description", Some("Best")),
+            patch_op("add", "/productCode", Some("prod-1")),
+            patch_op("replace", "/quota/limit", Some("1300")),
+            patch_op("replace", "/quota/offset", Some("5")),
+            patch_op("replace", "/quota/period", Some("MONTH")),
+            patch_op("replace", "/throttle/rateLimit", Some("12.5")),
+            patch_op("add", "/throttle/burstLimit", Some("30")),
         ],
     )
     .await;
@@ -373,8 +365,8 @@ async fn scalar_paths_add_replace_and_remove() {
     let plan = patched_gold(
         &client,
         vec![
-            op("replace", "/productCode", Some("prod-2")),
-            op("replace", "/description", Some("")),
+            patch_op("replace", "/productCode", Some("prod-2")),
+            patch_op("replace", "/description", Some("")),
         ],
     )
     .await;
@@ -386,10 +378,10 @@ async fn scalar_paths_add_replace_and_remove() {
     let plan = patched_gold(
         &client,
         vec![
-            op("remove", "/productCode", None),
-            op("remove", "/quota", None),
-            op("remove", "/apiStages/a1b2c3d4e5:prod/throttle", None),
-            op("remove", "/throttle", None),
+            patch_op("remove", "/productCode", None),
+            patch_op("remove", "/quota", None),
+            patch_op("remove", "/apiStages/a1b2c3d4e5:prod/throttle", None),
+            patch_op("remove", "/throttle", None),
         ],
     )
     .await;
@@ -402,9 +394,9 @@ async fn scalar_paths_add_replace_and_remove() {
     let plan = patched_gold(
         &client,
         vec![
-            op("add", "/quota/limit", Some("10")),
-            op("add", "/quota/period", Some("DAY")),
-            op("add", "/throttle/rateLimit", Some("3")),
+            patch_op("add", "/quota/limit", Some("10")),
+            patch_op("add", "/quota/period", Some("DAY")),
+            patch_op("add", "/throttle/rateLimit", Some("3")),
         ],
     )
     .await;
@@ -420,8 +412,8 @@ async fn numbers_stay_numbers_on_the_wire() {
     patch(
         &client,
         vec![
-            op("replace", "/quota/limit", Some("5000")),
-            op("replace", "/throttle/rateLimit", Some("7.25")),
+            patch_op("replace", "/quota/limit", Some("5000")),
+            patch_op("replace", "/throttle/rateLimit", Some("7.25")),
         ],
     )
     .await
@@ -455,23 +447,23 @@ async fn stage_paths_and_both_method_throttle_forms() {
     let plan = patched_gold(
         &client,
         vec![
-            op("add", "/apiStages", Some("a1b2c3d4e5:beta")),
-            op(
+            patch_op("add", "/apiStages", Some("a1b2c3d4e5:beta")),
+            patch_op(
                 "replace",
                 "/apiStages/a1b2c3d4e5:beta/throttle//pets/GET/rateLimit",
                 Some("5"),
             ),
-            op(
+            patch_op(
                 "add",
                 "/apiStages/a1b2c3d4e5:beta/throttle/~1pets~1{petId}/DELETE/burstLimit",
                 Some("9"),
             ),
-            op(
+            patch_op(
                 "replace",
                 "/apiStages/a1b2c3d4e5:prod/throttle/~1pets/GET/burstLimit",
                 Some("25"),
             ),
-            op(
+            patch_op(
                 "add",
                 "/apiStages/a1b2c3d4e5:prod/throttle//pets/POST/rateLimit",
                 Some("1.5"),
@@ -490,17 +482,17 @@ async fn stage_paths_and_both_method_throttle_forms() {
     let plan = patched_gold(
         &client,
         vec![
-            op(
+            patch_op(
                 "remove",
                 "/apiStages/a1b2c3d4e5:prod/throttle//pets/GET",
                 None,
             ),
-            op(
+            patch_op(
                 "remove",
                 "/apiStages/a1b2c3d4e5:beta/throttle/~1pets~1{petId}/DELETE",
                 None,
             ),
-            op("remove", "/apiStages/a1b2c3d4e5:beta/throttle", None),
+            patch_op("remove", "/apiStages/a1b2c3d4e5:beta/throttle", None),
         ],
     )
     .await;
@@ -514,7 +506,7 @@ async fn stage_paths_and_both_method_throttle_forms() {
 
     let plan = patched_gold(
         &client,
-        vec![op("remove", "/apiStages", Some("a1b2c3d4e5:beta"))],
+        vec![patch_op("remove", "/apiStages", Some("a1b2c3d4e5:beta"))],
     )
     .await;
     assert_eq!(plan["stages"].as_array().unwrap().len(), 1);
@@ -527,46 +519,46 @@ async fn every_bad_patch_is_refused_and_changes_nothing() {
     let (_sim, client) = start().await;
     let before = gold(&client).await;
     let cases: Vec<(Vec<PatchOperation>, u16, &str, String)> = vec![
-        (vec![op("remove", "/apiStages/a1b2c3d4e5:prod", None)], 400, "BadRequestException",
+        (vec![patch_op("remove", "/apiStages/a1b2c3d4e5:prod", None)], 400, "BadRequestException",
             format!("Invalid patch path '/apiStages/a1b2c3d4e5:prod' specified for op 'remove'. Must be one of: {REMOVE_PATHS}")),
-        (vec![op("add", "/name", Some("X"))], 400, "BadRequestException",
+        (vec![patch_op("add", "/name", Some("X"))], 400, "BadRequestException",
             "Invalid patch path '/name' specified for op 'add'. Must be one of: [/productCode, /quota/limit, /quota/offset, /quota/period, /throttle/burstLimit, /throttle/rateLimit, /apiStages, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/burstLimit]".into()),
-        (vec![op("replace", "/apiStages", Some("a1b2c3d4e5:beta"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/apiStages", Some("a1b2c3d4e5:beta"))], 400, "BadRequestException",
             "Invalid patch path '/apiStages' specified for op 'replace'. Must be one of: [/name, /description, /productCode, /quota/limit, /quota/offset, /quota/period, /throttle/burstLimit, /throttle/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/burstLimit]".into()),
-        (vec![op("replace", "/colour", Some("red"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/colour", Some("red"))], 400, "BadRequestException",
             "Invalid patch path '/colour' specified for op 'replace'. Must be one of: [/name, /description, /productCode, /quota/limit, /quota/offset, /quota/period, /throttle/burstLimit, /throttle/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/burstLimit]".into()),
-        (vec![op("move", "/name", Some("X"))], 400, "BadRequestException", "Invalid patch path '/name' specified for op 'move'. Must be one of: []".into()),
-        (vec![op("frob", "/name", Some("X"))], 400, "BadRequestException", "Invalid patch operation 'frob' specified. Must be one of: [add, remove, replace]".into()),
-        (vec![op("replace", "/quota/limit", Some("abc"))], 400, "BadRequestException", "Invalid value 'abc' specified for path '/quota/limit': must be an integer".into()),
-        (vec![op("replace", "/quota/limit", Some("12.5"))], 400, "BadRequestException", "Invalid value '12.5' specified for path '/quota/limit': must be an integer".into()),
-        (vec![op("replace", "/quota/limit", Some("-1"))], 400, "BadRequestException", "Invalid quota limit specified: -1. Must be an integer between 0 and 2147483647".into()),
-        (vec![op("replace", "/throttle/rateLimit", Some("fast"))], 400, "BadRequestException", "Invalid value 'fast' specified for path '/throttle/rateLimit': must be a number".into()),
-        (vec![op("replace", "/throttle/burstLimit", Some("3000000000"))], 400, "BadRequestException", "Invalid burst limit specified: 3000000000. Must be an integer between 0 and 2147483647".into()),
-        (vec![op("replace", "/quota/period", Some("YEAR"))], 400, "BadRequestException", "Invalid quota period specified: 'YEAR'. Must be one of: [DAY, WEEK, MONTH]".into()),
-        (vec![op("replace", "/quota/offset", Some("28"))], 400, "BadRequestException", "Invalid quota offset specified: 28. Must be between 0 and 27 for period MONTH".into()),
-        (vec![op("replace", "/name", Some(""))], 400, "BadRequestException", "Usage Plan name must be non-empty".into()),
-        (vec![op("replace", "/name", None)], 400, "BadRequestException", "Invalid patch operation: a value is required for op 'replace' on path '/name'".into()),
-        (vec![op("add", "/apiStages", Some("a1b2c3d4e5:dev"))], 404, "NotFoundException", "API Stage not found: a1b2c3d4e5:dev".into()),
-        (vec![op("add", "/apiStages", Some("nopenopeno:prod"))], 404, "NotFoundException", "API Stage not found: nopenopeno:prod".into()),
-        (vec![op("add", "/apiStages", Some("a1b2c3d4e5:prod"))], 409, "ConflictException", "API Stage a1b2c3d4e5:prod is already associated with the usage plan".into()),
-        (vec![op("add", "/apiStages", Some("prod"))], 400, "BadRequestException", "Invalid API Stage specified: 'prod'. Must be {apiId}:{stageName}".into()),
-        (vec![op("remove", "/apiStages", Some("zz9zz9zz9z:prod"))], 400, "BadRequestException", "Invalid API Stage specified".into()),
-        (vec![op("replace", "/apiStages/a1b2c3d4e5:prod/throttle//nope/GET/rateLimit", Some("1"))], 400, "BadRequestException",
+        (vec![patch_op("move", "/name", Some("X"))], 400, "BadRequestException", "Invalid patch path '/name' specified for op 'move'. Must be one of: []".into()),
+        (vec![patch_op("frob", "/name", Some("X"))], 400, "BadRequestException", "Invalid patch operation 'frob' specified. Must be one of: [add, remove, replace]".into()),
+        (vec![patch_op("replace", "/quota/limit", Some("abc"))], 400, "BadRequestException", "Invalid value 'abc' specified for path '/quota/limit': must be an integer".into()),
+        (vec![patch_op("replace", "/quota/limit", Some("12.5"))], 400, "BadRequestException", "Invalid value '12.5' specified for path '/quota/limit': must be an integer".into()),
+        (vec![patch_op("replace", "/quota/limit", Some("-1"))], 400, "BadRequestException", "Invalid quota limit specified: -1. Must be an integer between 0 and 2147483647".into()),
+        (vec![patch_op("replace", "/throttle/rateLimit", Some("fast"))], 400, "BadRequestException", "Invalid value 'fast' specified for path '/throttle/rateLimit': must be a number".into()),
+        (vec![patch_op("replace", "/throttle/burstLimit", Some("3000000000"))], 400, "BadRequestException", "Invalid burst limit specified: 3000000000. Must be an integer between 0 and 2147483647".into()),
+        (vec![patch_op("replace", "/quota/period", Some("YEAR"))], 400, "BadRequestException", "Invalid quota period specified: 'YEAR'. Must be one of: [DAY, WEEK, MONTH]".into()),
+        (vec![patch_op("replace", "/quota/offset", Some("28"))], 400, "BadRequestException", "Invalid quota offset specified: 28. Must be between 0 and 27 for period MONTH".into()),
+        (vec![patch_op("replace", "/name", Some(""))], 400, "BadRequestException", "Usage Plan name must be non-empty".into()),
+        (vec![patch_op("replace", "/name", None)], 400, "BadRequestException", "Invalid patch operation: a value is required for op 'replace' on path '/name'".into()),
+        (vec![patch_op("add", "/apiStages", Some("a1b2c3d4e5:dev"))], 404, "NotFoundException", "API Stage not found: a1b2c3d4e5:dev".into()),
+        (vec![patch_op("add", "/apiStages", Some("nopenopeno:prod"))], 404, "NotFoundException", "API Stage not found: nopenopeno:prod".into()),
+        (vec![patch_op("add", "/apiStages", Some("a1b2c3d4e5:prod"))], 409, "ConflictException", "API Stage a1b2c3d4e5:prod is already associated with the usage plan".into()),
+        (vec![patch_op("add", "/apiStages", Some("prod"))], 400, "BadRequestException", "Invalid API Stage specified: 'prod'. Must be {apiId}:{stageName}".into()),
+        (vec![patch_op("remove", "/apiStages", Some("zz9zz9zz9z:prod"))], 400, "BadRequestException", "Invalid API Stage specified".into()),
+        (vec![patch_op("replace", "/apiStages/a1b2c3d4e5:prod/throttle//nope/GET/rateLimit", Some("1"))], 400, "BadRequestException",
             "Invalid method throttle '/nope/GET' for API Stage a1b2c3d4e5:prod: resource '/nope' not found in API a1b2c3d4e5".into()),
-        (vec![op("replace", "/apiStages/a1b2c3d4e5:prod/throttle/~1pets/PUT/rateLimit", Some("1"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/apiStages/a1b2c3d4e5:prod/throttle/~1pets/PUT/rateLimit", Some("1"))], 400, "BadRequestException",
             "Invalid method throttle '/pets/PUT' for API Stage a1b2c3d4e5:prod: method PUT not found on resource '/pets' in API a1b2c3d4e5".into()),
-        (vec![op("replace", "/apiStages/a1b2c3d4e5:prod/throttle/*/*/rateLimit", Some("1"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/apiStages/a1b2c3d4e5:prod/throttle/*/*/rateLimit", Some("1"))], 400, "BadRequestException",
             "Invalid patch path '/apiStages/a1b2c3d4e5:prod/throttle/*/*/rateLimit' specified for op 'replace'. Must be one of: [/name, /description, /productCode, /quota/limit, /quota/offset, /quota/period, /throttle/burstLimit, /throttle/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/rateLimit, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>/burstLimit]".into()),
-        (vec![op("replace", "/apiStages/a1b2c3d4e5:beta/throttle//pets/GET/rateLimit", Some("1"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/apiStages/a1b2c3d4e5:beta/throttle//pets/GET/rateLimit", Some("1"))], 400, "BadRequestException",
             "Invalid API Stage specified: a1b2c3d4e5:beta is not associated with the usage plan".into()),
-        (vec![op("remove", "/apiStages/a1b2c3d4e5:prod/throttle//pets/POST", None)], 400, "BadRequestException",
+        (vec![patch_op("remove", "/apiStages/a1b2c3d4e5:prod/throttle//pets/POST", None)], 400, "BadRequestException",
             "Invalid method throttle '/pets/POST' specified: API Stage a1b2c3d4e5:prod has no throttle for it".into()),
-        (vec![op("remove", "/throttle", None)], 400, "BadRequestException",
+        (vec![patch_op("remove", "/throttle", None)], 400, "BadRequestException",
             "Method level throttling on API Stage a1b2c3d4e5:prod requires a usage plan level throttle".into()),
         // All or nothing: a good operation followed by a bad one applies neither.
-        (vec![op("replace", "/name", Some("Renamed")), op("replace", "/quota/limit", Some("abc"))], 400, "BadRequestException",
+        (vec![patch_op("replace", "/name", Some("Renamed")), patch_op("replace", "/quota/limit", Some("abc"))], 400, "BadRequestException",
             "Invalid value 'abc' specified for path '/quota/limit': must be an integer".into()),
-        (vec![op("add", "/apiStages", Some("a1b2c3d4e5:beta")), op("add", "/apiStages", Some("a1b2c3d4e5:dev"))], 404, "NotFoundException",
+        (vec![patch_op("add", "/apiStages", Some("a1b2c3d4e5:beta")), patch_op("add", "/apiStages", Some("a1b2c3d4e5:dev"))], 404, "NotFoundException",
             "API Stage not found: a1b2c3d4e5:dev".into()),
     ];
     for (ops, status, code, message) in cases {
@@ -588,7 +580,7 @@ async fn every_bad_patch_is_refused_and_changes_nothing() {
         client
             .update_usage_plan()
             .usage_plan_id("nope")
-            .patch_operations(op("replace", "/name", Some("x")))
+            .patch_operations(patch_op("replace", "/name", Some("x")))
             .send()
             .await,
     );

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tollgate_sim::{ClockMode, Config, Seed, Sim};
@@ -86,6 +87,15 @@ pub async fn get_gold(
         .send()
         .await
         .unwrap()
+}
+
+/// A patch operation; `value` is left out when `None`.
+pub fn patch_op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::from(op))
+        .path(path)
+        .set_value(value.map(str::to_string))
+        .build()
 }
 
 /// What a failed call answered: HTTP status, error name and message.

@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use crate::diff::PatchOp;
 use crate::live::{AwsError, AwsErrorKind, LiveClient};
 use crate::model::Tags;
+use crate::model::{grant_tag, GRANT_APPLIED, GRANT_PENDING};
 use crate::plan::{BodyAction, GrantChange, KeyAction, Plan, PlanEntry};
-use crate::reconcile::{grant_tag, GRANT_APPLIED, GRANT_PENDING};
 use crate::render::count_of;
 
 /// One change that completed, for the progress report.
@@ -45,6 +45,23 @@ impl ApplyReport {
     /// Whether every change succeeded.
     pub fn succeeded(&self) -> bool {
         self.failed.is_empty()
+    }
+
+    /// The closing line: what was made, what failed or was skipped, and what to do.
+    pub fn summary(&self) -> String {
+        let made = count_of(self.applied.len(), "change", "changes");
+        if self.succeeded() {
+            return format!("Apply complete: {made} made");
+        }
+        let mut summary = format!(
+            "Apply incomplete: {made} made, {} failed",
+            self.failed.len()
+        );
+        if self.skipped > 0 {
+            summary.push_str(&format!(", {} skipped", self.skipped));
+        }
+        summary.push_str("; run `tollgate apply` again to finish");
+        summary
     }
 }
 

@@ -1,6 +1,5 @@
 //! The command line: clap definitions and one function per command.
 
-use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,11 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tollgate::apply;
 use tollgate::live::{Connection, LiveClient};
-use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
+use tollgate::model::{DesiredPlan, LivePlan};
 use tollgate::plan::Plan;
 use tollgate::reconcile::{self, PlanOptions};
 use tollgate::render::{self, count_of, Format, Style};
-use tollgate::spec::{self, export::ExportPlan};
+use tollgate::spec::{self, export::ExportPlan, SpecError, SpecErrors};
 
 /// What a command concluded, which main maps to an exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,22 +167,23 @@ impl Cli {
 }
 
 /// Loads the YAML, printing every error in `PATH:LINE:COLUMN: message` form.
-fn load_desired(paths: &[PathBuf]) -> Result<Option<Vec<DesiredPlan>>> {
-    match spec::load(paths) {
-        Ok(plans) => Ok(Some(plans)),
-        Err(errors) => {
-            eprintln!("{errors}");
-            eprintln!(
-                "error: {} in the YAML; nothing was sent to AWS",
-                count_of(errors.0.len(), "error", "errors")
-            );
-            Ok(None)
-        }
-    }
+fn load_desired(paths: &[PathBuf]) -> Option<Vec<DesiredPlan>> {
+    spec::load(paths)
+        .map_err(|errors| report_errors(&errors, "in the YAML"))
+        .ok()
+}
+
+/// Prints located errors, one a line, and a closing line saying nothing was sent.
+fn report_errors(errors: &SpecErrors, what: &str) {
+    eprintln!("{errors}");
+    eprintln!(
+        "error: {} {what}; nothing was sent to AWS",
+        count_of(errors.0.len(), "error", "errors")
+    );
 }
 
 fn validate(args: &PathsArg) -> Result<Outcome> {
-    let Some(plans) = load_desired(&args.paths)? else {
+    let Some(plans) = load_desired(&args.paths) else {
         return Ok(Outcome::Failed);
     };
     println!(
@@ -199,7 +199,7 @@ async fn make_plan(
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<(LiveClient, Plan)>> {
-    let Some(desired) = load_desired(&args.paths.paths)? else {
+    let Some(desired) = load_desired(&args.paths.paths) else {
         return Ok(None);
     };
     let client = LiveClient::connect(connection).await?;
@@ -208,14 +208,20 @@ async fn make_plan(
     let matching = match reconcile::match_plans(&desired, &live) {
         Ok(matching) => matching,
         Err(errors) => {
-            for error in &errors {
-                eprintln!("{}: {error}", error.location());
-            }
-            eprintln!("error: the YAML does not match the live plans unambiguously; nothing was sent to AWS");
+            let located = errors
+                .iter()
+                .map(|error| SpecError {
+                    location: Some(error.location().clone()),
+                    message: error.to_string(),
+                })
+                .collect();
+            report_errors(&SpecErrors(located), "matching the YAML to the live plans");
             return Ok(None);
         }
     };
-    let live_keys = read_keys(&client, matching.plans_needing_keys(&desired, &live)).await?;
+    let live_keys = client
+        .list_plan_keys(matching.plans_needing_keys(&desired, &live))
+        .await?;
     if verbose {
         eprintln!(
             "read {} and the keys of {} in {:.2?}",
@@ -236,16 +242,6 @@ async fn make_plan(
         &options,
     );
     Ok(Some((client, plan)))
-}
-
-/// Reads the key associations of the given plans.
-async fn read_keys(client: &LiveClient, plan_ids: Vec<String>) -> Result<LiveKeys> {
-    let mut keys = LiveKeys::new();
-    for id in plan_ids {
-        let ids = client.list_plan_keys(&id).await?;
-        keys.insert(id, ids);
-    }
-    Ok(keys)
 }
 
 /// The outcome of a successful plan: changes pending or not, as --detailed-exitcode asks.
@@ -309,23 +305,7 @@ async fn apply_command(
     for failure in &report.failed {
         eprintln!("error: {failure}");
     }
-    let mut summary = format!(
-        "Apply {}: {} made",
-        if report.succeeded() {
-            "complete"
-        } else {
-            "incomplete"
-        },
-        count_of(report.applied.len(), "change", "changes")
-    );
-    if !report.succeeded() {
-        let _ = write!(summary, ", {} failed", report.failed.len());
-        if report.skipped > 0 {
-            let _ = write!(summary, ", {} skipped", report.skipped);
-        }
-        summary.push_str("; run `tollgate apply` again to finish");
-    }
-    eprintln!("{summary} in {:.1?}.", started.elapsed());
+    eprintln!("{} in {:.1?}.", report.summary(), started.elapsed());
     if report.succeeded() {
         Ok(pending(&plan, args.read.detailed_exitcode))
     } else {
@@ -351,7 +331,7 @@ async fn export(connection: &Connection, args: ExportArgs) -> Result<Outcome> {
     let client = LiveClient::connect(connection).await?;
     let live: Vec<LivePlan> = client.list_plans().await?;
     let ids = live.iter().map(|plan| plan.id.clone()).collect();
-    let keys = read_keys(&client, ids).await?;
+    let keys = client.list_plan_keys(ids).await?;
     let empty = Default::default();
     let plans: Vec<ExportPlan> = live
         .iter()

@@ -190,6 +190,24 @@ pub fn whole_number(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() < 1e15).then_some(value as i64)
 }
 
+/// The value of a grant's tag once its record is written, before the UpdateUsage call.
+pub const GRANT_PENDING: &str = "pending";
+/// The value of a grant's tag once the UpdateUsage call succeeded.
+pub const GRANT_APPLIED: &str = "applied";
+
+/// The tag that records a grant on its plan: `tollgate:grant:{keyId}:{grantId}`.
+pub fn grant_tag(key_id: &str, grant_id: &str) -> String {
+    format!("tollgate:grant:{key_id}:{grant_id}")
+}
+
+/// The tags outside tollgate's and AWS's own: the ones the YAML manages.
+pub fn managed_tags(tags: &Tags) -> Tags {
+    tags.iter()
+        .filter(|(key, _)| !is_reserved_tag(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 /// Formats a number in its shortest form, as patch values carry it (`100`, `12.5`).
 pub fn format_number(value: f64) -> String {
     match whole_number(value) {

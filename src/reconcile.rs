@@ -8,21 +8,14 @@ use std::collections::BTreeSet;
 use thiserror::Error;
 
 use crate::diff::{body_operations, create_follow_up};
-use crate::model::{is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, SourceLocation, Tags};
+use crate::model::{
+    grant_tag, is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, SourceLocation, Tags,
+    GRANT_APPLIED,
+};
 use crate::plan::{
     BodyAction, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef,
     TagChange,
 };
-
-/// The value of a grant's tag once its record is written, before the UpdateUsage call.
-pub const GRANT_PENDING: &str = "pending";
-/// The value of a grant's tag once the UpdateUsage call succeeded.
-pub const GRANT_APPLIED: &str = "applied";
-
-/// The tag that records a grant on its plan: `tollgate:grant:{keyId}:{grantId}`.
-pub fn grant_tag(key_id: &str, grant_id: &str) -> String {
-    format!("tollgate:grant:{key_id}:{grant_id}")
-}
 
 /// Why declared plans cannot be paired with live ones. Display gives the message; the CLI
 /// puts [`ReconcileError::location`] in front of it.
@@ -360,6 +353,7 @@ fn grant_changes(
 mod tests {
     use super::*;
     use crate::diff::{Op, PatchOp};
+    use crate::model::GRANT_PENDING;
     use crate::model::{DesiredKey, Grant, PlanBody};
 
     fn body(name: &str) -> PlanBody {

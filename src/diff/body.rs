@@ -197,17 +197,14 @@ pub fn body_operations(before: &PlanBody, after: &PlanBody) -> Vec<PatchOp> {
 }
 
 /// The UpdateUsagePlan that follows CreateUsagePlan, which cannot carry a product code:
+/// the difference between the created plan (all but the product code) and `after`, that is
 /// `[add /productCode]` when `after` has one, else nothing.
 pub fn create_follow_up(after: &PlanBody) -> Vec<PatchOp> {
-    after
-        .product_code
-        .iter()
-        .map(|code| PatchOp {
-            op: Op::Add,
-            path: "/productCode".to_owned(),
-            value: Some(code.clone()),
-        })
-        .collect()
+    let created = PlanBody {
+        product_code: None,
+        ..after.clone()
+    };
+    body_operations(&created, after)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ mod body;
 mod path;
 
 pub use body::{body_operations, create_follow_up};
-pub use path::{method_throttle_path, API_STAGES};
 
 /// A patch operation's verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

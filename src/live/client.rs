@@ -1,7 +1,5 @@
 //! The API Gateway client: the only code that talks to the SDK.
 
-use std::collections::BTreeSet;
-
 use aws_config::BehaviorVersion;
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
@@ -10,10 +8,10 @@ use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
 use super::retry::ResourceLimitIsFinal;
 use crate::diff::PatchOp;
-use crate::model::{LivePlan, PlanBody, Tags};
+use crate::model::{LiveKeys, LivePlan, PlanBody, Tags};
 
 /// The largest page GetUsagePlans and GetUsagePlanKeys serve.
-pub const PAGE_SIZE: i32 = 500;
+const PAGE_SIZE: i32 = 500;
 
 /// Where and as whom to connect; each `None` falls back to the standard AWS chain.
 #[derive(Debug, Clone, Default)]
@@ -72,7 +70,7 @@ impl LiveClient {
     }
 
     /// The ARN of a usage plan, as TagResource and UntagResource take it.
-    pub fn plan_arn(&self, plan_id: &str) -> String {
+    fn plan_arn(&self, plan_id: &str) -> String {
         let partition = if self.region.starts_with("cn-") {
             "aws-cn"
         } else if self.region.starts_with("us-gov-") {
@@ -89,54 +87,47 @@ impl LiveClient {
     /// Reads every usage plan of the region with GetUsagePlans, 500 a page, following
     /// `position` to the end.
     pub async fn list_plans(&self) -> Result<Vec<LivePlan>, AwsError> {
-        let mut plans = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .get_usage_plans()
-                .limit(PAGE_SIZE)
-                .set_position(position.take())
-                .send()
-                .await
-                .map_err(|error| from_sdk("GetUsagePlans", error))?;
-            for plan in page.items() {
-                plans.push(
-                    convert::live_plan(plan)
-                        .map_err(|error| unreadable("GetUsagePlans", plan, error))?,
-                );
-            }
-            match page.position() {
-                Some(next) if !next.is_empty() => position = Some(next.to_string()),
-                _ => return Ok(plans),
-            }
-        }
+        let plans = self
+            .client
+            .get_usage_plans()
+            .into_paginator()
+            .page_size(PAGE_SIZE)
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| from_sdk("GetUsagePlans", error))?;
+        plans
+            .iter()
+            .map(|plan| {
+                convert::live_plan(plan).map_err(|error| unreadable("GetUsagePlans", plan, error))
+            })
+            .collect()
     }
 
-    /// Reads the ids of the API keys on one usage plan with GetUsagePlanKeys, paginated.
-    pub async fn list_plan_keys(&self, plan_id: &str) -> Result<BTreeSet<String>, AwsError> {
-        let mut keys = BTreeSet::new();
-        let mut position: Option<String> = None;
-        loop {
-            let page = self
+    /// Reads the ids of the API keys on each of these usage plans with GetUsagePlanKeys,
+    /// 500 a page, following `position` to the end.
+    pub async fn list_plan_keys(&self, plan_ids: Vec<String>) -> Result<LiveKeys, AwsError> {
+        let mut keys = LiveKeys::new();
+        for plan_id in plan_ids {
+            let page_items = self
                 .client
                 .get_usage_plan_keys()
-                .usage_plan_id(plan_id)
-                .limit(PAGE_SIZE)
-                .set_position(position.take())
+                .usage_plan_id(&plan_id)
+                .into_paginator()
+                .page_size(PAGE_SIZE)
+                .items()
                 .send()
+                .try_collect()
                 .await
                 .map_err(|error| from_sdk("GetUsagePlanKeys", error))?;
-            keys.extend(
-                page.items()
-                    .iter()
-                    .filter_map(|key| key.id().map(str::to_string)),
-            );
-            match page.position() {
-                Some(next) if !next.is_empty() => position = Some(next.to_string()),
-                _ => return Ok(keys),
-            }
+            let ids = page_items
+                .iter()
+                .filter_map(|key| key.id().map(str::to_string))
+                .collect();
+            keys.insert(plan_id, ids);
         }
+        Ok(keys)
     }
 
     /// Creates a usage plan with everything CreateUsagePlan accepts (all but the product
@@ -148,9 +139,7 @@ impl LiveClient {
             .create_usage_plan()
             .name(&body.name)
             .set_api_stages(Some(convert::sdk_stages(&body.stages).map_err(invalid)?))
-            .set_tags(Some(
-                tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            ));
+            .set_tags(Some(convert::sdk_tags(tags)));
         if !body.description.is_empty() {
             request = request.description(&body.description);
         }
@@ -214,9 +203,7 @@ impl LiveClient {
         self.client
             .tag_resource()
             .resource_arn(self.plan_arn(plan_id))
-            .set_tags(Some(
-                tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            ))
+            .set_tags(Some(convert::sdk_tags(tags)))
             .send()
             .await
             .map_err(|error| from_sdk("TagResource", error))?;
@@ -258,10 +245,11 @@ impl LiveClient {
 fn unreadable(operation: &'static str, plan: &UsagePlan, error: ConvertError) -> AwsError {
     AwsError {
         operation,
-        plan: plan.name().map(|name| format!("\"{name}\"")),
+        plan: None,
         kind: AwsErrorKind::Other,
         detail: error.to_string(),
     }
+    .on_plan(plan.name().unwrap_or_default(), plan.id())
 }
 
 /// An error for a desired value AWS cannot hold, found before anything is sent.

@@ -137,6 +137,13 @@ pub fn sdk_stages(
         .collect()
 }
 
+/// The SDK's tag map for model tags.
+pub fn sdk_tags(tags: &Tags) -> std::collections::HashMap<String, String> {
+    tags.iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
 /// The SDK's patch operation for a model one.
 pub fn sdk_patch(operation: &PatchOp) -> PatchOperation {
     let op = match operation.op {

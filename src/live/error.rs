@@ -72,7 +72,7 @@ impl AwsErrorKind {
                 "an account or resource limit was reached (for example 10 usage plans per API key); change the YAML or ask AWS to raise the limit"
             }
             AwsErrorKind::Server => "AWS failed to handle the request; run tollgate again",
-            AwsErrorKind::Other => "run again with -v for details",
+            AwsErrorKind::Other => "run tollgate again; if it fails the same way, report the message above",
         }
     }
 }

@@ -5,5 +5,5 @@ mod convert;
 mod error;
 mod retry;
 
-pub use client::{Connection, LiveClient, PAGE_SIZE};
+pub use client::{Connection, LiveClient};
 pub use error::{AwsError, AwsErrorKind};

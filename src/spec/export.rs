@@ -2,7 +2,7 @@
 //! result reports no change.
 
 use super::yaml::{self, Document, UsagePlan};
-use crate::model::{is_reserved_tag, LivePlan};
+use crate::model::{managed_tags, LivePlan};
 use serde_saphyr::SerializeError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,13 +74,7 @@ fn file_safe(name: &str) -> String {
 
 fn usage_plan(export: &ExportPlan) -> UsagePlan {
     let body = &export.plan.body;
-    let tags: BTreeMap<String, String> = export
-        .plan
-        .tags
-        .iter()
-        .filter(|(key, _)| !is_reserved_tag(key))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
+    let tags = managed_tags(&export.plan.tags);
     UsagePlan {
         name: body.name.clone(),
         id: Some(export.plan.id.clone()),
@@ -207,13 +201,10 @@ mod tests {
     fn assert_round_trip(live: &LivePlan, keys: &BTreeSet<String>, desired: &DesiredPlan) {
         assert_eq!(desired.body, live.body);
         assert_eq!(desired.id.as_deref(), Some(live.id.as_str()));
-        let tags: BTreeMap<String, String> = live
-            .tags
-            .iter()
-            .filter(|(key, _)| !is_reserved_tag(key))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        assert_eq!(desired.tags.clone().unwrap_or_default(), tags);
+        assert_eq!(
+            desired.tags.clone().unwrap_or_default(),
+            managed_tags(&live.tags)
+        );
         let desired_keys: BTreeSet<String> = desired
             .keys
             .iter()

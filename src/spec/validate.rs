@@ -7,10 +7,9 @@ use super::load::{locate, SourceFile};
 use super::node::{Kind, Node};
 use super::yaml;
 use crate::model::{
-    is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody, Quota,
-    SourceLocation, StageRef, Throttle,
+    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
+    Quota, SourceLocation, StageRef, Throttle,
 };
-use crate::reconcile::grant_tag;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The HTTP methods a method-throttle key may end in.

@@ -208,6 +208,18 @@ pub fn managed_tags(tags: &Tags) -> Tags {
         .collect()
 }
 
+/// Serialises a number in its shortest form, as a number: `100`, not `100.0` (for
+/// `#[serde(serialize_with)]` in the YAML and JSON views).
+pub fn serialize_shortest<S: serde::Serializer>(
+    value: &f64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match whole_number(*value) {
+        Some(whole) => serializer.serialize_i64(whole),
+        None => serializer.serialize_f64(*value),
+    }
+}
+
 /// Formats a number in its shortest form, as patch values carry it (`100`, `12.5`).
 pub fn format_number(value: f64) -> String {
     match whole_number(value) {

@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::diff::PatchOp;
-use crate::model::{whole_number, PlanBody, Quota, Tags, Throttle};
+use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry, Summary};
 
 /// The version of the JSON plan format.
@@ -262,7 +262,7 @@ struct ApiStage<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ThrottleJson {
-    #[serde(serialize_with = "shortest_number")]
+    #[serde(serialize_with = "serialize_shortest")]
     rate_limit: f64,
     burst_limit: i64,
 }
@@ -291,14 +291,6 @@ impl From<Quota> for QuotaJson {
             offset: quota.offset,
             period: quota.period.as_str(),
         }
-    }
-}
-
-/// Writes a whole number as a JSON integer (`100`, not `100.0`) and any other as a float.
-fn shortest_number<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    match whole_number(*value) {
-        Some(whole) => serializer.serialize_i64(whole),
-        None => serializer.serialize_f64(*value),
     }
 }
 

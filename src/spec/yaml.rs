@@ -1,9 +1,9 @@
 //! The YAML format (format 1) as serde types: what is read, exported and described by the
 //! JSON Schema. Field names are the API's own.
 
-use crate::model::format_number;
+use crate::model::serialize_shortest;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A tollgate file: usage plans for one region. Several files are merged.
@@ -66,7 +66,7 @@ pub struct UsagePlan {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Throttle {
     /// Requests per second, a number >= 0.
-    #[serde(serialize_with = "shortest")]
+    #[serde(serialize_with = "serialize_shortest")]
     #[schemars(range(min = 0))]
     pub rate_limit: f64,
     /// Burst size, an integer from 0 to 2147483647.
@@ -158,17 +158,6 @@ impl From<Period> for crate::model::Period {
 
 fn is_zero(value: &i64) -> bool {
     *value == 0
-}
-
-/// Writes a number in its shortest form, [`format_number`]'s: `100`, not `100.0`.
-///
-/// The YAML needs a number, not `format_number`'s text, which would be written as a quoted
-/// string; so the text only decides whether the number goes out as an integer.
-fn shortest<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-    match format_number(*value).parse::<i64>() {
-        Ok(whole) => serializer.serialize_i64(whole),
-        Err(_) => serializer.serialize_f64(*value),
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 
@@ -136,19 +137,26 @@ where
             AwsErrorKind::Other,
             format!("the response could not be read: {}", causes(&error)),
         ),
-        _ => {
-            let text = causes(&error);
-            if text.contains("credentials") || text.contains("identity") {
-                // The chain's own text lists every provider it tried, over many lines.
-                let detail = "no AWS credentials were found (tried the environment, profiles, \
-                              SSO, web identity, ECS and instance metadata)";
-                (AwsErrorKind::Credentials, detail.to_string())
-            } else if matches!(error, SdkError::DispatchFailure(_)) {
-                (AwsErrorKind::Unreachable, text)
-            } else {
-                (AwsErrorKind::Other, text)
+        _ => match credentials_error(&error) {
+            // The chain's own text lists every provider it tried, over many lines.
+            Some(CredentialsError::CredentialsNotLoaded(_)) => (
+                AwsErrorKind::Credentials,
+                "no AWS credentials were found (tried the environment, profiles, SSO, web \
+                 identity, ECS and instance metadata)"
+                    .to_string(),
+            ),
+            Some(credentials) => (
+                AwsErrorKind::Credentials,
+                format!(
+                    "the AWS credentials could not be loaded: {}",
+                    causes(credentials)
+                ),
+            ),
+            None if matches!(error, SdkError::DispatchFailure(_)) => {
+                (AwsErrorKind::Unreachable, causes(&error))
             }
-        }
+            None => (AwsErrorKind::Other, causes(&error)),
+        },
     };
     AwsError {
         operation,
@@ -156,6 +164,18 @@ where
         kind,
         detail,
     }
+}
+
+/// The credentials error behind `error`, if loading credentials is what failed.
+fn credentials_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a CredentialsError> {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if let Some(credentials) = cause.downcast_ref::<CredentialsError>() {
+            return Some(credentials);
+        }
+        current = cause.source();
+    }
+    None
 }
 
 /// The error and its causes on one line, each message once (the SDK nests errors whose

@@ -726,8 +726,8 @@ async fn get_usage_needs_both_dates_and_at_most_366_days() {
         .await
         .unwrap();
         assert_eq!(
-            (answer.status, answer.header("x-amzn-ErrorType").as_deref()),
-            (400, Some("BadRequestException"))
+            answer.error_kind(),
+            (400, "BadRequestException".to_string())
         );
         assert_eq!(
             answer.json()["message"],

@@ -69,8 +69,8 @@ async fn the_total_quota_allows_a_burst_of_40_then_10_a_second() {
         .await
         .unwrap();
     assert_eq!(
-        (answer.status, answer.header("x-amzn-ErrorType").as_deref()),
-        (429, Some("TooManyRequestsException"))
+        answer.error_kind(),
+        (429, "TooManyRequestsException".to_string())
     );
     assert_eq!(answer.header("Retry-After").as_deref(), Some("1"));
     sim.advance_clock(1);

@@ -141,6 +141,12 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// The status and the error's name (`x-amzn-ErrorType`, empty when absent).
+    pub fn error_kind(&self) -> (u16, String) {
+        let name = self.header("x-amzn-ErrorType").unwrap_or_default();
+        (self.status, name)
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).expect("a JSON body")

@@ -195,6 +195,10 @@ pub const GRANT_PENDING: &str = "pending";
 /// The value of a grant's tag once the UpdateUsage call succeeded.
 pub const GRANT_APPLIED: &str = "applied";
 
+/// The tag CreateUsagePlan carries with a token unique to that create, so that a create whose
+/// answer was lost is found (and adopted) instead of being sent again.
+pub const CREATION_TAG: &str = "tollgate:creation";
+
 /// The tag that records a grant on its plan: `tollgate:grant:{keyId}:{grantId}`.
 pub fn grant_tag(key_id: &str, grant_id: &str) -> String {
     format!("tollgate:grant:{key_id}:{grant_id}")

@@ -50,11 +50,8 @@ fn median(mut times: Vec<Duration>) -> Duration {
 fn measure(runtime: &tokio::runtime::Runtime, latency_ms: u64, runs: usize) {
     let seed = Seed::from_yaml_str(&seed()).expect("the seed is valid");
     let faults = (latency_ms > 0).then_some(Faults {
-        seed: 0,
-        error_500_rate: 0.0,
-        error_503_rate: 0.0,
-        drop_rate: 0.0,
         latency_ms,
+        ..Faults::default()
     });
     let sim = runtime
         .block_on(Sim::start(Config {

@@ -1,4 +1,5 @@
-//! Injected faults: 500s, 503s and dropped connections drawn from a seeded generator.
+//! Injected faults: 500s, 503s, 429s, dropped connections and lost answers, drawn from a
+//! seeded generator.
 
 use crate::rng::SplitMix64;
 use crate::Faults;
@@ -8,8 +9,12 @@ use crate::Faults;
 pub enum Fault {
     /// Answer it normally.
     None,
-    /// Close the connection without an answer.
+    /// Close the connection without an answer, before doing the work.
     Drop,
+    /// Do the work, then close the connection without an answer (the answer is lost).
+    Lost,
+    /// Answer 429 TooManyRequestsException without doing the work.
+    Throttle,
     /// Answer 500.
     Error500,
     /// Answer 503.
@@ -20,9 +25,8 @@ pub enum Fault {
 #[derive(Debug, Clone)]
 pub struct FaultInjector {
     rng: SplitMix64,
-    drop_rate: f64,
-    error_500_rate: f64,
-    error_503_rate: f64,
+    /// Each fault with its share of requests, drawn in this order.
+    rates: [(Fault, f64); 5],
 }
 
 impl FaultInjector {
@@ -30,24 +34,27 @@ impl FaultInjector {
     pub fn new(faults: &Faults) -> Self {
         Self {
             rng: SplitMix64::new(faults.seed),
-            drop_rate: faults.drop_rate,
-            error_500_rate: faults.error_500_rate,
-            error_503_rate: faults.error_503_rate,
+            rates: [
+                (Fault::Drop, faults.drop_rate),
+                (Fault::Error500, faults.error_500_rate),
+                (Fault::Error503, faults.error_503_rate),
+                (Fault::Lost, faults.lost_rate),
+                (Fault::Throttle, faults.throttle_rate),
+            ],
         }
     }
 
     /// The fault for the next request.
     pub fn next(&mut self) -> Fault {
         let x = self.rng.next_f64();
-        if x < self.drop_rate {
-            Fault::Drop
-        } else if x < self.drop_rate + self.error_500_rate {
-            Fault::Error500
-        } else if x < self.drop_rate + self.error_500_rate + self.error_503_rate {
-            Fault::Error503
-        } else {
-            Fault::None
+        let mut bound = 0.0;
+        for (fault, rate) in self.rates {
+            bound += rate;
+            if x < bound {
+                return fault;
+            }
         }
+        Fault::None
     }
 }
 
@@ -61,6 +68,8 @@ mod tests {
             error_500_rate: 0.2,
             error_503_rate: 0.2,
             drop_rate: 0.2,
+            lost_rate: 0.1,
+            throttle_rate: 0.1,
             latency_ms: 0,
         }
     }
@@ -78,21 +87,23 @@ mod tests {
         assert_eq!(a, b);
         let drops = a.iter().filter(|f| **f == Fault::Drop).count();
         assert!((150..250).contains(&drops), "{drops}");
-        assert!(
-            a.contains(&Fault::Error500)
-                && a.contains(&Fault::Error503)
-                && a.contains(&Fault::None)
-        );
+        let lost = a.iter().filter(|f| **f == Fault::Lost).count();
+        assert!((60..140).contains(&lost), "{lost}");
+        for fault in [
+            Fault::Error500,
+            Fault::Error503,
+            Fault::Throttle,
+            Fault::None,
+        ] {
+            assert!(a.contains(&fault), "{fault:?} never drawn");
+        }
     }
 
     #[test]
     fn zero_rates_inject_nothing() {
         let mut f = FaultInjector::new(&Faults {
             seed: 1,
-            error_500_rate: 0.0,
-            error_503_rate: 0.0,
-            drop_rate: 0.0,
-            latency_ms: 0,
+            ..Faults::default()
         });
         assert!((0..100).all(|_| f.next() == Fault::None));
     }

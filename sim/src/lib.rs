@@ -53,7 +53,7 @@ pub struct Config {
 
 impl Config {
     /// Checks the settings that are not a seed: the quota speed-up and the clock's speed are
-    /// finite and > 0, each fault rate is from 0 to 1 and the three add up to at most 1.
+    /// finite and > 0, each fault rate is from 0 to 1 and together they add up to at most 1.
     /// [`Sim::start`] calls it; an error is of kind `InvalidInput` and says what is wrong.
     pub fn check(&self) -> std::io::Result<()> {
         let invalid =
@@ -78,6 +78,8 @@ impl Config {
                 ("error_500_rate", faults.error_500_rate),
                 ("error_503_rate", faults.error_503_rate),
                 ("drop_rate", faults.drop_rate),
+                ("lost_rate", faults.lost_rate),
+                ("throttle_rate", faults.throttle_rate),
             ];
             for (name, rate) in rates {
                 if !(0.0..=1.0).contains(&rate) {
@@ -89,7 +91,7 @@ impl Config {
             let sum: f64 = rates.iter().map(|(_, rate)| rate).sum();
             if sum > 1.0 {
                 return Err(invalid(format!(
-                    "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got {sum}"
+                    "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate + lost_rate + throttle_rate) must add up to at most 1, got {sum}"
                 )));
             }
         }
@@ -120,8 +122,13 @@ pub struct Faults {
     pub error_500_rate: f64,
     /// Share of requests answered 503 ServiceUnavailableException.
     pub error_503_rate: f64,
-    /// Share of requests whose connection is closed without an answer.
+    /// Share of requests whose connection is closed without an answer, before the work.
     pub drop_rate: f64,
+    /// Share of requests carried out, then closed without an answer: the answer is lost
+    /// after the work was done.
+    pub lost_rate: f64,
+    /// Share of requests answered 429 TooManyRequestsException without doing the work.
+    pub throttle_rate: f64,
     /// Milliseconds added before every AWS request is answered.
     pub latency_ms: u64,
 }

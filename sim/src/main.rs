@@ -32,6 +32,12 @@ struct Args {
     /// Share of requests whose connection is dropped without an answer.
     #[arg(long, value_name = "RATE", default_value_t = 0.0)]
     fault_drop: f64,
+    /// Share of requests carried out, then dropped without an answer (a lost answer).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    fault_lost: f64,
+    /// Share of requests answered with an injected 429 TooManyRequestsException.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    fault_429: f64,
     /// Milliseconds of latency added to every request.
     #[arg(long, value_name = "N", default_value_t = 0)]
     latency_ms: u64,
@@ -54,12 +60,16 @@ impl Args {
         let faulty = self.fault_500 > 0.0
             || self.fault_503 > 0.0
             || self.fault_drop > 0.0
+            || self.fault_lost > 0.0
+            || self.fault_429 > 0.0
             || self.latency_ms > 0;
         let faults = faulty.then_some(Faults {
             seed: self.fault_seed,
             error_500_rate: self.fault_500,
             error_503_rate: self.fault_503,
             drop_rate: self.fault_drop,
+            lost_rate: self.fault_lost,
+            throttle_rate: self.fault_429,
             latency_ms: self.latency_ms,
         });
         let config = Config {

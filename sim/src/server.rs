@@ -112,15 +112,7 @@ async fn aws(
     let operation = route.operation();
     core.count_call(operation);
     if let Err(wait) = core.acquire(operation) {
-        let mut response = error_response(&SimError::new(
-            ErrorKind::TooManyRequests,
-            "Too Many Requests",
-        ));
-        let seconds = wait.ceil().max(1.0) as u64;
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(seconds));
-        return Ok(response);
+        return Ok(throttled(wait));
     }
     let (fault, latency_ms) = core.next_fault();
     if latency_ms > 0 {
@@ -128,6 +120,7 @@ async fn aws(
     }
     match fault {
         Fault::Drop => return Err(DropConnection),
+        Fault::Throttle => return Ok(throttled(1.0)),
         Fault::Error500 => {
             return Ok(error_response(&SimError::new(
                 ErrorKind::Internal,
@@ -140,7 +133,7 @@ async fn aws(
                 "Service unavailable (injected fault)",
             )))
         }
-        Fault::None => {}
+        Fault::None | Fault::Lost => {}
     }
     let Some(query) = parse_query(parts.uri.query()) else {
         return Ok(error_response(&SimError::bad_request(
@@ -153,6 +146,9 @@ async fn aws(
         now: core.now(),
     };
     let result = core.with_state(|state| dispatch(route, &request, state));
+    if fault == Fault::Lost {
+        return Err(DropConnection);
+    }
     Ok(match result {
         Ok(reply) => match reply.body {
             Some(body) => json_response(reply.status, &body),
@@ -160,6 +156,20 @@ async fn aws(
         },
         Err(error) => error_response(&error),
     })
+}
+
+/// AWS's 429 TooManyRequestsException, with a Retry-After of `wait` seconds rounded up (at
+/// least 1).
+fn throttled(wait: f64) -> HttpResponse {
+    let mut response = error_response(&SimError::new(
+        ErrorKind::TooManyRequests,
+        "Too Many Requests",
+    ));
+    let seconds = wait.ceil().max(1.0) as u64;
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// A JSON response.

@@ -483,8 +483,16 @@ fn the_binary_refuses_a_bad_seed_or_flag() {
             "error: invalid config: faults.error_500_rate must be a number from 0 to 1, got 1.5",
         ),
         (
+            &["--fault-lost", "1.5"][..],
+            "error: invalid config: faults.lost_rate must be a number from 0 to 1, got 1.5",
+        ),
+        (
+            &["--fault-429", "0.5", "--fault-lost", "0.6"][..],
+            "error: invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate + lost_rate + throttle_rate) must add up to at most 1, got 1.1",
+        ),
+        (
             &["--fault-500", "0.6", "--fault-drop", "0.6"][..],
-            "error: invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got 1.2",
+            "error: invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate + lost_rate + throttle_rate) must add up to at most 1, got 1.2",
         ),
         (
             &["--quota-speedup", "0"][..],

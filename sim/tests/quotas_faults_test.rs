@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_apigateway::types::{Op, PatchOperation};
 use aws_sdk_apigateway::Client;
-use common::{failure, get_gold, raw, seeded, start, start_with, Failure};
+use common::{failure, get_gold, patch_op, raw, seeded, start, start_with, Failure};
 use tollgate_sim::{BlockingSim, ClockMode, Config, Faults, Quotas, Sim};
 
 fn with_quotas(speedup: f64) -> Config {
@@ -152,7 +152,7 @@ async fn outcomes(seed: u64, n: usize) -> Vec<u16> {
         error_500_rate: 0.25,
         error_503_rate: 0.25,
         drop_rate: 0.25,
-        latency_ms: 0,
+        ..Faults::default()
     };
     let (_sim, client) = start_with(Config {
         faults: Some(faults),
@@ -242,7 +242,7 @@ async fn invalid_rates_and_speeds_are_refused_at_start() {
         ),
         (
             faults(0.5, 0.25, 0.5),
-            "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate) must add up to at most 1, got 1.25",
+            "invalid config: the fault rates (error_500_rate + error_503_rate + drop_rate + lost_rate + throttle_rate) must add up to at most 1, got 1.25",
         ),
         (
             Config {
@@ -282,4 +282,64 @@ async fn invalid_rates_and_speeds_are_refused_at_start() {
     }
     // Rates that add up to exactly 1 are fine.
     Sim::start(faults(0.5, 0.25, 0.25)).await.unwrap();
+}
+
+/// An emulator where every AWS request meets `fault`'s rate of 1.
+async fn always(fault: fn(&mut Faults)) -> (Sim, Client) {
+    let mut faults = Faults::default();
+    fault(&mut faults);
+    start_with(Config {
+        faults: Some(faults),
+        ..seeded()
+    })
+    .await
+}
+
+/// Gold's quota limit as the emulator holds it, read behind the faults.
+fn gold_limit(sim: &Sim) -> serde_json::Value {
+    sim.dump_state()["usagePlans"]["ywbqww"]["quota"]["limit"].clone()
+}
+
+#[tokio::test]
+async fn a_lost_answer_does_the_work_then_closes_the_connection() {
+    let (sim, client) = always(|faults| faults.lost_rate = 1.0).await;
+    let before = gold_limit(&sim);
+    let result = client
+        .update_usage_plan()
+        .usage_plan_id("ywbqww")
+        .patch_operations(patch_op("replace", "/quota/limit", Some("4321")))
+        .send()
+        .await;
+    let failed = failure(result);
+    assert_eq!(failed.status, 0, "no answer at all: {failed:?}");
+    assert_eq!(before, serde_json::json!(1000));
+    assert_eq!(
+        gold_limit(&sim),
+        serde_json::json!(4321),
+        "the patch was applied"
+    );
+    let created = client.create_usage_plan().name("Lost").send().await;
+    assert_eq!(failure(created).status, 0);
+    let named_lost = sim.dump_state()["usagePlans"]
+        .as_object()
+        .map_or(0, |plans| {
+            plans.values().filter(|p| p["name"] == "Lost").count()
+        });
+    assert_eq!(named_lost, 1, "the plan was created once");
+}
+
+#[tokio::test]
+async fn a_throttle_fault_answers_429_and_does_nothing() {
+    let (sim, client) = always(|faults| faults.throttle_rate = 1.0).await;
+    let before = gold_limit(&sim);
+    let result = client
+        .update_usage_plan()
+        .usage_plan_id("ywbqww")
+        .patch_operations(patch_op("replace", "/quota/limit", Some("4321")))
+        .send()
+        .await;
+    let failed = failure(result);
+    assert_eq!(failed.status, 429);
+    assert_eq!(failed.code, "TooManyRequestsException");
+    assert_eq!(gold_limit(&sim), before, "nothing changed");
 }

@@ -299,13 +299,17 @@ async fn apply_command(
     let started = Instant::now();
     let interval = Duration::from_secs_f64(args.update_interval);
     let report = apply::apply(&client, &plan, interval, &mut |applied| {
-        eprintln!("{} ({}): {}", applied.plan, applied.id, applied.what);
+        eprintln!("{}", render::report::applied_line(applied));
     })
     .await;
     for failure in &report.failed {
         eprintln!("error: {failure}");
     }
-    eprintln!("{} in {:.1?}.", report.summary(), started.elapsed());
+    eprintln!(
+        "{} in {:.1?}.",
+        render::report::summary(&report),
+        started.elapsed()
+    );
     if report.succeeded() {
         Ok(pending(&plan, args.read.detailed_exitcode))
     } else {

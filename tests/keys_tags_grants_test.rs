@@ -65,7 +65,11 @@ fn live_keys(env: &Env, plan_id: &str) -> Vec<String> {
 }
 
 fn tags(env: &Env) -> std::collections::BTreeMap<String, String> {
-    env.plan("gold000001")
+    tags_of(env, "gold000001")
+}
+
+fn tags_of(env: &Env, plan_id: &str) -> std::collections::BTreeMap<String, String> {
+    env.plan(plan_id)
         .tags()
         .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -243,8 +247,9 @@ fn a_failed_change_fails_the_apply_after_the_others_and_apply_again_finishes() {
 usagePlans:
   - name: Gold
     throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 100, period: DAY }
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-    keys: [ { id: key3 } ]
+    keys: [ { id: key3, grants: [ { id: G-1, remaining: 50 } ] } ]
     tags: { team: payments }
   - name: Silver
     throttle: { rateLimit: 15, burstLimit: 20 }
@@ -262,7 +267,12 @@ usagePlans:
     );
     assert!(
         stderr.contains("1 skipped"),
-        "the tag change after the failed key is skipped: {stderr}"
+        "the grant, which needs the failed key, is skipped: {stderr}"
+    );
+    assert_eq!(
+        tags_of(&env, "gold000001").get("team").map(String::as_str),
+        Some("payments"),
+        "the tag change, which does not need the key, went on"
     );
     assert_eq!(
         env.plan("silver0001").throttle().map(|t| t.rate_limit()),
@@ -309,4 +319,67 @@ fn a_grant_whose_update_usage_fails_is_planned_again_not_left_pending() {
     let plan = env.plan_json(&path);
     assert_eq!(plan["changes"][0]["action"], "grant", "{plan:#}");
     assert_eq!(plan["pendingGrants"], json!([]));
+}
+
+#[test]
+fn two_keys_swapped_between_plans_sharing_a_stage_move_in_one_apply() {
+    // Gold and Silver share a1b2c3d4e5:prod; key1 moves to Silver and key2 to Gold, with a
+    // tag and a grant on Gold. Each addition needs the key's removal from the other plan.
+    let env = Env::with_config(
+        r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 1000, offset: 0, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key1]
+  - id: silver0001
+    name: Silver
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    quota: { limit: 100, offset: 0, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key2]
+"#,
+        Config {
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    );
+    let path = env.write(
+        "plans.yaml",
+        r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 2000, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    tags: { tier: gold }
+    keys:
+      - id: key2
+        grants: [ { id: UPGRADE-1, remaining: 1500 } ]
+  - name: Silver
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    quota: { limit: 100, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [ { id: key1 } ]
+"#,
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("moved key key2 here from \"Silver\" (silver0001)")
+            && stderr.contains("moved key key1 here from \"Gold\" (gold000001)"),
+        "each key moves as one step: {stderr}"
+    );
+    assert_eq!(live_keys(&env, "gold000001"), ["key2"]);
+    assert_eq!(live_keys(&env, "silver0001"), ["key1"]);
+    assert_eq!(env.calls("CreateUsagePlanKey"), 2, "no addition refused");
+    assert_eq!(
+        tags_of(&env, "gold000001").get("tollgate:grant:key2:UPGRADE-1"),
+        Some(&"applied".to_string())
+    );
+    assert_eq!(remaining_today(&env, "key2"), 1500);
+    env.assert_in_sync(&path);
 }

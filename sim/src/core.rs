@@ -92,8 +92,11 @@ impl Core {
     }
 
     /// The injected fault for the next request, and the latency to add.
-    pub fn next_fault(&self) -> (Fault, u64) {
-        let fault = self.faults.as_ref().map_or(Fault::None, |f| lock(f).next());
+    pub fn next_fault(&self, operation: &str) -> (Fault, u64) {
+        let fault = self
+            .faults
+            .as_ref()
+            .map_or(Fault::None, |f| lock(f).next(operation));
         (fault, self.latency_ms)
     }
 

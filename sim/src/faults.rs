@@ -27,6 +27,8 @@ pub struct FaultInjector {
     rng: SplitMix64,
     /// Each fault with its share of requests, drawn in this order.
     rates: [(Fault, f64); 5],
+    /// The operations that draw faults; empty: all.
+    operations: Vec<String>,
 }
 
 impl FaultInjector {
@@ -41,11 +43,15 @@ impl FaultInjector {
                 (Fault::Lost, faults.lost_rate),
                 (Fault::Throttle, faults.throttle_rate),
             ],
+            operations: faults.operations.clone(),
         }
     }
 
-    /// The fault for the next request.
-    pub fn next(&mut self) -> Fault {
+    /// The fault for the next request, of `operation`.
+    pub fn next(&mut self, operation: &str) -> Fault {
+        if !self.operations.is_empty() && !self.operations.iter().any(|op| op == operation) {
+            return Fault::None;
+        }
         let x = self.rng.next_f64();
         let mut bound = 0.0;
         for (fault, rate) in self.rates {
@@ -70,7 +76,7 @@ mod tests {
             drop_rate: 0.2,
             lost_rate: 0.1,
             throttle_rate: 0.1,
-            latency_ms: 0,
+            ..Faults::default()
         }
     }
 
@@ -78,11 +84,11 @@ mod tests {
     fn same_seed_same_faults_and_rates_roughly_hold() {
         let a: Vec<Fault> = {
             let mut f = FaultInjector::new(&faults(3));
-            (0..1000).map(|_| f.next()).collect()
+            (0..1000).map(|_| f.next("GetUsagePlans")).collect()
         };
         let b: Vec<Fault> = {
             let mut f = FaultInjector::new(&faults(3));
-            (0..1000).map(|_| f.next()).collect()
+            (0..1000).map(|_| f.next("GetUsagePlans")).collect()
         };
         assert_eq!(a, b);
         let drops = a.iter().filter(|f| **f == Fault::Drop).count();
@@ -100,11 +106,22 @@ mod tests {
     }
 
     #[test]
+    fn only_the_listed_operations_draw_faults() {
+        let mut f = FaultInjector::new(&Faults {
+            lost_rate: 1.0,
+            operations: vec!["UpdateUsage".into()],
+            ..Faults::default()
+        });
+        assert_eq!(f.next("UpdateUsagePlan"), Fault::None);
+        assert_eq!(f.next("UpdateUsage"), Fault::Lost);
+    }
+
+    #[test]
     fn zero_rates_inject_nothing() {
         let mut f = FaultInjector::new(&Faults {
             seed: 1,
             ..Faults::default()
         });
-        assert!((0..100).all(|_| f.next() == Fault::None));
+        assert!((0..100).all(|_| f.next("GetUsagePlans") == Fault::None));
     }
 }

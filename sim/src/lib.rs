@@ -114,7 +114,7 @@ impl Default for Quotas {
 }
 
 /// Injected faults, drawn per AWS request from a generator seeded with `seed`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
     /// The generator's seed: the same seed gives the same sequence of faults.
     pub seed: u64,
@@ -129,6 +129,9 @@ pub struct Faults {
     pub lost_rate: f64,
     /// Share of requests answered 429 TooManyRequestsException without doing the work.
     pub throttle_rate: f64,
+    /// The operations (such as `UpdateUsage`) whose requests draw faults; empty: every AWS
+    /// operation. Requests of other operations are answered normally and draw nothing.
+    pub operations: Vec<String>,
     /// Milliseconds added before every AWS request is answered.
     pub latency_ms: u64,
 }

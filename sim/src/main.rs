@@ -44,6 +44,9 @@ struct Args {
     /// Seed of the fault generator (the same seed gives the same faults).
     #[arg(long, value_name = "N", default_value_t = 0)]
     fault_seed: u64,
+    /// Draw faults only for these operations (comma-separated, e.g. UpdateUsage); default all.
+    #[arg(long, value_name = "OP,...", value_delimiter = ',')]
+    fault_only: Vec<String>,
 }
 
 impl Args {
@@ -70,6 +73,7 @@ impl Args {
             drop_rate: self.fault_drop,
             lost_rate: self.fault_lost,
             throttle_rate: self.fault_429,
+            operations: self.fault_only.clone(),
             latency_ms: self.latency_ms,
         });
         let config = Config {

@@ -114,7 +114,7 @@ async fn aws(
     if let Err(wait) = core.acquire(operation) {
         return Ok(throttled(wait));
     }
-    let (fault, latency_ms) = core.next_fault();
+    let (fault, latency_ms) = core.next_fault(operation);
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }

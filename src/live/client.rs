@@ -1,6 +1,11 @@
 //! The API Gateway client: the only code that talks to the SDK.
 
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
 use aws_config::BehaviorVersion;
+use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
 
@@ -8,7 +13,7 @@ use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
 use super::retry::ResourceLimitIsFinal;
 use crate::diff::PatchOp;
-use crate::model::{LiveKeys, LivePlan, PlanBody, Tags};
+use crate::model::{LiveKeys, LivePlan, PlanBody, Tags, CREATION_TAG};
 
 /// The largest page GetUsagePlans and GetUsagePlanKeys serve.
 const PAGE_SIZE: i32 = 500;
@@ -132,14 +137,24 @@ impl LiveClient {
 
     /// Creates a usage plan with everything CreateUsagePlan accepts (all but the product
     /// code) and returns its id.
+    ///
+    /// The request carries a creation marker, the tag [`CREATION_TAG`] with a token unique to
+    /// this create, and is never sent twice: AWS's 429 (a refusal) is waited out and sent
+    /// again, but after an answer that leaves the outcome unknown (a timeout, a closed
+    /// connection, a 5xx) the plans are read and the one carrying the marker is adopted.
+    /// When none is listed yet, the error says the plan may exist; the next apply finds it
+    /// by its name instead of creating another.
     pub async fn create_plan(&self, body: &PlanBody, tags: &Tags) -> Result<String, AwsError> {
+        let token = creation_token();
+        let mut tags = tags.clone();
+        tags.insert(CREATION_TAG.to_string(), token.clone());
         let invalid = |error: ConvertError| invalid_input("CreateUsagePlan", error);
         let mut request = self
             .client
             .create_usage_plan()
             .name(&body.name)
             .set_api_stages(Some(convert::sdk_stages(&body.stages).map_err(invalid)?))
-            .set_tags(Some(convert::sdk_tags(tags)));
+            .set_tags(Some(convert::sdk_tags(&tags)));
         if !body.description.is_empty() {
             request = request.description(&body.description);
         }
@@ -149,15 +164,53 @@ impl LiveClient {
         if let Some(quota) = &body.quota {
             request = request.quota(convert::sdk_quota(quota).map_err(invalid)?);
         }
-        let created = request
-            .send()
-            .await
-            .map_err(|error| from_sdk("CreateUsagePlan", error))?;
+        let sent = sent_unless_unclear(|| async {
+            request
+                .clone()
+                .customize()
+                .config_override(without_sdk_retries())
+                .send()
+                .await
+                .map_err(|error| from_sdk("CreateUsagePlan", error))
+        })
+        .await;
+        let created = match sent {
+            Ok(created) => created,
+            Err(error) if error.kind.may_have_happened() => {
+                return self.adopt_created(&body.name, &token, error).await
+            }
+            Err(error) => return Err(error),
+        };
         created.id().map(str::to_string).ok_or_else(|| AwsError {
             operation: "CreateUsagePlan",
             plan: None,
             kind: AwsErrorKind::Other,
             detail: "AWS answered without the new plan's id".into(),
+        })
+    }
+
+    /// After a create whose outcome is unknown: the id of the plan carrying the creation
+    /// marker `token`, or an error saying that the plan may exist.
+    async fn adopt_created(
+        &self,
+        name: &str,
+        token: &str,
+        error: AwsError,
+    ) -> Result<String, AwsError> {
+        let plans = self.list_plans().await?;
+        if let Some(plan) = plans
+            .iter()
+            .find(|plan| plan.tags.get(CREATION_TAG).map(String::as_str) == Some(token))
+        {
+            return Ok(plan.id.clone());
+        }
+        Err(AwsError {
+            kind: AwsErrorKind::OutcomeUnknown,
+            detail: format!(
+                "{}; the plan may have been created and is not listed yet (tag {CREATION_TAG}={token}),                  so it was not sent again; run `tollgate apply` again later: it finds the plan                  \"{name}\" instead of creating another",
+                error.detail
+            ),
+            ..error
         })
     }
 
@@ -229,16 +282,77 @@ impl LiveClient {
         key_id: &str,
         operations: &[PatchOp],
     ) -> Result<(), AwsError> {
-        self.client
+        let request = self
+            .client
             .update_usage()
             .usage_plan_id(plan_id)
             .key_id(key_id)
-            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()))
-            .send()
-            .await
-            .map_err(|error| from_sdk("UpdateUsage", error))?;
+            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()));
+        sent_unless_unclear(|| async {
+            request
+                .clone()
+                .customize()
+                .config_override(without_sdk_retries())
+                .send()
+                .await
+                .map_err(|error| from_sdk("UpdateUsage", error))
+        })
+        .await?;
         Ok(())
     }
+}
+
+/// How many times a request that must not be repeated blindly is sent when AWS keeps
+/// refusing it with a 429.
+const THROTTLED_ATTEMPTS: u32 = 8;
+
+/// The longest wait between two such attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// Sends a request that must not be sent twice: again only after AWS refused it with a 429
+/// (exponential backoff with full jitter), never after an answer that leaves its outcome
+/// unknown.
+async fn sent_unless_unclear<T, F, Fut>(mut send: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match send().await {
+            Err(error) if error.kind == AwsErrorKind::Throttled && attempt < THROTTLED_ATTEMPTS => {
+                tokio::time::sleep(full_jitter(attempt)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A random wait from 0 to 100 ms x 2^attempt, at most [`MAX_BACKOFF`] (full jitter).
+fn full_jitter(attempt: u32) -> Duration {
+    let ceiling = Duration::from_millis(100)
+        .saturating_mul(1 << attempt.min(16))
+        .min(MAX_BACKOFF);
+    let fraction = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    ceiling.mul_f64(fraction)
+}
+
+/// A random number from the standard library's randomly keyed hasher.
+fn random_u64() -> u64 {
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+/// A token unique to one CreateUsagePlan call: 128 random bits in hex.
+fn creation_token() -> String {
+    format!("{:016x}{:016x}", random_u64(), random_u64())
+}
+
+/// The SDK's settings for one call whose retries tollgate makes itself.
+fn without_sdk_retries() -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 /// An error for a live plan tollgate cannot read.

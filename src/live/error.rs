@@ -37,9 +37,36 @@ pub enum AwsErrorKind {
     Server,
     /// Anything else (a response tollgate could not read, say).
     Other,
+    /// A write whose outcome is unknown and that was not sent again (its answer was lost).
+    OutcomeUnknown,
 }
 
 impl AwsErrorKind {
+    /// Whether AWS answered that it did not do the request (and will not on its own): a
+    /// refusal of the request itself, not a failure to answer. A timeout, an unreachable
+    /// endpoint, a 5xx or an unreadable answer may hide work that was done; a 429 was refused
+    /// but is worth retrying.
+    /// Whether a failed write may have been carried out all the same: neither a definite
+    /// refusal nor a 429.
+    pub fn may_have_happened(self) -> bool {
+        !self.is_definite_refusal() && self != AwsErrorKind::Throttled
+    }
+
+    /// Whether AWS answered that it did not do the request (and will not on its own).
+    pub fn is_definite_refusal(self) -> bool {
+        matches!(
+            self,
+            AwsErrorKind::Configuration
+                | AwsErrorKind::Invalid
+                | AwsErrorKind::Credentials
+                | AwsErrorKind::BadRequest
+                | AwsErrorKind::AccessDenied
+                | AwsErrorKind::NotFound
+                | AwsErrorKind::Conflict
+                | AwsErrorKind::LimitExceeded
+        )
+    }
+
     /// What the user can do about an error of this kind.
     pub fn advice(self) -> &'static str {
         match self {
@@ -74,6 +101,9 @@ impl AwsErrorKind {
             }
             AwsErrorKind::Server => "AWS failed to handle the request; run tollgate again",
             AwsErrorKind::Other => "run tollgate again; if it fails the same way, report the message above",
+            AwsErrorKind::OutcomeUnknown => {
+                "AWS may have done it; run `tollgate plan` to see the state, then apply again"
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Text, Markdown and JSON views of a Plan; no decisions are made here.
+//! Text, Markdown and JSON views of a Plan, and the views of an apply as it runs; no
+//! decisions are made here.
 
 mod body;
 mod human;
 pub mod json;
 pub mod markdown;
+pub mod report;
 pub mod text;
 
 pub use human::count_of;

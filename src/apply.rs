@@ -10,21 +10,24 @@
 //! - a grant waits for its key's association and for its plan's create or update (which may
 //!   change the quota it extends).
 //!
-//! Steps run in an order that respects these edges: plan bodies, key moves, other key
-//! removals, key additions, tags, grants. A failed step skips only the steps that depend on
-//! it, directly or not; everything else goes on, and running apply again finishes the job.
+//! Every step whose dependencies are done starts at once, in the order plan bodies, key
+//! moves, other key removals, key additions, tags, grants; the client's pacer spaces the
+//! calls inside AWS's quotas, so work that does not need UpdateUsagePlan's slot (one every
+//! 20 seconds) goes on in the gaps between paced updates. A failed step skips only the steps
+//! that depend on it, directly or not; everything else goes on, and running apply again
+//! finishes the job.
 //!
-//! UpdateUsagePlan calls are paced: AWS allows one every 20 seconds per account, so the
-//! applier waits out the interval between two of them instead of drawing a 429.
+//! After a stop request (Ctrl-C, SIGTERM) no step starts; a step in flight finishes what it
+//! started (a move's addition after its removal, a grant's UpdateUsage and record after its
+//! pending record), and the rest is reported as not started.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use tokio::time::Instant;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::diff::PatchOp;
+use crate::diff::{self, Op, PatchOp};
 use crate::live::{AwsError, AwsErrorKind, LiveClient};
-use crate::model::{grant_tag, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING};
+use crate::model::{grant_tag, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING};
 use crate::plan::{BodyAction, GrantChange, KeyAction, Plan, PlanEntry};
 
 /// What a completed step did.
@@ -63,15 +66,26 @@ pub enum Done {
     },
 }
 
-/// One change that completed, for the progress report.
+/// One change of the apply, as it starts or once it completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// The plan's declared name.
     pub plan: String,
-    /// The plan's id (the new one for a created plan).
-    pub id: String,
-    /// What was done.
+    /// The plan's id; `None` for a plan whose create has not completed.
+    pub id: Option<String>,
+    /// What the change does.
     pub done: Done,
+}
+
+/// What the applier tells its caller as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A change started.
+    Started(&'a Applied),
+    /// A change completed.
+    Completed(&'a Applied),
+    /// A change failed.
+    Failed(&'a AwsError),
 }
 
 /// What an apply did.
@@ -83,32 +97,27 @@ pub struct ApplyReport {
     pub failed: Vec<AwsError>,
     /// Changes not tried because a change they depend on failed.
     pub skipped: usize,
+    /// Changes not started because the apply was interrupted.
+    pub not_started: usize,
+    /// Whether a stop request (Ctrl-C, SIGTERM) ended the apply early.
+    pub interrupted: bool,
+}
+
+/// What a plan's apply costs: the figures for progress estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cost {
+    /// Changes (steps) to make.
+    pub changes: usize,
+    /// UpdateUsagePlan calls among them.
+    pub updates: usize,
+    /// AWS calls in all, when none fails.
+    pub calls: usize,
 }
 
 impl ApplyReport {
-    /// Whether every change succeeded.
+    /// Whether every change was made.
     pub fn succeeded(&self) -> bool {
-        self.failed.is_empty()
-    }
-}
-
-/// AWS's account quota for UpdateUsagePlan: one call every 20 seconds.
-pub const AWS_UPDATE_INTERVAL: Duration = Duration::from_secs(20);
-
-/// Spaces UpdateUsagePlan calls at least `interval` apart.
-#[derive(Debug)]
-struct Pacer {
-    interval: Duration,
-    last: Option<Instant>,
-}
-
-impl Pacer {
-    /// Waits until the next UpdateUsagePlan call is allowed, and counts it as made.
-    async fn before_update(&mut self) {
-        if let Some(last) = self.last {
-            tokio::time::sleep_until(last + self.interval).await;
-        }
-        self.last = Some(Instant::now());
+        self.failed.is_empty() && !self.interrupted
     }
 }
 
@@ -176,7 +185,20 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             }
         }
     }
-    let on_body = |index: usize| body[index].into_iter().collect::<Vec<_>>();
+    // What waits for a plan's body: everything, when the plan is created; when it is
+    // updated, a key addition only if the update adds a stage, a grant only if it changes
+    // the quota.
+    let on_body_if = |index: usize, needed: fn(&[PatchOp]) -> bool| -> Vec<usize> {
+        let needs = match &entries[index].body {
+            BodyAction::Create { .. } => true,
+            BodyAction::Update { operations } => needed(operations),
+            BodyAction::Unchanged => false,
+        };
+        body[index].filter(|_| needs).into_iter().collect()
+    };
+    let on_create = |index: usize| on_body_if(index, |_| false);
+    let on_stage_addition = |index: usize| on_body_if(index, adds_a_stage);
+    let on_quota_change = |index: usize| on_body_if(index, changes_the_quota);
     let removals: Vec<(usize, &str)> = key_changes(entries, KeyAction::Remove);
     let additions: Vec<(usize, &str)> = key_changes(entries, KeyAction::Add);
     // A removal that shares a stage with an addition of the same key must come first; the
@@ -211,7 +233,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         nodes.push(Node {
             entry: to,
             step: Step::MoveKey { key_id, from },
-            depends_on: on_body(to),
+            depends_on: on_stage_addition(to),
         });
     }
     for (position, &(from, key_id)) in removals.iter().enumerate() {
@@ -235,7 +257,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
                 nodes.push(Node {
                     entry: to,
                     step: Step::AddKey(key_id),
-                    depends_on: on_body(to),
+                    depends_on: on_stage_addition(to),
                 });
                 nodes.len() - 1
             }
@@ -258,14 +280,14 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
                 nodes.push(Node {
                     entry: index,
                     step,
-                    depends_on: on_body(index),
+                    depends_on: on_create(index),
                 });
             }
         }
     }
     for (index, entry) in entries.iter().enumerate() {
         for grant in &entry.grants {
-            let mut depends_on = on_body(index);
+            let mut depends_on = on_quota_change(index);
             depends_on.extend(
                 addition_node
                     .iter()
@@ -280,6 +302,20 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         }
     }
     nodes
+}
+
+/// Whether an update adds a stage (`add /apiStages`).
+fn adds_a_stage(operations: &[PatchOp]) -> bool {
+    operations
+        .iter()
+        .any(|operation| operation.op == Op::Add && operation.path == "/apiStages")
+}
+
+/// Whether an update changes the quota (a path under `/quota`).
+fn changes_the_quota(operations: &[PatchOp]) -> bool {
+    operations
+        .iter()
+        .any(|operation| operation.path.starts_with("/quota"))
 }
 
 /// The key changes of `action` over all entries, as (entry index, key id).
@@ -314,94 +350,205 @@ fn share_a_stage(a: &PlanEntry, b: &PlanEntry) -> bool {
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
+    Waiting,
+    Running,
     Succeeded,
     Failed,
     Skipped,
+    NotStarted,
 }
 
-/// Applies every change of `plan`, calling `progress` as each one completes, with
-/// UpdateUsagePlan calls at least `update_interval` apart.
+/// The figures of `plan`'s apply for progress estimates.
+pub fn cost(plan: &Plan) -> Cost {
+    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
+    let nodes = graph(&entries);
+    let mut cost = Cost {
+        changes: nodes.len(),
+        ..Cost::default()
+    };
+    for node in &nodes {
+        cost.calls += match node.step {
+            Step::MoveKey { .. } => 2,
+            Step::Grant(_) => 3,
+            _ => 1,
+        };
+        cost.updates += usize::from(matches!(node.step, Step::Update(_)));
+    }
+    cost
+}
+
+/// Applies every change of `plan`, telling `progress` as each starts, completes or fails.
+/// Steps whose dependencies are done run concurrently; the client paces their calls.
 pub async fn apply(
     client: &LiveClient,
     plan: &Plan,
-    update_interval: Duration,
-    progress: &mut dyn FnMut(&Applied),
+    progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
     let mut ids: Vec<Option<String>> = entries.iter().map(|entry| entry.id.clone()).collect();
-    let mut report = ApplyReport::default();
-    let mut pacer = Pacer {
-        interval: update_interval,
-        last: None,
-    };
     let nodes = graph(&entries);
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(nodes.len());
-    for node in &nodes {
-        let blocked = node
-            .depends_on
-            .iter()
-            .any(|&dependency| outcomes[dependency] != Outcome::Succeeded);
-        let entry = entries[node.entry];
-        let outcome = if blocked {
-            report.skipped += 1;
-            Outcome::Skipped
-        } else {
-            match run_step(client, &mut pacer, &entries, &mut ids, node).await {
-                Ok(done) => {
-                    let applied = Applied {
-                        plan: entry.name.clone(),
-                        id: ids[node.entry].clone().unwrap_or_default(),
-                        done,
-                    };
-                    progress(&applied);
-                    report.applied.push(applied);
-                    Outcome::Succeeded
-                }
-                Err(error) => {
-                    let id = ids[node.entry].as_deref();
-                    report.failed.push(error.on_plan(&entry.name, id));
-                    Outcome::Failed
-                }
+    let mut outcomes = vec![Outcome::Waiting; nodes.len()];
+    let mut report = ApplyReport::default();
+    let mut running = FuturesUnordered::new();
+    loop {
+        let stopped = client.stop().requested();
+        for (index, node) in nodes.iter().enumerate() {
+            if outcomes[index] != Outcome::Waiting {
+                continue;
             }
+            let blocked = node.depends_on.iter().any(|&dependency| {
+                matches!(
+                    outcomes[dependency],
+                    Outcome::Failed | Outcome::Skipped | Outcome::NotStarted
+                )
+            });
+            let ready = node
+                .depends_on
+                .iter()
+                .all(|&dependency| outcomes[dependency] == Outcome::Succeeded);
+            if blocked {
+                // A step after a change that was not made is not started either.
+                let interrupted = node
+                    .depends_on
+                    .iter()
+                    .any(|&dependency| outcomes[dependency] == Outcome::NotStarted);
+                outcomes[index] = if interrupted {
+                    Outcome::NotStarted
+                } else {
+                    Outcome::Skipped
+                };
+            } else if ready && stopped {
+                outcomes[index] = Outcome::NotStarted;
+            } else if ready {
+                outcomes[index] = Outcome::Running;
+                let entry = entries[node.entry];
+                let started = Applied {
+                    plan: entry.name.clone(),
+                    id: ids[node.entry].clone(),
+                    done: planned(node, &entries, &ids),
+                };
+                progress(Event::Started(&started));
+                let from_id = match node.step {
+                    Step::MoveKey { from, .. } => ids[from].clone(),
+                    _ => None,
+                };
+                let context = StepContext {
+                    client,
+                    entries: &entries,
+                    id: ids[node.entry].clone(),
+                    from_id,
+                };
+                running.push(async move { (index, run_step(&context, node).await) });
+            }
+        }
+        let Some((index, result)) = running.next().await else {
+            break;
         };
-        outcomes.push(outcome);
+        let node = &nodes[index];
+        let entry = entries[node.entry];
+        match result {
+            Ok((done, created_id)) => {
+                if created_id.is_some() {
+                    ids[node.entry] = created_id;
+                }
+                let applied = Applied {
+                    plan: entry.name.clone(),
+                    id: ids[node.entry].clone(),
+                    done,
+                };
+                progress(Event::Completed(&applied));
+                report.applied.push(applied);
+                outcomes[index] = Outcome::Succeeded;
+            }
+            Err(error) if error.kind == AwsErrorKind::Interrupted => {
+                outcomes[index] = Outcome::NotStarted;
+            }
+            Err(error) => {
+                let error = error.on_plan(&entry.name, ids[node.entry].as_deref());
+                progress(Event::Failed(&error));
+                report.failed.push(error);
+                outcomes[index] = Outcome::Failed;
+            }
+        }
     }
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Skipped => report.skipped += 1,
+            Outcome::NotStarted => report.not_started += 1,
+            _ => {}
+        }
+    }
+    report.interrupted = client.stop().requested() && report.not_started > 0;
     report
 }
 
-/// Runs one step; returns what was done.
+/// What a step will do, before it runs.
+fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> Done {
+    match node.step {
+        Step::Create => Done::Created,
+        Step::Update(operations) => Done::Updated {
+            operations: operations.len(),
+        },
+        Step::AddKey(key_id) => Done::KeyAdded(key_id.to_string()),
+        Step::RemoveKey(key_id) => Done::KeyRemoved(key_id.to_string()),
+        Step::MoveKey { key_id, from } => Done::KeyMoved {
+            key_id: key_id.to_string(),
+            from: plan_label(entries[from], ids[from].as_deref()),
+        },
+        Step::SetTags(tags) => Done::TagsSet(tags.len()),
+        Step::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
+        Step::Grant(grant) => Done::Granted {
+            grant_id: grant.grant_id.clone(),
+            key_id: grant.key_id.clone(),
+            remaining: grant.remaining,
+        },
+    }
+}
+
+/// A plan as messages name it: `"Silver" (s1)`.
+fn plan_label(entry: &PlanEntry, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("\"{}\" ({id})", entry.name),
+        None => format!("\"{}\"", entry.name),
+    }
+}
+
+/// What one step needs besides its node.
+struct StepContext<'c, 'e> {
+    client: &'c LiveClient,
+    entries: &'c [&'e PlanEntry],
+    /// The plan's id; `None` before its create.
+    id: Option<String>,
+    /// For a move, the id of the plan the key leaves.
+    from_id: Option<String>,
+}
+
+/// Runs one step; returns what was done and, for a create, the new plan's id.
 async fn run_step(
-    client: &LiveClient,
-    pacer: &mut Pacer,
-    entries: &[&PlanEntry],
-    ids: &mut [Option<String>],
+    context: &StepContext<'_, '_>,
     node: &Node<'_>,
-) -> Result<Done, AwsError> {
-    let entry = entries[node.entry];
+) -> Result<(Done, Option<String>), AwsError> {
+    let client = context.client;
+    let entry = context.entries[node.entry];
     if let Step::Create = node.step {
         let tags = match &entry.body {
             BodyAction::Create { tags, .. } => tags.clone(),
             _ => Tags::new(),
         };
         let id = client.create_plan(&entry.after, &tags).await?;
-        ids[node.entry] = Some(id);
-        return Ok(Done::Created);
+        return Ok((Done::Created, Some(id)));
     }
-    let id = ids[node.entry].clone().ok_or_else(|| AwsError {
+    let id = context.id.clone().ok_or_else(|| AwsError {
         operation: "apply",
         plan: None,
         kind: AwsErrorKind::Other,
         detail: "internal error: the plan has no id and is not being created".into(),
     })?;
-    Ok(match node.step {
+    let done = match node.step {
         Step::Create => Done::Created,
-        Step::Update(operations) => {
-            pacer.before_update().await;
-            client.update_plan(&id, operations).await?;
-            Done::Updated {
-                operations: operations.len(),
-            }
-        }
+        Step::Update(operations) => Done::Updated {
+            operations: update_body(client, &id, operations, &entry.after).await?,
+        },
         Step::AddKey(key_id) => {
             client.add_key(&id, key_id).await?;
             Done::KeyAdded(key_id.to_string())
@@ -411,16 +558,17 @@ async fn run_step(
             Done::KeyRemoved(key_id.to_string())
         }
         Step::MoveKey { key_id, from } => {
-            let source = entries[from];
-            let from_id = ids[from].clone().unwrap_or_default();
+            let source = context.entries[from];
+            let from_id = context.from_id.clone().unwrap_or_default();
             client
                 .remove_key(&from_id, key_id)
                 .await
                 .map_err(|error| error.on_plan(&source.name, Some(&from_id)))?;
-            client.add_key(&id, key_id).await?;
+            // Started: the key is off its old plan, so its new one follows even after a stop.
+            client.finishing().add_key(&id, key_id).await?;
             Done::KeyMoved {
                 key_id: key_id.to_string(),
-                from: format!("\"{}\" ({from_id})", source.name),
+                from: plan_label(source, Some(&from_id)),
             }
         }
         Step::SetTags(tags) => {
@@ -439,19 +587,74 @@ async fn run_step(
                 remaining: grant.remaining,
             }
         }
+    };
+    Ok((done, None))
+}
+
+/// How many times an UpdateUsagePlan whose outcome stays unknown is settled by reading the
+/// plan back and sending what is still missing.
+const READ_BACKS: usize = 2;
+
+/// Sends an UpdateUsagePlan; after an unknown outcome, reads the plan back (GetUsagePlan) and
+/// sends only what is still missing to reach `after`, since a repeated `add` or `remove`
+/// of a stage would fail. Returns how many operations were sent in all.
+async fn update_body(
+    client: &LiveClient,
+    id: &str,
+    operations: &[PatchOp],
+    after: &PlanBody,
+) -> Result<usize, AwsError> {
+    let mut last = match client.update_plan(id, operations).await {
+        Ok(()) => return Ok(operations.len()),
+        Err(error) if error.kind.may_have_happened() => error,
+        Err(error) => return Err(error),
+    };
+    let mut sent = operations.len();
+    // Started: the outcome must be settled even after a stop.
+    let client = client.finishing();
+    for _ in 0..READ_BACKS {
+        let live = client.get_plan(id).await.map_err(|read| AwsError {
+            kind: AwsErrorKind::OutcomeUnknown,
+            detail: format!(
+                "{}; reading the plan back to see what was done failed too ({read})",
+                last.detail
+            ),
+            ..last.clone()
+        })?;
+        let missing = diff::body_operations(&live.body, after);
+        if missing.is_empty() {
+            return Ok(sent);
+        }
+        sent += missing.len();
+        last = match client.update_plan(id, &missing).await {
+            Ok(()) => return Ok(sent),
+            Err(error) if error.kind.may_have_happened() => error,
+            Err(error) => return Err(error),
+        };
+    }
+    Err(AwsError {
+        kind: AwsErrorKind::OutcomeUnknown,
+        detail: format!(
+            "{}; the update's outcome is still unknown after reading the plan back",
+            last.detail
+        ),
+        ..last
     })
 }
 
 /// Applies a grant once: records it as pending, calls UpdateUsage, records it as applied.
 ///
-/// Only a refusal of UpdateUsage (AWS answered that it did not do it: a 4xx; a 429 is waited
-/// out and sent again) takes the record back, so the grant is planned again. Any other failure (a timeout, a closed
-/// connection, a 5xx: the quota may have been granted) leaves the record pending, shown for
-/// attention and applied again only with `--retry-pending-grants`.
+/// Only a definite refusal of UpdateUsage (a 400, 403, 404 or 409: AWS did not do it; a 429
+/// is waited out and sent again) takes the record back, so the grant is planned again. Any
+/// other failure (a timeout, a lost connection, a 5xx: the quota may have been granted)
+/// leaves the record pending, shown for attention and applied again only with
+/// `--retry-pending-grants`. Once the pending record is set, the rest goes out even after a
+/// stop request, so the record and the call stay consistent.
 async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
     let tag = grant_tag(&grant.key_id, &grant.grant_id);
     let record = |state: &str| Tags::from([(tag.clone(), state.to_string())]);
     client.tag_plan(id, &record(GRANT_PENDING)).await?;
+    let client = client.finishing();
     if let Err(error) = client
         .update_usage(id, &grant.key_id, &grant.operations())
         .await

@@ -8,12 +8,14 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tollgate::apply;
-use tollgate::live::{Connection, LiveClient};
+use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{DesiredPlan, LivePlan};
 use tollgate::plan::Plan;
 use tollgate::reconcile::{self, PlanOptions};
 use tollgate::render::{self, count_of, Format, Style};
 use tollgate::spec::{self, export::ExportPlan, SpecError, SpecErrors};
+
+use crate::progress::Progress;
 
 /// What a command concluded, which main maps to an exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub struct Cli {
     /// Send API Gateway requests to this URL (also AWS_ENDPOINT_URL).
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
+    /// How fast to call AWS: `aws` (inside AWS's account quotas), `aws:F` (those quotas F
+    /// times faster: an emulator, raised quotas) or `none`.
+    #[arg(long, global = true, env = "TOLLGATE_PACE", default_value = "aws")]
+    pace: Pace,
     /// When to colour output; never when NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -112,19 +118,10 @@ struct ApplyArgs {
     /// Apply without asking (required without a terminal).
     #[arg(long)]
     auto_approve: bool,
-    /// Seconds between two UpdateUsagePlan calls: AWS allows one every 20 seconds per
-    /// account. 0 turns pacing off (for an emulator without quotas).
-    #[arg(long, env = "TOLLGATE_UPDATE_INTERVAL", default_value_t = apply::AWS_UPDATE_INTERVAL.as_secs_f64(), value_parser = parse_interval)]
-    update_interval: f64,
 }
 
-/// Parses `--update-interval`: a finite number of seconds >= 0.
-fn parse_interval(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
-        _ => Err(format!("`{text}` is not a number of seconds >= 0")),
-    }
-}
+/// How long changes in flight may take to finish after an interrupt.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Args)]
 struct ExportArgs {
@@ -139,6 +136,13 @@ struct ExportArgs {
 impl Cli {
     /// Runs the parsed command.
     pub async fn run(self) -> Result<Outcome> {
+        if std::env::var_os("TOLLGATE_UPDATE_INTERVAL").is_some() {
+            bail!(
+                "TOLLGATE_UPDATE_INTERVAL is no longer read: pacing now covers every call; unset \
+                 it and use --pace or TOLLGATE_PACE (`aws`, `aws:F` for quotas F times faster, \
+                 or `none`)"
+            );
+        }
         let style = Style {
             color: match self.color {
                 _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
@@ -153,11 +157,12 @@ impl Cli {
             endpoint_url: self.endpoint_url.clone(),
         };
         let verbose = self.verbose;
+        let pace = self.pace;
         match self.command {
             Command::Validate(args) => validate(&args),
-            Command::Plan(args) => plan(&connection, args, style, verbose).await,
-            Command::Apply(args) => apply_command(&connection, args, style, verbose).await,
-            Command::Export(args) => export(&connection, args).await,
+            Command::Plan(args) => plan(&connection, pace, args, style, verbose).await,
+            Command::Apply(args) => apply_command(&connection, pace, args, style, verbose).await,
+            Command::Export(args) => export(&connection, pace, args).await,
             Command::Schema => {
                 println!("{}", spec::json_schema()?);
                 Ok(Outcome::Done)
@@ -196,13 +201,14 @@ fn validate(args: &PathsArg) -> Result<Outcome> {
 /// Loads the YAML, reads the live state and builds the plan; `None` after reported errors.
 async fn make_plan(
     connection: &Connection,
+    pace: Pace,
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<(LiveClient, Plan)>> {
     let Some(desired) = load_desired(&args.paths.paths) else {
         return Ok(None);
     };
-    let client = LiveClient::connect(connection).await?;
+    let client = LiveClient::connect(connection, pace).await?;
     let started = Instant::now();
     let live = client.list_plans().await?;
     let matching = match reconcile::match_plans(&desired, &live) {
@@ -255,11 +261,12 @@ fn pending(plan: &Plan, detailed: bool) -> Outcome {
 
 async fn plan(
     connection: &Connection,
+    pace: Pace,
     args: PlanArgs,
     style: Style,
     verbose: bool,
 ) -> Result<Outcome> {
-    let Some((_, plan)) = make_plan(connection, &args.read, verbose).await? else {
+    let Some((_, plan)) = make_plan(connection, pace, &args.read, verbose).await? else {
         return Ok(Outcome::Failed);
     };
     match &args.out {
@@ -275,6 +282,7 @@ async fn plan(
 
 async fn apply_command(
     connection: &Connection,
+    pace: Pace,
     args: ApplyArgs,
     style: Style,
     verbose: bool,
@@ -286,7 +294,7 @@ async fn apply_command(
         );
         return Ok(Outcome::Failed);
     }
-    let Some((client, plan)) = make_plan(connection, &args.read, verbose).await? else {
+    let Some((client, plan)) = make_plan(connection, pace, &args.read, verbose).await? else {
         return Ok(Outcome::Failed);
     };
     print!("{}", render::text::render(&plan, style));
@@ -296,25 +304,71 @@ async fn apply_command(
     if ask && !confirmed()? {
         return Ok(Outcome::Failed);
     }
+    std::io::stdout().flush()?;
+    tokio::spawn(stop_on_interrupts(client.stop().clone()));
+    let cost = apply::cost(&plan);
+    let minimum = client.pacer().minimum(cost.updates, cost.calls);
+    let mut progress = Progress::new(cost, client.pacer(), std::io::stderr().is_terminal());
     let started = Instant::now();
-    let interval = Duration::from_secs_f64(args.update_interval);
-    let report = apply::apply(&client, &plan, interval, &mut |applied| {
-        eprintln!("{}", render::report::applied_line(applied));
-    })
-    .await;
-    for failure in &report.failed {
-        eprintln!("error: {failure}");
-    }
+    let mut show = |event: apply::Event<'_>| progress.show(event);
+    let applying = apply::apply(&client, &plan, &mut show);
+    let grace_over = async {
+        client.stop().requested_now().await;
+        tokio::time::sleep(INTERRUPT_GRACE).await;
+    };
+    let finished = tokio::select! {
+        report = applying => Some(report),
+        () = grace_over => None,
+    };
+    progress.finish();
+    let Some(report) = finished else {
+        eprintln!(
+            "error: the changes in flight did not finish within {}s of the interrupt; \
+             exiting. Run `tollgate plan` to see the state, then `tollgate apply` again.",
+            INTERRUPT_GRACE.as_secs()
+        );
+        return Ok(Outcome::Failed);
+    };
     eprintln!(
-        "{} in {:.1?}.",
-        render::report::summary(&report),
-        started.elapsed()
+        "{}",
+        render::report::summary(&report, started.elapsed(), minimum)
     );
     if report.succeeded() {
         Ok(pending(&plan, args.read.detailed_exitcode))
     } else {
         Ok(Outcome::Failed)
     }
+}
+
+/// The first Ctrl-C or SIGTERM asks the apply to stop (no new change starts; changes in
+/// flight finish); a second one exits at once.
+async fn stop_on_interrupts(stop: Stop) {
+    interrupt().await;
+    eprintln!(
+        "Interrupted: no new change starts; the changes in flight finish (at most {}s). \
+         Interrupt again to exit at once.",
+        INTERRUPT_GRACE.as_secs()
+    );
+    stop.request();
+    interrupt().await;
+    eprintln!("Interrupted again: exiting now. Run `tollgate plan` to see the state.");
+    std::process::exit(130);
+}
+
+/// Completes at the next Ctrl-C (SIGINT) or SIGTERM.
+async fn interrupt() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Asks for `yes` on the terminal.
@@ -331,8 +385,8 @@ fn confirmed() -> Result<bool> {
     }
 }
 
-async fn export(connection: &Connection, args: ExportArgs) -> Result<Outcome> {
-    let client = LiveClient::connect(connection).await?;
+async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result<Outcome> {
+    let client = LiveClient::connect(connection, pace).await?;
     let live: Vec<LivePlan> = client.list_plans().await?;
     let ids = live.iter().map(|plan| plan.id.clone()).collect();
     let keys = client.list_plan_keys(ids).await?;

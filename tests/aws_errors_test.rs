@@ -24,10 +24,17 @@ fn frozen_quota_env() -> Env {
     )
 }
 
-/// Applies `desired` and returns stderr, asserting exit 1.
+/// Applies `desired` with one attempt per call (a frozen quota never refills, so retries
+/// would only wait) and returns stderr, asserting exit 1.
 fn failed_apply(env: &Env, desired: &str) -> String {
     let path = env.write("plans.yaml", desired);
-    let output = env.run(&["apply", "--auto-approve"], &path);
+    let output = env
+        .tollgate()
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -95,10 +102,10 @@ usagePlans:
 }
 
 #[test]
-fn a_429_that_outlasts_the_retries_names_the_plan_and_says_to_run_again() {
+fn a_429_that_outlasts_the_attempts_names_the_plan_and_says_to_run_again() {
     let env = frozen_quota_env();
-    let stderr = failed_apply(
-        &env,
+    let path = env.write(
+        "plans.yaml",
         r#"
 usagePlans:
   - name: Gold
@@ -109,18 +116,25 @@ usagePlans:
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
 "#,
     );
+    // The clock is frozen, so the quota never refills: one attempt, as AWS_MAX_ATTEMPTS says.
+    let output = env
+        .tollgate()
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("UpdateUsagePlan on usage plan \"Silver\" (silver0001) failed: TooManyRequestsException (HTTP 429)"),
         "{stderr}"
     );
     assert!(stderr.contains("run apply again"), "{stderr}");
-    assert!(
-        env.sim
-            .throttled()
-            .get("UpdateUsagePlan")
-            .copied()
-            .unwrap_or(0)
-            > 0
+    assert_eq!(
+        env.sim.throttled().get("UpdateUsagePlan").copied(),
+        Some(1),
+        "AWS_MAX_ATTEMPTS=1: no retry"
     );
 }
 

@@ -38,7 +38,7 @@ fn paced_updates_stay_inside_the_quota_and_draw_no_429() {
     let env = quota_env();
     let path = env.write("plans.yaml", DESIRED);
     env.tollgate()
-        .env("TOLLGATE_UPDATE_INTERVAL", "0.25")
+        .env("TOLLGATE_PACE", "aws:100")
         .args(["apply", "--auto-approve"])
         .arg(&path)
         .assert()

@@ -1,22 +1,37 @@
 //! The API Gateway client: the only code that talks to the SDK.
+//!
+//! Every attempt of every call takes its slot from the account's [`Pacer`] and is retried
+//! by tollgate itself (the SDK's own retries are off), as docs/retries.md tabulates.
 
+use std::error::Error as StdError;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
+use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::config::retry::RetryConfig;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
 
 use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
-use super::retry::ResourceLimitIsFinal;
+use super::pace::{Pace, Pacer};
+use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
+use super::stop::Stop;
 use crate::diff::PatchOp;
 use crate::model::{LiveKeys, LivePlan, PlanBody, Tags, CREATION_TAG};
 
 /// The largest page GetUsagePlans and GetUsagePlanKeys serve.
 const PAGE_SIZE: i32 = 500;
+
+/// How long to wait for a connection to AWS.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait for each read from an open connection.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where and as whom to connect; each `None` falls back to the standard AWS chain.
 #[derive(Debug, Clone, Default)]
@@ -29,18 +44,38 @@ pub struct Connection {
     pub endpoint_url: Option<String>,
 }
 
-/// An API Gateway client for one region.
+/// An API Gateway client for one region, pacing and retrying its calls.
 #[derive(Debug, Clone)]
 pub struct LiveClient {
     client: Client,
     region: String,
+    pacer: Arc<Pacer>,
+    budget: Arc<RetryBudget>,
+    /// How many attempts one call gets at most.
+    max_attempts: u32,
+    stop: Stop,
+    /// Whether calls go out after a stop request (they finish a step already started).
+    finishing: bool,
+}
+
+/// A failed call, and whether an attempt before the last one may have been carried out.
+struct Failure {
+    error: AwsError,
+    after_unclear: bool,
 }
 
 impl LiveClient {
     /// Loads credentials, region and endpoint from the standard AWS chain, overridden by
-    /// `connection`.
-    pub async fn connect(connection: &Connection) -> Result<LiveClient, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    /// `connection`; calls are paced at `pace`.
+    pub async fn connect(connection: &Connection, pace: Pace) -> Result<LiveClient, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(READ_TIMEOUT)
+                    .build(),
+            );
         if let Some(region) = &connection.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
@@ -60,13 +95,122 @@ impl LiveClient {
                 kind: AwsErrorKind::Configuration,
                 detail: "no AWS region is set".into(),
             })?;
-        let service_config = aws_sdk_apigateway::config::Builder::from(&config)
-            .retry_classifier(ResourceLimitIsFinal)
-            .build();
         Ok(LiveClient {
-            client: Client::from_conf(service_config),
+            client: Client::new(&config),
             region,
+            pacer: Arc::new(Pacer::new(pace)),
+            budget: Arc::new(RetryBudget::new(RUN_BUDGET)),
+            max_attempts: retry::max_attempts(),
+            stop: Stop::default(),
+            finishing: false,
         })
+    }
+
+    /// The flag that stops this client (and its clones) from starting new calls.
+    pub fn stop(&self) -> &Stop {
+        &self.stop
+    }
+
+    /// The account's pacer, for estimates of how long the quotas make a run.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// A clone whose calls go out even after a stop request: for the calls that finish a
+    /// step already started (a key move's addition, a grant's UpdateUsage and record).
+    pub fn finishing(&self) -> LiveClient {
+        LiveClient {
+            finishing: true,
+            ..self.clone()
+        }
+    }
+
+    /// Sends one call through the pacer, again after the failures `retry` allows, within
+    /// the attempt limits and the run's retry budget; no retry starts after a stop request.
+    async fn call<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        retry: Retry,
+        mut send: F,
+    ) -> Result<T, Failure>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let mut after_unclear = false;
+        let mut unclear = 0;
+        let mut attempt = 1;
+        loop {
+            let sent = match self.slot(operation).await {
+                Ok(_key_association) => send().await,
+                Err(error) => {
+                    return Err(Failure {
+                        error,
+                        after_unclear,
+                    })
+                }
+            };
+            let sdk_error = match sent {
+                Ok(answer) => return Ok(answer),
+                Err(sdk_error) => sdk_error,
+            };
+            let hint = retry::retry_after(&sdk_error);
+            let error = from_sdk(operation, sdk_error);
+            unclear += u32::from(error.kind.may_have_happened());
+            let again = retry.allows(error.kind)
+                && attempt < self.max_attempts
+                && unclear < MAX_UNCLEAR_ATTEMPTS
+                && !self.stopped()
+                && self.budget.take();
+            if !again {
+                return Err(Failure {
+                    error,
+                    after_unclear,
+                });
+            }
+            after_unclear |= unclear > 0;
+            let wait = tokio::time::sleep(retry::backoff(attempt, hint));
+            if self.finishing {
+                wait.await;
+            } else {
+                tokio::select! {
+                    () = wait => {}
+                    () = self.stop.requested_now() => return Err(Failure { error, after_unclear }),
+                }
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Whether new calls are held back: a stop was requested and this client is not
+    /// finishing a started step.
+    fn stopped(&self) -> bool {
+        !self.finishing && self.stop.requested()
+    }
+
+    /// Waits for `operation`'s slot from the pacer, or refuses once a stop is requested.
+    async fn slot(
+        &self,
+        operation: &'static str,
+    ) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, AwsError> {
+        let interrupted = || AwsError {
+            operation,
+            plan: None,
+            kind: AwsErrorKind::Interrupted,
+            detail: "not sent: tollgate was interrupted".into(),
+        };
+        if self.finishing {
+            return Ok(self.pacer.slot(operation).await);
+        }
+        if self.stop.requested() {
+            return Err(interrupted());
+        }
+        tokio::select! {
+            biased;
+            () = self.stop.requested_now() => Err(interrupted()),
+            guard = self.pacer.slot(operation) => Ok(guard),
+        }
     }
 
     /// The region the client talks to.
@@ -92,22 +236,51 @@ impl LiveClient {
     /// Reads every usage plan of the region with GetUsagePlans, 500 a page, following
     /// `position` to the end.
     pub async fn list_plans(&self) -> Result<Vec<LivePlan>, AwsError> {
-        let plans = self
-            .client
-            .get_usage_plans()
-            .into_paginator()
-            .page_size(PAGE_SIZE)
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|error| from_sdk("GetUsagePlans", error))?;
-        plans
-            .iter()
-            .map(|plan| {
-                convert::live_plan(plan).map_err(|error| unreadable("GetUsagePlans", plan, error))
+        let mut plans = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .call("GetUsagePlans", Retry::Transient, || {
+                    self.client
+                        .get_usage_plans()
+                        .limit(PAGE_SIZE)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|failure| failure.error)?;
+            for plan in page.items() {
+                plans.push(
+                    convert::live_plan(plan)
+                        .map_err(|error| unreadable("GetUsagePlans", plan, error))?,
+                );
+            }
+            position = page.position().map(str::to_string);
+            if position.is_none() {
+                return Ok(plans);
+            }
+        }
+    }
+
+    /// Reads one usage plan (GetUsagePlan).
+    pub async fn get_plan(&self, plan_id: &str) -> Result<LivePlan, AwsError> {
+        let plan = self
+            .call("GetUsagePlan", Retry::Transient, || {
+                self.client.get_usage_plan().usage_plan_id(plan_id).send()
             })
-            .collect()
+            .await
+            .map_err(|failure| failure.error)?;
+        let plan = UsagePlan::builder()
+            .set_id(plan.id)
+            .set_name(plan.name)
+            .set_description(plan.description)
+            .set_api_stages(plan.api_stages)
+            .set_throttle(plan.throttle)
+            .set_quota(plan.quota)
+            .set_product_code(plan.product_code)
+            .set_tags(plan.tags)
+            .build();
+        convert::live_plan(&plan).map_err(|error| unreadable("GetUsagePlan", &plan, error))
     }
 
     /// Reads the ids of the API keys on each of these usage plans with GetUsagePlanKeys,
@@ -115,35 +288,61 @@ impl LiveClient {
     pub async fn list_plan_keys(&self, plan_ids: Vec<String>) -> Result<LiveKeys, AwsError> {
         let mut keys = LiveKeys::new();
         for plan_id in plan_ids {
-            let page_items = self
-                .client
-                .get_usage_plan_keys()
-                .usage_plan_id(&plan_id)
-                .into_paginator()
-                .page_size(PAGE_SIZE)
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|error| from_sdk("GetUsagePlanKeys", error))?;
-            let ids = page_items
-                .iter()
-                .filter_map(|key| key.id().map(str::to_string))
-                .collect();
-            keys.insert(plan_id, ids);
+            let ids = keys.entry(plan_id.clone()).or_default();
+            let mut position: Option<String> = None;
+            loop {
+                let page = self
+                    .call("GetUsagePlanKeys", Retry::Transient, || {
+                        self.client
+                            .get_usage_plan_keys()
+                            .usage_plan_id(&plan_id)
+                            .limit(PAGE_SIZE)
+                            .set_position(position.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(|failure| failure.error)?;
+                ids.extend(
+                    page.items()
+                        .iter()
+                        .filter_map(|key| key.id().map(str::to_string)),
+                );
+                position = page.position().map(str::to_string);
+                if position.is_none() {
+                    break;
+                }
+            }
         }
         Ok(keys)
+    }
+
+    /// Whether the API key is on the usage plan (GetUsagePlanKey).
+    async fn has_key(&self, plan_id: &str, key_id: &str) -> Result<bool, AwsError> {
+        let found = self
+            .call("GetUsagePlanKey", Retry::Transient, || {
+                self.client
+                    .get_usage_plan_key()
+                    .usage_plan_id(plan_id)
+                    .key_id(key_id)
+                    .send()
+            })
+            .await;
+        match found {
+            Ok(_) => Ok(true),
+            Err(failure) if failure.error.kind == AwsErrorKind::NotFound => Ok(false),
+            Err(failure) => Err(failure.error),
+        }
     }
 
     /// Creates a usage plan with everything CreateUsagePlan accepts (all but the product
     /// code) and returns its id.
     ///
     /// The request carries a creation marker, the tag [`CREATION_TAG`] with a token unique to
-    /// this create, and is never sent twice: AWS's 429 (a refusal) is waited out and sent
-    /// again, but after an answer that leaves the outcome unknown (a timeout, a closed
-    /// connection, a 5xx) the plans are read and the one carrying the marker is adopted.
-    /// When none is listed yet, the error says the plan may exist; the next apply finds it
-    /// by its name instead of creating another.
+    /// this create, and is never sent twice: a 429 (a refusal) is waited out and sent again,
+    /// but after an answer that leaves the outcome unknown (a timeout, a lost connection, a
+    /// 5xx) the plans are read and the one carrying the marker is adopted. When none is
+    /// listed yet, the error says the plan may exist; the next apply finds it by its name
+    /// instead of creating another.
     pub async fn create_plan(&self, body: &PlanBody, tags: &Tags) -> Result<String, AwsError> {
         let token = creation_token();
         let mut tags = tags.clone();
@@ -164,22 +363,17 @@ impl LiveClient {
         if let Some(quota) = &body.quota {
             request = request.quota(convert::sdk_quota(quota).map_err(invalid)?);
         }
-        let sent = sent_unless_unclear(|| async {
-            request
-                .clone()
-                .customize()
-                .config_override(without_sdk_retries())
-                .send()
-                .await
-                .map_err(|error| from_sdk("CreateUsagePlan", error))
-        })
-        .await;
-        let created = match sent {
+        let created = match self
+            .call("CreateUsagePlan", Retry::Throttled, || {
+                request.clone().send()
+            })
+            .await
+        {
             Ok(created) => created,
-            Err(error) if error.kind.may_have_happened() => {
+            Err(Failure { error, .. }) if error.kind.may_have_happened() => {
                 return self.adopt_created(&body.name, &token, error).await
             }
-            Err(error) => return Err(error),
+            Err(failure) => return Err(failure.error),
         };
         created.id().map(str::to_string).ok_or_else(|| AwsError {
             operation: "CreateUsagePlan",
@@ -197,162 +391,166 @@ impl LiveClient {
         token: &str,
         error: AwsError,
     ) -> Result<String, AwsError> {
-        let plans = self.list_plans().await?;
+        let unknown = |detail: String| AwsError {
+            kind: AwsErrorKind::OutcomeUnknown,
+            detail,
+            ..error.clone()
+        };
+        let plans = self.finishing().list_plans().await.map_err(|read| {
+            unknown(format!(
+                "{}; the plan may have been created, and reading the plans to find it failed                  ({read}); run `tollgate apply` again: it finds the plan \"{name}\" by its \
+                 creation marker instead of creating another",
+                error.detail
+            ))
+        })?;
         if let Some(plan) = plans
             .iter()
             .find(|plan| plan.tags.get(CREATION_TAG).map(String::as_str) == Some(token))
         {
             return Ok(plan.id.clone());
         }
-        Err(AwsError {
-            kind: AwsErrorKind::OutcomeUnknown,
-            detail: format!(
-                "{}; the plan may have been created and is not listed yet (tag {CREATION_TAG}={token}),                  so it was not sent again; run `tollgate apply` again later: it finds the plan                  \"{name}\" instead of creating another",
-                error.detail
-            ),
-            ..error
-        })
+        Err(unknown(format!(
+            "{}; the plan may have been created and is not listed yet (tag \
+             {CREATION_TAG}={token}), so it was not sent again; run `tollgate apply` again \
+             later: it finds the plan \"{name}\" instead of creating another",
+            error.detail
+        )))
     }
 
-    /// Sends one UpdateUsagePlan call with these operations, in this order.
+    /// Sends one UpdateUsagePlan call with these operations, in this order. It is sent
+    /// again only after a 429: repeated operations may fail (`add` of a stage already
+    /// there), so after an unknown outcome the caller reads the plan back instead.
     pub async fn update_plan(&self, plan_id: &str, operations: &[PatchOp]) -> Result<(), AwsError> {
-        self.client
-            .update_usage_plan()
-            .usage_plan_id(plan_id)
-            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()))
-            .send()
-            .await
-            .map_err(|error| from_sdk("UpdateUsagePlan", error))?;
+        let operations: Vec<_> = operations.iter().map(convert::sdk_patch).collect();
+        self.call("UpdateUsagePlan", Retry::Throttled, || {
+            self.client
+                .update_usage_plan()
+                .usage_plan_id(plan_id)
+                .set_patch_operations(Some(operations.clone()))
+                .send()
+        })
+        .await
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 
-    /// Puts an API key on a usage plan (CreateUsagePlanKey).
+    /// Puts an API key on a usage plan (CreateUsagePlanKey). A 409 after an attempt whose
+    /// outcome is unknown is checked with GetUsagePlanKey: the key may be on this plan
+    /// already (done) or on another plan sharing a stage (the conflict stands).
     pub async fn add_key(&self, plan_id: &str, key_id: &str) -> Result<(), AwsError> {
-        self.client
-            .create_usage_plan_key()
-            .usage_plan_id(plan_id)
-            .key_id(key_id)
-            .key_type("API_KEY")
-            .send()
-            .await
-            .map_err(|error| from_sdk("CreateUsagePlanKey", error))?;
-        Ok(())
+        let added = self
+            .call("CreateUsagePlanKey", Retry::Transient, || {
+                self.client
+                    .create_usage_plan_key()
+                    .usage_plan_id(plan_id)
+                    .key_id(key_id)
+                    .key_type("API_KEY")
+                    .send()
+            })
+            .await;
+        match added {
+            Ok(_) => Ok(()),
+            Err(Failure {
+                error,
+                after_unclear: true,
+            }) if error.kind == AwsErrorKind::Conflict => {
+                if self.finishing().has_key(plan_id, key_id).await? {
+                    Ok(())
+                } else {
+                    Err(error)
+                }
+            }
+            Err(failure) => Err(failure.error),
+        }
     }
 
-    /// Takes an API key off a usage plan (DeleteUsagePlanKey).
+    /// Takes an API key off a usage plan (DeleteUsagePlanKey). A 404 after an attempt whose
+    /// outcome is unknown is checked with GetUsagePlanKey: the key being off the plan is
+    /// what was asked.
     pub async fn remove_key(&self, plan_id: &str, key_id: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_usage_plan_key()
-            .usage_plan_id(plan_id)
-            .key_id(key_id)
-            .send()
-            .await
-            .map_err(|error| from_sdk("DeleteUsagePlanKey", error))?;
-        Ok(())
+        let removed = self
+            .call("DeleteUsagePlanKey", Retry::Transient, || {
+                self.client
+                    .delete_usage_plan_key()
+                    .usage_plan_id(plan_id)
+                    .key_id(key_id)
+                    .send()
+            })
+            .await;
+        match removed {
+            Ok(_) => Ok(()),
+            Err(Failure {
+                error,
+                after_unclear: true,
+            }) if error.kind == AwsErrorKind::NotFound => {
+                if self.finishing().has_key(plan_id, key_id).await? {
+                    Err(error)
+                } else {
+                    Ok(())
+                }
+            }
+            Err(failure) => Err(failure.error),
+        }
     }
 
-    /// Sets tags on a usage plan (TagResource).
+    /// Sets tags on a usage plan (TagResource); setting a value twice is harmless, so it is
+    /// retried as is.
     pub async fn tag_plan(&self, plan_id: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.client
-            .tag_resource()
-            .resource_arn(self.plan_arn(plan_id))
-            .set_tags(Some(convert::sdk_tags(tags)))
-            .send()
-            .await
-            .map_err(|error| from_sdk("TagResource", error))?;
+        let arn = self.plan_arn(plan_id);
+        let tags = convert::sdk_tags(tags);
+        self.call("TagResource", Retry::Transient, || {
+            self.client
+                .tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(tags.clone()))
+                .send()
+        })
+        .await
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 
-    /// Removes tags from a usage plan (UntagResource).
+    /// Removes tags from a usage plan (UntagResource); retried as is.
     pub async fn untag_plan(&self, plan_id: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.client
-            .untag_resource()
-            .resource_arn(self.plan_arn(plan_id))
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map_err(|error| from_sdk("UntagResource", error))?;
+        let arn = self.plan_arn(plan_id);
+        self.call("UntagResource", Retry::Transient, || {
+            self.client
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+        })
+        .await
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 
-    /// Sets a key's remaining quota for the current period (UpdateUsage `replace /remaining`).
+    /// Sets a key's remaining quota for the current period (UpdateUsage `replace
+    /// /remaining`). Sent again only after a 429: a repeat would grant the quota twice.
     pub async fn update_usage(
         &self,
         plan_id: &str,
         key_id: &str,
         operations: &[PatchOp],
     ) -> Result<(), AwsError> {
-        let request = self
-            .client
-            .update_usage()
-            .usage_plan_id(plan_id)
-            .key_id(key_id)
-            .set_patch_operations(Some(operations.iter().map(convert::sdk_patch).collect()));
-        sent_unless_unclear(|| async {
-            request
-                .clone()
-                .customize()
-                .config_override(without_sdk_retries())
+        let operations: Vec<_> = operations.iter().map(convert::sdk_patch).collect();
+        self.call("UpdateUsage", Retry::Throttled, || {
+            self.client
+                .update_usage()
+                .usage_plan_id(plan_id)
+                .key_id(key_id)
+                .set_patch_operations(Some(operations.clone()))
                 .send()
-                .await
-                .map_err(|error| from_sdk("UpdateUsage", error))
         })
-        .await?;
+        .await
+        .map_err(|failure| failure.error)?;
         Ok(())
     }
 }
 
-/// How many times a request that must not be repeated blindly is sent when AWS keeps
-/// refusing it with a 429.
-const THROTTLED_ATTEMPTS: u32 = 8;
-
-/// The longest wait between two such attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(20);
-
-/// Sends a request that must not be sent twice: again only after AWS refused it with a 429
-/// (exponential backoff with full jitter), never after an answer that leaves its outcome
-/// unknown.
-async fn sent_unless_unclear<T, F, Fut>(mut send: F) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, AwsError>>,
-{
-    let mut attempt = 1;
-    loop {
-        match send().await {
-            Err(error) if error.kind == AwsErrorKind::Throttled && attempt < THROTTLED_ATTEMPTS => {
-                tokio::time::sleep(full_jitter(attempt)).await;
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
-/// A random wait from 0 to 100 ms x 2^attempt, at most [`MAX_BACKOFF`] (full jitter).
-fn full_jitter(attempt: u32) -> Duration {
-    let ceiling = Duration::from_millis(100)
-        .saturating_mul(1 << attempt.min(16))
-        .min(MAX_BACKOFF);
-    let fraction = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    ceiling.mul_f64(fraction)
-}
-
-/// A random number from the standard library's randomly keyed hasher.
-fn random_u64() -> u64 {
-    std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish()
-}
-
 /// A token unique to one CreateUsagePlan call: 128 random bits in hex.
 fn creation_token() -> String {
-    format!("{:016x}{:016x}", random_u64(), random_u64())
-}
-
-/// The SDK's settings for one call whose retries tollgate makes itself.
-fn without_sdk_retries() -> aws_sdk_apigateway::config::Builder {
-    aws_sdk_apigateway::config::Builder::default().retry_config(RetryConfig::disabled())
+    format!("{:016x}{:016x}", retry::random_u64(), retry::random_u64())
 }
 
 /// An error for a live plan tollgate cannot read.

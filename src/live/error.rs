@@ -39,20 +39,20 @@ pub enum AwsErrorKind {
     Other,
     /// A write whose outcome is unknown and that was not sent again (its answer was lost).
     OutcomeUnknown,
+    /// Not sent: tollgate was interrupted (Ctrl-C, SIGTERM) before sending it.
+    Interrupted,
 }
 
 impl AwsErrorKind {
-    /// Whether AWS answered that it did not do the request (and will not on its own): a
-    /// refusal of the request itself, not a failure to answer. A timeout, an unreachable
-    /// endpoint, a 5xx or an unreadable answer may hide work that was done; a 429 was refused
-    /// but is worth retrying.
     /// Whether a failed write may have been carried out all the same: neither a definite
-    /// refusal nor a 429.
+    /// refusal nor a 429. A timeout, a lost connection, a 5xx or an unreadable answer may
+    /// hide work that was done.
     pub fn may_have_happened(self) -> bool {
         !self.is_definite_refusal() && self != AwsErrorKind::Throttled
     }
 
-    /// Whether AWS answered that it did not do the request (and will not on its own).
+    /// Whether the request was certainly not carried out: AWS refused it (a 400, 403, 404,
+    /// 409 or a resource limit), or tollgate never sent it.
     pub fn is_definite_refusal(self) -> bool {
         matches!(
             self,
@@ -64,6 +64,7 @@ impl AwsErrorKind {
                 | AwsErrorKind::NotFound
                 | AwsErrorKind::Conflict
                 | AwsErrorKind::LimitExceeded
+                | AwsErrorKind::Interrupted
         )
     }
 
@@ -94,7 +95,7 @@ impl AwsErrorKind {
                 "it conflicts with the current state (for example a key already on a plan that shares a stage); run `tollgate plan` again to see the state"
             }
             AwsErrorKind::Throttled => {
-                "AWS throttled tollgate beyond its retries; wait a minute and run apply again, which finishes the job"
+                "AWS throttled tollgate beyond its retries (another caller may be using the account's quota); wait a minute and run apply again, which finishes the job"
             }
             AwsErrorKind::LimitExceeded => {
                 "an account or resource limit was reached (for example 10 usage plans per API key); change the YAML or ask AWS to raise the limit"
@@ -103,6 +104,9 @@ impl AwsErrorKind {
             AwsErrorKind::Other => "run tollgate again; if it fails the same way, report the message above",
             AwsErrorKind::OutcomeUnknown => {
                 "AWS may have done it; run `tollgate plan` to see the state, then apply again"
+            }
+            AwsErrorKind::Interrupted => {
+                "tollgate was interrupted before sending it; run `tollgate apply` again to finish"
             }
         }
     }
@@ -155,7 +159,7 @@ where
             let code = context.err().code().unwrap_or("UnknownError");
             let message = context.err().message().unwrap_or("no message");
             (
-                classify(status, code),
+                classify(status, code, message),
                 format!("{code} (HTTP {status}): {message}"),
             )
         }
@@ -224,10 +228,11 @@ fn causes(error: &(dyn StdError + 'static)) -> String {
     text.replace('\n', " ")
 }
 
-/// Classifies a service error by its status and error code.
-fn classify(status: u16, code: &str) -> AwsErrorKind {
+/// Classifies a service error by its status, error code and message.
+fn classify(status: u16, code: &str, message: &str) -> AwsErrorKind {
     match (status, code) {
-        (_, "LimitExceededException") => AwsErrorKind::LimitExceeded,
+        (_, "LimitExceededException") if is_resource_limit(message) => AwsErrorKind::LimitExceeded,
+        (_, "LimitExceededException") => AwsErrorKind::Throttled,
         (_, "TooManyRequestsException") | (429, _) => AwsErrorKind::Throttled,
         (_, "UnrecognizedClientException")
         | (_, "InvalidSignatureException")
@@ -241,6 +246,22 @@ fn classify(status: u16, code: &str) -> AwsErrorKind {
     }
 }
 
+/// Whether a LimitExceededException's message is about a resource limit (such as 10 usage
+/// plans per API key, final: no retry can help) rather than a request rate: it speaks of no
+/// rate, throttling or request count (as whole words).
+fn is_resource_limit(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    let words: Vec<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let speaks_of_rate = words
+        .iter()
+        .any(|word| matches!(*word, "rate" | "throttled" | "throttling" | "throttle"))
+        || words.windows(2).any(|pair| pair == ["many", "requests"]);
+    !speaks_of_rate
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,35 +269,74 @@ mod tests {
     #[test]
     fn classifies_each_status_and_code() {
         assert_eq!(
-            classify(400, "BadRequestException"),
+            classify(400, "BadRequestException", ""),
             AwsErrorKind::BadRequest
         );
         assert_eq!(
-            classify(403, "AccessDeniedException"),
+            classify(403, "AccessDeniedException", ""),
             AwsErrorKind::AccessDenied
         );
         assert_eq!(
-            classify(403, "UnrecognizedClientException"),
+            classify(403, "UnrecognizedClientException", ""),
             AwsErrorKind::Credentials
         );
         assert_eq!(
-            classify(401, "UnauthorizedException"),
+            classify(401, "UnauthorizedException", ""),
             AwsErrorKind::AccessDenied
         );
-        assert_eq!(classify(404, "NotFoundException"), AwsErrorKind::NotFound);
-        assert_eq!(classify(409, "ConflictException"), AwsErrorKind::Conflict);
         assert_eq!(
-            classify(429, "TooManyRequestsException"),
+            classify(404, "NotFoundException", ""),
+            AwsErrorKind::NotFound
+        );
+        assert_eq!(
+            classify(409, "ConflictException", ""),
+            AwsErrorKind::Conflict
+        );
+        assert_eq!(
+            classify(429, "TooManyRequestsException", ""),
             AwsErrorKind::Throttled
         );
         assert_eq!(
-            classify(429, "LimitExceededException"),
+            classify(
+                429,
+                "LimitExceededException",
+                "API Key k cannot be associated with more than 10 usage plans"
+            ),
             AwsErrorKind::LimitExceeded
         );
         assert_eq!(
-            classify(503, "ServiceUnavailableException"),
+            classify(503, "ServiceUnavailableException", ""),
             AwsErrorKind::Server
         );
+    }
+
+    #[test]
+    fn a_resource_limit_is_final_and_a_rate_limit_is_throttling() {
+        let resource =
+            "Limit exceeded: API Key k cannot be associated with more than 10 usage plans";
+        assert_eq!(
+            classify(429, "LimitExceededException", resource),
+            AwsErrorKind::LimitExceeded
+        );
+        assert_eq!(
+            classify(
+                400,
+                "LimitExceededException",
+                "separate limit of 500 keys reached"
+            ),
+            AwsErrorKind::LimitExceeded
+        );
+        for rate in [
+            "Rate exceeded",
+            "Too many requests, slow down",
+            "Throttling",
+        ] {
+            assert_eq!(
+                classify(429, "LimitExceededException", rate),
+                AwsErrorKind::Throttled,
+                "{rate}"
+            );
+        }
     }
 
     #[test]

@@ -1,9 +1,14 @@
-//! The AWS edge: the API Gateway client, paginated reads, writes and error mapping.
+//! The AWS edge: the API Gateway client, paginated reads, writes, pacing, retries and error
+//! mapping.
 
 mod client;
 mod convert;
 mod error;
+mod pace;
 mod retry;
+mod stop;
 
-pub use client::{Connection, LiveClient};
+pub use client::{Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};
 pub use error::{AwsError, AwsErrorKind};
+pub use pace::{Pace, Pacer};
+pub use stop::Stop;

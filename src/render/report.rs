@@ -1,9 +1,11 @@
-//! Views of an apply as it runs: one line per completed change, and the closing summary.
+//! Views of an apply as it runs: one line per change, and the closing summary.
+
+use std::time::Duration;
 
 use super::human::count_of;
 use crate::apply::{Applied, ApplyReport, Done};
 
-/// The progress line of a completed change: `Gold (ywbqww): added key k1`.
+/// The line of a change: `Gold (ywbqww): added key k1` (`Trial (new)` before its create).
 pub fn applied_line(applied: &Applied) -> String {
     let what = match &applied.done {
         Done::Created => "created".to_string(),
@@ -22,26 +24,58 @@ pub fn applied_line(applied: &Applied) -> String {
             remaining,
         } => format!("granted {grant_id} to key {key_id}: remaining = {remaining}"),
     };
-    format!("{} ({}): {what}", applied.plan, applied.id)
+    let id = applied.id.as_deref().unwrap_or("new");
+    format!("{} ({id}): {what}", applied.plan)
 }
 
-/// The closing line: what was made, what failed or was skipped, and what to do.
-pub fn summary(report: &ApplyReport) -> String {
-    let made = count_of(report.applied.len(), "change", "changes");
-    if report.succeeded() {
-        return format!("Apply complete: {made} made");
+/// A duration as people read it: `850ms`, `12.3s`, `4m 05s`.
+pub fn duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 1.0 {
+        format!("{}ms", duration.as_millis())
+    } else if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else {
+        let whole = duration.as_secs();
+        format!("{}m {:02}s", whole / 60, whole % 60)
     }
-    let mut summary = format!(
-        "Apply incomplete: {made} made, {} failed",
-        report.failed.len()
-    );
+}
+
+/// The closing line: what was made, what failed, was skipped or not started, how long it
+/// took beside the least time AWS's quotas allow, and what to do.
+pub fn summary(report: &ApplyReport, took: Duration, minimum: Duration) -> String {
+    let made = count_of(report.applied.len(), "change", "changes");
+    let timing = if minimum.is_zero() {
+        format!("in {}", duration(took))
+    } else {
+        format!(
+            "in {} (AWS's quotas allow no less than {})",
+            duration(took),
+            duration(minimum)
+        )
+    };
+    if report.succeeded() {
+        return format!("Apply complete: {made} made {timing}.");
+    }
+    let title = if report.interrupted {
+        "Apply interrupted"
+    } else {
+        "Apply incomplete"
+    };
+    let mut summary = format!("{title}: {made} made");
+    if !report.failed.is_empty() {
+        summary.push_str(&format!(", {} failed", report.failed.len()));
+    }
     if report.skipped > 0 {
         summary.push_str(&format!(
             ", {} skipped (they depend on a failed change)",
             report.skipped
         ));
     }
-    summary.push_str("; run `tollgate apply` again to finish");
+    if report.not_started > 0 {
+        summary.push_str(&format!(", {} not started", report.not_started));
+    }
+    summary.push_str(&format!(" {timing}; run `tollgate apply` again to finish."));
     summary
 }
 
@@ -53,7 +87,7 @@ mod tests {
     fn applied(done: Done) -> Applied {
         Applied {
             plan: "Gold".into(),
-            id: "ywbqww".into(),
+            id: Some("ywbqww".into()),
             done,
         }
     }
@@ -92,15 +126,35 @@ mod tests {
         for (done, line) in cases {
             assert_eq!(applied_line(&applied(done)), line);
         }
+        let creating = Applied {
+            id: None,
+            ..applied(Done::Created)
+        };
+        assert_eq!(applied_line(&creating), "Gold (new): created");
     }
 
     #[test]
-    fn the_summary_counts_made_failed_and_skipped() {
+    fn durations_read_as_people_write_them() {
+        assert_eq!(duration(Duration::from_millis(850)), "850ms");
+        assert_eq!(duration(Duration::from_millis(12_340)), "12.3s");
+        assert_eq!(duration(Duration::from_secs(245)), "4m 05s");
+    }
+
+    #[test]
+    fn the_summary_counts_made_failed_skipped_and_not_started() {
+        let second = Duration::from_secs(1);
         let mut report = ApplyReport {
             applied: vec![applied(Done::Created)],
             ..ApplyReport::default()
         };
-        assert_eq!(summary(&report), "Apply complete: 1 change made");
+        assert_eq!(
+            summary(&report, 3 * second, Duration::ZERO),
+            "Apply complete: 1 change made in 3.0s."
+        );
+        assert_eq!(
+            summary(&report, 41 * second, 40 * second),
+            "Apply complete: 1 change made in 41.0s (AWS's quotas allow no less than 40.0s)."
+        );
         report.failed.push(AwsError {
             operation: "UpdateUsagePlan",
             plan: None,
@@ -109,9 +163,19 @@ mod tests {
         });
         report.skipped = 2;
         assert_eq!(
-            summary(&report),
+            summary(&report, 3 * second, Duration::ZERO),
             "Apply incomplete: 1 change made, 1 failed, 2 skipped (they depend on a failed \
-             change); run `tollgate apply` again to finish"
+             change) in 3.0s; run `tollgate apply` again to finish."
+        );
+        let interrupted = ApplyReport {
+            not_started: 4,
+            interrupted: true,
+            ..ApplyReport::default()
+        };
+        assert_eq!(
+            summary(&interrupted, 3 * second, Duration::ZERO),
+            "Apply interrupted: 0 changes made, 4 not started in 3.0s; run `tollgate apply` \
+             again to finish."
         );
     }
 }

@@ -203,7 +203,7 @@ fn isolate(command: &mut std::process::Command, endpoint: &str, dir: &Path) {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_COLOR", "1")
         // The emulator's quotas are off unless a test turns them on: no need to pace.
-        .env("TOLLGATE_UPDATE_INTERVAL", "0");
+        .env("TOLLGATE_PACE", "none");
 }
 
 impl Env {

@@ -1,0 +1,101 @@
+//! What an apply shows on stderr as it runs: on a terminal, a progress bar with the changes
+//! done of the total, the change in flight and an estimate from the pacing; without one, a
+//! plain line per completed change. Failures are printed as they happen.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tollgate::apply::{Applied, Cost, Done, Event};
+use tollgate::live::Pacer;
+use tollgate::render::report::{applied_line, duration};
+
+/// The apply's progress view.
+pub struct Progress<'a> {
+    /// The bar, on a terminal.
+    bar: Option<ProgressBar>,
+    pacer: &'a Pacer,
+    /// UpdateUsagePlan calls and calls in all that are still to make.
+    left: Cost,
+}
+
+impl<'a> Progress<'a> {
+    /// A view of an apply costing `cost`, paced by `pacer`; a bar when `on_terminal`.
+    pub fn new(cost: Cost, pacer: &'a Pacer, on_terminal: bool) -> Self {
+        let bar = on_terminal.then(|| {
+            let bar = ProgressBar::new(cost.changes as u64);
+            let template = "{pos}/{len} changes [{bar:30}] {elapsed} {msg}";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        });
+        Progress {
+            bar,
+            pacer,
+            left: cost,
+        }
+    }
+
+    /// Shows one event of the apply.
+    pub fn show(&mut self, event: Event<'_>) {
+        match event {
+            Event::Started(change) => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!(
+                        "{}; now: {}",
+                        self.estimate(),
+                        applied_line(change)
+                    ));
+                }
+            }
+            Event::Completed(change) => {
+                self.count(change);
+                self.print(applied_line(change));
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                    bar.set_message(self.estimate());
+                }
+            }
+            Event::Failed(error) => {
+                self.print(format!("error: {error}"));
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                }
+            }
+        }
+    }
+
+    /// Removes the bar, leaving the printed lines.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// Counts a completed change's calls as made.
+    fn count(&mut self, change: &Applied) {
+        let (updates, calls) = match change.done {
+            Done::Updated { .. } => (1, 1),
+            Done::KeyMoved { .. } => (0, 2),
+            Done::Granted { .. } => (0, 3),
+            _ => (0, 1),
+        };
+        self.left.updates = self.left.updates.saturating_sub(updates);
+        self.left.calls = self.left.calls.saturating_sub(calls);
+    }
+
+    /// The least time left, as the pacing allows it.
+    fn estimate(&self) -> String {
+        let left = self.pacer.minimum(self.left.updates + 1, self.left.calls);
+        format!("at least {} left", duration(left))
+    }
+
+    /// Prints a line above the bar, or on its own without one.
+    fn print(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+}

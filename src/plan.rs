@@ -4,6 +4,10 @@
 use crate::diff::PatchOp;
 use crate::model::{PlanBody, Tags};
 
+mod destructive;
+
+pub use destructive::{join_reasons, Destructive, DestructiveChanges, Target};
+
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanRef {
@@ -127,6 +131,9 @@ pub struct Summary {
     pub grants: usize,
     /// Plans whose tags change.
     pub tags: usize,
+    /// Changes that can refuse a live customer's requests, one per reason
+    /// ([`PlanEntry::destructive`]).
+    pub destructive: usize,
     /// Managed plans that need nothing at all.
     pub unchanged: usize,
     /// Live plans that no declared plan names.
@@ -169,6 +176,7 @@ impl Plan {
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();
             summary.tags += usize::from(entry.tags.is_some());
+            summary.destructive += entry.destructive().len();
         }
         summary
     }

@@ -443,3 +443,77 @@ fn an_ambiguous_name_and_a_pin_that_matches_nothing_are_located_errors() {
     );
     assert_eq!(env.writes(), 0, "nothing is changed");
 }
+
+/// Gold with a quota and two keys, for the destructive-change test.
+const QUOTA_AND_KEYS: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    quota: { limit: 1000, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys: [key1, key2]
+"#;
+
+#[test]
+fn a_lowered_quota_and_a_removed_key_are_shown_destructive_in_every_format() {
+    let env = Env::new(QUOTA_AND_KEYS);
+    let path = env.write(
+        "gold.yaml",
+        "usagePlans:\n  - name: Gold\n    quota: { limit: 500, period: MONTH }\n    \
+         apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n    keys: [ { id: key1 } ]\n",
+    );
+
+    let plan = env.plan_json(&path);
+    let changes = plan["changes"].as_array().expect("changes");
+    let shown: Vec<(&str, &serde_json::Value, &serde_json::Value)> = changes
+        .iter()
+        .map(|change| {
+            (
+                change["action"].as_str().unwrap_or_default(),
+                &change["destructive"],
+                &change["reason"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "update",
+                &serde_json::json!(true),
+                &serde_json::json!("quota limit lowered from 1000 to 500")
+            ),
+            (
+                "remove-key",
+                &serde_json::json!(true),
+                &serde_json::json!("key key2 removed: it loses access to the plan's stages")
+            ),
+        ],
+        "{plan:#}"
+    );
+    assert_eq!(plan["summary"]["destructive"], 2, "{plan:#}");
+
+    let text = env.run(&["plan"], &path);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Plan: 0 to create, 1 to update, 1 key, 2 destructive; 0 unchanged"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "replace /quota/limit = \"500\"  # destructive: quota limit lowered from 1000 to 500"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("remove key key2  # destructive: key key2 removed"),
+        "{text}"
+    );
+
+    let markdown = env.run(&["plan", "--format", "markdown"], &path);
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains(", 2 destructive; "), "{markdown}");
+    assert!(markdown.contains("> [!CAUTION]"), "{markdown}");
+    assert_eq!(env.writes(), 0, "plan changes nothing");
+}

@@ -7,6 +7,7 @@ mod body;
 mod path;
 
 pub use body::{body_operations, create_follow_up};
+pub(crate) use path::{leaf_path, method_throttle_path, API_STAGES};
 
 /// A patch operation's verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 use crate::model::StageRef;
 
 /// The path that `add` and `remove` of a whole stage use (the stage travels as the value).
-pub(super) const API_STAGES: &str = "/apiStages";
+pub(crate) const API_STAGES: &str = "/apiStages";
 
 /// The path of one method throttle of a stage:
 /// `/apiStages/{apiId}:{stage}/throttle/{resourcePath}/{METHOD}`.
@@ -11,7 +11,7 @@ pub(super) const API_STAGES: &str = "/apiStages";
 /// The throttle key (`/pets/GET`) is put in as it is, not `~1`-escaped, so the path holds a
 /// double slash (`.../throttle//pets/GET`): the form Terraform's provider proved against AWS.
 /// Its leaves are this path plus `/rateLimit` or `/burstLimit`.
-pub(super) fn method_throttle_path(stage: &StageRef, method_key: &str) -> String {
+pub(crate) fn method_throttle_path(stage: &StageRef, method_key: &str) -> String {
     format!("{API_STAGES}/{stage}/throttle/{method_key}")
 }
 

@@ -1,9 +1,17 @@
-//! What both human views say about a plan: each entry's header and action lines, and the
-//! closing line with the counts.
+//! What both human views say about a plan: each entry's header and action lines (a
+//! destructive one marked with its reason), and the closing line with the counts.
 
 use super::body::quote;
 use crate::diff::PatchOp;
-use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry, Summary};
+use crate::plan::{
+    join_reasons, BodyAction, DestructiveChanges, KeyAction, Plan, PlanEntry, Summary,
+};
+
+/// What follows a line that can refuse a live customer's requests, before its reason.
+pub(super) const DESTRUCTIVE_MARKER: &str = "# destructive:";
+
+/// What separates a line's words from its destructive marker.
+pub(super) const MARKER_GAP: &str = "  ";
 
 /// How an action line is meant to be read, for the views that decorate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +33,40 @@ pub(super) struct ActionLine {
     pub tone: Tone,
     /// The words.
     pub text: String,
+    /// Why the line can refuse a live customer's requests, when it can.
+    pub destructive: Option<String>,
 }
 
 impl ActionLine {
     fn new(tone: Tone, text: String) -> Self {
-        ActionLine { tone, text }
+        ActionLine {
+            tone,
+            text,
+            destructive: None,
+        }
+    }
+
+    /// The line, marked destructive with `reasons` when there are any.
+    fn marked(self, reasons: &[&str]) -> Self {
+        ActionLine {
+            destructive: join_reasons(reasons),
+            ..self
+        }
+    }
+
+    /// The marker that follows a destructive line: `# destructive: quota limit lowered from
+    /// 1000 to 500`; `None` for any other line.
+    pub fn marker(&self) -> Option<String> {
+        let reason = self.destructive.as_ref()?;
+        Some(format!("{DESTRUCTIVE_MARKER} {reason}"))
+    }
+
+    /// The line undecorated: its words, then its marker when it is destructive.
+    pub fn plain(&self) -> String {
+        match self.marker() {
+            Some(marker) => format!("{}{MARKER_GAP}{marker}", self.text),
+            None => self.text.clone(),
+        }
     }
 }
 
@@ -43,8 +80,11 @@ pub(super) fn header(entry: &PlanEntry) -> String {
     }
 }
 
-/// Everything that happens to an entry, in the order it is applied, then the pending grants.
+/// Everything that happens to an entry, in the order it is applied, then the pending grants;
+/// the lines that can refuse a live customer's requests are marked with their reasons.
 pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
+    let destructive = entry.destructive();
+    let operation = |op: &PatchOp| operation(op, &destructive);
     let mut lines = Vec::new();
     match &entry.body {
         BodyAction::Unchanged => {}
@@ -54,9 +94,14 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
         }
         BodyAction::Update { operations } => lines.extend(operations.iter().map(operation)),
     }
-    lines.extend(entry.keys.iter().map(|key| match key.action {
-        KeyAction::Add => ActionLine::new(Tone::Added, format!("add key {}", key.key_id)),
-        KeyAction::Remove => ActionLine::new(Tone::Removed, format!("remove key {}", key.key_id)),
+    lines.extend(entry.keys.iter().map(|key| {
+        let line = match key.action {
+            KeyAction::Add => ActionLine::new(Tone::Added, format!("add key {}", key.key_id)),
+            KeyAction::Remove => {
+                ActionLine::new(Tone::Removed, format!("remove key {}", key.key_id))
+            }
+        };
+        line.marked(&destructive.reasons_for_key(key))
     }));
     if let Some(tags) = &entry.tags {
         lines.extend(tags.set.iter().map(|(key, value)| set_tag(key, value)));
@@ -89,13 +134,15 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
     lines
 }
 
-/// A patch operation as `replace /quota/limit = "1300"`, or `remove /throttle` without a value.
-fn operation(op: &PatchOp) -> ActionLine {
+/// A patch operation as `replace /quota/limit = "1300"`, or `remove /throttle` without a value,
+/// marked when it carries out one of the entry's `destructive` changes.
+fn operation(op: &PatchOp, destructive: &DestructiveChanges) -> ActionLine {
     let text = match &op.value {
         Some(value) => format!("{} {} = {}", op.op, op.path, quote(value)),
         None => format!("{} {}", op.op, op.path),
     };
     ActionLine::new(Tone::Plain, text)
+        .marked(&destructive.reasons_for_operations(std::slice::from_ref(op)))
 }
 
 /// A tag set on a plan: `set tag team = "payments"`.
@@ -103,11 +150,11 @@ fn set_tag(key: &str, value: &str) -> ActionLine {
     ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quote(value)))
 }
 
-/// The closing line: `Plan: 1 to create, 3 to update, 2 keys, 1 grant, 1 tag change; 620
-/// unchanged, 1 unmanaged.`, or `No changes. 620 unchanged, 1 unmanaged.`.
+/// The closing line: `Plan: 1 to create, 3 to update, 2 keys, 1 grant, 1 tag change, 2
+/// destructive; 620 unchanged, 1 unmanaged.`, or `No changes. 620 unchanged, 1 unmanaged.`.
 ///
-/// Creates and updates are always counted; keys, grants and tag changes only when there are
-/// some. Unchanged and unmanaged plans are always counted.
+/// Creates and updates are always counted; keys, grants, tag changes and destructive changes
+/// only when there are some. Unchanged and unmanaged plans are always counted.
 pub(super) fn closing_line(plan: &Plan) -> String {
     let summary = plan.summary();
     let rest = format!(
@@ -130,6 +177,7 @@ fn changes(summary: &Summary) -> Vec<String> {
         (summary.keys, "key", "keys"),
         (summary.grants, "grant", "grants"),
         (summary.tags, "tag change", "tag changes"),
+        (summary.destructive, "destructive", "destructive"),
     ];
     parts.extend(
         optional
@@ -154,8 +202,8 @@ mod tests {
     fn the_closing_line_counts_in_the_singular_and_the_plural() {
         assert_eq!(
             closing_line(&fixtures::every_change()),
-            "Plan: 1 to create, 1 to update, 4 keys, 2 grants, 1 tag change; 620 unchanged, \
-             1 unmanaged."
+            "Plan: 1 to create, 1 to update, 4 keys, 2 grants, 1 tag change, 3 destructive; 620 \
+             unchanged, 1 unmanaged."
         );
         let mut plan = fixtures::every_change();
         plan.entries.retain(|entry| entry.name == "Silver");
@@ -163,8 +211,48 @@ mod tests {
         plan.unmanaged.clear();
         assert_eq!(
             closing_line(&plan),
-            "Plan: 0 to create, 0 to update, 1 key; 1 unchanged, 0 unmanaged."
+            "Plan: 0 to create, 0 to update, 1 key, 1 destructive; 1 unchanged, 0 unmanaged."
         );
+    }
+
+    #[test]
+    fn destructive_lines_and_only_they_carry_a_marker_with_their_reason() {
+        let plan = fixtures::every_change();
+        let marked: Vec<(String, String)> = plan
+            .entries
+            .iter()
+            .flat_map(action_lines)
+            .filter_map(|line| Some((line.text.clone(), line.marker()?)))
+            .collect();
+        assert_eq!(
+            marked,
+            [
+                (
+                    "replace /throttle/rateLimit = \"12.5\"".to_string(),
+                    "# destructive: plan throttle rate lowered from 100 to 12.5 requests per \
+                     second"
+                        .to_string()
+                ),
+                (
+                    "remove key 9QZ1OLDKEY".to_string(),
+                    "# destructive: key 9QZ1OLDKEY removed: it loses access to the plan's stages"
+                        .to_string()
+                ),
+                (
+                    "remove key 5RT6GONE".to_string(),
+                    "# destructive: key 5RT6GONE removed: it loses access to the plan's stages"
+                        .to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plain_line_ends_with_its_marker() {
+        let line = ActionLine::new(Tone::Removed, "remove key k1".to_string());
+        assert_eq!(line.plain(), "remove key k1");
+        let line = line.marked(&["a", "b"]);
+        assert_eq!(line.plain(), "remove key k1  # destructive: a; b");
     }
 
     #[test]

@@ -6,7 +6,12 @@
 //!   fields that are absent or empty are left out, numbers are JSON numbers;
 //! - `pendingGrants`: the grants found pending (an earlier apply stopped between recording
 //!   a grant and calling UpdateUsage), as `{"name", "id", "keyId", "grantId"}`; they are not
-//!   in `changes` because nothing is done about them unless the user asks.
+//!   in `changes` because nothing is done about them unless the user asks;
+//! - on a change that can refuse a live customer's requests (an `update` with a destructive
+//!   operation, a `remove-key`): `"destructive": true`, `reasons` (one per destructive part,
+//!   in the order they are applied) and `reason` (the same joined by `; `); other changes
+//!   leave the three fields out;
+//! - `summary.destructive`: the number of destructive parts, one per reason.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +19,7 @@ use serde::Serialize;
 
 use crate::diff::PatchOp;
 use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
-use crate::plan::{BodyAction, KeyAction, Plan, PlanEntry, Summary};
+use crate::plan::{join_reasons, BodyAction, KeyAction, Plan, PlanEntry, Summary};
 
 /// The version of the JSON plan format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -97,6 +102,30 @@ struct Change<'a> {
     plan: Named<'a>,
     #[serde(flatten)]
     detail: Detail<'a>,
+    #[serde(flatten)]
+    destructive: Option<DestructiveJson>,
+}
+
+/// Why a change can refuse a live customer's requests: on destructive changes only.
+#[derive(Serialize)]
+struct DestructiveJson {
+    /// Always `true`; the field is left out of other changes.
+    destructive: bool,
+    /// The reasons in one line, `; `-separated.
+    reason: String,
+    /// One reason per destructive part of the change.
+    reasons: Vec<String>,
+}
+
+impl DestructiveJson {
+    /// The fields for a change with these `reasons`; `None` when it has none.
+    fn of(reasons: &[&str]) -> Option<Self> {
+        Some(DestructiveJson {
+            destructive: true,
+            reason: join_reasons(reasons)?,
+            reasons: reasons.iter().map(|reason| reason.to_string()).collect(),
+        })
+    }
 }
 
 /// What an element of `changes` carries besides its action, name and id.
@@ -131,7 +160,9 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
         action,
         plan: Named::of(entry),
         detail,
+        destructive: None,
     };
+    let destructive = entry.destructive();
     let mut changes = Vec::new();
     match &entry.body {
         BodyAction::Unchanged => {}
@@ -142,24 +173,30 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
                 request: CreateRequest::new(&entry.after, tags),
             },
         )),
-        BodyAction::Update { operations: ops } => changes.push(change(
-            "update",
-            Detail::Update {
-                operations: operations(ops),
-            },
-        )),
+        BodyAction::Update { operations: ops } => changes.push(Change {
+            destructive: DestructiveJson::of(&destructive.reasons_for_operations(ops)),
+            ..change(
+                "update",
+                Detail::Update {
+                    operations: operations(ops),
+                },
+            )
+        }),
     }
     changes.extend(entry.keys.iter().map(|key| {
         let action = match key.action {
             KeyAction::Add => "add-key",
             KeyAction::Remove => "remove-key",
         };
-        change(
-            action,
-            Detail::Key {
-                key_id: &key.key_id,
-            },
-        )
+        Change {
+            destructive: DestructiveJson::of(&destructive.reasons_for_key(key)),
+            ..change(
+                action,
+                Detail::Key {
+                    key_id: &key.key_id,
+                },
+            )
+        }
     }));
     if let Some(tags) = &entry.tags {
         changes.push(change(
@@ -312,6 +349,7 @@ struct SummaryJson {
     keys: usize,
     grants: usize,
     tags: usize,
+    destructive: usize,
     unchanged: usize,
     unmanaged: usize,
 }
@@ -324,6 +362,7 @@ impl From<Summary> for SummaryJson {
             keys: summary.keys,
             grants: summary.grants,
             tags: summary.tags,
+            destructive: summary.destructive,
             unchanged: summary.unchanged,
             unmanaged: summary.unmanaged,
         }
@@ -395,7 +434,7 @@ mod tests {
         assert_eq!(
             value["summary"],
             json!({ "create": 1, "update": 1, "keys": 4, "grants": 2, "tags": 1,
-                    "unchanged": 620, "unmanaged": 1 })
+                    "destructive": 3, "unchanged": 620, "unmanaged": 1 })
         );
         assert_eq!(
             value["pendingGrants"],
@@ -438,9 +477,10 @@ mod tests {
             names
         };
         let common = ["action", "name", "id"];
+        let destructive = ["destructive", "reason", "reasons"];
         assert_eq!(
             field_names(&changes[0]),
-            fields(&[&common[..], &["operations"]].concat())
+            fields(&[&common[..], &["operations"], &destructive].concat())
         );
         assert_eq!(
             field_names(&changes[1]),
@@ -448,7 +488,7 @@ mod tests {
         );
         assert_eq!(
             field_names(&changes[2]),
-            fields(&[&common[..], &["keyId"]].concat())
+            fields(&[&common[..], &["keyId"], &destructive].concat())
         );
         assert_eq!(
             field_names(&changes[3]),
@@ -480,6 +520,79 @@ mod tests {
         for change in &changes[6..] {
             assert_eq!(change["id"], json!(null));
         }
+    }
+
+    #[test]
+    fn destructive_changes_carry_their_reasons_and_others_leave_the_fields_out() {
+        let value = to_value(&fixtures::every_change());
+        let changes = value["changes"].as_array().unwrap();
+        let destructive: Vec<(&str, &str, &serde_json::Value)> = changes
+            .iter()
+            .filter(|change| change.get("destructive").is_some())
+            .map(|change| {
+                (
+                    change["name"].as_str().unwrap(),
+                    change["action"].as_str().unwrap(),
+                    &change["reasons"],
+                )
+            })
+            .collect();
+        assert_eq!(
+            destructive,
+            [
+                (
+                    "Gold",
+                    "update",
+                    &json!(["plan throttle rate lowered from 100 to 12.5 requests per second"])
+                ),
+                (
+                    "Gold",
+                    "remove-key",
+                    &json!(["key 9QZ1OLDKEY removed: it loses access to the plan's stages"])
+                ),
+                (
+                    "Silver",
+                    "remove-key",
+                    &json!(["key 5RT6GONE removed: it loses access to the plan's stages"])
+                ),
+            ]
+        );
+        for change in changes {
+            if change.get("destructive").is_some() {
+                assert_eq!(change["destructive"], json!(true));
+                assert_eq!(change["reason"], change["reasons"][0]);
+            }
+        }
+        assert_eq!(value["summary"]["destructive"], json!(3));
+    }
+
+    #[test]
+    fn an_update_with_several_destructive_parts_lists_and_joins_every_reason() {
+        let mut plan = fixtures::every_change();
+        let gold = &mut plan.entries[1];
+        gold.after.stages.clear();
+        gold.body = BodyAction::Update {
+            operations: crate::diff::body_operations(gold.before.as_ref().unwrap(), &gold.after),
+        };
+        let value = to_value(&plan);
+        let update = &value["changes"][0];
+        assert_eq!(update["action"], json!("update"));
+        assert_eq!(update["destructive"], json!(true));
+        assert_eq!(
+            update["reasons"],
+            json!([
+                "stage a1b2c3:prod removed: the plan's keys lose access to it",
+                "plan throttle rate lowered from 100 to 12.5 requests per second"
+            ])
+        );
+        assert_eq!(
+            update["reason"],
+            json!(
+                "stage a1b2c3:prod removed: the plan's keys lose access to it; plan throttle \
+                 rate lowered from 100 to 12.5 requests per second"
+            )
+        );
+        assert_eq!(value["summary"]["destructive"], json!(4));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The Markdown view, for a pull-request comment: the summary first, a table of the plans
 //! with something to do or to show, a collapsed section per such plan with its before/after
-//! diff and its operations, and the unmanaged plans in a collapsed list.
+//! diff and its operations, and the unmanaged plans in a collapsed list. Destructive changes
+//! are announced under the summary, counted per plan in the table, and marked
+//! `# destructive:` with their reasons on their lines.
 //!
 //! A comment longer than GitHub allows is shortened by whole pieces, never inside a fence:
 //! first the per-plan sections from the end, then the table rows, then the unmanaged names,
 //! each with a notice saying what was left out.
 
 use super::body::body_diff;
-use super::human::{action_lines, closing_line, count_of, header};
+use super::human::{action_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER};
 use crate::plan::{BodyAction, Plan, PlanEntry, PlanRef};
 
 /// GitHub's limit on the length of a comment, in characters.
@@ -72,13 +74,26 @@ const DETAILS_END: &str = "</details>\n\n";
 /// What closes the collapsed list of unmanaged plans: a blank line ends the list first.
 const LIST_END: &str = "\n</details>\n\n";
 
-/// The title, the closing line in bold, and a warning when grants are pending.
+/// The title, the closing line in bold, a caution when changes are destructive, and a
+/// warning when grants are pending.
 fn head(plan: &Plan) -> String {
     let mut head = format!(
         "### tollgate plan for {}\n\n**{}**\n\n",
         escape(&plan.region),
         closing_line(plan)
     );
+    let destructive = plan.summary().destructive;
+    if destructive > 0 {
+        let (can, lines, reasons) = match destructive {
+            1 => ("can", "line", "its reason"),
+            _ => ("can each", "lines", "their reasons"),
+        };
+        head.push_str(&format!(
+            "> [!CAUTION]\n> {} {can} refuse live customers' requests: see the {lines} marked \
+             `{DESTRUCTIVE_MARKER}` below, with {reasons}.\n\n",
+            count_of(destructive, "destructive change", "destructive changes")
+        ));
+    }
     let pending: usize = plan.entries.iter().map(|e| e.pending_grants.len()).sum();
     if pending > 0 {
         let (them, they_are, keys) = match pending {
@@ -101,7 +116,8 @@ fn row(entry: &PlanEntry) -> String {
     format!("| {} | {id} | {} |\n", escape(&entry.name), changes(entry))
 }
 
-/// What happens to an entry, in a few words: `update: 7 operations, 2 keys, tags, 1 grant`.
+/// What happens to an entry, in a few words: `update: 7 operations, 2 keys, tags, 1 grant,
+/// **2 destructive**`.
 fn changes(entry: &PlanEntry) -> String {
     let mut parts = Vec::new();
     match &entry.body {
@@ -125,6 +141,10 @@ fn changes(entry: &PlanEntry) -> String {
         let count = entry.pending_grants.len();
         parts.push(count_of(count, "pending grant", "pending grants"));
     }
+    let destructive = entry.destructive().len();
+    if destructive > 0 {
+        parts.push(format!("**{destructive} destructive**"));
+    }
     parts.join(", ")
 }
 
@@ -142,8 +162,8 @@ fn section(entry: &PlanEntry) -> String {
         out.push_str(&fenced("diff", &diff));
     }
     let actions: Vec<String> = action_lines(entry)
-        .into_iter()
-        .map(|line| line.text)
+        .iter()
+        .map(|line| line.plain())
         .collect();
     if !actions.is_empty() {
         out.push_str(&fenced("text", &actions));
@@ -322,6 +342,29 @@ mod tests {
              applied again. Check the key's usage, then rerun with `--retry-pending-grants` to \
              apply it."
         ));
+    }
+
+    #[test]
+    fn destructive_changes_are_announced_counted_and_marked() {
+        let comment = render(&fixtures::every_change());
+        assert!(comment.contains(
+            "> [!CAUTION]\n> 3 destructive changes can each refuse live customers' requests: \
+             see the lines marked `# destructive:` below, with their reasons.\n"
+        ));
+        assert!(comment.contains("| Silver | slv777 | 1 key, **1 destructive** |"));
+        assert!(comment.contains(
+            "\nremove key 5RT6GONE  # destructive: key 5RT6GONE removed: it loses access to the \
+             plan's stages\n"
+        ));
+
+        let mut plan = fixtures::every_change();
+        plan.entries.retain(|entry| entry.name == "Silver");
+        assert!(render(&plan).contains(
+            "> 1 destructive change can refuse live customers' requests: see the line marked \
+             `# destructive:` below, with its reason.\n"
+        ));
+        plan.entries.clear();
+        assert!(!render(&plan).contains("[!CAUTION]"));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The text view, for a terminal or a CI log: per plan a header, the before/after diff of
 //! its body, the exact operations and other actions, then a closing line with the counts.
 //!
-//! Unmanaged plans appear only as a count in the closing line.
+//! Unmanaged plans appear only as a count in the closing line. A line that can refuse a live
+//! customer's requests is followed by `# destructive:` and its reason, in bold red when
+//! colour is on.
 
 use anstyle::{AnsiColor, Style as Paint};
 
 use super::body::{body_diff, DiffKind};
-use super::human::{action_lines, closing_line, header, Tone};
+use super::human::{action_lines, closing_line, header, Tone, MARKER_GAP};
 use super::Style;
 use crate::plan::{Plan, PlanEntry};
 
@@ -38,7 +40,7 @@ fn entry_block(entry: &PlanEntry, style: Style) -> String {
             DiffKind::Removed => Some(AnsiColor::Red),
             DiffKind::Added => Some(AnsiColor::Green),
         };
-        push_line(&mut out, &line.to_string(), colour, style);
+        out.push_str(&indented(coloured(&line.to_string(), colour, style)));
     }
     let actions = action_lines(entry);
     if !diff.is_empty() && !actions.is_empty() {
@@ -51,23 +53,32 @@ fn entry_block(entry: &PlanEntry, style: Style) -> String {
             Tone::Removed => Some(AnsiColor::Red),
             Tone::Warning => Some(AnsiColor::Yellow),
         };
-        push_line(&mut out, &line.text, colour, style);
+        let mut text = coloured(&line.text, colour, style);
+        if let Some(marker) = line.marker() {
+            text.push_str(MARKER_GAP);
+            text.push_str(&paint(&marker, destructive_paint(), style));
+        }
+        out.push_str(&indented(text));
     }
     out
 }
 
-/// Appends one indented line, in `colour` when there is one and colour is on.
-fn push_line(out: &mut String, text: &str, colour: Option<AnsiColor>, style: Style) {
-    out.push_str(INDENT);
+/// How a destructive marker is painted: bold red.
+fn destructive_paint() -> Paint {
+    Paint::new().bold().fg_color(Some(AnsiColor::Red.into()))
+}
+
+/// `text` as one line under an entry's header.
+fn indented(text: String) -> String {
+    format!("{INDENT}{text}\n")
+}
+
+/// `text` in `colour` when there is one and colour is on.
+fn coloured(text: &str, colour: Option<AnsiColor>, style: Style) -> String {
     match colour {
-        Some(colour) => out.push_str(&paint(
-            text,
-            Paint::new().fg_color(Some(colour.into())),
-            style,
-        )),
-        None => out.push_str(text),
+        Some(colour) => paint(text, Paint::new().fg_color(Some(colour.into())), style),
+        None => text.to_string(),
     }
-    out.push('\n');
 }
 
 /// `text` wrapped in the ANSI codes of `paint` when colour is on, else as it is.
@@ -109,6 +120,14 @@ mod tests {
         assert!(coloured.contains("\u{1b}[33mpending grant SUP-1000"));
         assert!(coloured.contains("\u{1b}[1m~ Gold (ywbqww)\u{1b}[0m"));
         assert!(coloured.contains(&format!("{INDENT}replace /quota/limit = \"130000\"\n")));
+        assert!(coloured.contains(
+            "\u{1b}[31mremove key 9QZ1OLDKEY\u{1b}[0m  \u{1b}[1m\u{1b}[31m# destructive: key \
+             9QZ1OLDKEY removed: it loses access to the plan's stages\u{1b}[0m\n"
+        ));
+        assert!(coloured.contains(
+            "replace /throttle/rateLimit = \"12.5\"  \u{1b}[1m\u{1b}[31m# destructive: plan \
+             throttle rate lowered from 100 to 12.5 requests per second\u{1b}[0m\n"
+        ));
         let stripped = coloured
             .replace("\u{1b}[0m", "")
             .replace("\u{1b}[1m", "")

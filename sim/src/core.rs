@@ -33,6 +33,7 @@ pub struct Core {
     latency_ms: u64,
     clock: Clock,
     requests: AtomicU64,
+    account_id: String,
 }
 
 impl Core {
@@ -55,12 +56,20 @@ impl Core {
             faults: config.faults.map(|f| Mutex::new(FaultInjector::new(&f))),
             clock,
             requests: AtomicU64::new(0),
+            account_id: config
+                .account_id
+                .unwrap_or_else(|| crate::sts::DEFAULT_ACCOUNT_ID.to_string()),
         }
     }
 
     /// The emulator's current time, Unix seconds.
     pub fn now(&self) -> f64 {
         self.clock.now()
+    }
+
+    /// The AWS account the emulator stands for, as STS GetCallerIdentity answers it.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
     }
 
     /// Runs `f` on the state under its lock.

@@ -34,6 +34,10 @@ pub struct Connection {
 pub struct LiveClient {
     client: Client,
     region: String,
+    /// STS, for [`LiveClient::account_id`] only.
+    sts: aws_sdk_sts::Client,
+    /// The endpoint configured (`--endpoint-url` or `AWS_ENDPOINT_URL`), if any.
+    endpoint_url: Option<String>,
 }
 
 impl LiveClient {
@@ -66,12 +70,40 @@ impl LiveClient {
         Ok(LiveClient {
             client: Client::from_conf(service_config),
             region,
+            sts: aws_sdk_sts::Client::new(&config),
+            endpoint_url: config.endpoint_url().map(str::to_string),
         })
     }
 
     /// The region the client talks to.
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The endpoint set by `--endpoint-url` or `AWS_ENDPOINT_URL` (or a profile's
+    /// `endpoint_url`); `None` for AWS's own.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
+    /// The AWS account the credentials belong to, from STS GetCallerIdentity (which needs no
+    /// IAM permission).
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|error| from_sdk("GetCallerIdentity", error))?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError {
+                operation: "GetCallerIdentity",
+                plan: None,
+                kind: AwsErrorKind::Other,
+                detail: "STS answered without the account".into(),
+            })
     }
 
     /// The ARN of a usage plan, as TagResource and UntagResource take it.

@@ -439,3 +439,39 @@ fn retry_pending_grants_belongs_to_the_plan_not_to_apply_file() {
     assert!(stderr(&refused).contains("--retry-pending-grants is chosen when the plan is made"));
     assert!(env.sim.calls().is_empty());
 }
+
+#[test]
+fn a_plan_shown_only_for_a_pending_grant_is_saved_shown_and_left_alone() {
+    let env = env_in(None);
+    tag_gold(&env, &[("tollgate:grant:key1:SUP-1", "pending")]);
+    let yaml = env.write(
+        "plans/plans.yaml",
+        r#"
+usagePlans:
+  - name: Gold
+    description: Paying customers
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    quota: { limit: 1000, period: MONTH }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    keys:
+      - id: key1
+        grants: [ { id: SUP-1, remaining: 5000 } ]
+"#,
+    );
+    let file = env.dir.path().join("pending.tgplan");
+    let planned = env
+        .tollgate()
+        .args(["plan", "--out"])
+        .arg(&file)
+        .arg(&yaml)
+        .output()
+        .expect("tollgate runs");
+    assert!(planned.status.success(), "{}", stderr(&planned));
+    assert!(stdout(&planned).contains("SUP-1"), "{}", stdout(&planned));
+    let shown = env.run(&["show"], &file);
+    assert_eq!(stdout(&shown), stdout(&planned));
+    env.sim.reset_counters();
+    let applied = env.run(&["apply", "--auto-approve", "--detailed-exitcode"], &file);
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    assert_eq!(env.writes(), 0, "a pending grant is not applied again");
+}

@@ -310,6 +310,12 @@ async fn plan(
     style: Style,
     verbose: bool,
 ) -> Result<Outcome> {
+    if let Some(path) = args.out.as_deref().filter(|path| saved::is_yaml(path)) {
+        bail!(
+            "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
+            path.display()
+        );
+    }
     let Some(inputs) = read_inputs(connection, &args.read, verbose).await? else {
         return Ok(Outcome::Failed);
     };

@@ -475,3 +475,19 @@ usagePlans:
     assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
     assert_eq!(env.writes(), 0, "a pending grant is not applied again");
 }
+
+#[test]
+fn a_saved_plan_named_like_yaml_is_refused_before_reading() {
+    let env = env_in(None);
+    let yaml = env.write("plans/plans.yaml", DESIRED);
+    let refused = env
+        .tollgate()
+        .args(["plan", "--out", "saved.yaml"])
+        .arg(&yaml)
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("must not end in .yaml or .yml"));
+    assert!(!env.dir.path().join("saved.yaml").exists());
+    assert!(env.sim.calls().is_empty());
+}

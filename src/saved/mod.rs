@@ -95,8 +95,8 @@ pub fn saved_plan_path(paths: &[PathBuf]) -> Option<&Path> {
     }
 }
 
-/// Whether a file name ends in `.yaml` or `.yml`.
-fn is_yaml(path: &Path) -> bool {
+/// Whether a file name ends in `.yaml` or `.yml`: read as YAML, never as a saved plan.
+pub fn is_yaml(path: &Path) -> bool {
     path.extension()
         .and_then(|extension| extension.to_str())
         .is_some_and(|extension| matches!(extension, "yaml" | "yml"))

@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tollgate::apply;
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
-use tollgate::model::{DesiredPlan, LivePlan};
+use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
 use tollgate::plan::Plan;
-use tollgate::reconcile::{self, PlanOptions};
+use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, Format, Style};
+use tollgate::saved::{self, Inputs, SavedPlan};
 use tollgate::spec::{self, export::ExportPlan, SpecError, SpecErrors};
 
 use crate::progress::Progress;
@@ -67,8 +68,10 @@ enum ColorChoice {
 enum Command {
     /// Check the YAML offline; no AWS call.
     Validate(PathsArg),
-    /// Show what apply would change.
+    /// Show what apply would change; with --out, also save the plan for `apply FILE`.
     Plan(PlanArgs),
+    /// Render a saved plan (written by `plan --out`); no AWS call.
+    Show(ShowArgs),
     /// Change the live usage plans to equal the YAML.
     Apply(ApplyArgs),
     /// Write the live usage plans as YAML in tollgate's format.
@@ -79,7 +82,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct PathsArg {
-    /// YAML files or folders (every *.yaml / *.yml below a folder).
+    /// YAML files or folders (every *.yaml / *.yml below a folder); for `apply`, a single
+    /// saved plan file (any name not ending in .yaml or .yml) instead.
     #[arg(default_value = "plans")]
     paths: Vec<PathBuf>,
 }
@@ -103,9 +107,19 @@ struct PlanArgs {
     /// The view of the plan.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Write the plan to this file instead of stdout.
-    #[arg(long)]
+    /// Also save the plan to this file, for `tollgate show FILE` and `tollgate apply FILE`
+    /// (the view still goes to stdout).
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// A saved plan, written by `tollgate plan --out FILE`.
+    file: PathBuf,
+    /// The view of the plan.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +175,7 @@ impl Cli {
         match self.command {
             Command::Validate(args) => validate(&args),
             Command::Plan(args) => plan(&connection, pace, args, style, verbose).await,
+            Command::Show(args) => show(&args, style),
             Command::Apply(args) => apply_command(&connection, pace, args, style, verbose).await,
             Command::Export(args) => export(&connection, pace, args).await,
             Command::Schema => {
@@ -198,6 +213,30 @@ fn validate(args: &PathsArg) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
+/// What a plan is made from: the YAML, the live state, how they match, and the options.
+struct PlanInputs {
+    client: LiveClient,
+    desired: Vec<DesiredPlan>,
+    live: Vec<LivePlan>,
+    matching: Matching,
+    live_keys: LiveKeys,
+    options: PlanOptions,
+}
+
+impl PlanInputs {
+    /// The plan these inputs give.
+    fn plan(&self) -> Plan {
+        reconcile::build_plan(
+            self.client.region(),
+            &self.desired,
+            &self.live,
+            &self.matching,
+            &self.live_keys,
+            &self.options,
+        )
+    }
+}
+
 /// Loads the YAML, reads the live state and builds the plan; `None` after reported errors.
 async fn make_plan(
     connection: &Connection,
@@ -205,6 +244,20 @@ async fn make_plan(
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<(LiveClient, Plan)>> {
+    let Some(inputs) = read_inputs(connection, pace, args, verbose).await? else {
+        return Ok(None);
+    };
+    let plan = inputs.plan();
+    Ok(Some((inputs.client, plan)))
+}
+
+/// Loads the YAML and reads the live state a plan is made from; `None` after reported errors.
+async fn read_inputs(
+    connection: &Connection,
+    pace: Pace,
+    args: &ReadArgs,
+    verbose: bool,
+) -> Result<Option<PlanInputs>> {
     let Some(desired) = load_desired(&args.paths.paths) else {
         return Ok(None);
     };
@@ -239,15 +292,14 @@ async fn make_plan(
     let options = PlanOptions {
         retry_pending_grants: args.retry_pending_grants,
     };
-    let plan = reconcile::build_plan(
-        client.region(),
-        &desired,
-        &live,
-        &matching,
-        &live_keys,
-        &options,
-    );
-    Ok(Some((client, plan)))
+    Ok(Some(PlanInputs {
+        client,
+        desired,
+        live,
+        matching,
+        live_keys,
+        options,
+    }))
 }
 
 /// The outcome of a successful plan: changes pending or not, as --detailed-exitcode asks.
@@ -266,18 +318,78 @@ async fn plan(
     style: Style,
     verbose: bool,
 ) -> Result<Outcome> {
-    let Some((_, plan)) = make_plan(connection, pace, &args.read, verbose).await? else {
+    if let Some(path) = args.out.as_deref().filter(|path| saved::is_yaml(path)) {
+        bail!(
+            "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
+            path.display()
+        );
+    }
+    let Some(inputs) = read_inputs(connection, pace, &args.read, verbose).await? else {
         return Ok(Outcome::Failed);
     };
-    match &args.out {
-        Some(path) => {
-            let text = render::render(&plan, args.format, Style { color: false });
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write the plan to {}", path.display()))?;
-        }
-        None => print!("{}", render::render(&plan, args.format, style)),
+    let plan = inputs.plan();
+    if let Some(path) = &args.out {
+        let account = inputs.client.account_id().await?;
+        let context = saved::Context::here(account, inputs.client.endpoint_url());
+        let saved = SavedPlan::new(
+            &plan,
+            Inputs {
+                desired: &inputs.desired,
+                live: &inputs.live,
+                matching: &inputs.matching,
+                live_keys: &inputs.live_keys,
+                options: inputs.options,
+            },
+            context,
+        );
+        saved.write(path)?;
+        eprintln!(
+            "Saved the plan to {}; `tollgate apply {}` applies exactly these changes.",
+            path.display(),
+            path.display()
+        );
     }
+    print!("{}", render::render(&plan, args.format, style));
     Ok(pending(&plan, args.read.detailed_exitcode))
+}
+
+/// `show FILE`: renders a saved plan as `plan` printed it; no AWS call.
+fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
+    let saved = SavedPlan::read(&args.file)?;
+    print!("{}", render::render(&saved.plan, args.format, style));
+    Ok(Outcome::Done)
+}
+
+/// `apply FILE`: the live client and the plan of what a saved plan has left to do, after
+/// checking that it was made here and is not stale; `None` after a reported error.
+async fn saved_plan(
+    connection: &Connection,
+    pace: Pace,
+    file: &Path,
+    args: &ReadArgs,
+) -> Result<Option<(LiveClient, Plan)>> {
+    if args.retry_pending_grants {
+        eprintln!(
+            "error: --retry-pending-grants is chosen when the plan is made (`tollgate plan --retry-pending-grants --out FILE`); {} applies what was reviewed. Nothing was sent to AWS.",
+            file.display()
+        );
+        return Ok(None);
+    }
+    let saved = SavedPlan::read(file)?;
+    let context = &saved.saved.context;
+    eprintln!(
+        "Saved plan {}: account {}, region {}, made by tollgate {}{}.",
+        file.display(),
+        context.account,
+        saved.region,
+        context.tollgate_version,
+        context
+            .git_commit
+            .as_deref()
+            .map(|commit| format!(" at commit {commit}"))
+            .unwrap_or_default()
+    );
+    Ok(Some(saved::resume(connection, pace, &saved, file).await?))
 }
 
 async fn apply_command(
@@ -294,7 +406,12 @@ async fn apply_command(
         );
         return Ok(Outcome::Failed);
     }
-    let Some((client, plan)) = make_plan(connection, pace, &args.read, verbose).await? else {
+    // A saved plan (`apply FILE`) or the YAML gives the plan; the rest is the same.
+    let made = match saved::saved_plan_path(&args.read.paths.paths) {
+        Some(file) => saved_plan(connection, pace, file, &args.read).await?,
+        None => make_plan(connection, pace, &args.read, verbose).await?,
+    };
+    let Some((client, plan)) = made else {
         return Ok(Outcome::Failed);
     };
     print!("{}", render::text::render(&plan, style));

@@ -7,8 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A quota period, as AWS spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Period {
     /// `DAY`
     Day,
@@ -57,7 +60,8 @@ impl fmt::Display for Period {
 /// A throttle: steady-state requests per second and burst size.
 ///
 /// AWS may return a throttle with one field missing; the live side reads that as 0.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Throttle {
     /// Requests per second, a number >= 0.
     pub rate_limit: f64,
@@ -66,7 +70,8 @@ pub struct Throttle {
 }
 
 /// A quota: how many requests a key may make per period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Quota {
     /// Requests per period, an integer >= 0.
     pub limit: i64,
@@ -96,7 +101,8 @@ impl fmt::Display for StageRef {
 pub type MethodThrottles = BTreeMap<String, Throttle>;
 
 /// The part of a usage plan that UpdateUsagePlan changes, normalised for comparison.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlanBody {
     /// The plan's name, its identity within a region unless an id pins it.
     pub name: String,
@@ -108,15 +114,68 @@ pub struct PlanBody {
     pub throttle: Option<Throttle>,
     /// The quota, if any.
     pub quota: Option<Quota>,
-    /// The attached stages with their method throttles, in AWS's (sorted) order.
+    /// The attached stages with their method throttles, in AWS's (sorted) order; serialised
+    /// as a list of `{apiId, stage, throttle}`.
+    #[serde(with = "stage_list")]
     pub stages: BTreeMap<StageRef, MethodThrottles>,
+}
+
+/// The serialised form of a plan's stages: a list of `{apiId, stage, throttle}`, since JSON
+/// maps take only strings as keys.
+mod stage_list {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{MethodThrottles, StageRef};
+
+    /// One stage with its method throttles.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Stage {
+        api_id: String,
+        stage: String,
+        throttle: MethodThrottles,
+    }
+
+    pub fn serialize<S: Serializer>(
+        stages: &BTreeMap<StageRef, MethodThrottles>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let list: Vec<Stage> = stages
+            .iter()
+            .map(|(stage, throttle)| Stage {
+                api_id: stage.api_id.clone(),
+                stage: stage.stage.clone(),
+                throttle: throttle.clone(),
+            })
+            .collect();
+        list.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<StageRef, MethodThrottles>, D::Error> {
+        let list = Vec::<Stage>::deserialize(deserializer)?;
+        Ok(list
+            .into_iter()
+            .map(|stage| {
+                let key = StageRef {
+                    api_id: stage.api_id,
+                    stage: stage.stage,
+                };
+                (key, stage.throttle)
+            })
+            .collect())
+    }
 }
 
 /// Tags of a usage plan, sorted by key.
 pub type Tags = BTreeMap<String, String>;
 
 /// A one-time quota extension for one key (UpdateUsage `replace /remaining`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     /// Unique per key; what makes the grant happen once.
     pub id: String,
@@ -125,7 +184,8 @@ pub struct Grant {
 }
 
 /// An API key the YAML puts on a plan, with its grants.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DesiredKey {
     /// The API key's id (never its value).
     pub id: String,
@@ -134,7 +194,8 @@ pub struct DesiredKey {
 }
 
 /// Where a declaration stands in the YAML, for errors that point at it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SourceLocation {
     /// The path as the user gave it.
     pub path: String,
@@ -151,7 +212,8 @@ impl fmt::Display for SourceLocation {
 }
 
 /// A usage plan as the YAML declares it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DesiredPlan {
     /// What UpdateUsagePlan manages.
     pub body: PlanBody,

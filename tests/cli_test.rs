@@ -122,18 +122,22 @@ fn plan_detailed_exitcode_and_out_file_in_every_format() {
         let out = env.dir.path().join(format!("plan.{format}"));
         let output = env
             .tollgate()
-            .args(["plan", "--format", format, "--out"])
+            .args(["plan", "--detailed-exitcode", "--format", format, "--out"])
             .arg(&out)
             .arg(&path)
             .output()
             .expect("runs");
-        assert!(output.status.success());
+        assert_eq!(output.status.code(), Some(2));
+        let printed = String::from_utf8_lossy(&output.stdout);
         assert!(
-            output.stdout.is_empty(),
-            "--out writes the plan to the file, not stdout"
+            printed.contains(marker),
+            "--out saves the plan and the view still goes to stdout: {printed}"
         );
-        let written = std::fs::read_to_string(&out).expect("the plan file");
-        assert!(written.contains(marker), "{format}: {written}");
+        let written = std::fs::read_to_string(&out).expect("the saved plan");
+        assert!(
+            written.contains("\"formatVersion\": 1") && written.contains("\"saved\": {"),
+            "{format}: the file is a saved plan whatever the view: {written}"
+        );
     }
     assert_eq!(env.writes(), 0, "plan changes nothing");
 }

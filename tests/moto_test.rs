@@ -144,3 +144,56 @@ usagePlans:
         "key {key_a} was taken off, {key_b} put on"
     );
 }
+
+/// moto's server answers STS GetCallerIdentity (account 123456789012) on the same port, so
+/// a saved plan is made, shown and applied against moto as against the emulator.
+#[test]
+fn a_saved_plan_is_made_and_applied_against_moto() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let yaml = r#"
+usagePlans:
+  - name: Basic
+    description: Basic tier
+    throttle: { rateLimit: 5, burstLimit: 10 }
+    apiStages:
+      - { apiId: a1b2c3d4e5, stage: prod }
+"#;
+    std::fs::write(dir.path().join("plans.yaml"), yaml).expect("write");
+    let tollgate = || tollgate_against(&moto.endpoint(), dir.path());
+    let planned = tollgate()
+        .args([
+            "plan",
+            "--format",
+            "json",
+            "--out",
+            "basic.tgplan",
+            "plans.yaml",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        planned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let saved: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("basic.tgplan")).expect("the saved plan"),
+    )
+    .expect("JSON");
+    assert_eq!(saved["saved"]["account"], "123456789012");
+    assert_eq!(saved["summary"]["create"], 1);
+    let shown = tollgate()
+        .args(["show", "--format", "json", "basic.tgplan"])
+        .output()
+        .expect("runs");
+    assert_eq!(shown.stdout, planned.stdout);
+    tollgate()
+        .args(["apply", "--auto-approve", "basic.tgplan"])
+        .assert()
+        .success();
+    tollgate()
+        .args(["plan", "--detailed-exitcode", "plans.yaml"])
+        .assert()
+        .code(0);
+}

@@ -36,7 +36,11 @@ fn run(core: &Core, method: &Method, path: &str, body: &[u8]) -> Result<HttpResp
     match (method.as_str(), path) {
         ("GET", "/_sim/calls") => Ok(json_response(
             StatusCode::OK,
-            &json!({ "calls": core.calls(), "throttled": core.throttled() }),
+            &json!({
+                "calls": core.calls(),
+                "throttled": core.throttled(),
+                "carriedOut": core.carried_out(),
+            }),
         )),
         ("POST", "/_sim/reset") => {
             core.reset_counters();

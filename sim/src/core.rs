@@ -21,6 +21,7 @@ use crate::Config;
 struct Counters {
     calls: BTreeMap<String, u64>,
     throttled: BTreeMap<String, u64>,
+    carried_out: BTreeMap<String, u64>,
 }
 
 /// Everything a running emulator shares between its connections and its handle.
@@ -33,6 +34,7 @@ pub struct Core {
     latency_ms: u64,
     clock: Clock,
     requests: AtomicU64,
+    account_id: String,
 }
 
 impl Core {
@@ -55,12 +57,20 @@ impl Core {
             faults: config.faults.map(|f| Mutex::new(FaultInjector::new(&f))),
             clock,
             requests: AtomicU64::new(0),
+            account_id: config
+                .account_id
+                .unwrap_or_else(|| crate::sts::DEFAULT_ACCOUNT_ID.to_string()),
         }
     }
 
     /// The emulator's current time, Unix seconds.
     pub fn now(&self) -> f64 {
         self.clock.now()
+    }
+
+    /// The AWS account the emulator stands for, as STS GetCallerIdentity answers it.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
     }
 
     /// Runs `f` on the state under its lock.
@@ -72,6 +82,14 @@ impl Core {
     pub fn count_call(&self, operation: &str) {
         *lock(&self.counters)
             .calls
+            .entry(operation.to_string())
+            .or_default() += 1;
+    }
+
+    /// Counts a call of `operation` that was carried out (its answer may still be lost).
+    pub fn count_carried_out(&self, operation: &str) {
+        *lock(&self.counters)
+            .carried_out
             .entry(operation.to_string())
             .or_default() += 1;
     }
@@ -114,6 +132,11 @@ impl Core {
     /// 429s issued per AWS operation.
     pub fn throttled(&self) -> BTreeMap<String, u64> {
         lock(&self.counters).throttled.clone()
+    }
+
+    /// Calls carried out (answered with success, or whose success was lost) per operation.
+    pub fn carried_out(&self) -> BTreeMap<String, u64> {
+        lock(&self.counters).carried_out.clone()
     }
 
     /// Zeroes the counters and fills the quota buckets again.

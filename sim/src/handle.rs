@@ -142,6 +142,12 @@ macro_rules! controls {
                 self.core.throttled()
             }
 
+            /// Calls carried out per operation: answered with success, or done and then
+            /// answered by a lost connection (`Faults::lost_rate`).
+            pub fn carried_out(&self) -> BTreeMap<String, u64> {
+                self.core.carried_out()
+            }
+
             /// Zeroes the counters and fills the quota buckets again.
             pub fn reset_counters(&self) {
                 self.core.reset_counters()

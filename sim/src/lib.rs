@@ -30,6 +30,7 @@ mod router;
 mod seed;
 mod server;
 mod state;
+mod sts;
 mod sync;
 mod usage;
 mod validate;
@@ -37,8 +38,10 @@ mod validate;
 pub use error::{ErrorKind, SimError};
 pub use handle::{BlockingSim, Sim};
 pub use seed::{Seed, SeedError};
+pub use sts::DEFAULT_ACCOUNT_ID;
 
-/// How to start an emulator. The default: empty state, quotas off, faults off, real clock.
+/// How to start an emulator. The default: empty state, quotas off, faults off, real clock,
+/// account 123456789012.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// APIs, stages, keys and plans to start with.
@@ -49,15 +52,25 @@ pub struct Config {
     pub faults: Option<Faults>,
     /// The clock quotas, usage dates and quota periods run on.
     pub clock: ClockMode,
+    /// The AWS account STS GetCallerIdentity answers: 12 digits; `None` is
+    /// [`DEFAULT_ACCOUNT_ID`] (123456789012).
+    pub account_id: Option<String>,
 }
 
 impl Config {
-    /// Checks the settings that are not a seed: the quota speed-up and the clock's speed are
+    /// Checks the settings that are not a seed: the account id is 12 digits, the quota speed-up and the clock's speed are
     /// finite and > 0, each fault rate is from 0 to 1 and together they add up to at most 1.
     /// [`Sim::start`] calls it; an error is of kind `InvalidInput` and says what is wrong.
     pub fn check(&self) -> std::io::Result<()> {
         let invalid =
             |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        if let Some(account) = &self.account_id {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!(
+                    "invalid config: account_id must be 12 digits, as AWS account ids are, got `{account}`"
+                )));
+            }
+        }
         if let Some(quotas) = &self.quotas {
             if !(quotas.speedup.is_finite() && quotas.speedup > 0.0) {
                 return Err(invalid(format!(

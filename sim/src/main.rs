@@ -44,6 +44,9 @@ struct Args {
     /// Seed of the fault generator (the same seed gives the same faults).
     #[arg(long, value_name = "N", default_value_t = 0)]
     fault_seed: u64,
+    /// The AWS account STS GetCallerIdentity answers (12 digits).
+    #[arg(long, value_name = "ID", default_value = tollgate_sim::DEFAULT_ACCOUNT_ID)]
+    account_id: String,
     /// Draw faults only for these operations (comma-separated, e.g. UpdateUsage); default all.
     #[arg(long, value_name = "OP,...", value_delimiter = ',')]
     fault_only: Vec<String>,
@@ -80,6 +83,7 @@ impl Args {
             seed,
             quotas,
             faults,
+            account_id: Some(self.account_id.clone()),
             ..Config::default()
         };
         config.check().map_err(|e| e.to_string())?;

@@ -20,6 +20,7 @@ use crate::error::{ErrorKind, SimError};
 use crate::faults::Fault;
 use crate::ops::{dispatch, ApiRequest};
 use crate::router::{parse_query, Route};
+use crate::sts;
 
 /// The response type of every request.
 pub type HttpResponse = Response<Full<Bytes>>;
@@ -70,6 +71,9 @@ async fn handle(
     let request_id = core.request_id();
     let mut response = if path == "/_sim" || path.starts_with("/_sim/") {
         admin::handle(&core, &parts.method, path, &body)
+    } else if is_signed(&parts) && sts::is_get_caller_identity(&parts.method, path, &body) {
+        core.count_call(sts::OPERATION);
+        sts::caller_identity(core.account_id(), &request_id)
     } else {
         aws(&core, &parts, &body).await?
     };
@@ -79,12 +83,9 @@ async fn handle(
     Ok(response)
 }
 
-async fn aws(
-    core: &Core,
-    parts: &hyper::http::request::Parts,
-    body: &[u8],
-) -> Result<HttpResponse, DropConnection> {
-    let signed = parts
+/// Whether a request carries a SigV4 signature (header or presigned query); it is not checked.
+fn is_signed(parts: &hyper::http::request::Parts) -> bool {
+    parts
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -92,7 +93,15 @@ async fn aws(
         || parts
             .uri
             .query()
-            .is_some_and(|q| q.contains("X-Amz-Signature="));
+            .is_some_and(|q| q.contains("X-Amz-Signature="))
+}
+
+async fn aws(
+    core: &Core,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+) -> Result<HttpResponse, DropConnection> {
+    let signed = is_signed(parts);
     let route = Route::parse(&parts.method, parts.uri.path());
     let Some(route) = route.filter(|_| signed) else {
         let error = if signed {
@@ -146,6 +155,9 @@ async fn aws(
         now: core.now(),
     };
     let result = core.with_state(|state| dispatch(route, &request, state));
+    if result.is_ok() {
+        core.count_carried_out(operation);
+    }
     if fault == Fault::Lost {
         return Err(DropConnection);
     }

@@ -207,7 +207,11 @@ async fn admin_routes() {
     let calls = raw(&ep, "GET", "/_sim/calls", None, false).await.unwrap();
     assert_eq!(
         calls.json(),
-        json!({ "calls": { "GetUsagePlan": 1, "GetUsagePlans": 1 }, "throttled": {} })
+        json!({
+            "calls": { "GetUsagePlan": 1, "GetUsagePlans": 1 },
+            "throttled": {},
+            "carriedOut": { "GetUsagePlan": 1, "GetUsagePlans": 1 }
+        })
     );
     assert_eq!(
         raw(&ep, "POST", "/_sim/reset", None, false)

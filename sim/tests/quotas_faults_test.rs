@@ -326,6 +326,11 @@ async fn a_lost_answer_does_the_work_then_closes_the_connection() {
             plans.values().filter(|p| p["name"] == "Lost").count()
         });
     assert_eq!(named_lost, 1, "the plan was created once");
+    assert_eq!(
+        sim.carried_out().get("UpdateUsagePlan").copied(),
+        Some(1),
+        "a lost answer counts as carried out"
+    );
 }
 
 #[tokio::test]
@@ -342,4 +347,5 @@ async fn a_throttle_fault_answers_429_and_does_nothing() {
     assert_eq!(failed.status, 429);
     assert_eq!(failed.code, "TooManyRequestsException");
     assert_eq!(gold_limit(&sim), before, "nothing changed");
+    assert_eq!(sim.carried_out().get("UpdateUsagePlan"), None);
 }

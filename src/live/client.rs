@@ -56,6 +56,10 @@ pub struct LiveClient {
     stop: Stop,
     /// Whether calls go out after a stop request (they finish a step already started).
     finishing: bool,
+    /// STS, for [`LiveClient::account_id`] only.
+    sts: aws_sdk_sts::Client,
+    /// The endpoint configured (`--endpoint-url` or `AWS_ENDPOINT_URL`), if any.
+    endpoint_url: Option<String>,
 }
 
 /// A failed call, and whether an attempt before the last one may have been carried out.
@@ -103,6 +107,8 @@ impl LiveClient {
             max_attempts: retry::max_attempts(),
             stop: Stop::default(),
             finishing: false,
+            sts: aws_sdk_sts::Client::new(&config),
+            endpoint_url: config.endpoint_url().map(str::to_string),
         })
     }
 
@@ -216,6 +222,32 @@ impl LiveClient {
     /// The region the client talks to.
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The endpoint set by `--endpoint-url` or `AWS_ENDPOINT_URL` (or a profile's
+    /// `endpoint_url`); `None` for AWS's own.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
+    /// The AWS account the credentials belong to, from STS GetCallerIdentity (which needs no
+    /// IAM permission).
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        let identity = self
+            .call("GetCallerIdentity", Retry::Transient, || {
+                self.sts.get_caller_identity().send()
+            })
+            .await
+            .map_err(|failure| failure.error)?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError {
+                operation: "GetCallerIdentity",
+                plan: None,
+                kind: AwsErrorKind::Other,
+                detail: "STS answered without the account".into(),
+            })
     }
 
     /// The ARN of a usage plan, as TagResource and UntagResource take it.

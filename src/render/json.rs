@@ -36,6 +36,26 @@ pub fn render(plan: &Plan) -> String {
     json
 }
 
+/// Renders the JSON plan with one more top-level field, `saved`, after the others: the
+/// document a saved plan file holds. Fails only when `saved`'s own `Serialize` fails.
+pub fn render_saved<S: Serialize>(plan: &Plan, saved: &S) -> serde_json::Result<String> {
+    let document = WithSaved {
+        document: Document::new(plan),
+        saved,
+    };
+    let mut json = serde_json::to_string_pretty(&document)?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// The JSON document followed by a saved plan's `saved` field.
+#[derive(Serialize)]
+struct WithSaved<'a, S> {
+    #[serde(flatten)]
+    document: Document<'a>,
+    saved: &'a S,
+}
+
 /// The whole JSON document.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

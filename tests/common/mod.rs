@@ -95,6 +95,13 @@ impl Env {
         tollgate_against(&self.sim.endpoint(), self.dir.path())
     }
 
+    /// Like [`Env::tollgate`], as a plain process to spawn and signal.
+    pub fn tollgate_process(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tollgate"));
+        isolate(&mut command, &self.sim.endpoint(), self.dir.path());
+        command
+    }
+
     /// Runs `tollgate ARGS PATH` to completion.
     pub fn run(&self, args: &[&str], path: &Path) -> std::process::Output {
         self.tollgate()

@@ -1,0 +1,296 @@
+//! The saved plan file: the JSON plan of `plan --format json` with one more field, `saved`,
+//! holding what `apply FILE` needs to refuse a stale plan and to redo exactly its changes.
+//!
+//! `saved` holds where and by what the plan was made ([`Context`]), whether pending grants
+//! were to be retried, and for each plan with something to do or to show: its declaration
+//! (pinned to the live plan's id when there is one) and the live plan as read, with the
+//! fingerprint of each part. Reading a file rebuilds the plan from these with the same code
+//! that made it, and checks that it equals the JSON plan beside them, so `show` renders
+//! exactly what `plan` printed and an edited file is refused.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::context::Context;
+use super::stale::{Fingerprint, Snapshot};
+use super::SavedPlanError;
+use crate::model::{DesiredPlan, LiveKeys, LivePlan};
+use crate::plan::{Plan, PlanRef};
+use crate::reconcile::{self, Matching, PlanOptions};
+use crate::render::json::{self, FORMAT_VERSION};
+
+/// The `saved` field of a saved plan file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    /// Where and by what the plan was made.
+    #[serde(flatten)]
+    pub context: Context,
+    /// Whether the plan applies grants found pending (`--retry-pending-grants`).
+    pub retry_pending_grants: bool,
+    /// The plans the saved plan changes or shows, in the plan's order.
+    pub plans: Vec<SavedEntry>,
+}
+
+/// One plan a saved plan changes or shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedEntry {
+    /// The declaration, its `id` pinned to the live plan's when the plan exists.
+    pub desired: DesiredPlan,
+    /// The live plan as read; absent for a plan to create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<Snapshot>,
+    /// The fingerprint of each part of `live`; absent with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// A saved plan: what the file holds, and the plan rebuilt from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedPlan {
+    /// The region the plan was made for.
+    pub region: String,
+    /// The `saved` field.
+    pub saved: Saved,
+    /// The plan as `plan` showed it.
+    pub plan: Plan,
+    /// How many managed plans needed nothing and are not in the file (all of the plan's
+    /// unchanged count but the plans shown only for their pending grants).
+    pub unchanged_elsewhere: usize,
+}
+
+/// What the plan was made from, for [`SavedPlan::new`].
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The declared plans.
+    pub desired: &'a [DesiredPlan],
+    /// The live plans.
+    pub live: &'a [LivePlan],
+    /// How they were matched.
+    pub matching: &'a Matching,
+    /// The keys read.
+    pub live_keys: &'a LiveKeys,
+    /// The options the plan was made with.
+    pub options: PlanOptions,
+}
+
+impl SavedPlan {
+    /// The saved form of `plan`, made from `inputs` in `context`.
+    pub fn new(plan: &Plan, inputs: Inputs<'_>, context: Context) -> SavedPlan {
+        let plans: Vec<SavedEntry> = plan
+            .entries
+            .iter()
+            .filter_map(|entry| {
+                inputs
+                    .desired
+                    .iter()
+                    .zip(&inputs.matching.matched)
+                    .find(|(declared, target)| {
+                        declared.body.name == entry.name
+                            && target.map(|i| &inputs.live[i].id) == entry.id.as_ref()
+                    })
+                    .map(|(declared, target)| {
+                        saved_entry(declared, target.map(|i| &inputs.live[i]), &inputs)
+                    })
+            })
+            .collect();
+        let in_file = plan
+            .entries
+            .iter()
+            .filter(|entry| !entry.has_changes())
+            .count();
+        SavedPlan {
+            region: plan.region.clone(),
+            saved: Saved {
+                context,
+                retry_pending_grants: inputs.options.retry_pending_grants,
+                plans,
+            },
+            plan: plan.clone(),
+            unchanged_elsewhere: plan.unchanged.saturating_sub(in_file),
+        }
+    }
+
+    /// The options the plan was made with.
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            retry_pending_grants: self.saved.retry_pending_grants,
+        }
+    }
+
+    /// Writes the file.
+    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
+        let text =
+            json::render_saved(&self.plan, &self.saved).map_err(|error| SavedPlanError::Write {
+                path: path.display().to_string(),
+                source: std::io::Error::other(error),
+            })?;
+        std::fs::write(path, text).map_err(|source| SavedPlanError::Write {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Reads and checks a saved plan file: its format version, its fields, the fingerprints
+    /// of the live plans it holds, and that the plan rebuilt from it is the plan it shows.
+    pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {
+        let name = path.display().to_string();
+        let damaged = |detail: String| SavedPlanError::Damaged {
+            path: name.clone(),
+            detail,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read {
+            path: name.clone(),
+            source,
+        })?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|error| damaged(format!("it is not JSON ({error})")))?;
+        match value.get("formatVersion") {
+            None => return Err(damaged("it has no `formatVersion`".into())),
+            Some(Value::Number(n)) if n.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
+            Some(other) => {
+                return Err(SavedPlanError::UnknownVersion {
+                    path: name,
+                    found: other.to_string(),
+                })
+            }
+        }
+        if value.get("saved").is_none() {
+            return Err(damaged(
+                "it has no `saved` field: it is a JSON plan as `plan --format json` prints it, not a saved plan".into(),
+            ));
+        }
+        let file: FileFields = serde_json::from_value(value.clone())
+            .map_err(|error| damaged(format!("a field is missing or wrong ({error})")))?;
+        let saved = SavedPlan::rebuild(file).map_err(damaged)?;
+        let written = json::render_saved(&saved.plan, &saved.saved)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+        if written.as_ref() != Some(&value) {
+            return Err(damaged(
+                "the plan it shows does not follow from the state saved with it (was it edited?)"
+                    .into(),
+            ));
+        }
+        Ok(saved)
+    }
+
+    /// The plan made again from the file's declarations and live plans, as `plan` made it.
+    fn rebuild(file: FileFields) -> Result<SavedPlan, String> {
+        let mut desired = Vec::new();
+        let mut live = Vec::new();
+        let mut live_keys = LiveKeys::new();
+        for entry in &file.saved.plans {
+            desired.push(entry.desired.clone());
+            match (&entry.live, &entry.fingerprint) {
+                (None, None) => {}
+                (Some(snapshot), Some(fingerprint)) if snapshot.fingerprint() == *fingerprint => {
+                    live.push(LivePlan {
+                        id: snapshot.id.clone(),
+                        body: snapshot.body.clone(),
+                        tags: snapshot.tags.clone(),
+                    });
+                    if let Some(keys) = &snapshot.keys {
+                        live_keys.insert(snapshot.id.clone(), keys.clone());
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "the live state saved for usage plan \"{}\" does not match its fingerprint",
+                        entry.desired.body.name
+                    ))
+                }
+            }
+        }
+        let matching = reconcile::match_plans(&desired, &live).map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            format!("its plans do not match: {}", messages.join("; "))
+        })?;
+        let options = PlanOptions {
+            retry_pending_grants: file.saved.retry_pending_grants,
+        };
+        let mut plan = reconcile::build_plan(
+            &file.region,
+            &desired,
+            &live,
+            &matching,
+            &live_keys,
+            &options,
+        );
+        let unchanged_elsewhere = file
+            .summary
+            .unchanged
+            .checked_sub(plan.unchanged)
+            .ok_or("its summary counts fewer unchanged plans than it holds")?;
+        plan.unchanged = file.summary.unchanged;
+        plan.unmanaged = file
+            .unmanaged
+            .into_iter()
+            .map(|named| PlanRef {
+                name: named.name,
+                id: named.id,
+            })
+            .collect();
+        Ok(SavedPlan {
+            region: file.region,
+            saved: file.saved,
+            plan,
+            unchanged_elsewhere,
+        })
+    }
+}
+
+/// The saved entry of a declared plan and the live plan it matched.
+fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<'_>) -> SavedEntry {
+    let Some(live) = live else {
+        return SavedEntry {
+            desired: declared.clone(),
+            live: None,
+            fingerprint: None,
+        };
+    };
+    let snapshot = Snapshot {
+        id: live.id.clone(),
+        body: live.body.clone(),
+        keys: declared
+            .keys
+            .is_some()
+            .then(|| inputs.live_keys.get(&live.id).cloned().unwrap_or_default()),
+        tags: live.tags.clone(),
+    };
+    SavedEntry {
+        desired: DesiredPlan {
+            id: Some(live.id.clone()),
+            ..declared.clone()
+        },
+        fingerprint: Some(snapshot.fingerprint()),
+        live: Some(snapshot),
+    }
+}
+
+/// The fields of the file that reading it needs; the rest of the JSON plan is checked by
+/// rendering the rebuilt plan again.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileFields {
+    region: String,
+    unmanaged: Vec<Named>,
+    summary: Unchanged,
+    saved: Saved,
+}
+
+/// An unmanaged plan in the JSON plan.
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+    id: String,
+}
+
+/// The part of the JSON plan's summary that reading needs.
+#[derive(Deserialize)]
+struct Unchanged {
+    unchanged: usize,
+}

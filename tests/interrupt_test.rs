@@ -1,0 +1,151 @@
+//! End to end: Ctrl-C (SIGINT) during a long paced apply stops it cleanly: no new change
+//! starts, the changes in flight finish (no key left between two plans, no grant record
+//! left pending without its call), it says what was and was not done and exits 1; apply
+//! again finishes the job with nothing done twice.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::Env;
+use tollgate_sim::{Config, Quotas};
+
+/// Six plans on their own stages with one key each; Gold and Silver share pets/prod.
+fn live() -> String {
+    let mut live = String::from(
+        "usagePlans:\n  - { id: gold000001, name: Gold, quota: { limit: 100, offset: 0, period: MONTH }, \
+         apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ], keys: [key1] }\n  \
+         - { id: silver0001, name: Silver, apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ], keys: [key2] }\n",
+    );
+    for plan in 0..6 {
+        let _ = writeln!(
+            live,
+            "  - {{ id: slow{plan:06}, name: slow{plan}, throttle: {{ rateLimit: 1, burstLimit: 1 }} }}"
+        );
+    }
+    live
+}
+
+/// Every slow plan's throttle changes (one paced update each); key1 and key2 swap between
+/// Gold and Silver; key2 gets a grant on Gold.
+fn desired() -> String {
+    let mut yaml = String::from(
+        "usagePlans:\n  - name: Gold\n    quota: { limit: 100, period: MONTH }\n    \
+         apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n    \
+         keys: [ { id: key2, grants: [ { id: SUP-9, remaining: 500 } ] } ]\n  \
+         - name: Silver\n    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n    keys: [ { id: key1 } ]\n",
+    );
+    for plan in 0..6 {
+        let _ = writeln!(
+            yaml,
+            "  - name: slow{plan}\n    throttle: {{ rateLimit: 2, burstLimit: 1 }}"
+        );
+    }
+    yaml
+}
+
+/// The plans each key is on.
+fn plans_of(env: &Env, key: &str) -> Vec<String> {
+    ["gold000001", "silver0001"]
+        .into_iter()
+        .filter(|plan| {
+            env.block_on(
+                env.sdk()
+                    .get_usage_plan_key()
+                    .usage_plan_id(*plan)
+                    .key_id(key)
+                    .send(),
+            )
+            .is_ok()
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
+    // AWS's quotas 20 times faster: one UpdateUsagePlan a second, so six take five seconds.
+    let env = Env::with_config(
+        &live(),
+        Config {
+            quotas: Some(Quotas { speedup: 20.0 }),
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", &desired());
+    let mut child = env
+        .tollgate_process()
+        .env("TOLLGATE_PACE", "aws:20")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tollgate starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    // Interrupt once the second paced update is done: the rest still waits for its slot.
+    let mut updates = 0;
+    for line in lines.by_ref() {
+        let line = line.expect("a line of stderr");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("): updated") {
+            updates += 1;
+            if updates == 2 {
+                break;
+            }
+        }
+    }
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    for line in lines {
+        seen.push_str(&line.expect("a line of stderr"));
+        seen.push('\n');
+    }
+    let status = child.wait().expect("tollgate exits");
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("Interrupted: no new change starts"), "{seen}");
+    assert!(seen.contains("Apply interrupted:"), "{seen}");
+    assert!(seen.contains("not started"), "{seen}");
+    assert!(
+        env.calls("UpdateUsagePlan") < 6,
+        "updates after the interrupt were not started: {seen}"
+    );
+    // No key between plans, no grant record pending.
+    for key in ["key1", "key2"] {
+        assert_eq!(plans_of(&env, key).len(), 1, "{key} is on one plan: {seen}");
+    }
+    let tags = env.plan("gold000001").tags().cloned().unwrap_or_default();
+    assert_ne!(
+        tags.get("tollgate:grant:key2:SUP-9").map(String::as_str),
+        Some("pending"),
+        "{seen}"
+    );
+
+    // Apply again finishes; the grant reached UpdateUsage once in all.
+    env.tollgate()
+        .env("TOLLGATE_PACE", "aws:20")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    env.assert_in_sync(&path);
+    assert_eq!(plans_of(&env, "key1"), ["silver0001"]);
+    assert_eq!(plans_of(&env, "key2"), ["gold000001"]);
+    assert_eq!(env.sim.carried_out().get("UpdateUsage").copied(), Some(1));
+    // (The second run's first update may draw a 429 from the quota the first run used:
+    // count what was carried out.)
+    assert_eq!(
+        env.sim.carried_out().get("UpdateUsagePlan").copied(),
+        Some(6),
+        "each update made once"
+    );
+}

@@ -25,6 +25,120 @@ fn losing(live: &str, operation: &str) -> Env {
     )
 }
 
+/// An emulator where the first request of `operation` meets `fault` (set on the given
+/// `Faults` at a rate of one half) and the next four do not: seed 85 draws 0.43, then 0.86,
+/// 0.74, 0.72 and 0.56.
+fn once(live: &str, operation: &str, fault: fn(&mut Faults, f64)) -> Env {
+    let mut faults = Faults {
+        seed: 85,
+        operations: vec![operation.to_string()],
+        ..Faults::default()
+    };
+    fault(&mut faults, 0.5);
+    Env::with_config(
+        live,
+        Config {
+            faults: Some(faults),
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    )
+}
+
+/// The answer is lost after the work is done.
+fn lost(faults: &mut Faults, rate: f64) {
+    faults.lost_rate = rate;
+}
+
+/// The connection is closed before the work is done.
+fn dropped(faults: &mut Faults, rate: f64) {
+    faults.drop_rate = rate;
+}
+
+/// Gold on pets/prod; the YAML adds a stage (an `add` that fails when repeated) and
+/// changes the throttle.
+const GOLD: &str = r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    throttle: { rateLimit: 10, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+"#;
+const GOLD_WITH_A_NEW_STAGE: &str = r#"
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 20, burstLimit: 20 }
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod }, { apiId: k9l8m7n6o5, stage: prod } ]
+"#;
+
+#[test]
+fn an_update_whose_answer_is_lost_is_read_back_not_sent_again() {
+    let env = once(GOLD, "UpdateUsagePlan", lost);
+    let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(env.calls("UpdateUsagePlan"), 1, "not sent again: {stderr}");
+    assert_eq!(env.calls("GetUsagePlan"), 1, "read back once");
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn an_update_dropped_before_the_work_is_read_back_and_sent_again() {
+    let env = once(GOLD, "UpdateUsagePlan", dropped);
+    let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(env.calls("UpdateUsagePlan"), 2, "{stderr}");
+    assert_eq!(
+        env.sim.carried_out().get("UpdateUsagePlan").copied(),
+        Some(1),
+        "made once"
+    );
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_key_association_whose_answer_is_lost_is_confirmed_not_reported_as_a_409() {
+    let env = once(GOLD, "CreateUsagePlanKey", lost);
+    let path = env.write(
+        "plans.yaml",
+        &format!("{GOLD}    keys: [ {{ id: key1 }} ]\n").replace("    id: gold000001\n", ""),
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        env.calls("CreateUsagePlanKey"),
+        2,
+        "sent again, answered 409"
+    );
+    assert_eq!(env.calls("GetUsagePlanKey"), 1, "the 409 is checked");
+    assert!(!stderr.contains("409"), "{stderr}");
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_key_removal_whose_answer_is_lost_is_confirmed_not_reported_as_a_404() {
+    let live = format!("{GOLD}    keys: [key1]\n");
+    let env = once(&live, "DeleteUsagePlanKey", lost);
+    let path = env.write(
+        "plans.yaml",
+        &format!("{GOLD}    keys: []\n").replace("    id: gold000001\n", ""),
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        env.calls("DeleteUsagePlanKey"),
+        2,
+        "sent again, answered 404"
+    );
+    assert_eq!(env.calls("GetUsagePlanKey"), 1, "the 404 is checked");
+    env.assert_in_sync(&path);
+}
+
 #[test]
 fn a_create_whose_answer_is_lost_is_adopted_by_its_marker_not_sent_again() {
     let env = losing("", "CreateUsagePlan");

@@ -1,5 +1,6 @@
-//! End to end: tollgate paces its UpdateUsagePlan calls inside AWS's account quota (one every
-//! 20 seconds) instead of failing on it, and stops at once on a resource limit.
+//! End to end: tollgate paces every call inside AWS's account quotas (UpdateUsagePlan one
+//! every 20 seconds, all calls 10 a second with a burst of 40) instead of failing on them,
+//! as `--pace` / `TOLLGATE_PACE` says, and stops at once on a resource limit.
 
 mod common;
 
@@ -100,4 +101,108 @@ fn a_resource_limit_is_not_retried() {
         1,
         "a resource limit is final: no retry"
     );
+}
+
+/// 150 keys to put on three plans (each plan on its own stage), and two plans to update.
+fn many_keys() -> (String, String) {
+    let mut seed = String::from(
+        "region: us-east-1\nrestApis:\n  - { id: a1b2c3d4e5, name: pets, stages: [prod, beta, dev], \
+         resources: { /pets: [GET] } }\napiKeys:\n",
+    );
+    for key in 0..150 {
+        let _ = writeln!(
+            seed,
+            "  - {{ id: key{key:03}, name: k{key}, value: value-{key:03}-000000000000000000000000000000 }}"
+        );
+    }
+    seed.push_str("usagePlans:\n");
+    let mut desired = String::from("usagePlans:\n");
+    for (plan, stage) in ["prod", "beta", "dev"].into_iter().enumerate() {
+        let _ = writeln!(
+            seed,
+            "  - {{ id: plan{plan:06}, name: p{plan}, throttle: {{ rateLimit: 1, burstLimit: 1 }}, \
+             apiStages: [ {{ apiId: a1b2c3d4e5, stage: {stage} }} ] }}"
+        );
+        // Two of the three plans change their throttle too.
+        let rate = if plan < 2 { 2 } else { 1 };
+        let _ = writeln!(
+            desired,
+            "  - name: p{plan}\n    throttle: {{ rateLimit: {rate}, burstLimit: 1 }}\n    \
+             apiStages: [ {{ apiId: a1b2c3d4e5, stage: {stage} }} ]\n    keys:"
+        );
+        for key in (0..150).filter(|key| key % 3 == plan) {
+            let _ = writeln!(desired, "      - {{ id: key{key:03} }}");
+        }
+    }
+    (seed, desired)
+}
+
+/// AWS's quotas, 5 times faster: 50 calls a second with a burst of 40, an update every 4 s.
+fn many_keys_env() -> (Env, std::path::PathBuf) {
+    let (seed, desired) = many_keys();
+    let env = Env::from_seed(
+        &seed,
+        Config {
+            quotas: Some(Quotas { speedup: 5.0 }),
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", &desired);
+    (env, path)
+}
+
+#[test]
+fn many_key_associations_paced_with_the_quotas_sped_up_draw_no_429() {
+    let (env, path) = many_keys_env();
+    env.tollgate()
+        .env("TOLLGATE_PACE", "aws:5")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(env.calls("CreateUsagePlanKey"), 150);
+    assert_eq!(env.calls("UpdateUsagePlan"), 2);
+    assert_eq!(env.sim.throttled(), Default::default(), "no 429 drawn");
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn the_same_associations_unpaced_draw_429s() {
+    let (env, path) = many_keys_env();
+    env.tollgate()
+        .env("TOLLGATE_PACE", "none")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .assert()
+        .success();
+    let throttled: u64 = env.sim.throttled().values().sum();
+    assert!(
+        throttled > 0,
+        "unpaced, the quota answers 429s (retried): the paced test above is meaningful"
+    );
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_bad_pace_and_the_retired_update_interval_are_clear_errors_and_send_nothing() {
+    let env = Env::new(LIVE);
+    let path = env.write("plans.yaml", DESIRED);
+    let bad = env.run(&["plan", "--pace", "fast"], &path);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`fast` is not a pace"), "{stderr}");
+    assert!(stderr.contains("aws:F"), "{stderr}");
+
+    let retired = env
+        .tollgate()
+        .env("TOLLGATE_UPDATE_INTERVAL", "0")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&retired.stderr);
+    assert_eq!(retired.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("TOLLGATE_UPDATE_INTERVAL"), "{stderr}");
+    assert!(stderr.contains("--pace"), "{stderr}");
+    assert!(env.sim.calls().is_empty(), "nothing sent");
 }

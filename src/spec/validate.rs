@@ -7,7 +7,7 @@ use super::load::{locate, SourceFile};
 use super::node::{Kind, Node};
 use super::yaml;
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
+    grant_tag, is_reserved_tag, CREATION_TAG, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
     Quota, SourceLocation, StageRef, Throttle,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +19,10 @@ const METHODS: &[&str] = &[
 
 /// The most tags AWS keeps on one resource.
 const MAX_TAGS: usize = 50;
+
+/// The tags a plan may declare, counting one per grant: one of AWS's 50 is kept for
+/// tollgate's creation marker (`tollgate:creation`), which a plan tollgate creates carries.
+const DECLARABLE_TAGS: usize = MAX_TAGS - 1;
 
 /// The longest tag key AWS accepts, in characters.
 const MAX_TAG_KEY: usize = 128;
@@ -412,16 +416,20 @@ impl Check<'_> {
             .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
             .collect();
         let total = declared + records.len();
-        if total > MAX_TAGS {
+        if total > DECLARABLE_TAGS {
             let at = if tags.is_some() { "tags" } else { "keys" };
+            let limit = format!(
+                "AWS keeps at most {MAX_TAGS} on a plan and tollgate keeps one of them for its \
+                 creation marker `{CREATION_TAG}`"
+            );
             let message = if records.is_empty() {
-                format!("{total} tags: AWS keeps at most {MAX_TAGS} on a plan; declare fewer")
+                format!("{total} tags: {limit}; declare at most {DECLARABLE_TAGS}")
             } else {
                 let record = grant_tag("{keyId}", "{grantId}");
                 format!(
                     "{declared} tags and {} grants make {total} tags: each grant keeps a tag \
-                     `{record}` on the plan for good, and AWS keeps at most {MAX_TAGS} on a \
-                     plan; declare fewer tags or grants",
+                     `{record}` on the plan for good, and {limit}; declare at most \
+                     {DECLARABLE_TAGS} tags and grants together",
                     records.len()
                 )
             };
@@ -675,20 +683,21 @@ mod tests {
             ]
         );
 
-        let tags: Vec<String> = (0..49).map(|n| format!("t{n}: x")).collect();
+        let tags: Vec<String> = (0..48).map(|n| format!("t{n}: x")).collect();
         let fits = format!(
             "usagePlans:\n  - name: A\n    tags: {{{}}}\n    keys: [{{id: k, grants: [{{id: g, remaining: 1}}]}}]\n",
             tags.join(", ")
         );
         assert_eq!(errors_of(&fits), Vec::<String>::new());
-        let tags: Vec<String> = (0..51).map(|n| format!("t{n}: x")).collect();
+        let tags: Vec<String> = (0..50).map(|n| format!("t{n}: x")).collect();
         let tagged = format!(
             "usagePlans:\n  - name: A\n    tags: {{{}}}\n",
             tags.join(", ")
         );
         assert_eq!(
             errors_of(&tagged),
-            vec!["p.yaml:3:11: 51 tags: AWS keeps at most 50 on a plan; declare fewer"]
+            vec!["p.yaml:3:11: 50 tags: AWS keeps at most 50 on a plan and tollgate keeps one of \
+                  them for its creation marker `tollgate:creation`; declare at most 49"]
         );
         let over = fits.replace(
             "{id: g, remaining: 1}",
@@ -696,11 +705,12 @@ mod tests {
         );
         assert_eq!(
             errors_of(&over),
-            vec!["p.yaml:3:11: 49 tags and 2 grants make 51 tags: each grant keeps a tag \
+            vec!["p.yaml:3:11: 48 tags and 2 grants make 50 tags: each grant keeps a tag \
                   `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
-                  on a plan; declare fewer tags or grants"]
+                  on a plan and tollgate keeps one of them for its creation marker \
+                  `tollgate:creation`; declare at most 49 tags and grants together"]
         );
-        let grants: Vec<String> = (0..51)
+        let grants: Vec<String> = (0..50)
             .map(|n| format!("{{id: g{n}, remaining: 1}}"))
             .collect();
         let untagged = format!(
@@ -709,9 +719,10 @@ mod tests {
         );
         assert_eq!(
             errors_of(&untagged),
-            vec!["p.yaml:3:11: 0 tags and 51 grants make 51 tags: each grant keeps a tag \
+            vec!["p.yaml:3:11: 0 tags and 50 grants make 50 tags: each grant keeps a tag \
                   `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
-                  on a plan; declare fewer tags or grants"]
+                  on a plan and tollgate keeps one of them for its creation marker \
+                  `tollgate:creation`; declare at most 49 tags and grants together"]
         );
     }
 

@@ -47,13 +47,13 @@ pub struct UsagePlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_stages: Vec<ApiStage>,
     /// Absent: tags are left alone; present: exactly these (keys starting `tollgate:` or
-    /// `aws:` are reserved; keys of at most 128 characters, values of at most 256; at most 50
-    /// tags, counting one per grant).
+    /// `aws:` are reserved; keys of at most 128 characters, values of at most 256; at most 49
+    /// tags, counting one per grant: AWS keeps 50, one of them tollgate's creation marker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend(
         "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": 128 },
         "additionalProperties" = { "type": "string", "maxLength": 256 },
-        "maxProperties" = 50
+        "maxProperties" = 49
     ))]
     pub tags: Option<BTreeMap<String, String>>,
     /// Absent: key associations are left alone; present: exactly these API keys.

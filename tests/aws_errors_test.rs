@@ -103,9 +103,10 @@ usagePlans:
 
 #[test]
 fn a_429_that_outlasts_the_attempts_names_the_plan_and_says_to_run_again() {
+    // The clock is frozen, so the quota never refills; one attempt, as AWS_MAX_ATTEMPTS says.
     let env = frozen_quota_env();
-    let path = env.write(
-        "plans.yaml",
+    let stderr = failed_apply(
+        &env,
         r#"
 usagePlans:
   - name: Gold
@@ -116,16 +117,6 @@ usagePlans:
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
 "#,
     );
-    // The clock is frozen, so the quota never refills: one attempt, as AWS_MAX_ATTEMPTS says.
-    let output = env
-        .tollgate()
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("UpdateUsagePlan on usage plan \"Silver\" (silver0001) failed: TooManyRequestsException (HTTP 429)"),
         "{stderr}"

@@ -55,6 +55,14 @@ fn dropped(faults: &mut Faults, rate: f64) {
     faults.drop_rate = rate;
 }
 
+/// Applies the YAML at `path`, asserting success; returns stderr.
+fn applied(env: &Env, path: &std::path::Path) -> String {
+    let output = env.run(&["apply", "--auto-approve"], path);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 /// Gold on pets/prod; the YAML adds a stage (an `add` that fails when repeated) and
 /// changes the throttle.
 const GOLD: &str = r#"
@@ -75,9 +83,7 @@ usagePlans:
 fn an_update_whose_answer_is_lost_is_read_back_not_sent_again() {
     let env = once(GOLD, "UpdateUsagePlan", lost);
     let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = applied(&env, &path);
     assert_eq!(env.calls("UpdateUsagePlan"), 1, "not sent again: {stderr}");
     assert_eq!(env.calls("GetUsagePlan"), 1, "read back once");
     env.assert_in_sync(&path);
@@ -87,9 +93,7 @@ fn an_update_whose_answer_is_lost_is_read_back_not_sent_again() {
 fn an_update_dropped_before_the_work_is_read_back_and_sent_again() {
     let env = once(GOLD, "UpdateUsagePlan", dropped);
     let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = applied(&env, &path);
     assert_eq!(env.calls("UpdateUsagePlan"), 2, "{stderr}");
     assert_eq!(
         env.sim.carried_out().get("UpdateUsagePlan").copied(),
@@ -106,9 +110,7 @@ fn a_key_association_whose_answer_is_lost_is_confirmed_not_reported_as_a_409() {
         "plans.yaml",
         &format!("{GOLD}    keys: [ {{ id: key1 }} ]\n").replace("    id: gold000001\n", ""),
     );
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = applied(&env, &path);
     assert_eq!(
         env.calls("CreateUsagePlanKey"),
         2,
@@ -127,9 +129,7 @@ fn a_key_removal_whose_answer_is_lost_is_confirmed_not_reported_as_a_404() {
         "plans.yaml",
         &format!("{GOLD}    keys: []\n").replace("    id: gold000001\n", ""),
     );
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    applied(&env, &path);
     assert_eq!(
         env.calls("DeleteUsagePlanKey"),
         2,
@@ -153,9 +153,7 @@ usagePlans:
     keys: [ { id: key1 } ]
 "#,
     );
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    applied(&env, &path);
     assert_eq!(env.calls("CreateUsagePlan"), 1, "never sent twice");
     let id = env.plan_id("Trial");
     let plan = env.plan(&id);

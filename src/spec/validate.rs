@@ -7,8 +7,8 @@ use super::load::{locate, SourceFile};
 use super::node::{Kind, Node};
 use super::yaml;
 use crate::model::{
-    grant_tag, is_reserved_tag, CREATION_TAG, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
-    Quota, SourceLocation, StageRef, Throttle,
+    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
+    Quota, SourceLocation, StageRef, Throttle, CREATION_TAG,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -696,8 +696,10 @@ mod tests {
         );
         assert_eq!(
             errors_of(&tagged),
-            vec!["p.yaml:3:11: 50 tags: AWS keeps at most 50 on a plan and tollgate keeps one of \
-                  them for its creation marker `tollgate:creation`; declare at most 49"]
+            vec![
+                "p.yaml:3:11: 50 tags: AWS keeps at most 50 on a plan and tollgate keeps one of \
+                  them for its creation marker `tollgate:creation`; declare at most 49"
+            ]
         );
         let over = fits.replace(
             "{id: g, remaining: 1}",

@@ -48,8 +48,10 @@ pub enum Done {
     KeyMoved {
         /// The API key's id.
         key_id: String,
-        /// The plan it left, as `"Silver" (id)`.
-        from: String,
+        /// The declared name of the plan it left.
+        from_plan: String,
+        /// The id of the plan it left, when known.
+        from_id: Option<String>,
     },
     /// TagResource set this many tags.
     TagsSet(usize),
@@ -497,7 +499,8 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
         Step::RemoveKey(key_id) => Done::KeyRemoved(key_id.to_string()),
         Step::MoveKey { key_id, from } => Done::KeyMoved {
             key_id: key_id.to_string(),
-            from: plan_label(entries[from], ids[from].as_deref()),
+            from_plan: entries[from].name.clone(),
+            from_id: ids[from].clone(),
         },
         Step::SetTags(tags) => Done::TagsSet(tags.len()),
         Step::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
@@ -506,14 +509,6 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
             key_id: grant.key_id.clone(),
             remaining: grant.remaining,
         },
-    }
-}
-
-/// A plan as messages name it: `"Silver" (s1)`.
-fn plan_label(entry: &PlanEntry, id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!("\"{}\" ({id})", entry.name),
-        None => format!("\"{}\"", entry.name),
     }
 }
 
@@ -568,7 +563,8 @@ async fn run_step(
             client.finishing().add_key(&id, key_id).await?;
             Done::KeyMoved {
                 key_id: key_id.to_string(),
-                from: plan_label(source, Some(&from_id)),
+                from_plan: source.name.clone(),
+                from_id: Some(from_id),
             }
         }
         Step::SetTags(tags) => {

@@ -1,4 +1,4 @@
-//! The machine-readable plan (format 1), as DESIGN.md "The machine-readable plan" gives it.
+//! The machine-readable plan (format 1), as README.md's "The machine-readable plan" gives it.
 //!
 //! Beyond that contract the document carries:
 //! - `request` on a `create`: the CreateUsagePlan body in AWS's JSON shape (`name`,
@@ -28,8 +28,8 @@ pub const FORMAT_VERSION: u32 = 1;
 /// are not strings or on a type whose own `Serialize` fails, and the document has neither.
 const INFALLIBLE: &str = "a document of strings, numbers and string-keyed maps serialises";
 
-/// Renders the JSON plan, pretty-printed in the field order of DESIGN.md, with a trailing
-/// newline.
+/// Renders the JSON plan, pretty-printed in the field order of README.md's "The
+/// machine-readable plan", with a trailing newline.
 pub fn render(plan: &Plan) -> String {
     let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
     json.push('\n');
@@ -425,7 +425,7 @@ mod tests {
         assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{order:?}");
     }
 
-    /// The field and action names of DESIGN.md "The machine-readable plan", exactly.
+    /// The field and action names of README.md's "The machine-readable plan", exactly.
     #[test]
     fn fields_and_actions_match_the_design() {
         let value = to_value(&fixtures::every_change());

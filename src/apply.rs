@@ -28,7 +28,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use crate::diff::{self, Op, PatchOp};
 use crate::live::{AwsError, AwsErrorKind, LiveClient};
 use crate::model::{grant_tag, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING};
-use crate::plan::{BodyAction, GrantChange, KeyAction, Plan, PlanEntry};
+use crate::plan::{GrantChange, KeyAction, Plan, PlanEntry, Target};
 
 /// What a completed step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +48,10 @@ pub enum Done {
     KeyMoved {
         /// The API key's id.
         key_id: String,
-        /// The plan it left, as `"Silver" (id)`.
-        from: String,
+        /// The declared name of the plan it left.
+        from_plan: String,
+        /// The id of the plan it left, when known.
+        from_id: Option<String>,
     },
     /// TagResource set this many tags.
     TagsSet(usize),
@@ -124,8 +126,8 @@ impl ApplyReport {
 /// One API-level step of the apply.
 #[derive(Debug)]
 enum Step<'a> {
-    /// CreateUsagePlan.
-    Create,
+    /// CreateUsagePlan with these tags.
+    Create(&'a Tags),
     /// UpdateUsagePlan with these operations (an update, or a create's follow-up).
     Update(&'a [PatchOp]),
     /// CreateUsagePlanKey.
@@ -157,42 +159,38 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     // The node that creates or updates each entry's body, if any.
     let mut body: Vec<Option<usize>> = vec![None; entries.len()];
     for (index, entry) in entries.iter().enumerate() {
-        match &entry.body {
-            BodyAction::Unchanged => {}
-            BodyAction::Create { follow_up, .. } => {
-                body[index] = Some(nodes.len());
+        if let Target::Create { tags, follow_up } = &entry.target {
+            body[index] = Some(nodes.len());
+            nodes.push(Node {
+                entry: index,
+                step: Step::Create(tags),
+                depends_on: Vec::new(),
+            });
+            if !follow_up.is_empty() {
+                let create = nodes.len() - 1;
                 nodes.push(Node {
                     entry: index,
-                    step: Step::Create,
-                    depends_on: Vec::new(),
-                });
-                if !follow_up.is_empty() {
-                    let create = nodes.len() - 1;
-                    nodes.push(Node {
-                        entry: index,
-                        step: Step::Update(follow_up),
-                        depends_on: vec![create],
-                    });
-                }
-            }
-            BodyAction::Update { operations } => {
-                body[index] = Some(nodes.len());
-                nodes.push(Node {
-                    entry: index,
-                    step: Step::Update(operations),
-                    depends_on: Vec::new(),
+                    step: Step::Update(follow_up),
+                    depends_on: vec![create],
                 });
             }
+        }
+        if let Some(operations) = entry.update() {
+            body[index] = Some(nodes.len());
+            nodes.push(Node {
+                entry: index,
+                step: Step::Update(operations),
+                depends_on: Vec::new(),
+            });
         }
     }
     // What waits for a plan's body: everything, when the plan is created; when it is
     // updated, a key addition only if the update adds a stage, a grant only if it changes
     // the quota.
     let on_body_if = |index: usize, needed: fn(&[PatchOp]) -> bool| -> Vec<usize> {
-        let needs = match &entries[index].body {
-            BodyAction::Create { .. } => true,
-            BodyAction::Update { operations } => needed(operations),
-            BodyAction::Unchanged => false,
+        let needs = match &entries[index].target {
+            Target::Create { .. } => true,
+            Target::Live { operations, .. } => needed(operations),
         };
         body[index].filter(|_| needs).into_iter().collect()
     };
@@ -340,7 +338,12 @@ fn share_a_stage(a: &PlanEntry, b: &PlanEntry) -> bool {
             .after
             .stages
             .keys()
-            .chain(entry.before.iter().flat_map(|before| before.stages.keys()))
+            .chain(
+                entry
+                    .before()
+                    .into_iter()
+                    .flat_map(|before| before.stages.keys()),
+            )
             .cloned()
             .collect()
     };
@@ -385,7 +388,10 @@ pub async fn apply(
     progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
-    let mut ids: Vec<Option<String>> = entries.iter().map(|entry| entry.id.clone()).collect();
+    let mut ids: Vec<Option<String>> = entries
+        .iter()
+        .map(|entry| entry.id().map(str::to_string))
+        .collect();
     let nodes = graph(&entries);
     let mut outcomes = vec![Outcome::Waiting; nodes.len()];
     let mut report = ApplyReport::default();
@@ -485,7 +491,7 @@ pub async fn apply(
 /// What a step will do, before it runs.
 fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> Done {
     match node.step {
-        Step::Create => Done::Created,
+        Step::Create(_) => Done::Created,
         Step::Update(operations) => Done::Updated {
             operations: operations.len(),
         },
@@ -493,7 +499,8 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
         Step::RemoveKey(key_id) => Done::KeyRemoved(key_id.to_string()),
         Step::MoveKey { key_id, from } => Done::KeyMoved {
             key_id: key_id.to_string(),
-            from: plan_label(entries[from], ids[from].as_deref()),
+            from_plan: entries[from].name.clone(),
+            from_id: ids[from].clone(),
         },
         Step::SetTags(tags) => Done::TagsSet(tags.len()),
         Step::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
@@ -502,14 +509,6 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
             key_id: grant.key_id.clone(),
             remaining: grant.remaining,
         },
-    }
-}
-
-/// A plan as messages name it: `"Silver" (s1)`.
-fn plan_label(entry: &PlanEntry, id: Option<&str>) -> String {
-    match id {
-        Some(id) => format!("\"{}\" ({id})", entry.name),
-        None => format!("\"{}\"", entry.name),
     }
 }
 
@@ -530,12 +529,8 @@ async fn run_step(
 ) -> Result<(Done, Option<String>), AwsError> {
     let client = context.client;
     let entry = context.entries[node.entry];
-    if let Step::Create = node.step {
-        let tags = match &entry.body {
-            BodyAction::Create { tags, .. } => tags.clone(),
-            _ => Tags::new(),
-        };
-        let id = client.create_plan(&entry.after, &tags).await?;
+    if let Step::Create(tags) = node.step {
+        let id = client.create_plan(&entry.after, tags).await?;
         return Ok((Done::Created, Some(id)));
     }
     let id = context.id.clone().ok_or_else(|| AwsError {
@@ -545,7 +540,7 @@ async fn run_step(
         detail: "internal error: the plan has no id and is not being created".into(),
     })?;
     let done = match node.step {
-        Step::Create => Done::Created,
+        Step::Create(_) => Done::Created,
         Step::Update(operations) => Done::Updated {
             operations: update_body(client, &id, operations, &entry.after).await?,
         },
@@ -568,7 +563,8 @@ async fn run_step(
             client.finishing().add_key(&id, key_id).await?;
             Done::KeyMoved {
                 key_id: key_id.to_string(),
-                from: plan_label(source, Some(&from_id)),
+                from_plan: source.name.clone(),
+                from_id: Some(from_id),
             }
         }
         Step::SetTags(tags) => {

@@ -64,6 +64,27 @@ enum ColorChoice {
     Never,
 }
 
+/// `--format`: the view of a plan, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// For a terminal or a CI log.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// For a machine: the JSON plan of format 1.
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check the YAML offline; no AWS call.
@@ -105,8 +126,8 @@ struct PlanArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// The view of the plan.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
     /// Also save the plan to this file, for `tollgate show FILE` and `tollgate apply FILE`
     /// (the view still goes to stdout).
     #[arg(long, value_name = "FILE")]
@@ -118,8 +139,8 @@ struct ShowArgs {
     /// A saved plan, written by `tollgate plan --out FILE`.
     file: PathBuf,
     /// The view of the plan.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -349,14 +370,14 @@ async fn plan(
             path.display()
         );
     }
-    print!("{}", render::render(&plan, args.format, style));
+    print!("{}", render::render(&plan, args.format.into(), style));
     Ok(pending(&plan, args.read.detailed_exitcode))
 }
 
 /// `show FILE`: renders a saved plan as `plan` printed it; no AWS call.
 fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
     let saved = SavedPlan::read(&args.file)?;
-    print!("{}", render::render(&saved.plan, args.format, style));
+    print!("{}", render::render(&saved.plan, args.format.into(), style));
     Ok(Outcome::Done)
 }
 
@@ -550,4 +571,23 @@ fn write_export(dir: &Path, files: Vec<(String, String)>, force: bool) -> Result
         dir.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_by_their_lowercase_names() {
+        for (name, format) in [
+            ("text", Format::Text),
+            ("markdown", Format::Markdown),
+            ("json", Format::Json),
+        ] {
+            assert_eq!(
+                FormatArg::from_str(name, false).map(Format::from),
+                Ok(format)
+            );
+        }
+    }
 }

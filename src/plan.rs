@@ -6,7 +6,7 @@ use crate::model::{PlanBody, Tags};
 
 mod destructive;
 
-pub use destructive::{join_reasons, Destructive, DestructiveChanges, Target};
+pub use destructive::{join_reasons, Destructive, DestructiveChanges, Site};
 
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,22 +17,27 @@ pub struct PlanRef {
     pub id: String,
 }
 
-/// What happens to a plan's body (everything UpdateUsagePlan manages).
+/// The usage plan an entry is about, and what happens to its body (everything
+/// UpdateUsagePlan manages): a plan to create, or a live plan with the operations that make
+/// it equal the YAML.
 #[derive(Debug, Clone, PartialEq)]
-pub enum BodyAction {
-    /// The body already equals the YAML.
-    Unchanged,
-    /// One CreateUsagePlan carrying the whole `after` body but its product code, with
-    /// `tags`, then `follow_up` (productCode only) in one UpdateUsagePlan.
+pub enum Target {
+    /// No live plan: one CreateUsagePlan carrying the whole `after` body but its product code,
+    /// with `tags`, then `follow_up` (productCode only) in one UpdateUsagePlan.
     Create {
         /// The tags sent with CreateUsagePlan (the declared ones, or none).
         tags: Tags,
         /// The UpdateUsagePlan operations that follow the create (productCode only).
         follow_up: Vec<PatchOp>,
     },
-    /// One UpdateUsagePlan call with exactly these operations.
-    Update {
-        /// The patch operations, in the order they are sent.
+    /// A live plan: one UpdateUsagePlan call with exactly `operations`, or none when they
+    /// are empty (the body already equals the YAML).
+    Live {
+        /// The live plan's id.
+        id: String,
+        /// The live body, as read.
+        before: PlanBody,
+        /// The patch operations, in the order they are sent; empty when the body is unchanged.
         operations: Vec<PatchOp>,
     },
 }
@@ -90,14 +95,10 @@ pub struct PendingGrant {
 pub struct PlanEntry {
     /// The declared name.
     pub name: String,
-    /// The live plan's id; `None` for a plan being created.
-    pub id: Option<String>,
-    /// The live body; `None` for a plan being created.
-    pub before: Option<PlanBody>,
+    /// The plan to create, or the live plan and what happens to its body.
+    pub target: Target,
     /// The body as the YAML declares it.
     pub after: PlanBody,
-    /// What happens to the body.
-    pub body: BodyAction,
     /// Key associations to make or remove, in the order they are applied.
     pub keys: Vec<KeyChange>,
     /// Tags to change, if any.
@@ -109,9 +110,35 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
+    /// The live plan's id; `None` for a plan being created.
+    pub fn id(&self) -> Option<&str> {
+        match &self.target {
+            Target::Create { .. } => None,
+            Target::Live { id, .. } => Some(id),
+        }
+    }
+
+    /// The live body; `None` for a plan being created.
+    pub fn before(&self) -> Option<&PlanBody> {
+        match &self.target {
+            Target::Create { .. } => None,
+            Target::Live { before, .. } => Some(before),
+        }
+    }
+
+    /// The UpdateUsagePlan operations of a live plan's update; `None` for a plan being
+    /// created or a body that is unchanged.
+    pub fn update(&self) -> Option<&[PatchOp]> {
+        match &self.target {
+            Target::Live { operations, .. } if !operations.is_empty() => Some(operations),
+            Target::Create { .. } | Target::Live { .. } => None,
+        }
+    }
+
     /// Whether applying this entry changes anything in AWS.
     pub fn has_changes(&self) -> bool {
-        self.body != BodyAction::Unchanged
+        matches!(self.target, Target::Create { .. })
+            || self.update().is_some()
             || !self.keys.is_empty()
             || self.tags.is_some()
             || !self.grants.is_empty()
@@ -168,11 +195,8 @@ impl Plan {
             ..Summary::default()
         };
         for entry in &self.entries {
-            match &entry.body {
-                BodyAction::Unchanged => {}
-                BodyAction::Create { .. } => summary.create += 1,
-                BodyAction::Update { .. } => summary.update += 1,
-            }
+            summary.create += usize::from(matches!(entry.target, Target::Create { .. }));
+            summary.update += usize::from(entry.update().is_some());
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();
             summary.tags += usize::from(entry.tags.is_some());

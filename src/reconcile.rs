@@ -13,8 +13,7 @@ use crate::model::{
     GRANT_APPLIED,
 };
 use crate::plan::{
-    BodyAction, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef,
-    TagChange,
+    GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef, TagChange, Target,
 };
 
 /// Why declared plans cannot be paired with live ones. Display gives the message; the CLI
@@ -239,13 +238,11 @@ fn create_entry(plan: &DesiredPlan) -> PlanEntry {
     let (grants, pending_grants) = grant_changes(plan, &Tags::new(), &PlanOptions::default());
     PlanEntry {
         name: plan.body.name.clone(),
-        id: None,
-        before: None,
-        after: plan.body.clone(),
-        body: BodyAction::Create {
+        target: Target::Create {
             tags: plan.tags.clone().unwrap_or_default(),
             follow_up: create_follow_up(&plan.body),
         },
+        after: plan.body.clone(),
         keys: key_changes(plan, &BTreeSet::new()),
         tags: None,
         grants,
@@ -260,20 +257,16 @@ fn update_entry(
     live_keys: &LiveKeys,
     options: &PlanOptions,
 ) -> PlanEntry {
-    let operations = body_operations(&current.body, &plan.body);
-    let body = if operations.is_empty() {
-        BodyAction::Unchanged
-    } else {
-        BodyAction::Update { operations }
-    };
     let no_keys = BTreeSet::new();
     let (grants, pending_grants) = grant_changes(plan, &current.tags, options);
     PlanEntry {
         name: plan.body.name.clone(),
-        id: Some(current.id.clone()),
-        before: Some(current.body.clone()),
+        target: Target::Live {
+            id: current.id.clone(),
+            before: current.body.clone(),
+            operations: body_operations(&current.body, &plan.body),
+        },
         after: plan.body.clone(),
-        body,
         keys: key_changes(plan, live_keys.get(&current.id).unwrap_or(&no_keys)),
         tags: plan
             .tags
@@ -577,10 +570,7 @@ mod tests {
             entry,
             PlanEntry {
                 name: "Trial".into(),
-                id: None,
-                before: None,
-                after: trial.body,
-                body: BodyAction::Create {
+                target: Target::Create {
                     tags: tags(&[("team", "payments")]),
                     follow_up: vec![PatchOp {
                         op: Op::Add,
@@ -588,6 +578,7 @@ mod tests {
                         value: Some("prod-trial".into()),
                     }],
                 },
+                after: trial.body,
                 keys: vec![
                     key_change(KeyAction::Add, "k1"),
                     key_change(KeyAction::Add, "k2")
@@ -602,11 +593,11 @@ mod tests {
     #[test]
     fn a_plan_created_without_declared_tags_carries_none() {
         let entry = only_entry(plan(&[desired("Trial", 1)], &[]));
-        let expected = BodyAction::Create {
+        let expected = Target::Create {
             tags: Tags::new(),
             follow_up: vec![],
         };
-        assert_eq!(entry.body, expected);
+        assert_eq!(entry.target, expected);
         assert_eq!(entry.keys, []);
     }
 
@@ -615,15 +606,18 @@ mod tests {
         let mut gold = desired("Gold", 1);
         gold.body.description = "Paying".into();
         let entry = only_entry(plan(&[gold.clone()], &[live("g1", "Gold")]));
-        assert_eq!(entry.id.as_deref(), Some("g1"));
-        assert_eq!(entry.before, Some(body("Gold")));
         assert_eq!(entry.after, gold.body);
         let operations = vec![PatchOp {
             op: Op::Replace,
             path: "/description".into(),
             value: Some("Paying".into()),
         }];
-        assert_eq!(entry.body, BodyAction::Update { operations });
+        let expected = Target::Live {
+            id: "g1".into(),
+            before: body("Gold"),
+            operations,
+        };
+        assert_eq!(entry.target, expected);
     }
 
     #[test]
@@ -647,7 +641,7 @@ mod tests {
             PlanOptions::default(),
         );
         let entry = only_entry(plan);
-        assert_eq!(entry.body, BodyAction::Unchanged);
+        assert_eq!(entry.update(), None);
         assert_eq!(
             entry.keys,
             [

@@ -1,5 +1,5 @@
 //! Property tests of the minimal patch operations: a reference applier, written from
-//! AWS-NOTES.md's grammar of UpdateUsagePlan and independent of the diff code, replays the
+//! docs/aws.md's patch grammar of UpdateUsagePlan and independent of the diff code, replays the
 //! operations on the current plan and must reach the desired one.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,8 @@
 //! The core scenarios a second time, against moto 5.2.5: a third party's implementation of
 //! the calls it implements (create, list, name/description/throttle/stage updates, usage plan
 //! keys) must agree with what tollgate plans and applies. Quota patches, method throttles,
-//! tags and UpdateUsage are left out: moto does not implement them faithfully (AWS-NOTES.md).
+//! tags and UpdateUsage are left out: moto does not implement them faithfully (each known
+//! difference is pinned by a test of sim/tests/moto_diff_test.rs).
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! End to end: the real binary plans and applies against the emulator until the live plans
-//! equal the YAML, with exactly the patch operations DESIGN.md calls minimal.
+//! equal the YAML, with exactly the minimal patch operations README.md's "What the plan
+//! sends" lists (their grammar: docs/aws.md).
 
 mod common;
 

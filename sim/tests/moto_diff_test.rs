@@ -2,9 +2,9 @@
 //! against moto 5.2.5.
 //!
 //! Where moto implements a call, both must be seen to answer alike (ids normalised). Where
-//! moto is known to differ (AWS-NOTES.md, "moto 5.2.5 ... does NOT", and what these tests
-//! found), the difference itself is asserted, one test per difference named after it: a moto
-//! upgrade that fixes one makes that test fail, and the pin can then be revisited.
+//! moto is known to differ (what these tests found), the difference itself is asserted, one
+//! test per difference named after it: a moto upgrade that fixes one makes that test fail,
+//! and the pin can then be revisited.
 
 use std::collections::{BTreeMap, HashMap};
 

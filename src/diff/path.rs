@@ -1,4 +1,5 @@
-//! The paths of UpdateUsagePlan patch operations, in the form AWS-NOTES.md gives.
+//! The paths of UpdateUsagePlan patch operations, in the form docs/aws.md gives ("The patch
+//! grammar of UpdateUsagePlan").
 
 use crate::model::StageRef;
 

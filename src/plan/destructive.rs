@@ -13,7 +13,7 @@
 //! appears, and the method throttles it comes with, serve no live request through the plan
 //! yet; a plan being created has no customer yet. None of them is destructive.
 
-use super::{BodyAction, KeyAction, KeyChange, PlanEntry};
+use super::{KeyAction, KeyChange, PlanEntry, Target};
 use crate::diff::{leaf_path, method_throttle_path, Op, PatchOp, API_STAGES};
 use crate::model::{format_number, PlanBody, Quota, StageRef, Throttle};
 
@@ -24,14 +24,14 @@ const REASON_SEPARATOR: &str = "; ";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destructive {
     /// The change: the one operation or key removal that carries it out.
-    pub target: Target,
+    pub site: Site,
     /// Why it can refuse requests, for example `quota limit lowered from 1000 to 500`.
     pub reason: String,
 }
 
 /// The change a [`Destructive`] item is, so that the views can mark its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum Site {
     /// The UpdateUsagePlan `replace` of this leaf (`/quota/limit`,
     /// `/apiStages/a1b2c3:prod/throttle//pets/GET/rateLimit`).
     Leaf(String),
@@ -42,28 +42,28 @@ pub enum Target {
 }
 
 impl Destructive {
-    fn new(target: Target, reason: String) -> Self {
-        Destructive { target, reason }
+    fn new(site: Site, reason: String) -> Self {
+        Destructive { site, reason }
     }
 
     /// Whether the patch operation `op` carries out this change.
     pub fn marks_operation(&self, op: &PatchOp) -> bool {
-        match &self.target {
-            Target::Leaf(path) => op.op == Op::Replace && op.path == *path,
-            Target::StageRemoval(stage) => {
+        match &self.site {
+            Site::Leaf(path) => op.op == Op::Replace && op.path == *path,
+            Site::StageRemoval(stage) => {
                 op.op == Op::Remove
                     && op.path == API_STAGES
                     && op.value.as_deref() == Some(stage.to_string().as_str())
             }
-            Target::KeyRemoval(_) => false,
+            Site::KeyRemoval(_) => false,
         }
     }
 
     /// Whether the key change `key` carries out this change.
     pub fn marks_key(&self, key: &KeyChange) -> bool {
-        match &self.target {
-            Target::KeyRemoval(key_id) => key.action == KeyAction::Remove && key.key_id == *key_id,
-            Target::Leaf(_) | Target::StageRemoval(_) => false,
+        match &self.site {
+            Site::KeyRemoval(key_id) => key.action == KeyAction::Remove && key.key_id == *key_id,
+            Site::Leaf(_) | Site::StageRemoval(_) => false,
         }
     }
 }
@@ -117,9 +117,11 @@ impl PlanEntry {
     /// reason, in the order they are applied: the body's (stages removed, quota, plan
     /// throttle, method throttles), then the key removals. None for a plan being created.
     pub fn destructive(&self) -> DestructiveChanges {
-        let mut items = match (&self.body, &self.before) {
-            (BodyAction::Update { .. }, Some(before)) => body_changes(before, &self.after),
-            _ => Vec::new(),
+        let mut items = match &self.target {
+            Target::Live {
+                before, operations, ..
+            } if !operations.is_empty() => body_changes(before, &self.after),
+            Target::Create { .. } | Target::Live { .. } => Vec::new(),
         };
         items.extend(
             self.keys
@@ -127,7 +129,7 @@ impl PlanEntry {
                 .filter(|key| key.action == KeyAction::Remove)
                 .map(|key| {
                     Destructive::new(
-                        Target::KeyRemoval(key.key_id.clone()),
+                        Site::KeyRemoval(key.key_id.clone()),
                         format!(
                             "key {} removed: it loses access to the plan's stages",
                             key.key_id
@@ -147,7 +149,7 @@ fn body_changes(before: &PlanBody, after: &PlanBody) -> Vec<Destructive> {
         .filter(|stage| !after.stages.contains_key(*stage))
         .map(|stage| {
             Destructive::new(
-                Target::StageRemoval(stage.clone()),
+                Site::StageRemoval(stage.clone()),
                 format!("stage {stage} removed: the plan's keys lose access to it"),
             )
         })
@@ -178,7 +180,7 @@ fn body_changes(before: &PlanBody, after: &PlanBody) -> Vec<Destructive> {
 
 /// A quota that appears, or whose limit is lowered or period changed.
 fn quota_changes(before: Option<&Quota>, after: Option<&Quota>) -> Vec<Destructive> {
-    let leaf = |name| Target::Leaf(leaf_path("/quota", name));
+    let leaf = |name| Site::Leaf(leaf_path("/quota", name));
     match (before, after) {
         (None, Some(after)) => vec![Destructive::new(
             leaf("limit"),
@@ -222,7 +224,7 @@ fn throttle_changes(
     before: Option<Throttle>,
     after: Option<Throttle>,
 ) -> Vec<Destructive> {
-    let leaf = |name| Target::Leaf(leaf_path(path, name));
+    let leaf = |name| Site::Leaf(leaf_path(path, name));
     match (before, after) {
         (None, Some(after)) => vec![Destructive::new(
             leaf("rateLimit"),
@@ -304,14 +306,17 @@ mod tests {
         }
     }
 
-    /// An entry of a live plan from `before` to `after` by `body`, without other changes.
-    fn entry(before: PlanBody, after: PlanBody, body: BodyAction) -> PlanEntry {
+    /// An entry of a live plan from `before` to `after` by `operations`, without other
+    /// changes.
+    fn entry(before: PlanBody, after: PlanBody, operations: Vec<PatchOp>) -> PlanEntry {
         PlanEntry {
             name: after.name.clone(),
-            id: Some("ywbqww".to_string()),
-            before: Some(before),
+            target: Target::Live {
+                id: "ywbqww".to_string(),
+                before,
+                operations,
+            },
             after,
-            body,
             keys: vec![],
             tags: None,
             grants: vec![],
@@ -323,7 +328,7 @@ mod tests {
     fn update(before: PlanBody, after: PlanBody) -> PlanEntry {
         let operations = body_operations(&before, &after);
         assert!(!operations.is_empty(), "the test changes something");
-        entry(before, after, BodyAction::Update { operations })
+        entry(before, after, operations)
     }
 
     /// The reasons of the update from `live()` to `change(live())`.
@@ -337,7 +342,7 @@ mod tests {
     /// destructive change marks exactly one of the operations sent.
     fn reasons_of_update(before: PlanBody, after: PlanBody) -> Vec<String> {
         let entry = update(before, after);
-        let BodyAction::Update { operations } = &entry.body else {
+        let Some(operations) = entry.update() else {
             unreachable!("update() builds an update");
         };
         let destructive = entry.destructive();
@@ -377,7 +382,7 @@ mod tests {
 
     #[test]
     fn a_removed_key_is_destructive_and_an_added_one_is_not() {
-        let mut entry = entry(live(), live(), BodyAction::Unchanged);
+        let mut entry = entry(live(), live(), vec![]);
         entry.keys = vec![
             KeyChange {
                 action: KeyAction::Remove,
@@ -392,7 +397,7 @@ mod tests {
         assert_eq!(
             destructive.items(),
             [Destructive::new(
-                Target::KeyRemoval("9QZ1OLDKEY".to_string()),
+                Site::KeyRemoval("9QZ1OLDKEY".to_string()),
                 "key 9QZ1OLDKEY removed: it loses access to the plan's stages".to_string()
             )]
         );
@@ -461,7 +466,7 @@ mod tests {
         assert_eq!(
             update(before.clone(), after.clone()).destructive().items(),
             [Destructive::new(
-                Target::Leaf("/throttle/rateLimit".to_string()),
+                Site::Leaf("/throttle/rateLimit".to_string()),
                 "plan throttle added where there was none: 50 requests per second, burst 100"
                     .to_string()
             )]
@@ -542,9 +547,7 @@ mod tests {
         let after = live();
         let entry = PlanEntry {
             name: after.name.clone(),
-            id: None,
-            before: None,
-            body: BodyAction::Create {
+            target: Target::Create {
                 tags: Tags::new(),
                 follow_up: create_follow_up(&after),
             },
@@ -566,7 +569,7 @@ mod tests {
         after.quota = Some(quota(500, Period::Month));
         after.description = "Gold tier".to_string();
         let entry = update(live(), after);
-        let BodyAction::Update { operations } = &entry.body else {
+        let Some(operations) = entry.update() else {
             unreachable!("update() builds an update");
         };
         let destructive = entry.destructive();

@@ -3,8 +3,7 @@
 use crate::diff::{Op, PatchOp};
 use crate::model::{Period, PlanBody, Quota, StageRef, Tags, Throttle};
 use crate::plan::{
-    BodyAction, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef,
-    TagChange,
+    GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef, TagChange, Target,
 };
 
 /// A patch operation from its parts.
@@ -92,10 +91,12 @@ fn bronze() -> PlanEntry {
     };
     PlanEntry {
         name: "Bronze".to_string(),
-        id: Some("brz001".to_string()),
-        before: Some(body.clone()),
+        target: Target::Live {
+            id: "brz001".to_string(),
+            before: body.clone(),
+            operations: vec![],
+        },
         after: body,
-        body: BodyAction::Unchanged,
         keys: vec![],
         tags: None,
         grants: vec![],
@@ -108,12 +109,16 @@ fn bronze() -> PlanEntry {
 
 /// An entry with an update of many operations, keys, tags, a grant and a pending grant.
 fn gold() -> PlanEntry {
+    updated("Gold", "ywbqww")
+}
+
+/// An entry named `name` of the live plan `id`, with the same changes as Gold.
+fn updated(name: &str, id: &str) -> PlanEntry {
     PlanEntry {
-        name: "Gold".to_string(),
-        id: Some("ywbqww".to_string()),
-        before: Some(gold_before()),
-        after: gold_after(),
-        body: BodyAction::Update {
+        name: name.to_string(),
+        target: Target::Live {
+            id: id.to_string(),
+            before: gold_before(),
             operations: vec![
                 op(
                     Op::Replace,
@@ -136,6 +141,7 @@ fn gold() -> PlanEntry {
                 ),
             ],
         },
+        after: gold_after(),
         keys: vec![
             KeyChange {
                 action: KeyAction::Add,
@@ -171,10 +177,12 @@ fn silver() -> PlanEntry {
     };
     PlanEntry {
         name: "Silver".to_string(),
-        id: Some("slv777".to_string()),
-        before: Some(body.clone()),
+        target: Target::Live {
+            id: "slv777".to_string(),
+            before: body.clone(),
+            operations: vec![],
+        },
         after: body,
-        body: BodyAction::Unchanged,
         keys: vec![KeyChange {
             action: KeyAction::Remove,
             key_id: "5RT6GONE".to_string(),
@@ -189,8 +197,10 @@ fn silver() -> PlanEntry {
 fn trial() -> PlanEntry {
     PlanEntry {
         name: "Trial".to_string(),
-        id: None,
-        before: None,
+        target: Target::Create {
+            tags: tags(&[("env", "test"), ("team", "growth")]),
+            follow_up: vec![op(Op::Add, "/productCode", Some("prod-trial"))],
+        },
         after: PlanBody {
             name: "Trial".to_string(),
             description: "Free trial".to_string(),
@@ -206,10 +216,6 @@ fn trial() -> PlanEntry {
                 [("/pets/{id}/GET".to_string(), throttle(2.5, 5))].into(),
             )]
             .into(),
-        },
-        body: BodyAction::Create {
-            tags: tags(&[("env", "test"), ("team", "growth")]),
-            follow_up: vec![op(Op::Add, "/productCode", Some("prod-trial"))],
         },
         keys: vec![KeyChange {
             action: KeyAction::Add,
@@ -257,11 +263,7 @@ pub fn no_change() -> Plan {
 /// A plan that updates `count` plans, each with the same changes as Gold.
 pub fn many_updates(count: usize) -> Plan {
     let entries = (0..count)
-        .map(|index| PlanEntry {
-            name: format!("Plan {index:04}"),
-            id: Some(format!("id{index:04}")),
-            ..gold()
-        })
+        .map(|index| updated(&format!("Plan {index:04}"), &format!("id{index:04}")))
         .collect();
     Plan {
         region: "us-east-1".to_string(),

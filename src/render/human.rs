@@ -3,9 +3,7 @@
 
 use super::body::quote;
 use crate::diff::PatchOp;
-use crate::plan::{
-    join_reasons, BodyAction, DestructiveChanges, KeyAction, Plan, PlanEntry, Summary,
-};
+use crate::plan::{join_reasons, DestructiveChanges, KeyAction, Plan, PlanEntry, Summary, Target};
 
 /// What follows a line that can refuse a live customer's requests, before its reason.
 pub(super) const DESTRUCTIVE_MARKER: &str = "# destructive:";
@@ -73,7 +71,7 @@ impl ActionLine {
 /// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, or `! Bronze (brz001)`
 /// for an entry shown only for attention.
 pub(super) fn header(entry: &PlanEntry) -> String {
-    match (&entry.id, entry.has_changes()) {
+    match (entry.id(), entry.has_changes()) {
         (None, _) => format!("+ {} (new plan)", entry.name),
         (Some(id), true) => format!("~ {} ({id})", entry.name),
         (Some(id), false) => format!("! {} ({id})", entry.name),
@@ -86,13 +84,12 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
     let destructive = entry.destructive();
     let operation = |op: &PatchOp| operation(op, &destructive);
     let mut lines = Vec::new();
-    match &entry.body {
-        BodyAction::Unchanged => {}
-        BodyAction::Create { tags, follow_up } => {
+    match &entry.target {
+        Target::Create { tags, follow_up } => {
             lines.extend(tags.iter().map(|(key, value)| set_tag(key, value)));
             lines.extend(follow_up.iter().map(operation));
         }
-        BodyAction::Update { operations } => lines.extend(operations.iter().map(operation)),
+        Target::Live { operations, .. } => lines.extend(operations.iter().map(operation)),
     }
     lines.extend(entry.keys.iter().map(|key| {
         let line = match key.action {

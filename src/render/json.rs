@@ -1,4 +1,4 @@
-//! The machine-readable plan (format 1), as DESIGN.md "The machine-readable plan" gives it.
+//! The machine-readable plan (format 1), as README.md's "The machine-readable plan" gives it.
 //!
 //! Beyond that contract the document carries:
 //! - `request` on a `create`: the CreateUsagePlan body in AWS's JSON shape (`name`,
@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::diff::PatchOp;
 use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
-use crate::plan::{join_reasons, BodyAction, KeyAction, Plan, PlanEntry, Summary};
+use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Summary, Target};
 
 /// The version of the JSON plan format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,8 +28,8 @@ pub const FORMAT_VERSION: u32 = 1;
 /// are not strings or on a type whose own `Serialize` fails, and the document has neither.
 const INFALLIBLE: &str = "a document of strings, numbers and string-keyed maps serialises";
 
-/// Renders the JSON plan, pretty-printed in the field order of DESIGN.md, with a trailing
-/// newline.
+/// Renders the JSON plan, pretty-printed in the field order of README.md's "The
+/// machine-readable plan", with a trailing newline.
 pub fn render(plan: &Plan) -> String {
     let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
     json.push('\n');
@@ -109,7 +109,7 @@ impl<'a> Named<'a> {
     fn of(entry: &'a PlanEntry) -> Self {
         Named {
             name: &entry.name,
-            id: entry.id.as_deref(),
+            id: entry.id(),
         }
     }
 }
@@ -184,16 +184,17 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
     };
     let destructive = entry.destructive();
     let mut changes = Vec::new();
-    match &entry.body {
-        BodyAction::Unchanged => {}
-        BodyAction::Create { tags, follow_up } => changes.push(change(
+    if let Target::Create { tags, follow_up } = &entry.target {
+        changes.push(change(
             "create",
             Detail::Create {
                 operations: operations(follow_up),
                 request: CreateRequest::new(&entry.after, tags),
             },
-        )),
-        BodyAction::Update { operations: ops } => changes.push(Change {
+        ));
+    }
+    if let Some(ops) = entry.update() {
+        changes.push(Change {
             destructive: DestructiveJson::of(&destructive.reasons_for_operations(ops)),
             ..change(
                 "update",
@@ -201,7 +202,7 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
                     operations: operations(ops),
                 },
             )
-        }),
+        });
     }
     changes.extend(entry.keys.iter().map(|key| {
         let action = match key.action {
@@ -424,7 +425,7 @@ mod tests {
         assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{order:?}");
     }
 
-    /// The field and action names of DESIGN.md "The machine-readable plan", exactly.
+    /// The field and action names of README.md's "The machine-readable plan", exactly.
     #[test]
     fn fields_and_actions_match_the_design() {
         let value = to_value(&fixtures::every_change());
@@ -591,9 +592,13 @@ mod tests {
         let mut plan = fixtures::every_change();
         let gold = &mut plan.entries[1];
         gold.after.stages.clear();
-        gold.body = BodyAction::Update {
-            operations: crate::diff::body_operations(gold.before.as_ref().unwrap(), &gold.after),
+        let Target::Live {
+            before, operations, ..
+        } = &mut gold.target
+        else {
+            unreachable!("Gold is a live plan");
         };
+        *operations = crate::diff::body_operations(before, &gold.after);
         let value = to_value(&plan);
         let update = &value["changes"][0];
         assert_eq!(update["action"], json!("update"));
@@ -648,7 +653,7 @@ mod tests {
             name: "Trial".to_string(),
             ..PlanBody::default()
         };
-        trial.body = BodyAction::Create {
+        trial.target = Target::Create {
             tags: Tags::new(),
             follow_up: vec![],
         };

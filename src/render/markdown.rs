@@ -10,7 +10,7 @@
 
 use super::body::body_diff;
 use super::human::{action_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER};
-use crate::plan::{BodyAction, Plan, PlanEntry, PlanRef};
+use crate::plan::{Plan, PlanEntry, PlanRef, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -112,7 +112,7 @@ fn head(plan: &Plan) -> String {
 
 /// One row of the table of plans.
 fn row(entry: &PlanEntry) -> String {
-    let id = entry.id.as_deref().map_or("(new)".to_string(), escape);
+    let id = entry.id().map_or("(new)".to_string(), escape);
     format!("| {} | {id} | {} |\n", escape(&entry.name), changes(entry))
 }
 
@@ -120,13 +120,14 @@ fn row(entry: &PlanEntry) -> String {
 /// **2 destructive**`.
 fn changes(entry: &PlanEntry) -> String {
     let mut parts = Vec::new();
-    match &entry.body {
-        BodyAction::Unchanged => {}
-        BodyAction::Create { .. } => parts.push("create".to_string()),
-        BodyAction::Update { operations } => parts.push(format!(
+    if let Target::Create { .. } = entry.target {
+        parts.push("create".to_string());
+    }
+    if let Some(operations) = entry.update() {
+        parts.push(format!(
             "update: {}",
             count_of(operations.len(), "operation", "operations")
-        )),
+        ));
     }
     if !entry.keys.is_empty() {
         parts.push(count_of(entry.keys.len(), "key", "keys"));
@@ -154,7 +155,7 @@ fn section(entry: &PlanEntry) -> String {
         "<details><summary>{}</summary>\n\n",
         escape_html(&header(entry))
     );
-    let diff: Vec<String> = body_diff(entry.before.as_ref(), &entry.after)
+    let diff: Vec<String> = body_diff(entry.before(), &entry.after)
         .iter()
         .map(ToString::to_string)
         .collect();

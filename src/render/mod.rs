@@ -13,7 +13,7 @@ pub use human::count_of;
 use crate::plan::Plan;
 
 /// The view of a plan to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// For a terminal or a CI log.
     #[default]
@@ -60,17 +60,5 @@ mod tests {
             markdown::render(&plan)
         );
         assert_eq!(render(&plan, Format::Json, colour), json::render(&plan));
-    }
-
-    #[test]
-    fn formats_parse_by_their_lowercase_names() {
-        use clap::ValueEnum;
-        for (name, format) in [
-            ("text", Format::Text),
-            ("markdown", Format::Markdown),
-            ("json", Format::Json),
-        ] {
-            assert_eq!(Format::from_str(name, false), Ok(format));
-        }
     }
 }

@@ -15,7 +15,14 @@ pub fn applied_line(applied: &Applied) -> String {
         ),
         Done::KeyAdded(key_id) => format!("added key {key_id}"),
         Done::KeyRemoved(key_id) => format!("removed key {key_id}"),
-        Done::KeyMoved { key_id, from } => format!("moved key {key_id} here from {from}"),
+        Done::KeyMoved {
+            key_id,
+            from_plan,
+            from_id,
+        } => match from_id {
+            Some(from_id) => format!("moved key {key_id} here from \"{from_plan}\" ({from_id})"),
+            None => format!("moved key {key_id} here from \"{from_plan}\""),
+        },
         Done::TagsSet(count) => format!("set {}", count_of(*count, "tag", "tags")),
         Done::TagsRemoved(count) => format!("removed {}", count_of(*count, "tag", "tags")),
         Done::Granted {
@@ -108,7 +115,8 @@ mod tests {
             (
                 Done::KeyMoved {
                     key_id: "k1".into(),
-                    from: "\"Silver\" (s1)".into(),
+                    from_plan: "Silver".into(),
+                    from_id: Some("s1".into()),
                 },
                 "Gold (ywbqww): moved key k1 here from \"Silver\" (s1)",
             ),
@@ -131,6 +139,15 @@ mod tests {
             ..applied(Done::Created)
         };
         assert_eq!(applied_line(&creating), "Gold (new): created");
+        let from_unknown = applied(Done::KeyMoved {
+            key_id: "k1".into(),
+            from_plan: "Silver".into(),
+            from_id: None,
+        });
+        assert_eq!(
+            applied_line(&from_unknown),
+            "Gold (ywbqww): moved key k1 here from \"Silver\""
+        );
     }
 
     #[test]

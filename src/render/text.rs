@@ -32,7 +32,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
 fn entry_block(entry: &PlanEntry, style: Style) -> String {
     let mut out = paint(&header(entry), Paint::new().bold(), style);
     out.push('\n');
-    let diff = body_diff(entry.before.as_ref(), &entry.after);
+    let diff = body_diff(entry.before(), &entry.after);
     for line in &diff {
         let colour = match line.kind {
             DiffKind::Hunk => Some(AnsiColor::Cyan),

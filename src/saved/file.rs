@@ -90,7 +90,7 @@ impl SavedPlan {
                     .zip(&inputs.matching.matched)
                     .find(|(declared, target)| {
                         declared.body.name == entry.name
-                            && target.map(|i| &inputs.live[i].id) == entry.id.as_ref()
+                            && target.map(|i| inputs.live[i].id.as_str()) == entry.id()
                     })
                     .map(|(declared, target)| {
                         saved_entry(declared, target.map(|i| &inputs.live[i]), &inputs)

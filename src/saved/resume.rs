@@ -150,7 +150,7 @@ impl FoundPlans {
                 .plan
                 .entries
                 .iter()
-                .find(|entry| entry.id.as_deref() == Some(before.id.as_str()));
+                .find(|entry| entry.id() == Some(before.id.as_str()));
             let Some(planned) = planned else {
                 continue;
             };

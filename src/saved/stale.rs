@@ -241,7 +241,7 @@ fn element_changes<'a>(
 mod tests {
     use super::*;
     use crate::model::{Period, Quota};
-    use crate::plan::{BodyAction, GrantChange, KeyChange, TagChange};
+    use crate::plan::{GrantChange, KeyChange, TagChange, Target};
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
         pairs
@@ -280,10 +280,12 @@ mod tests {
     fn entry() -> PlanEntry {
         PlanEntry {
             name: "Gold".into(),
-            id: Some("g1".into()),
-            before: Some(body(100)),
+            target: Target::Live {
+                id: "g1".into(),
+                before: body(100),
+                operations: body_operations(&body(100), &body(200)),
+            },
             after: body(200),
-            body: BodyAction::Update { operations: vec![] },
             keys: vec![
                 KeyChange {
                     action: KeyAction::Remove,

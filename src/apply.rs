@@ -68,6 +68,18 @@ pub enum Done {
     },
 }
 
+impl Done {
+    /// How many AWS calls the change makes when none fails.
+    pub fn calls(&self) -> usize {
+        match self {
+            Done::KeyMoved { .. } => 2,
+            // The pending record, UpdateUsage, the applied record.
+            Done::Granted { .. } => 3,
+            _ => 1,
+        }
+    }
+}
+
 /// One change of the apply, as it starts or once it completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
@@ -199,8 +211,8 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     let on_quota_change = |index: usize| on_body_if(index, changes_the_quota);
     let removals: Vec<(usize, &str)> = key_changes(entries, KeyAction::Remove);
     let additions: Vec<(usize, &str)> = key_changes(entries, KeyAction::Add);
-    // A removal that shares a stage with an addition of the same key must come first; the
-    // first such removal and the addition make one move.
+    // The removals (by position) of the same key from another plan that shares a stage with
+    // the addition's plan: AWS refuses the addition until they are done.
     let conflicting = |to: usize, key_id: &str| -> Vec<usize> {
         removals
             .iter()
@@ -211,32 +223,26 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             .map(|(position, _)| position)
             .collect()
     };
-    let mut moved: BTreeSet<usize> = BTreeSet::new();
-    let mut moves = Vec::new();
-    for &(to, key_id) in &additions {
-        if let Some(&first) = conflicting(to, key_id).first() {
-            moved.insert(first);
-            moves.push((to, key_id, removals[first].0));
+    // Each addition that conflicts with a removal makes one move with the first such
+    // removal not yet in a move; a removal joins at most one move.
+    let mut move_of_removal: Vec<Option<usize>> = vec![None; removals.len()];
+    let mut move_of_addition: Vec<Option<usize>> = vec![None; additions.len()];
+    for (addition, &(to, key_id)) in additions.iter().enumerate() {
+        let free = conflicting(to, key_id)
+            .into_iter()
+            .find(|&removal| move_of_removal[removal].is_none());
+        if let Some(removal) = free {
+            move_of_removal[removal] = Some(addition);
+            move_of_addition[addition] = Some(removal);
         }
     }
-    // The node of each removal, and of each addition (a move's node serves both).
+    // The node of each removal and of each addition (a move's node serves both), made in
+    // the order removals, moves, additions, so that every dependency comes first.
     let mut removal_node = vec![0; removals.len()];
-    let mut addition_node = Vec::with_capacity(additions.len());
-    for &(to, key_id, from) in &moves {
-        let position = removals
-            .iter()
-            .position(|&(f, k)| f == from && k == key_id)
-            .unwrap_or_default();
-        removal_node[position] = nodes.len();
-        nodes.push(Node {
-            entry: to,
-            step: Step::MoveKey { key_id, from },
-            depends_on: on_stage_addition(to),
-        });
-    }
-    for (position, &(from, key_id)) in removals.iter().enumerate() {
-        if !moved.contains(&position) {
-            removal_node[position] = nodes.len();
+    let mut addition_node = vec![0; additions.len()];
+    for (removal, &(from, key_id)) in removals.iter().enumerate() {
+        if move_of_removal[removal].is_none() {
+            removal_node[removal] = nodes.len();
             nodes.push(Node {
                 entry: from,
                 step: Step::RemoveKey(key_id),
@@ -244,27 +250,38 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             });
         }
     }
-    for &(to, key_id) in &additions {
-        let waits_for: Vec<usize> = conflicting(to, key_id)
-            .into_iter()
-            .map(|position| removal_node[position])
-            .collect();
-        let node = match moves.iter().position(|&(t, k, _)| t == to && k == key_id) {
-            Some(_) => waits_for[0],
-            None => {
-                nodes.push(Node {
-                    entry: to,
-                    step: Step::AddKey(key_id),
-                    depends_on: on_stage_addition(to),
-                });
-                nodes.len() - 1
-            }
-        };
-        // Further removals of the key from plans sharing a stage come before the addition.
-        for other in waits_for.into_iter().filter(|&other| other != node) {
-            nodes[node].depends_on.push(other);
+    for (addition, removal) in move_of_addition.iter().enumerate() {
+        let Some(removal) = *removal else { continue };
+        let (to, key_id) = additions[addition];
+        removal_node[removal] = nodes.len();
+        addition_node[addition] = nodes.len();
+        nodes.push(Node {
+            entry: to,
+            step: Step::MoveKey {
+                key_id,
+                from: removals[removal].0,
+            },
+            depends_on: on_stage_addition(to),
+        });
+    }
+    for (addition, &(to, key_id)) in additions.iter().enumerate() {
+        if move_of_addition[addition].is_none() {
+            addition_node[addition] = nodes.len();
+            nodes.push(Node {
+                entry: to,
+                step: Step::AddKey(key_id),
+                depends_on: on_stage_addition(to),
+            });
         }
-        addition_node.push(((to, key_id), node));
+    }
+    // Every other removal of the key from a plan sharing a stage comes before the addition.
+    for (addition, &(to, key_id)) in additions.iter().enumerate() {
+        let node = addition_node[addition];
+        for removal in conflicting(to, key_id) {
+            if removal_node[removal] != node {
+                nodes[node].depends_on.push(removal_node[removal]);
+            }
+        }
     }
     for (index, entry) in entries.iter().enumerate() {
         if let Some(tags) = &entry.tags {
@@ -287,10 +304,11 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         for grant in &entry.grants {
             let mut depends_on = on_quota_change(index);
             depends_on.extend(
-                addition_node
+                additions
                     .iter()
+                    .zip(&addition_node)
                     .filter(|((to, key_id), _)| *to == index && *key_id == grant.key_id)
-                    .map(|(_, node)| *node),
+                    .map(|(_, &node)| node),
             );
             nodes.push(Node {
                 entry: index,
@@ -369,13 +387,14 @@ pub fn cost(plan: &Plan) -> Cost {
         changes: nodes.len(),
         ..Cost::default()
     };
+    let ids: Vec<Option<String>> = entries
+        .iter()
+        .map(|entry| entry.id().map(str::to_string))
+        .collect();
     for node in &nodes {
-        cost.calls += match node.step {
-            Step::MoveKey { .. } => 2,
-            Step::Grant(_) => 3,
-            _ => 1,
-        };
-        cost.updates += usize::from(matches!(node.step, Step::Update(_)));
+        let done = planned(node, &entries, &ids);
+        cost.calls += done.calls();
+        cost.updates += usize::from(matches!(done, Done::Updated { .. }));
     }
     cost
 }
@@ -453,9 +472,14 @@ pub async fn apply(
         let node = &nodes[index];
         let entry = entries[node.entry];
         match result {
-            Ok((done, created_id)) => {
-                if created_id.is_some() {
-                    ids[node.entry] = created_id;
+            Ok(ran) => {
+                if ran.created_id.is_some() {
+                    ids[node.entry] = ran.created_id;
+                }
+                let mut done = planned(node, &entries, &ids);
+                if let (Done::Updated { operations }, Some(sent)) = (&mut done, ran.operations_sent)
+                {
+                    *operations = sent;
                 }
                 let applied = Applied {
                     plan: entry.name.clone(),
@@ -470,7 +494,11 @@ pub async fn apply(
                 outcomes[index] = Outcome::NotStarted;
             }
             Err(error) => {
-                let error = error.on_plan(&entry.name, ids[node.entry].as_deref());
+                // A move's removal names the plan the key left; others name their own plan.
+                let error = match error.plan {
+                    Some(_) => error,
+                    None => error.on_plan(&entry.name, ids[node.entry].as_deref()),
+                };
                 progress(Event::Failed(&error));
                 report.failed.push(error);
                 outcomes[index] = Outcome::Failed;
@@ -480,7 +508,8 @@ pub async fn apply(
     for outcome in outcomes {
         match outcome {
             Outcome::Skipped => report.skipped += 1,
-            Outcome::NotStarted => report.not_started += 1,
+            // Still waiting when nothing runs: its dependencies were not started.
+            Outcome::NotStarted | Outcome::Waiting => report.not_started += 1,
             _ => {}
         }
     }
@@ -522,69 +551,73 @@ struct StepContext<'c, 'e> {
     from_id: Option<String>,
 }
 
-/// Runs one step; returns what was done and, for a create, the new plan's id.
-async fn run_step(
-    context: &StepContext<'_, '_>,
-    node: &Node<'_>,
-) -> Result<(Done, Option<String>), AwsError> {
-    let client = context.client;
-    let entry = context.entries[node.entry];
-    if let Step::Create(tags) = node.step {
-        let id = client.create_plan(&entry.after, tags).await?;
-        return Ok((Done::Created, Some(id)));
-    }
-    let id = context.id.clone().ok_or_else(|| AwsError {
+/// What running a step told beyond its success.
+#[derive(Debug, Default)]
+struct Ran {
+    /// A create's new plan id.
+    created_id: Option<String>,
+    /// How many operations an update sent in all (more after a read-back).
+    operations_sent: Option<usize>,
+}
+
+/// An error for a step that cannot run: a fault in the plan, never in the input.
+fn internal(detail: &str) -> AwsError {
+    AwsError {
         operation: "apply",
         plan: None,
         kind: AwsErrorKind::Other,
-        detail: "internal error: the plan has no id and is not being created".into(),
-    })?;
-    let done = match node.step {
-        Step::Create(_) => Done::Created,
-        Step::Update(operations) => Done::Updated {
-            operations: update_body(client, &id, operations, &entry.after).await?,
-        },
-        Step::AddKey(key_id) => {
-            client.add_key(&id, key_id).await?;
-            Done::KeyAdded(key_id.to_string())
+        detail: format!("internal error: {detail}"),
+    }
+}
+
+/// Runs one step.
+///
+/// A key move and a grant run to their end once started, even after a stop request, so
+/// that no key is left between plans and no grant record pending without its call.
+async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran, AwsError> {
+    let client = context.client;
+    let entry = context.entries[node.entry];
+    let id = || {
+        context
+            .id
+            .as_deref()
+            .ok_or_else(|| internal("the plan has no id and is not being created"))
+    };
+    match node.step {
+        Step::Create(tags) => {
+            let id = client.create_plan(&entry.after, tags).await?;
+            return Ok(Ran {
+                created_id: Some(id),
+                ..Ran::default()
+            });
         }
-        Step::RemoveKey(key_id) => {
-            client.remove_key(&id, key_id).await?;
-            Done::KeyRemoved(key_id.to_string())
+        Step::Update(operations) => {
+            let sent = update_body(client, id()?, operations, &entry.after).await?;
+            return Ok(Ran {
+                operations_sent: Some(sent),
+                ..Ran::default()
+            });
         }
+        Step::AddKey(key_id) => client.add_key(id()?, key_id).await?,
+        Step::RemoveKey(key_id) => client.remove_key(id()?, key_id).await?,
         Step::MoveKey { key_id, from } => {
             let source = context.entries[from];
-            let from_id = context.from_id.clone().unwrap_or_default();
+            let from_id = context
+                .from_id
+                .as_deref()
+                .ok_or_else(|| internal("the plan a key leaves has no id"))?;
+            let client = client.finishing();
             client
-                .remove_key(&from_id, key_id)
+                .remove_key(from_id, key_id)
                 .await
-                .map_err(|error| error.on_plan(&source.name, Some(&from_id)))?;
-            // Started: the key is off its old plan, so its new one follows even after a stop.
-            client.finishing().add_key(&id, key_id).await?;
-            Done::KeyMoved {
-                key_id: key_id.to_string(),
-                from_plan: source.name.clone(),
-                from_id: Some(from_id),
-            }
+                .map_err(|error| error.on_plan(&source.name, Some(from_id)))?;
+            client.add_key(id()?, key_id).await?;
         }
-        Step::SetTags(tags) => {
-            client.tag_plan(&id, tags).await?;
-            Done::TagsSet(tags.len())
-        }
-        Step::RemoveTags(keys) => {
-            client.untag_plan(&id, keys).await?;
-            Done::TagsRemoved(keys.len())
-        }
-        Step::Grant(grant) => {
-            apply_grant(client, &id, grant).await?;
-            Done::Granted {
-                grant_id: grant.grant_id.clone(),
-                key_id: grant.key_id.clone(),
-                remaining: grant.remaining,
-            }
-        }
-    };
-    Ok((done, None))
+        Step::SetTags(tags) => client.tag_plan(id()?, tags).await?,
+        Step::RemoveTags(keys) => client.untag_plan(id()?, keys).await?,
+        Step::Grant(grant) => apply_grant(&client.finishing(), id()?, grant).await?,
+    }
+    Ok(Ran::default())
 }
 
 /// How many times an UpdateUsagePlan whose outcome stays unknown is settled by reading the
@@ -644,13 +677,12 @@ async fn update_body(
 /// is waited out and sent again) takes the record back, so the grant is planned again. Any
 /// other failure (a timeout, a lost connection, a 5xx: the quota may have been granted)
 /// leaves the record pending, shown for attention and applied again only with
-/// `--retry-pending-grants`. Once the pending record is set, the rest goes out even after a
-/// stop request, so the record and the call stay consistent.
+/// `--retry-pending-grants`. The caller gives a finishing client, so that the record and the
+/// call stay consistent after a stop request.
 async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
     let tag = grant_tag(&grant.key_id, &grant.grant_id);
     let record = |state: &str| Tags::from([(tag.clone(), state.to_string())]);
     client.tag_plan(id, &record(GRANT_PENDING)).await?;
-    let client = client.finishing();
     if let Err(error) = client
         .update_usage(id, &grant.key_id, &grant.operations())
         .await
@@ -672,4 +704,174 @@ async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Resu
         });
     }
     client.tag_plan(id, &record(GRANT_APPLIED)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{GrantChange, KeyChange};
+
+    /// A live plan on the stages `api:stage`, updated with `operations`, with key changes.
+    fn live(
+        name: &str,
+        stages: &[&str],
+        operations: Vec<PatchOp>,
+        keys: &[(KeyAction, &str)],
+    ) -> PlanEntry {
+        let body = PlanBody {
+            name: name.to_string(),
+            stages: stages
+                .iter()
+                .map(|stage| {
+                    let (api_id, stage) = stage.split_once(':').unwrap_or((stage, "prod"));
+                    let stage = StageRef {
+                        api_id: api_id.to_string(),
+                        stage: stage.to_string(),
+                    };
+                    (stage, Default::default())
+                })
+                .collect(),
+            ..PlanBody::default()
+        };
+        PlanEntry {
+            name: name.to_string(),
+            target: Target::Live {
+                id: format!("{name}-id"),
+                before: body.clone(),
+                operations,
+            },
+            after: body,
+            keys: keys
+                .iter()
+                .map(|&(action, key_id)| KeyChange {
+                    action,
+                    key_id: key_id.to_string(),
+                })
+                .collect(),
+            tags: None,
+            grants: Vec::new(),
+            pending_grants: Vec::new(),
+        }
+    }
+
+    fn op(op: Op, path: &str) -> PatchOp {
+        PatchOp {
+            op,
+            path: path.to_string(),
+            value: Some("x".to_string()),
+        }
+    }
+
+    /// Each node as `plan: step <- [dependencies as plan: step]`.
+    fn described(entries: &[&PlanEntry]) -> Vec<String> {
+        let nodes = graph(entries);
+        let name = |node: &Node<'_>| -> String {
+            let step = match node.step {
+                Step::Create(_) => "create".to_string(),
+                Step::Update(_) => "update".to_string(),
+                Step::AddKey(key) => format!("add {key}"),
+                Step::RemoveKey(key) => format!("remove {key}"),
+                Step::MoveKey { key_id, from } => {
+                    format!("move {key_id} from {}", entries[from].name)
+                }
+                Step::SetTags(_) => "tag".to_string(),
+                Step::RemoveTags(_) => "untag".to_string(),
+                Step::Grant(grant) => format!("grant {}", grant.grant_id),
+            };
+            format!("{}: {step}", entries[node.entry].name)
+        };
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| {
+                assert!(
+                    node.depends_on.iter().all(|&d| d < index),
+                    "dependencies come first"
+                );
+                let on: Vec<String> = node.depends_on.iter().map(|&d| name(&nodes[d])).collect();
+                format!("{} <- [{}]", name(node), on.join(", "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_key_leaving_one_plan_for_two_moves_once_and_the_other_addition_waits() {
+        use KeyAction::{Add, Remove};
+        let silver = live("Silver", &["a:prod", "b:prod"], vec![], &[(Remove, "k1")]);
+        let gold = live("Gold", &["a:prod"], vec![], &[(Add, "k1")]);
+        let platinum = live("Platinum", &["b:prod"], vec![], &[(Add, "k1")]);
+        assert_eq!(
+            described(&[&silver, &gold, &platinum]),
+            [
+                "Gold: move k1 from Silver <- []",
+                "Platinum: add k1 <- [Gold: move k1 from Silver]",
+            ]
+        );
+    }
+
+    #[test]
+    fn two_keys_swapped_between_plans_sharing_a_stage_are_two_moves() {
+        use KeyAction::{Add, Remove};
+        let gold = live("Gold", &["a:prod"], vec![], &[(Remove, "k1"), (Add, "k2")]);
+        let silver = live(
+            "Silver",
+            &["a:prod"],
+            vec![],
+            &[(Remove, "k2"), (Add, "k1")],
+        );
+        assert_eq!(
+            described(&[&gold, &silver]),
+            [
+                "Gold: move k2 from Silver <- []",
+                "Silver: move k1 from Gold <- []"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_addition_waits_for_an_update_only_when_it_adds_a_stage() {
+        use KeyAction::Add;
+        let throttle = vec![op(Op::Replace, "/throttle/rateLimit")];
+        let stage = vec![op(Op::Add, "/apiStages")];
+        let a = live("A", &["a:prod"], throttle, &[(Add, "k1")]);
+        let b = live("B", &["b:prod"], stage, &[(Add, "k2")]);
+        assert_eq!(
+            described(&[&a, &b]),
+            [
+                "A: update <- []",
+                "B: update <- []",
+                "A: add k1 <- []",
+                "B: add k2 <- [B: update]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_grant_waits_for_its_key_and_for_an_update_only_when_it_changes_the_quota() {
+        use KeyAction::Add;
+        let grant = |id: &str| GrantChange {
+            key_id: "k1".to_string(),
+            grant_id: id.to_string(),
+            remaining: 5,
+        };
+        let mut a = live("A", &["a:prod"], vec![op(Op::Replace, "/quota/limit")], &[]);
+        a.grants.push(grant("G1"));
+        let mut b = live(
+            "B",
+            &["b:prod"],
+            vec![op(Op::Replace, "/name")],
+            &[(Add, "k1")],
+        );
+        b.grants.push(grant("G2"));
+        assert_eq!(
+            described(&[&a, &b]),
+            [
+                "A: update <- []",
+                "B: update <- []",
+                "B: add k1 <- []",
+                "A: grant G1 <- [A: update]",
+                "B: grant G2 <- [B: add k1]",
+            ]
+        );
+    }
 }

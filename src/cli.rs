@@ -339,6 +339,14 @@ async fn plan(
     style: Style,
     verbose: bool,
 ) -> Result<Outcome> {
+    if args.out.is_some() && args.read.retry_pending_grants {
+        bail!(
+            "--retry-pending-grants cannot be saved with --out: a pending grant may have been \
+             granted already, so retrying it is decided right before applying, after checking the \
+             key's usage; run `tollgate apply --retry-pending-grants` on the YAML instead. Nothing \
+             was read or written."
+        );
+    }
     if let Some(path) = args.out.as_deref().filter(|path| saved::is_yaml(path)) {
         bail!(
             "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
@@ -359,7 +367,6 @@ async fn plan(
                 live: &inputs.live,
                 matching: &inputs.matching,
                 live_keys: &inputs.live_keys,
-                options: inputs.options,
             },
             context,
         );
@@ -391,7 +398,7 @@ async fn saved_plan(
 ) -> Result<Option<(LiveClient, Plan)>> {
     if args.retry_pending_grants {
         eprintln!(
-            "error: --retry-pending-grants is chosen when the plan is made (`tollgate plan --retry-pending-grants --out FILE`); {} applies what was reviewed. Nothing was sent to AWS.",
+            "error: --retry-pending-grants cannot be used with a saved plan: a grant pending now may have been granted by an earlier apply of {}; check the key's usage, then run `tollgate apply --retry-pending-grants` on the YAML. Nothing was sent to AWS.",
             file.display()
         );
         return Ok(None);

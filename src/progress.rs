@@ -75,12 +75,8 @@ impl<'a> Progress<'a> {
 
     /// Counts a completed change's calls as made.
     fn count(&mut self, change: &Applied) {
-        let (updates, calls) = match change.done {
-            Done::Updated { .. } => (1, 1),
-            Done::KeyMoved { .. } => (0, 2),
-            Done::Granted { .. } => (0, 3),
-            _ => (0, 1),
-        };
+        let updates = usize::from(matches!(change.done, Done::Updated { .. }));
+        let calls = change.done.calls();
         self.left.updates = self.left.updates.saturating_sub(updates);
         self.left.calls = self.left.calls.saturating_sub(calls);
     }

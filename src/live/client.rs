@@ -430,8 +430,9 @@ impl LiveClient {
         };
         let plans = self.finishing().list_plans().await.map_err(|read| {
             unknown(format!(
-                "{}; the plan may have been created, and reading the plans to find it failed                  ({read}); run `tollgate apply` again: it finds the plan \"{name}\" by its \
-                 creation marker instead of creating another",
+                "{}; the plan may have been created, and reading the plans to find it failed \
+                 ({read}); run `tollgate plan` in a minute: once AWS lists it, apply updates the \
+                 plan \"{name}\" instead of creating another",
                 error.detail
             ))
         })?;
@@ -443,8 +444,8 @@ impl LiveClient {
         }
         Err(unknown(format!(
             "{}; the plan may have been created and is not listed yet (tag \
-             {CREATION_TAG}={token}), so it was not sent again; run `tollgate apply` again \
-             later: it finds the plan \"{name}\" instead of creating another",
+             {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a minute: \
+             once AWS lists it, apply updates the plan \"{name}\" instead of creating another",
             error.detail
         )))
     }

@@ -42,14 +42,17 @@ impl FromStr for Pace {
         let invalid = || {
             format!(
                 "`{text}` is not a pace: write `aws` (AWS's quotas), `aws:F` (the quotas F times \
-                 faster, F > 0, e.g. aws:100 for the emulator) or `none`"
+                 faster, F from {MIN_SPEEDUP} to {MAX_SPEEDUP}, e.g. aws:100 for the emulator) or \
+                 `none`"
             )
         };
         match text.split_once(':') {
             None if text == "aws" => Ok(Pace::default()),
             None if text == "none" => Ok(Pace::Unpaced),
             Some(("aws", factor)) => match factor.parse::<f64>() {
-                Ok(speedup) if speedup.is_finite() && speedup > 0.0 => Ok(Pace::Aws { speedup }),
+                Ok(speedup) if (MIN_SPEEDUP..=MAX_SPEEDUP).contains(&speedup) => {
+                    Ok(Pace::Aws { speedup })
+                }
                 _ => Err(invalid()),
             },
             _ => Err(invalid()),
@@ -66,6 +69,11 @@ impl fmt::Display for Pace {
         }
     }
 }
+
+/// The slowest `aws:F`: a hundredth of AWS's quotas.
+const MIN_SPEEDUP: f64 = 0.01;
+/// The fastest `aws:F`: a million times AWS's quotas.
+const MAX_SPEEDUP: f64 = 1_000_000.0;
 
 /// AWS's quota for all calls together: 10 a second.
 const CALLS_PER_SECOND: f64 = 10.0;
@@ -157,13 +165,16 @@ impl Pacer {
     /// Waits for `operation`'s slot and counts the call as made. For CreateUsagePlanKey the
     /// returned guard keeps other associations waiting until it is dropped.
     pub async fn slot(&self, operation: &str) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        // An association first waits for the one in flight, then reserves its slot: slots
+        // reserved ahead of a slow association would otherwise bunch up behind it.
+        let guard = match operation {
+            "CreateUsagePlanKey" => Some(self.key_association.lock().await),
+            _ => None,
+        };
         if let Some(at) = self.reserve(operation) {
             tokio::time::sleep_until(at).await;
         }
-        match operation {
-            "CreateUsagePlanKey" => Some(self.key_association.lock().await),
-            _ => None,
-        }
+        guard
     }
 
     /// Reserves the earliest slot for `operation`; `None` when unpaced.

@@ -92,19 +92,19 @@ pub fn backoff(attempt: u32, hint: Option<Duration>) -> Duration {
     ceiling.mul_f64(fraction).max(hint.unwrap_or_default())
 }
 
-/// AWS's Retry-After hint on an error answer, in seconds.
+/// AWS's Retry-After hint on an error answer.
 pub fn retry_after<E>(error: &SdkError<E, HttpResponse>) -> Option<Duration> {
     let SdkError::ServiceError(context) = error else {
         return None;
     };
-    let seconds: f64 = context
-        .raw()
-        .headers()
-        .get("retry-after")?
-        .trim()
-        .parse()
-        .ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds).min(MAX_HINT))
+    hint(context.raw().headers().get("retry-after")?)
+}
+
+/// A Retry-After value in seconds, at most [`MAX_HINT`]; `None` unless a number >= 0.
+fn hint(text: &str) -> Option<Duration> {
+    let seconds: f64 = text.trim().parse().ok()?;
+    // Clamped before the conversion, which panics on a huge value.
+    (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(MAX_HINT.as_secs_f64())))
 }
 
 /// A random number from the standard library's randomly keyed hasher.
@@ -140,6 +140,17 @@ mod tests {
             ] {
                 assert!(!rule.allows(kind), "{rule:?} {kind:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_retry_after_hint_is_read_and_bounded() {
+        assert_eq!(hint("1"), Some(Duration::from_secs(1)));
+        assert_eq!(hint(" 2.5 "), Some(Duration::from_millis(2500)));
+        assert_eq!(hint("1e20"), Some(MAX_HINT));
+        assert_eq!(hint("inf"), Some(MAX_HINT));
+        for bad in ["-1", "NaN", "soon", ""] {
+            assert_eq!(hint(bad), None, "{bad}");
         }
     }
 

@@ -28,8 +28,6 @@ pub struct Saved {
     /// Where and by what the plan was made.
     #[serde(flatten)]
     pub context: Context,
-    /// Whether the plan applies grants found pending (`--retry-pending-grants`).
-    pub retry_pending_grants: bool,
     /// The plans the saved plan changes or shows, in the plan's order.
     pub plans: Vec<SavedEntry>,
 }
@@ -73,8 +71,6 @@ pub struct Inputs<'a> {
     pub matching: &'a Matching,
     /// The keys read.
     pub live_keys: &'a LiveKeys,
-    /// The options the plan was made with.
-    pub options: PlanOptions,
 }
 
 impl SavedPlan {
@@ -104,20 +100,9 @@ impl SavedPlan {
             .count();
         SavedPlan {
             region: plan.region.clone(),
-            saved: Saved {
-                context,
-                retry_pending_grants: inputs.options.retry_pending_grants,
-                plans,
-            },
+            saved: Saved { context, plans },
             plan: plan.clone(),
             unchanged_elsewhere: plan.unchanged.saturating_sub(in_file),
-        }
-    }
-
-    /// The options the plan was made with.
-    pub fn options(&self) -> PlanOptions {
-        PlanOptions {
-            retry_pending_grants: self.saved.retry_pending_grants,
         }
     }
 
@@ -209,9 +194,8 @@ impl SavedPlan {
             let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
             format!("its plans do not match: {}", messages.join("; "))
         })?;
-        let options = PlanOptions {
-            retry_pending_grants: file.saved.retry_pending_grants,
-        };
+        // A saved plan never retries pending grants (`plan --out` refuses that option).
+        let options = PlanOptions::default();
         let mut plan = reconcile::build_plan(
             &file.region,
             &desired,

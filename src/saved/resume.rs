@@ -12,7 +12,7 @@ use super::SavedPlanError;
 use crate::live::{Connection, LiveClient, Pace};
 use crate::model::{DesiredPlan, LiveKeys, LivePlan, CREATION_TAG};
 use crate::plan::Plan;
-use crate::reconcile;
+use crate::reconcile::{self, PlanOptions};
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
 /// reads the live plans, refuses if any plan the file holds changed since, and returns the
@@ -184,7 +184,9 @@ impl FoundPlans {
             &live,
             &matching,
             live_keys,
-            &saved.options(),
+            // A saved plan never retries pending grants: a grant pending now may have been
+            // sent by a partial apply of this very file.
+            &PlanOptions::default(),
         );
         plan.unchanged += saved.unchanged_elsewhere;
         plan.unmanaged = saved.plan.unmanaged.clone();

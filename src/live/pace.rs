@@ -7,6 +7,8 @@
 //! tollgate stays inside the quotas instead of drawing 429s. Slots are reserved first come,
 //! first served (a generic cell rate algorithm per quota): no waiter polls, and a call that
 //! does not need UpdateUsagePlan's slot goes ahead in the gaps between paced updates.
+//! CreateUsagePlanKey and UpdateUsagePlan go one at a time, each reserving its slot once
+//! the one before is done, so a slow answer never lets later calls bunch up.
 
 use std::fmt;
 use std::str::FromStr;
@@ -137,6 +139,9 @@ pub struct Pacer {
     quotas: Option<Mutex<Quotas>>,
     /// Held while a CreateUsagePlanKey is in flight: AWS refuses concurrent ones.
     key_association: tokio::sync::Mutex<()>,
+    /// Held while an UpdateUsagePlan waits for its slot and is in flight, so that each
+    /// update's slot counts from when the one before was really sent.
+    update_plan: tokio::sync::Mutex<()>,
 }
 
 impl Pacer {
@@ -154,6 +159,7 @@ impl Pacer {
             pace,
             quotas,
             key_association: tokio::sync::Mutex::new(()),
+            update_plan: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -162,19 +168,41 @@ impl Pacer {
         self.pace
     }
 
-    /// Waits for `operation`'s slot and counts the call as made. For CreateUsagePlanKey the
-    /// returned guard keeps other associations waiting until it is dropped.
+    /// Waits for `operation`'s slot and counts the call as made. For CreateUsagePlanKey and
+    /// UpdateUsagePlan the returned guard keeps the next call of the kind waiting until it is
+    /// dropped, after the call.
     pub async fn slot(&self, operation: &str) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        // An association first waits for the one in flight, then reserves its slot: slots
-        // reserved ahead of a slow association would otherwise bunch up behind it.
+        // One at a time, and a slot reserved only once the call before is done: slots
+        // reserved ahead of a slow call would otherwise bunch up behind it.
         let guard = match operation {
             "CreateUsagePlanKey" => Some(self.key_association.lock().await),
+            "UpdateUsagePlan" => Some(self.update_plan.lock().await),
             _ => None,
         };
         if let Some(at) = self.reserve(operation) {
             tokio::time::sleep_until(at).await;
+            self.sent(operation);
         }
         guard
+    }
+
+    /// Counts `operation`'s own quota from now, when the call goes out later than its slot.
+    fn sent(&self, operation: &str) {
+        let Some(quotas) = self.quotas.as_ref() else {
+            return;
+        };
+        let mut quotas = quotas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if operation == "UpdateUsagePlan" {
+            let now = Instant::now();
+            let quota = &mut quotas.update_plan;
+            quota.next = Some(
+                quota
+                    .next
+                    .map_or(now, |next| next.max(now + quota.interval)),
+            );
+        }
     }
 
     /// Reserves the earliest slot for `operation`; `None` when unpaced.
@@ -260,6 +288,25 @@ mod tests {
         assert!(
             read - start < Duration::from_secs(1),
             "a read waits for no update"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_update_sent_late_moves_the_next_one_back() {
+        let pacer = Pacer::new(Pace::default());
+        let start = Instant::now();
+        drop(pacer.slot("UpdateUsagePlan").await);
+        // The first update's answer is slow: the second waits for it, then 20 s more.
+        let first = pacer.update_plan.lock().await;
+        tokio::time::advance(Duration::from_secs(5)).await;
+        pacer.sent("UpdateUsagePlan");
+        drop(first);
+        drop(pacer.slot("UpdateUsagePlan").await);
+        let second = Instant::now() - start;
+        assert!(second >= Duration::from_secs(25), "{second:?}");
+        assert!(
+            second <= Duration::from_secs_f64(5.0 + 20.0 * MARGIN + 0.01),
+            "{second:?}"
         );
     }
 

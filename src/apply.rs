@@ -21,7 +21,7 @@
 //! started (a move's addition after its removal, a grant's UpdateUsage and record after its
 //! pending record), and the rest is reported as not started.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
@@ -116,6 +116,10 @@ pub struct ApplyReport {
     /// Whether a stop request (Ctrl-C, SIGTERM) ended the apply early.
     pub interrupted: bool,
 }
+
+/// Creation markers fixed ahead of the apply (a saved plan's), by declared plan name; a
+/// create not listed draws a fresh one.
+pub type CreationMarkers = BTreeMap<String, String>;
 
 /// What a plan's apply costs: the figures for progress estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -404,6 +408,7 @@ pub fn cost(plan: &Plan) -> Cost {
 pub async fn apply(
     client: &LiveClient,
     plan: &Plan,
+    markers: &CreationMarkers,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
@@ -459,6 +464,7 @@ pub async fn apply(
                 };
                 let context = StepContext {
                     client,
+                    markers,
                     entries: &entries,
                     id: ids[node.entry].clone(),
                     from_id,
@@ -544,6 +550,7 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
 /// What one step needs besides its node.
 struct StepContext<'c, 'e> {
     client: &'c LiveClient,
+    markers: &'c CreationMarkers,
     entries: &'c [&'e PlanEntry],
     /// The plan's id; `None` before its create.
     id: Option<String>,
@@ -585,7 +592,8 @@ async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran,
     };
     match node.step {
         Step::Create(tags) => {
-            let id = client.create_plan(&entry.after, tags).await?;
+            let marker = context.markers.get(&entry.name).map(String::as_str);
+            let id = client.create_plan(&entry.after, tags, marker).await?;
             return Ok(Ran {
                 created_id: Some(id),
                 ..Ran::default()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tollgate::apply;
+use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
 use tollgate::plan::Plan;
@@ -264,12 +264,12 @@ async fn make_plan(
     pace: Pace,
     args: &ReadArgs,
     verbose: bool,
-) -> Result<Option<(LiveClient, Plan)>> {
+) -> Result<Option<(LiveClient, Plan, CreationMarkers)>> {
     let Some(inputs) = read_inputs(connection, pace, args, verbose).await? else {
         return Ok(None);
     };
     let plan = inputs.plan();
-    Ok(Some((inputs.client, plan)))
+    Ok(Some((inputs.client, plan, CreationMarkers::new())))
 }
 
 /// Loads the YAML and reads the live state a plan is made from; `None` after reported errors.
@@ -395,7 +395,7 @@ async fn saved_plan(
     pace: Pace,
     file: &Path,
     args: &ReadArgs,
-) -> Result<Option<(LiveClient, Plan)>> {
+) -> Result<Option<(LiveClient, Plan, CreationMarkers)>> {
     if args.retry_pending_grants {
         eprintln!(
             "error: --retry-pending-grants cannot be used with a saved plan: a grant pending now may have been granted by an earlier apply of {}; check the key's usage, then run `tollgate apply --retry-pending-grants` on the YAML. Nothing was sent to AWS.",
@@ -439,7 +439,7 @@ async fn apply_command(
         Some(file) => saved_plan(connection, pace, file, &args.read).await?,
         None => make_plan(connection, pace, &args.read, verbose).await?,
     };
-    let Some((client, plan)) = made else {
+    let Some((client, plan, markers)) = made else {
         return Ok(Outcome::Failed);
     };
     print!("{}", render::text::render(&plan, style));
@@ -456,7 +456,7 @@ async fn apply_command(
     let mut progress = Progress::new(cost, client.pacer(), std::io::stderr().is_terminal());
     let started = Instant::now();
     let mut show = |event: apply::Event<'_>| progress.show(event);
-    let applying = apply::apply(&client, &plan, &mut show);
+    let applying = apply::apply(&client, &plan, &markers, &mut show);
     let grace_over = async {
         client.stop().requested_now().await;
         tokio::time::sleep(INTERRUPT_GRACE).await;

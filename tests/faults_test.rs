@@ -1,5 +1,5 @@
 //! End to end on a bad day on AWS: an apply of 280 writes (creates, stage changes, key
-//! additions, tags and grants) against the emulator with 15% of requests throttled, 4%
+//! additions, tags and grants) against the emulator with 20% of requests throttled, 4%
 //! answered 500, 1% dropped before the work and 2% lost after it. Applies converge; no plan
 //! is created twice; no grant reaches UpdateUsage twice; a grant whose outcome is unknown is
 //! reported pending, never applied again on its own.
@@ -109,7 +109,7 @@ fn an_apply_under_throttling_errors_and_lost_answers_converges_with_nothing_done
         Config {
             faults: Some(Faults {
                 seed: 6,
-                throttle_rate: 0.15,
+                throttle_rate: 0.20,
                 error_500_rate: 0.04,
                 drop_rate: 0.01,
                 lost_rate: 0.02,

@@ -197,6 +197,11 @@ fn a_fresh_saved_plan_applies_and_the_next_plan_is_empty() {
     );
     let trial = env.plan(&env.plan_id("Trial"));
     assert_eq!(trial.product_code(), Some("prod-trial"));
+    assert_eq!(
+        trial.tags().and_then(|tags| tags.get("tollgate:creation")),
+        Some(&creation_token_of(&file, "Trial")),
+        "the create carries the marker the file fixed"
+    );
 }
 
 #[test]
@@ -232,20 +237,41 @@ fn a_stale_saved_plan_is_refused_naming_each_plan_and_part_and_nothing_is_sent()
     assert_eq!(env.writes(), 0, "{:?}", env.sim.calls());
 }
 
+/// The creation marker's token the saved plan `file` fixed for the plan `name` it creates.
+fn creation_token_of(file: &Path, name: &str) -> String {
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("the file")).expect("JSON");
+    saved["saved"]["plans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|entry| entry["desired"]["body"]["name"] == name)
+        .and_then(|entry| entry["creationToken"].as_str())
+        .expect("a creation token for the plan")
+        .to_string()
+}
+
 #[test]
 fn a_plan_to_create_that_someone_else_created_is_refused() {
-    let (env, _, file) = saved_plan();
-    env.block_on(env.sdk().create_usage_plan().name("Trial").send())
-        .expect("CreateUsagePlan");
-    env.sim.reset_counters();
-    let refused = apply_file(&env, &file);
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(
-        stderr(&refused).contains("usage plan \"Trial\", which the plan creates, now exists"),
-        "{}",
-        stderr(&refused)
-    );
-    assert_eq!(env.writes(), 0);
+    // Created without a marker (by hand), or with another apply's marker.
+    for marker in [None, Some("another-apply")] {
+        let (env, _, file) = saved_plan();
+        let mut create = env.sdk().create_usage_plan().name("Trial");
+        if let Some(token) = marker {
+            create = create.tags("tollgate:creation", token);
+        }
+        env.block_on(create.send()).expect("CreateUsagePlan");
+        env.sim.reset_counters();
+        let refused = apply_file(&env, &file);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(
+            stderr(&refused).contains("usage plan \"Trial\", which the plan creates, now exists (")
+                && stderr(&refused).contains("was not created by an apply of this file"),
+            "{}",
+            stderr(&refused)
+        );
+        assert_eq!(env.writes(), 0);
+    }
 }
 
 #[test]
@@ -285,7 +311,7 @@ fn the_same_file_finishes_a_partial_apply() {
                     .stage("prod")
                     .build(),
             )
-            .tags("tollgate:creation", "an-earlier-apply")
+            .tags("tollgate:creation", creation_token_of(&file, "Trial"))
             .send(),
     )
     .expect("CreateUsagePlan");

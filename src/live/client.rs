@@ -375,8 +375,16 @@ impl LiveClient {
     /// 5xx) the plans are read and the one carrying the marker is adopted. When none is
     /// listed yet, the error says the plan may exist; the next apply finds it by its name
     /// instead of creating another.
-    pub async fn create_plan(&self, body: &PlanBody, tags: &Tags) -> Result<String, AwsError> {
-        let token = creation_token();
+    ///
+    /// `marker` is the token to use, when one was fixed ahead (a saved plan's); else a fresh
+    /// one is drawn.
+    pub async fn create_plan(
+        &self,
+        body: &PlanBody,
+        tags: &Tags,
+        marker: Option<&str>,
+    ) -> Result<String, AwsError> {
+        let token = marker.map_or_else(creation_token, str::to_string);
         let mut tags = tags.clone();
         tags.insert(CREATION_TAG.to_string(), token.clone());
         let invalid = |error: ConvertError| invalid_input("CreateUsagePlan", error);
@@ -581,8 +589,8 @@ impl LiveClient {
     }
 }
 
-/// A token unique to one CreateUsagePlan call: 128 random bits in hex.
-fn creation_token() -> String {
+/// A creation marker's token, unique to one create: 128 random bits in hex.
+pub fn creation_token() -> String {
     format!("{:016x}{:016x}", retry::random_u64(), retry::random_u64())
 }
 

@@ -8,7 +8,7 @@ mod pace;
 mod retry;
 mod stop;
 
-pub use client::{Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};
+pub use client::{creation_token, Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer};
 pub use stop::Stop;

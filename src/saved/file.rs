@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::context::Context;
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
+use crate::live::creation_token;
 use crate::model::{DesiredPlan, LiveKeys, LivePlan};
 use crate::plan::{Plan, PlanRef};
 use crate::reconcile::{self, Matching, PlanOptions};
@@ -44,6 +45,11 @@ pub struct SavedEntry {
     /// The fingerprint of each part of `live`; absent with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Fingerprint>,
+    /// For a plan to create, the token of the creation marker its create carries, drawn when
+    /// the plan was made: how `apply FILE` tells its own earlier, partial create from a plan
+    /// another apply created meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_token: Option<String>,
 }
 
 /// A saved plan: what the file holds, and the plan rebuilt from it.
@@ -234,6 +240,7 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
             desired: declared.clone(),
             live: None,
             fingerprint: None,
+            creation_token: Some(creation_token()),
         };
     };
     let snapshot = Snapshot {
@@ -252,6 +259,7 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
         },
         fingerprint: Some(snapshot.fingerprint()),
         live: Some(snapshot),
+        creation_token: None,
     }
 }
 

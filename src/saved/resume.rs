@@ -9,6 +9,7 @@ use super::context::{mismatches, Target};
 use super::file::SavedPlan;
 use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
+use crate::apply::CreationMarkers;
 use crate::live::{Connection, LiveClient, Pace};
 use crate::model::{DesiredPlan, LiveKeys, LivePlan, CREATION_TAG};
 use crate::plan::Plan;
@@ -22,7 +23,7 @@ pub async fn resume(
     pace: Pace,
     saved: &SavedPlan,
     path: &Path,
-) -> Result<(LiveClient, Plan), SavedPlanError> {
+) -> Result<(LiveClient, Plan, CreationMarkers), SavedPlanError> {
     let name = path.display().to_string();
     let client = LiveClient::connect(connection, pace).await?;
     let account = client.account_id().await?;
@@ -46,7 +47,16 @@ pub async fn resume(
     let found = find_plans(saved, &live).map_err(stale)?;
     let live_keys = client.list_plan_keys(found.plans_needing_keys()).await?;
     let plan = found.plan(saved, &live_keys).map_err(stale)?;
-    Ok((client, plan))
+    let markers = saved
+        .saved
+        .plans
+        .iter()
+        .filter_map(|entry| {
+            let token = entry.creation_token.clone()?;
+            Some((entry.desired.body.name.clone(), token))
+        })
+        .collect();
+    Ok((client, plan, markers))
 }
 
 /// One plan of the file, found among the live plans.
@@ -101,16 +111,20 @@ fn find_plans(saved: &SavedPlan, live: &[LivePlan]) -> Result<FoundPlans, Vec<St
                         live: None,
                         before: None,
                     }),
-                    [plan] if plan.tags.contains_key(CREATION_TAG) => found.push(Found {
+                    [plan] if entry.creation_token.is_some()
+                        && plan.tags.get(CREATION_TAG) == entry.creation_token.as_ref() =>
+                    {
+                        found.push(Found {
                         desired: DesiredPlan {
                             id: Some(plan.id.clone()),
                             ..entry.desired.clone()
                         },
                         live: Some((*plan).clone()),
                         before: None,
-                    }),
+                    })
+                    }
                     [plan] => problems.push(format!(
-                        "usage plan \"{name}\", which the plan creates, now exists ({}) and was not created by tollgate",
+                        "usage plan \"{name}\", which the plan creates, now exists ({}) and was not created by an apply of this file (its creation marker differs)",
                         plan.id
                     )),
                     several => problems.push(format!(

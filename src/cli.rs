@@ -39,7 +39,8 @@ pub struct Cli {
     /// The named AWS profile to use.
     #[arg(long, global = true)]
     profile: Option<String>,
-    /// Send API Gateway requests to this URL (also AWS_ENDPOINT_URL).
+    /// Send AWS requests (API Gateway's, and STS's for saved plans) to this URL, as
+    /// AWS_ENDPOINT_URL does; AWS_ENDPOINT_URL_API_GATEWAY redirects API Gateway alone.
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
     /// How fast to call AWS: `aws` (inside AWS's account quotas), `aws:F` (those quotas F

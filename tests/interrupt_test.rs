@@ -151,3 +151,55 @@ fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
         "each update made once"
     );
 }
+
+#[test]
+fn sigterm_stops_like_ctrl_c_and_a_second_signal_exits_at_once_with_130() {
+    // Every answer takes a second: when Gold's update is done, key2's move (two calls) has
+    // just started and keeps the apply busy after the first signal.
+    let env = Env::with_config(
+        &live(),
+        Config {
+            quotas: Some(Quotas { speedup: 20.0 }),
+            faults: Some(Faults {
+                latency_ms: 1000,
+                ..Faults::default()
+            }),
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", &desired());
+    let mut child = env
+        .tollgate_process()
+        .env("TOLLGATE_PACE", "aws:20")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tollgate starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    let pid = child.id().to_string();
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    };
+    for line in lines.by_ref() {
+        let line = line.expect("a line of stderr");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("Gold (gold000001): updated") {
+            signal("-TERM");
+        }
+        if line.starts_with("Interrupted: no new change starts") {
+            signal("-INT");
+        }
+    }
+    let status = child.wait().expect("tollgate exits");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("Interrupted again: exiting now"), "{seen}");
+}

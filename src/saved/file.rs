@@ -243,15 +243,7 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
             creation_token: Some(creation_token()),
         };
     };
-    let snapshot = Snapshot {
-        id: live.id.clone(),
-        body: live.body.clone(),
-        keys: declared
-            .keys
-            .is_some()
-            .then(|| inputs.live_keys.get(&live.id).cloned().unwrap_or_default()),
-        tags: live.tags.clone(),
-    };
+    let snapshot = Snapshot::of(live, inputs.live_keys, declared.keys.is_some());
     SavedEntry {
         desired: DesiredPlan {
             id: Some(live.id.clone()),

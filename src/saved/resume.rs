@@ -168,15 +168,7 @@ impl FoundPlans {
             let Some(planned) = planned else {
                 continue;
             };
-            let now = Snapshot {
-                id: plan.id.clone(),
-                body: plan.body.clone(),
-                keys: before
-                    .keys
-                    .as_ref()
-                    .map(|_| live_keys.get(&plan.id).cloned().unwrap_or_default()),
-                tags: plan.tags.clone(),
-            };
+            let now = Snapshot::of(plan, live_keys, before.keys.is_some());
             problems.extend(
                 changed_since(before, planned, &now)
                     .into_iter()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diff::body_operations;
-use crate::model::{grant_tag, PlanBody, Tags, GRANT_APPLIED, GRANT_PENDING};
+use crate::model::{grant_tag, LiveKeys, LivePlan, PlanBody, Tags, GRANT_APPLIED, GRANT_PENDING};
 use crate::plan::{KeyAction, PlanEntry};
 
 /// Why hashing cannot fail: serde_json only fails on a map with keys that are not strings or
@@ -35,6 +35,19 @@ pub struct Snapshot {
     pub keys: Option<BTreeSet<String>>,
     /// Every tag, `tollgate:` and `aws:` ones included.
     pub tags: Tags,
+}
+
+impl Snapshot {
+    /// The live plan as read, with its key ids when `with_keys` (when the YAML manages keys;
+    /// otherwise they were not read).
+    pub fn of(plan: &LivePlan, live_keys: &LiveKeys, with_keys: bool) -> Snapshot {
+        Snapshot {
+            id: plan.id.clone(),
+            body: plan.body.clone(),
+            keys: with_keys.then(|| live_keys.get(&plan.id).cloned().unwrap_or_default()),
+            tags: plan.tags.clone(),
+        }
+    }
 }
 
 /// The SHA-256 (`sha256:` and 64 hex digits) of the canonical JSON of each part of a plan.

@@ -149,7 +149,9 @@ impl Pacer {
     pub fn new(pace: Pace) -> Self {
         let quotas = match pace {
             Pace::Aws { speedup } => Some(Mutex::new(Quotas {
-                all: Quota::new(CALLS_PER_SECOND * speedup, CALL_BURST),
+                // One of the burst is kept back for the update waiting for its own slot,
+                // whose share of this quota is counted when it starts waiting.
+                all: Quota::new(CALLS_PER_SECOND * speedup, CALL_BURST - 1.0),
                 update_plan: Quota::new(speedup / UPDATE_INTERVAL_SECONDS, 1.0),
                 api_keys: Quota::new(API_KEY_CALLS_PER_SECOND * speedup, 1.0),
             })),
@@ -161,11 +163,6 @@ impl Pacer {
             key_association: tokio::sync::Mutex::new(()),
             update_plan: tokio::sync::Mutex::new(()),
         }
-    }
-
-    /// The pace this pacer keeps.
-    pub fn pace(&self) -> Pace {
-        self.pace
     }
 
     /// Waits for `operation`'s slot and counts the call as made. For CreateUsagePlanKey and
@@ -311,17 +308,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn all_calls_burst_forty_then_ten_a_second() {
+    async fn all_calls_burst_then_go_ten_a_second() {
         let pacer = Pacer::new(Pace::default());
         let start = Instant::now();
         let slots: Vec<Duration> = (0..60)
             .map(|_| pacer.reserve("CreateUsagePlanKey").unwrap() - start)
             .collect();
-        assert!(slots[..40].iter().all(|slot| slot.is_zero()), "{slots:?}");
-        assert!(slots[40] > Duration::ZERO);
-        // 20 calls beyond the burst take about 2 seconds at 10 a second.
+        // 39 at once: one of AWS's 40 is kept for an update waiting for its slot.
+        assert!(slots[..39].iter().all(|slot| slot.is_zero()), "{slots:?}");
+        assert!(slots[39] > Duration::ZERO);
+        // 21 calls beyond the burst take about 2.1 seconds at 10 a second.
         let last = slots[59].as_secs_f64();
-        assert!((2.0..2.1).contains(&last), "{last}");
+        assert!((2.1..2.2).contains(&last), "{last}");
     }
 
     #[tokio::test(start_paused = true)]

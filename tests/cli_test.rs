@@ -363,6 +363,70 @@ fn an_unreachable_endpoint_is_one_clear_error() {
 }
 
 #[test]
+fn bad_connection_settings_are_one_clear_error_each_and_send_nothing() {
+    let env = Env::new("");
+    let path = env.write("plans.yaml", "usagePlans: []\n");
+    // (environment variables, flags, the message)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 7] = [
+        (
+            &[("AWS_ENDPOINT_URL", "")],
+            &[],
+            "AWS_ENDPOINT_URL is set but empty",
+        ),
+        (
+            &[],
+            &["--endpoint-url", "not a url"],
+            "--endpoint-url `not a url` is not an http or https URL",
+        ),
+        (
+            &[("AWS_ENDPOINT_URL_API_GATEWAY", "ftp://x")],
+            &[],
+            "AWS_ENDPOINT_URL_API_GATEWAY `ftp://x` is not an http or https URL",
+        ),
+        (&[("AWS_REGION", "")], &[], "AWS_REGION is set but empty"),
+        (&[], &["--region", ""], "--region is set but empty"),
+        (
+            &[],
+            &["--profile", "nope"],
+            "--profile names the profile `nope`, which is in neither",
+        ),
+        (
+            &[("AWS_PROFILE", "nope")],
+            &[],
+            "AWS_PROFILE names the profile `nope`",
+        ),
+    ];
+    for (variables, flags, message) in cases {
+        for command in ["plan", "export"] {
+            let mut tollgate = env.tollgate();
+            for (name, value) in variables {
+                tollgate.env(name, value);
+            }
+            tollgate.args(flags).arg(command);
+            if command == "plan" {
+                tollgate.arg(&path);
+            }
+            let output = tollgate.output().expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{command} {flags:?}: {stderr}"
+            );
+            assert_eq!(
+                stderr.lines().count(),
+                1,
+                "one line: {command} {flags:?}: {stderr}"
+            );
+            assert!(stderr.contains(message), "{command} {flags:?}: {stderr}");
+            assert!(stderr.contains("nothing was sent to AWS"), "{stderr}");
+        }
+    }
+    assert!(env.sim.calls().is_empty(), "{:?}", env.sim.calls());
+}
+
+#[test]
 fn missing_credentials_are_one_clear_error_naming_the_fix() {
     let env = Env::new(LIVE);
     let path = env.write("gold.yaml", CHANGED);

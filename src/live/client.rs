@@ -72,6 +72,7 @@ impl LiveClient {
     /// Loads credentials, region and endpoint from the standard AWS chain, overridden by
     /// `connection`; calls are paced at `pace`.
     pub async fn connect(connection: &Connection, pace: Pace) -> Result<LiveClient, AwsError> {
+        super::settings::check(connection).await?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(
@@ -97,7 +98,9 @@ impl LiveClient {
                 operation: "configuration",
                 plan: None,
                 kind: AwsErrorKind::Configuration,
-                detail: "no AWS region is set".into(),
+                detail: "no AWS region is set: pass --region, set AWS_REGION, or set a region \
+                         in the AWS profile"
+                    .into(),
             })?;
         Ok(LiveClient {
             client: Client::new(&config),

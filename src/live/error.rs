@@ -71,9 +71,7 @@ impl AwsErrorKind {
     /// What the user can do about an error of this kind.
     pub fn advice(self) -> &'static str {
         match self {
-            AwsErrorKind::Configuration => {
-                "pass --region, set AWS_REGION, or set a region in the AWS profile"
-            }
+            AwsErrorKind::Configuration => "nothing was sent to AWS",
             AwsErrorKind::Invalid => "nothing was sent; fix the value in the YAML",
             AwsErrorKind::Credentials => {
                 "set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`, then run tollgate again"
@@ -138,6 +136,10 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == AwsErrorKind::Configuration {
+            // A setting, not a call: the detail names it and says what to write.
+            return write!(f, "{}; {}", self.detail, self.kind.advice());
+        }
         write!(f, "{}", self.operation)?;
         if let Some(plan) = &self.plan {
             write!(f, " on usage plan {plan}")?;

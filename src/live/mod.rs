@@ -6,6 +6,7 @@ mod convert;
 mod error;
 mod pace;
 mod retry;
+mod settings;
 mod stop;
 
 pub use client::{creation_token, Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};

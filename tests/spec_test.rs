@@ -306,3 +306,46 @@ fn a_file_reached_twice_is_read_once() {
     let plans = spec::load(&[fixture("valid"), fixture("valid/gold.yaml")]).expect("valid");
     assert_eq!(plans.len(), 3);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_that_loops_is_an_error_and_is_not_followed() {
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let plans = dir.path().join("plans");
+    std::fs::create_dir_all(plans.join("team")).expect("folders");
+    std::fs::write(plans.join("gold.yaml"), "usagePlans:\n  - name: Gold\n").expect("YAML");
+    std::fs::write(
+        plans.join("team/silver.yml"),
+        "usagePlans:\n  - name: Silver\n",
+    )
+    .expect("YAML");
+    // team/up -> .. (plans): walking it would never end.
+    std::os::unix::fs::symlink("..", plans.join("team/up")).expect("symlink");
+    let errors = match spec::load(&[plans.clone()]) {
+        Ok(loaded) => panic!("expected the loop reported, loaded {} plans", loaded.len()),
+        Err(errors) => errors.to_string(),
+    };
+    let link = plans.join("team/up");
+    assert_eq!(
+        errors,
+        format!(
+            "error: {} is a symbolic link back to {}, which holds it: a loop, not followed; \
+             remove the link",
+            link.display(),
+            plans.display()
+        )
+    );
+    // A link that does not loop is followed.
+    std::fs::remove_file(&link).expect("unlink");
+    let elsewhere = dir.path().join("shared");
+    std::fs::create_dir_all(&elsewhere).expect("folder");
+    std::fs::write(
+        elsewhere.join("bronze.yaml"),
+        "usagePlans:\n  - name: Bronze\n",
+    )
+    .expect("YAML");
+    std::os::unix::fs::symlink(&elsewhere, plans.join("team/shared")).expect("symlink");
+    let loaded = spec::load(&[plans]).expect("valid");
+    let names: Vec<&str> = loaded.iter().map(|plan| plan.body.name.as_str()).collect();
+    assert_eq!(names, ["Gold", "Bronze", "Silver"], "in sorted path order");
+}

@@ -47,12 +47,7 @@ pub fn read(paths: &[PathBuf]) -> Sources {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            if let Err(error) = collect_folder(path, &mut files) {
-                sources.errors.push(placeless(format!(
-                    "cannot read folder {}: {error}",
-                    path.display()
-                )));
-            }
+            collect_folder(path, &mut files, &mut sources.errors);
         } else if path.exists() {
             files.push(path.clone());
         } else {
@@ -79,22 +74,40 @@ fn placeless(message: String) -> SpecError {
     }
 }
 
-fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries = std::fs::read_dir(folder)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect_folder(&entry, files)?;
-        } else if entry
-            .extension()
-            .is_some_and(|extension| extension == "yaml" || extension == "yml")
-        {
-            files.push(entry);
+/// Adds every `*.yaml`/`*.yml` file below `folder`, depth first in file-name order, following
+/// symbolic links but not a link that loops back to a folder above it (an error says which).
+fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<SpecError>) {
+    let walk = walkdir::WalkDir::new(folder)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walk {
+        match entry {
+            Ok(entry) => {
+                let path = entry.path();
+                let yaml = path
+                    .extension()
+                    .is_some_and(|extension| extension == "yaml" || extension == "yml");
+                if yaml && !entry.file_type().is_dir() {
+                    files.push(path.to_path_buf());
+                }
+            }
+            Err(error) => errors.push(placeless(match error.loop_ancestor() {
+                Some(ancestor) => format!(
+                    "{} is a symbolic link back to {}, which holds it: a loop, not followed; \
+                     remove the link",
+                    error.path().unwrap_or(folder).display(),
+                    ancestor.display()
+                ),
+                None => format!(
+                    "cannot read {}: {}",
+                    error.path().unwrap_or(folder).display(),
+                    error
+                        .io_error()
+                        .map_or_else(|| error.to_string(), ToString::to_string)
+                ),
+            })),
         }
     }
-    Ok(())
 }
 
 /// Reads, parses and decodes one file.

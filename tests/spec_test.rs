@@ -321,7 +321,7 @@ fn a_symbolic_link_that_loops_is_an_error_and_is_not_followed() {
     .expect("YAML");
     // team/up -> .. (plans): walking it would never end.
     std::os::unix::fs::symlink("..", plans.join("team/up")).expect("symlink");
-    let errors = match spec::load(&[plans.clone()]) {
+    let errors = match spec::load(std::slice::from_ref(&plans)) {
         Ok(loaded) => panic!("expected the loop reported, loaded {} plans", loaded.len()),
         Err(errors) => errors.to_string(),
     };

@@ -7,17 +7,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A quota period, as AWS spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A quota period, as AWS spells it (and the YAML, and the JSON Schema).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Period {
-    /// `DAY`
+    /// A day: `DAY`.
     Day,
-    /// `WEEK`
+    /// A week: `WEEK`.
     Week,
-    /// `MONTH`
+    /// A month: `MONTH`.
     Month,
 }
 

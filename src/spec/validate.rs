@@ -265,8 +265,8 @@ impl Check<'_> {
     fn quota(&mut self, quota: &yaml::Quota) -> Option<Quota> {
         let at = |field| [Step::Field("quota"), Step::Field(field)];
         self.integer(&at("limit"), "limit", quota.limit);
-        let period = match decode_name::<yaml::Period>(&quota.period) {
-            Ok(period) => Period::from(period),
+        let period = match decode_name::<Period>(&quota.period) {
+            Ok(period) => period,
             Err(error) => {
                 self.error(&at("period"), error.message().to_owned());
                 // Without a period the offset can only be held to what AWS stores.

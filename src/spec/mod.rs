@@ -9,6 +9,7 @@
 mod decode;
 mod error;
 pub mod export;
+mod limits;
 mod load;
 mod node;
 mod schema;

@@ -3,6 +3,7 @@
 
 use super::decode::decode_name;
 use super::error::SpecError;
+use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
 use super::load::{locate, SourceFile};
 use super::node::{Kind, Node};
 use super::yaml;
@@ -16,23 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
 ];
-
-/// The most tags AWS keeps on one resource.
-const MAX_TAGS: usize = 50;
-
-/// The tags a plan may declare, counting one per grant: one of AWS's 50 is kept for
-/// tollgate's creation marker (`tollgate:creation`), which a plan tollgate creates carries.
-const DECLARABLE_TAGS: usize = MAX_TAGS - 1;
-
-/// The longest tag key AWS accepts, in characters.
-const MAX_TAG_KEY: usize = 128;
-
-/// The longest tag value AWS accepts, in characters.
-const MAX_TAG_VALUE: usize = 256;
-
-/// The largest quota limit, offset, burst limit or remaining quota AWS accepts: it keeps
-/// them as 32-bit signed integers.
-const MAX_INTEGER: i64 = i32::MAX as i64;
 
 /// Checks every plan of every file and converts them; the errors of all files, in file order
 /// and by position within a file, when there is any.

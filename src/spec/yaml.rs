@@ -1,6 +1,7 @@
 //! The YAML format (format 1) as serde types: what is read, exported and described by the
 //! JSON Schema. Field names are the API's own.
 
+use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAG_KEY, MAX_TAG_VALUE};
 use crate::model::{serialize_shortest, Period};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,9 +52,9 @@ pub struct UsagePlan {
     /// tags, counting one per grant: AWS keeps 50, one of them tollgate's creation marker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend(
-        "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": 128 },
-        "additionalProperties" = { "type": "string", "maxLength": 256 },
-        "maxProperties" = 49
+        "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": MAX_TAG_KEY },
+        "additionalProperties" = { "type": "string", "maxLength": MAX_TAG_VALUE },
+        "maxProperties" = DECLARABLE_TAGS
     ))]
     pub tags: Option<BTreeMap<String, String>>,
     /// Absent: key associations are left alone; present: exactly these API keys.
@@ -70,7 +71,7 @@ pub struct Throttle {
     #[schemars(range(min = 0))]
     pub rate_limit: f64,
     /// Burst size, an integer from 0 to 2147483647.
-    #[schemars(range(min = 0, max = 2147483647))]
+    #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub burst_limit: i64,
 }
 
@@ -79,7 +80,7 @@ pub struct Throttle {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Quota {
     /// Requests per period, an integer from 0 to 2147483647.
-    #[schemars(range(min = 0, max = 2147483647))]
+    #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub limit: i64,
     /// The period, a [`Period`] by name. It is read as text and checked with the quota's
     /// other values, so that a wrong period does not hide their errors.
@@ -130,7 +131,7 @@ pub struct Grant {
     #[schemars(length(min = 1))]
     pub id: String,
     /// The remaining quota to set, an integer from 0 to 2147483647.
-    #[schemars(range(min = 0, max = 2147483647))]
+    #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub remaining: i64,
 }
 

@@ -349,3 +349,85 @@ fn a_symbolic_link_that_loops_is_an_error_and_is_not_followed() {
     let names: Vec<&str> = loaded.iter().map(|plan| plan.body.name.as_str()).collect();
     assert_eq!(names, ["Gold", "Bronze", "Silver"], "in sorted path order");
 }
+
+/// The errors `load` reports for one file holding `text`.
+fn errors_of_text(text: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let path = dir.path().join("p.yaml");
+    std::fs::write(&path, text).expect("YAML");
+    match spec::load(&[path]) {
+        Ok(plans) => panic!("expected errors, loaded {} plans", plans.len()),
+        Err(errors) => errors
+            .to_string()
+            .lines()
+            .map(|line| line.replace(&dir.path().display().to_string(), "DIR"))
+            .collect(),
+    }
+}
+
+#[test]
+fn an_export_sized_document_of_ten_thousand_plans_reads_back() {
+    let mut yaml = String::from("usagePlans:\n");
+    for plan in 0..10_000 {
+        yaml.push_str(&format!(
+            "  - name: \"plan #{plan}: gold/ünïcode\"\n    id: id{plan:08}\n    \
+             description: the plan number {plan}\n    throttle: {{ rateLimit: 12.5, burstLimit: 20 }}\n    \
+             quota: {{ limit: 1000, period: MONTH, offset: 3 }}\n    \
+             apiStages:\n      - apiId: a1b2c3d4e5\n        stage: prod\n        throttle:\n          \
+             /pets/GET: {{ rateLimit: 5, burstLimit: 10 }}\n    \
+             keys: [ {{ id: key{plan}a }}, {{ id: key{plan}b }} ]\n    tags: {{ team: t{plan}, tier: gold }}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let path = dir.path().join("export.yaml");
+    std::fs::write(&path, &yaml).expect("YAML");
+    let plans = spec::load(&[path]).expect("an export of 10,000 plans is valid");
+    assert_eq!(plans.len(), 10_000);
+}
+
+#[test]
+fn hostile_files_are_refused_with_a_located_error() {
+    // A 100 MB file (sparse: no time spent writing it) is refused before it is read.
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let big = dir.path().join("big.yaml");
+    std::fs::File::create(&big)
+        .and_then(|file| file.set_len(100 * 1024 * 1024))
+        .expect("a sparse file");
+    let errors = match spec::load(std::slice::from_ref(&big)) {
+        Ok(_) => panic!("a 100 MB file is refused"),
+        Err(errors) => errors.to_string(),
+    };
+    assert_eq!(
+        errors,
+        format!(
+            "{}:1:1: the file is 100 MiB and tollgate reads at most 32 MiB a file; split the \
+             plans into several files in a folder",
+            big.display()
+        )
+    );
+
+    // An alias-expansion bomb ("billion laughs").
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (level, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
+        let previous = if level == 0 {
+            "a".to_string()
+        } else {
+            ["b", "c", "d", "e", "f", "g", "h"][level - 1].to_string()
+        };
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"
+        ));
+    }
+    let errors = errors_of_text(&bomb);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("DIR/p.yaml:"), "located: {errors:?}");
+
+    // Nesting deeper than 64.
+    let deep = format!("usagePlans: {}{}\n", "[".repeat(200), "]".repeat(200));
+    let errors = errors_of_text(&deep);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("DIR/p.yaml:1:"),
+        "located: {errors:?}"
+    );
+}

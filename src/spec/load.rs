@@ -110,9 +110,33 @@ fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Spec
     }
 }
 
+/// The largest file tollgate reads: many times an export of 10,000 plans, and a bound on the
+/// memory a hostile file can take.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Reads, parses and decodes one file.
 pub fn read_file(path: &Path) -> SourceFile {
     let display = path.display().to_string();
+    let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+    if size > MAX_FILE_BYTES {
+        return SourceFile {
+            errors: vec![SpecError {
+                location: Some(SourceLocation {
+                    path: display.clone(),
+                    line: 1,
+                    column: 1,
+                }),
+                message: format!(
+                    "the file is {} MiB and tollgate reads at most {} MiB a file; split the \
+                     plans into several files in a folder",
+                    size / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            }],
+            path: display,
+            plans: Vec::new(),
+        };
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => decode_file(display, &text),
         Err(error) => SourceFile {

@@ -72,9 +72,30 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
 }
 
+/// The most YAML nodes a file may hold: room for an export of 10,000 plans with all their
+/// keys and tags (about 30 nodes a plan, plus one a key), yet a bound on time and memory.
+/// Anchors and aliases replay what they name at most 100,000 nodes in all, so that an
+/// alias-expansion bomb is refused in a fraction of a second.
+pub const MAX_NODES: usize = 4_000_000;
+
+/// The most anchors, and the most aliases, a file may hold (an export uses none).
+pub const MAX_ALIASES: usize = 10_000;
+
+/// The deepest nesting a file may have: the format needs 8 levels (a method throttle's
+/// field), and a bound keeps the recursive reading of the tree within any thread's stack.
+pub const MAX_DEPTH: usize = 24;
+
 /// Parses one file's text.
 pub fn parse(source: &str) -> Parsed {
     let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: MAX_NODES,
+            max_events: 2 * MAX_NODES,
+            max_depth: MAX_DEPTH,
+            max_aliases: MAX_ALIASES,
+            max_anchors: MAX_ALIASES,
+            max_recorded_anchor_events: MAX_NODES / 40,
+        },
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         leading_zero_numbers_as_strings: true,
     };

@@ -7,7 +7,8 @@ mod common;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
 
 use common::Env;
 use tollgate_sim::{Config, Faults, Quotas};
@@ -65,23 +66,22 @@ fn plans_of(env: &Env, key: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
-    // AWS's quotas 20 times faster: one UpdateUsagePlan a second. Every answer takes 400 ms,
-    // so each key move (two calls) is under way for 800 ms.
+/// The emulator with AWS's quotas 20 times faster (one UpdateUsagePlan a second) and every
+/// answer `latency_ms` late, the YAML written, and `tollgate apply` started on it.
+fn paced_apply(latency_ms: u64) -> (Env, PathBuf, Child) {
     let env = Env::with_config(
         &live(),
         Config {
             quotas: Some(Quotas { speedup: 20.0 }),
             faults: Some(Faults {
-                latency_ms: 400,
+                latency_ms,
                 ..Faults::default()
             }),
             ..Config::default()
         },
     );
     let path = env.write("plans.yaml", &desired());
-    let mut child = env
+    let child = env
         .tollgate_process()
         .env("TOLLGATE_PACE", "aws:20")
         .args(["apply", "--auto-approve"])
@@ -90,31 +90,46 @@ fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("tollgate starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = String::new();
-    // Interrupt once Gold's update is done: key1's move (started at once) and key2's (started
-    // now) are under way, and the slow plans' updates wait for their slots.
-    for line in lines.by_ref() {
-        let line = line.expect("a line of stderr");
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.starts_with("Gold (gold000001): updated") {
-            break;
-        }
-    }
+    (env, path, child)
+}
+
+/// Reads the child's stderr to its end, calling `on_line` on each line, and waits for it;
+/// returns what it printed and its exit code.
+fn watch(mut child: Child, mut on_line: impl FnMut(&str, &str)) -> (String, Option<i32>) {
     let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    for line in lines {
-        seen.push_str(&line.expect("a line of stderr"));
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("a line of stderr");
+        on_line(&line, &pid);
+        seen.push_str(&line);
         seen.push('\n');
     }
     let status = child.wait().expect("tollgate exits");
-    assert_eq!(status.code(), Some(1), "{seen}");
+    (seen, status.code())
+}
+
+/// Sends the signal `name` (`-INT`, `-TERM`) to the process `pid`.
+fn signal(name: &str, pid: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([name, pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+#[test]
+fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
+    // Every answer takes 400 ms, so each key move (two calls) is under way for 800 ms.
+    let (env, path, child) = paced_apply(400);
+    // Interrupt once Gold's update is done: key1's move (started at once) and key2's (started
+    // now) are under way, and the slow plans' updates wait for their slots.
+    let (seen, code) = watch(child, |line, pid| {
+        if line.starts_with("Gold (gold000001): updated") {
+            signal("-INT", pid);
+        }
+    });
+    assert_eq!(code, Some(1), "{seen}");
     assert!(seen.contains("Interrupted: no new change starts"), "{seen}");
     assert!(seen.contains("Apply interrupted:"), "{seen}");
     assert!(seen.contains("not started"), "{seen}");
@@ -156,50 +171,15 @@ fn sigint_during_a_paced_apply_stops_cleanly_and_apply_again_finishes() {
 fn sigterm_stops_like_ctrl_c_and_a_second_signal_exits_at_once_with_130() {
     // Every answer takes a second: when Gold's update is done, key2's move (two calls) has
     // just started and keeps the apply busy after the first signal.
-    let env = Env::with_config(
-        &live(),
-        Config {
-            quotas: Some(Quotas { speedup: 20.0 }),
-            faults: Some(Faults {
-                latency_ms: 1000,
-                ..Faults::default()
-            }),
-            ..Config::default()
-        },
-    );
-    let path = env.write("plans.yaml", &desired());
-    let mut child = env
-        .tollgate_process()
-        .env("TOLLGATE_PACE", "aws:20")
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tollgate starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = String::new();
-    let pid = child.id().to_string();
-    let signal = |name: &str| {
-        let sent = std::process::Command::new("kill")
-            .args([name, &pid])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-    };
-    for line in lines.by_ref() {
-        let line = line.expect("a line of stderr");
-        seen.push_str(&line);
-        seen.push('\n');
+    let (_env, _path, child) = paced_apply(1000);
+    let (seen, code) = watch(child, |line, pid| {
         if line.starts_with("Gold (gold000001): updated") {
-            signal("-TERM");
+            signal("-TERM", pid);
         }
         if line.starts_with("Interrupted: no new change starts") {
-            signal("-INT");
+            signal("-INT", pid);
         }
-    }
-    let status = child.wait().expect("tollgate exits");
-    assert_eq!(status.code(), Some(130), "{seen}");
+    });
+    assert_eq!(code, Some(130), "{seen}");
     assert!(seen.contains("Interrupted again: exiting now"), "{seen}");
 }

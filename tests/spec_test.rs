@@ -93,7 +93,7 @@ fn tags_fit_aws_limits_with_a_record_per_grant() {
     assert_eq!(
         errors(&["too_many_tags.yaml"]),
         vec![
-            format!("{file}:4:7: 50 tags and 3 grants make 53 tags: each grant keeps a tag `tollgate:grant:{{keyId}}:{{grantId}}` on the plan for good, and AWS keeps at most 50 on a plan and tollgate keeps one of them for its creation marker `tollgate:creation`; declare at most 49 tags and grants together"),
+            format!("{file}:4:7: 50 tags and 3 grants make 53 tags: each grant keeps a tag `tollgate:grant:{{keyId}}:{{grantId}}` on the plan for good, and AWS keeps at most 50 on a plan and tollgate keeps one of them for the creation marker `tollgate:creation` of a plan it creates (pin the plan's `id` if it exists already); declare at most 49 tags and grants together"),
             format!("{file}:52:7: tag key `{long_key}` is 129 characters: AWS accepts at most 128; shorten it"),
             format!("{file}:53:19: the value of tag `long-value` is 257 characters: AWS accepts at most 256; shorten it"),
             format!("{file}:59:19: grant id `{long_grant}` is too long for key `{key}`: its record tag `tollgate:grant:{key}:{long_grant}` would be 137 characters and AWS accepts at most 128 in a tag key; shorten the grant id to at most 71 characters"),

@@ -28,21 +28,31 @@ pub fn files(plans: &[ExportPlan]) -> Result<Vec<(String, String)>, SerializeErr
         .iter()
         .map(|plan| file_safe(&plan.plan.body.name))
         .collect();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for base in &bases {
-        *counts.entry(base).or_default() += 1;
+    // A name shared by several plans gets `-{id}`; so does a plan whose plain stem equals a
+    // suffixed one (`Gold up00000001` beside a second `Gold` of id up00000001), until every
+    // stem is unique (ids are).
+    let mut stems = bases.clone();
+    let mut suffixed = vec![false; plans.len()];
+    loop {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for stem in &stems {
+            *counts.entry(stem).or_default() += 1;
+        }
+        let clashing: Vec<usize> = (0..stems.len())
+            .filter(|&index| counts[stems[index].as_str()] > 1 && !suffixed[index])
+            .collect();
+        if clashing.is_empty() {
+            break;
+        }
+        for index in clashing {
+            stems[index] = format!("{}-{}", bases[index], file_safe(&plans[index].plan.id));
+            suffixed[index] = true;
+        }
     }
     let mut files = plans
         .iter()
-        .zip(&bases)
-        .map(|(plan, base)| {
-            let stem = if counts[base.as_str()] > 1 {
-                format!("{base}-{}", file_safe(&plan.plan.id))
-            } else {
-                base.clone()
-            };
-            Ok((format!("{stem}.yaml"), write(vec![usage_plan(plan)])?))
-        })
+        .zip(&stems)
+        .map(|(plan, stem)| Ok((format!("{stem}.yaml"), write(vec![usage_plan(plan)])?)))
         .collect::<Result<Vec<_>, SerializeError>>()?;
     files.sort();
     Ok(files)

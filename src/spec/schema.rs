@@ -51,7 +51,7 @@ mod tests {
         let tags = &defs["UsagePlan"]["properties"]["tags"];
         assert_eq!(tags["propertyNames"]["maxLength"], 128);
         assert_eq!(tags["additionalProperties"]["maxLength"], 256);
-        assert_eq!(tags["maxProperties"], 49);
+        assert_eq!(tags["maxProperties"], 50);
         let periods: Vec<&str> = defs["Period"]["oneOf"]
             .as_array()
             .into_iter()

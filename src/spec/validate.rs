@@ -190,7 +190,7 @@ impl Check<'_> {
         // A plan-level throttle left out for its errors is still there.
         let throttled = throttle.is_some() || self.left_out(&[Step::Field("throttle")]);
         let stages = self.stages(&plan.api_stages, throttled);
-        self.tags(plan.tags.as_ref(), plan.keys.as_deref());
+        self.tags(plan.tags.as_ref(), plan.keys.as_deref(), plan.id.is_some());
         let keys = plan.keys.as_ref().map(|keys| self.keys(keys));
         DesiredPlan {
             body: PlanBody {
@@ -360,7 +360,14 @@ impl Check<'_> {
 
     /// Checks the declared tags, and that they fit on the plan with the tag each declared
     /// grant leaves there.
-    fn tags(&mut self, tags: Option<&BTreeMap<String, String>>, keys: Option<&[yaml::ApiKey]>) {
+    /// Checks tags and the grant records that join them; `pinned`: the plan exists already (an
+    /// `id` pin), so tollgate never creates it and keeps no creation marker on it.
+    fn tags(
+        &mut self,
+        tags: Option<&BTreeMap<String, String>>,
+        keys: Option<&[yaml::ApiKey]>,
+        pinned: bool,
+    ) {
         for (key, value) in tags.into_iter().flatten() {
             let at = [Step::Field("tags"), Step::Key(key)];
             if is_reserved_tag(key) {
@@ -400,20 +407,26 @@ impl Check<'_> {
             .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
             .collect();
         let total = declared + records.len();
-        if total > DECLARABLE_TAGS {
-            let at = if tags.is_some() { "tags" } else { "keys" };
+        let (most, limit) = if pinned {
+            (MAX_TAGS, format!("AWS keeps at most {MAX_TAGS} on a plan"))
+        } else {
             let limit = format!(
-                "AWS keeps at most {MAX_TAGS} on a plan and tollgate keeps one of them for its \
-                 creation marker `{CREATION_TAG}`"
+                "AWS keeps at most {MAX_TAGS} on a plan and tollgate keeps one of them for the \
+                 creation marker `{CREATION_TAG}` of a plan it creates (pin the plan's `id` if \
+                 it exists already)"
             );
+            (DECLARABLE_TAGS, limit)
+        };
+        if total > most {
+            let at = if tags.is_some() { "tags" } else { "keys" };
             let message = if records.is_empty() {
-                format!("{total} tags: {limit}; declare at most {DECLARABLE_TAGS}")
+                format!("{total} tags: {limit}; declare at most {most}")
             } else {
                 let record = grant_tag("{keyId}", "{grantId}");
                 format!(
                     "{declared} tags and {} grants make {total} tags: each grant keeps a tag \
-                     `{record}` on the plan for good, and {limit}; declare at most \
-                     {DECLARABLE_TAGS} tags and grants together",
+                     `{record}` on the plan for good, and {limit}; declare at most {most} tags \
+                     and grants together",
                     records.len()
                 )
             };
@@ -682,9 +695,13 @@ mod tests {
             errors_of(&tagged),
             vec![
                 "p.yaml:3:11: 50 tags: AWS keeps at most 50 on a plan and tollgate keeps one of \
-                  them for its creation marker `tollgate:creation`; declare at most 49"
+                  them for the creation marker `tollgate:creation` of a plan it creates (pin the \
+                  plan's `id` if it exists already); declare at most 49"
             ]
         );
+        // A pinned plan exists already: tollgate never creates it, so it may hold AWS's 50.
+        let pinned = tagged.replace("- name: A\n", "- name: A\n    id: a1b2c3\n");
+        assert_eq!(errors_of(&pinned), Vec::<String>::new());
         let over = fits.replace(
             "{id: g, remaining: 1}",
             "{id: g, remaining: 1}, {id: h, remaining: 1}",
@@ -693,8 +710,9 @@ mod tests {
             errors_of(&over),
             vec!["p.yaml:3:11: 48 tags and 2 grants make 50 tags: each grant keeps a tag \
                   `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
-                  on a plan and tollgate keeps one of them for its creation marker \
-                  `tollgate:creation`; declare at most 49 tags and grants together"]
+                  on a plan and tollgate keeps one of them for the creation marker \
+                  `tollgate:creation` of a plan it creates (pin the plan's `id` if it exists \
+                  already); declare at most 49 tags and grants together"]
         );
         let grants: Vec<String> = (0..50)
             .map(|n| format!("{{id: g{n}, remaining: 1}}"))
@@ -707,8 +725,9 @@ mod tests {
             errors_of(&untagged),
             vec!["p.yaml:3:11: 0 tags and 50 grants make 50 tags: each grant keeps a tag \
                   `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
-                  on a plan and tollgate keeps one of them for its creation marker \
-                  `tollgate:creation`; declare at most 49 tags and grants together"]
+                  on a plan and tollgate keeps one of them for the creation marker \
+                  `tollgate:creation` of a plan it creates (pin the plan's `id` if it exists \
+                  already); declare at most 49 tags and grants together"]
         );
     }
 

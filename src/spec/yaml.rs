@@ -1,7 +1,7 @@
 //! The YAML format (format 1) as serde types: what is read, exported and described by the
 //! JSON Schema. Field names are the API's own.
 
-use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAG_KEY, MAX_TAG_VALUE};
+use super::limits::{MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
 use crate::model::{serialize_shortest, Period};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ pub struct UsagePlan {
     #[schemars(extend(
         "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": MAX_TAG_KEY },
         "additionalProperties" = { "type": "string", "maxLength": MAX_TAG_VALUE },
-        "maxProperties" = DECLARABLE_TAGS
+        "maxProperties" = MAX_TAGS
     ))]
     pub tags: Option<BTreeMap<String, String>>,
     /// Absent: key associations are left alone; present: exactly these API keys.

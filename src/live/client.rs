@@ -492,20 +492,14 @@ impl LiveClient {
                     .send()
             })
             .await;
-        match added {
-            Ok(_) => Ok(()),
-            Err(Failure {
-                error,
-                after_unclear: true,
-            }) if error.kind == AwsErrorKind::Conflict => {
-                if self.finishing().has_key(plan_id, key_id).await? {
-                    Ok(())
-                } else {
-                    Err(error)
-                }
-            }
-            Err(failure) => Err(failure.error),
-        }
+        self.settle_association(
+            added.map(drop),
+            plan_id,
+            key_id,
+            AwsErrorKind::Conflict,
+            true,
+        )
+        .await
     }
 
     /// Takes an API key off a usage plan (DeleteUsagePlanKey). A 404 after an attempt whose
@@ -521,16 +515,38 @@ impl LiveClient {
                     .send()
             })
             .await;
-        match removed {
-            Ok(_) => Ok(()),
+        self.settle_association(
+            removed.map(drop),
+            plan_id,
+            key_id,
+            AwsErrorKind::NotFound,
+            false,
+        )
+        .await
+    }
+
+    /// Settles a key association's call: `refusal` (a 409 to an addition, a 404 to a
+    /// removal) after an attempt whose outcome is unknown may mean that attempt worked, so
+    /// GetUsagePlanKey decides: done when the key is on the plan as `wanted_on_plan` says,
+    /// else the refusal stands.
+    async fn settle_association(
+        &self,
+        sent: Result<(), Failure>,
+        plan_id: &str,
+        key_id: &str,
+        refusal: AwsErrorKind,
+        wanted_on_plan: bool,
+    ) -> Result<(), AwsError> {
+        match sent {
+            Ok(()) => Ok(()),
             Err(Failure {
                 error,
                 after_unclear: true,
-            }) if error.kind == AwsErrorKind::NotFound => {
-                if self.finishing().has_key(plan_id, key_id).await? {
-                    Err(error)
-                } else {
+            }) if error.kind == refusal => {
+                if self.finishing().has_key(plan_id, key_id).await? == wanted_on_plan {
                     Ok(())
+                } else {
+                    Err(error)
                 }
             }
             Err(failure) => Err(failure.error),

@@ -211,3 +211,61 @@ usagePlans:
     env.apply(&path);
     assert_eq!(env.calls("UpdateUsage"), 1, "never granted twice");
 }
+
+#[test]
+fn writes_throttled_ten_times_in_a_row_fail_cleanly_and_are_planned_again() {
+    // Every CreateUsagePlan and UpdateUsage is answered 429 (Retry-After 1): each is tried
+    // the 10 times a call gets, none is carried out, and nothing is left half done.
+    let env = Env::with_config(
+        r#"
+usagePlans:
+  - id: gold000001
+    name: Gold
+    quota: { limit: 1000, offset: 0, period: MONTH }
+    keys: [key1]
+"#,
+        Config {
+            faults: Some(Faults {
+                throttle_rate: 1.0,
+                operations: vec!["CreateUsagePlan".to_string(), "UpdateUsage".to_string()],
+                ..Faults::default()
+            }),
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    );
+    let path = env.write(
+        "plans.yaml",
+        r#"
+usagePlans:
+  - name: Gold
+    quota: { limit: 1000, period: MONTH }
+    keys:
+      - id: key1
+        grants: [ { id: SUP-1, remaining: 5000 } ]
+  - name: Trial
+    throttle: { rateLimit: 5, burstLimit: 10 }
+"#,
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "CreateUsagePlan on usage plan \"Trial\" failed: TooManyRequestsException (HTTP 429)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("UpdateUsage on usage plan \"Gold\" (gold000001) failed: TooManyRequestsException (HTTP 429)"), "{stderr}");
+    assert_eq!(env.calls("CreateUsagePlan"), 10, "{stderr}");
+    assert_eq!(env.calls("UpdateUsage"), 10, "{stderr}");
+    assert_eq!(env.sim.carried_out().get("CreateUsagePlan"), None);
+    assert_eq!(env.sim.carried_out().get("UpdateUsage"), None);
+    // A 429 is a refusal: the grant's record is taken back, so both are planned again.
+    let tags = env.plan("gold000001").tags().cloned().unwrap_or_default();
+    assert_eq!(tags.get("tollgate:grant:key1:SUP-1"), None, "{tags:?}");
+    let plan = env.plan_json(&path);
+    assert_eq!(plan["summary"]["create"], 1, "{plan:#}");
+    assert_eq!(plan["summary"]["grants"], 1, "{plan:#}");
+    assert_eq!(plan["pendingGrants"], serde_json::json!([]), "{plan:#}");
+}

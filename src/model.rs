@@ -25,6 +25,9 @@ pub enum Period {
 }
 
 impl Period {
+    /// Every period, in the order messages list them.
+    pub const ALL: [Period; 3] = [Period::Day, Period::Week, Period::Month];
+
     /// The wire form: `DAY`, `WEEK` or `MONTH`.
     pub fn as_str(self) -> &'static str {
         match self {

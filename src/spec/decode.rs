@@ -1,158 +1,202 @@
-//! Typed values out of located nodes: a serde `Deserializer` over [`Node`] whose errors
-//! point at the node they are about and say what to write instead, and [`decode_all`],
-//! which finds every error in a node rather than the first.
+//! The format read in one pass over a file's YAML events: each value is checked where it is
+//! read and each error reported where it is, with what to write instead; a wrong value is
+//! left out, so it hides no other error, and a plan with no error is built straight into the
+//! model.
 
-use super::node::{Kind, Node, Pos};
-use serde::de::value::StrDeserializer;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
-use std::collections::BTreeSet;
-use std::fmt;
+use super::error::SpecError;
+use super::events::{Ev, Events, Fault, Pos};
+use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
+use crate::model::{
+    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
+    Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
+};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Decodes one node into `T`, stopping at the first error.
-pub fn decode<T: DeserializeOwned>(node: &Node) -> Result<T, DecodeError> {
-    T::deserialize(node)
+/// The fields of each mapping of the format, in the order the messages list them.
+const FILE: &[&str] = &["usagePlans"];
+const PLAN: &[&str] = &[
+    "name",
+    "id",
+    "description",
+    "productCode",
+    "throttle",
+    "quota",
+    "apiStages",
+    "tags",
+    "keys",
+];
+const THROTTLE: &[&str] = &["rateLimit", "burstLimit"];
+const QUOTA: &[&str] = &["limit", "period", "offset"];
+const STAGE: &[&str] = &["apiId", "stage", "throttle"];
+const KEY: &[&str] = &["id", "grants"];
+const GRANT: &[&str] = &["id", "remaining"];
+
+/// The HTTP methods a method-throttle key may end in.
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+];
+
+/// One file as read: the plans it declares and every error found in it.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// Every plan whose name could be read, in file order.
+    pub plans: Vec<Declared>,
+    /// Every error, in the order found.
+    pub errors: Vec<SpecError>,
 }
 
-/// Decodes a name (a scalar's text) into `T`, typically an enum of names.
-pub fn decode_name<T: DeserializeOwned>(name: &str) -> Result<T, DecodeError> {
-    let name: StrDeserializer<'_, DecodeError> = name.into_deserializer();
-    T::deserialize(name)
-}
-
-/// What [`decode_all`] made of a node.
+/// A plan as a file declares it.
 #[derive(Debug)]
-pub struct Partial<T> {
-    /// The value decoded from what is left of the node; `None` when the node as a whole is
-    /// wrong (not a mapping, or a required field missing).
-    pub value: Option<T>,
-    /// The node with what was left out removed or made [`Kind::Void`], so that the value's
-    /// parts are found in it at the same places (list items at the same indexes).
-    pub node: Node,
-    /// Every error found, in the order found.
-    pub errors: Vec<DecodeError>,
+pub struct Declared {
+    /// The plan; where it has an error, the parts in error are left out.
+    pub plan: DesiredPlan,
+    /// Where its `id` pin is, when it has one.
+    pub id_at: Option<SourceLocation>,
+    /// Whether the plan has no error of its own.
+    pub valid: bool,
 }
 
-/// Decodes `node` into `T`, finding every error instead of the first.
-///
-/// After each error, the value it is in is left out and the node decoded again, until it
-/// decodes or the node as a whole is wrong: a wrong value in a mapping becomes
-/// [`Kind::Void`] (which decodes as an empty or absent value), a wrong key or list item is
-/// removed. A missing field in a mapping that lost a wrong key is not reported: the key is
-/// most likely the field, misspelt.
-pub fn decode_all<T: DeserializeOwned>(node: &Node) -> Partial<T> {
-    let mut node = node.clone();
-    let mut errors = Vec::new();
-    let mut lost_a_key: BTreeSet<Pos> = BTreeSet::new();
-    loop {
-        let error = match decode::<T>(&node) {
-            Ok(value) => {
-                return Partial {
-                    value: Some(value),
-                    node,
-                    errors,
-                }
-            }
-            Err(error) => error,
+/// Reads one file's text; `path` names it in errors.
+pub fn decode(path: &str, text: &str) -> Decoded {
+    let mut reader = Reader {
+        events: Events::new(text),
+        path,
+        errors: Vec::new(),
+        fault: None,
+    };
+    let mut plans = Vec::new();
+    if let Some(root) = reader.next() {
+        if !root.is_null() {
+            reader.fields(root, "file", FILE, &[], |reader, _, _, value| {
+                reader.list(value, |reader, item| plans.extend(reader.plan(item)));
+            });
+        }
+        // What follows the root can only be a second document, which is a fault.
+        reader.next();
+    }
+    match reader.fault.take() {
+        Some(fault) => Decoded {
+            plans: Vec::new(),
+            errors: vec![SpecError {
+                location: fault.pos.map(|pos| locate(path, pos)),
+                message: fault.message,
+            }],
+        },
+        None => Decoded {
+            plans,
+            errors: reader.errors,
+        },
+    }
+}
+
+/// A position in the file at `path`.
+pub fn locate(path: &str, pos: Pos) -> SourceLocation {
+    SourceLocation {
+        path: path.to_owned(),
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+/// A node as the reader meets it: its first event and where it starts.
+struct Node<'a> {
+    event: Ev<'a>,
+    pos: Pos,
+}
+
+impl Node<'_> {
+    fn is_null(&self) -> bool {
+        matches!(&self.event, Ev::Scalar(text, true) if resolve(text) == Scalar::Null)
+    }
+}
+
+/// What a scalar means in YAML 1.2's core schema.
+#[derive(Debug, PartialEq)]
+enum Scalar<'t> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'t str),
+}
+
+/// Resolves a plain scalar as YAML 1.2's core schema does, except that a number written with
+/// a leading zero (`0123`) stays a string, as an id or code would be.
+fn resolve(text: &str) -> Scalar<'_> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
+        "true" | "True" | "TRUE" => return Scalar::Bool(true),
+        "false" | "False" | "FALSE" => return Scalar::Bool(false),
+        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        _ => {}
+    }
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let sign = if negative { -1 } else { 1 };
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+        return Scalar::Float(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    let radix = [("0x", 16), ("0o", 8)]
+        .into_iter()
+        .find_map(|(prefix, radix)| Some((text.strip_prefix(prefix)?, radix)));
+    if let Some((digits, radix)) = radix {
+        return i128::from_str_radix(digits, radix)
+            .ok()
+            .filter(|_| digits.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .map_or(Scalar::Str(text), Scalar::Int);
+    }
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if digits(unsigned) {
+        if unsigned.len() > 1 && unsigned.starts_with('0') {
+            return Scalar::Str(text);
+        }
+        return match unsigned.parse::<i128>() {
+            Ok(value) => Scalar::Int(sign * value),
+            Err(_) => Scalar::Float(text.parse().unwrap_or(f64::INFINITY)),
         };
-        let route: Vec<usize> = error.route.iter().rev().copied().collect();
-        let (in_key, void) = (error.in_key, error.void);
-        let follows = matches!(error.field, Some(FieldProblem::Missing(_)))
-            && error.pos.is_some_and(|pos| lost_a_key.contains(&pos));
-        if !(void || follows) {
-            errors.push(error);
+    }
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (unsigned, None),
+    };
+    let exponent_ok = exponent
+        .is_none_or(|exponent| digits(exponent.strip_prefix(['-', '+']).unwrap_or(exponent)));
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (digits(whole) || whole.is_empty())
+                && (digits(fraction) || fraction.is_empty())
+                && !(whole.is_empty() && fraction.is_empty())
         }
-        match node.leave_out(&route, in_key || void) {
-            Some(from) if in_key => {
-                lost_a_key.insert(from);
-            }
-            Some(_) => {}
-            None => {
-                return Partial {
-                    value: None,
-                    node,
-                    errors,
-                }
-            }
-        }
+        None => digits(mantissa),
+    };
+    match text.parse::<f64>() {
+        Ok(value) if exponent_ok && mantissa_ok => Scalar::Float(value),
+        _ => Scalar::Str(text),
     }
 }
 
-/// Why a node does not fit its type, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError {
-    /// Where the offending node is.
-    pub pos: Option<Pos>,
-    message: String,
-    /// The kind of field error, kept after the message names the mapping.
-    field: Option<FieldProblem>,
-    /// Whether the message names the mapping the field error is in.
-    named: bool,
-    /// Child indexes from the entry or item the error is in up to the decoded node: the way
-    /// down to it, innermost first.
-    route: Vec<usize>,
-    /// Whether the error is in the key of that entry rather than its value.
-    in_key: bool,
-    /// Whether the error is about a [`Kind::Void`], that is one already reported.
-    void: bool,
-}
-
-/// A field error whose message needs the name of the mapping it is in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum FieldProblem {
-    Unknown(String, &'static [&'static str]),
-    Missing(&'static str),
-}
-
-impl DecodeError {
-    /// The message, ready for the user.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The error for a key that `what` (for example "file") does not have.
-    pub fn unknown_key(key: &Node, expected: &'static [&'static str], what: &str) -> DecodeError {
-        let field = key.as_text().unwrap_or("?");
-        <DecodeError as de::Error>::unknown_field(field, expected)
-            .at(key)
-            .within(what)
-    }
-
-    fn at(mut self, node: &Node) -> DecodeError {
-        self.pos.get_or_insert(node.pos);
-        self
-    }
-
-    /// Completes a field error with the name of the mapping it is in (the innermost one).
-    fn within(mut self, what: &str) -> DecodeError {
-        if self.named {
-            return self;
-        }
-        match &self.field {
-            Some(FieldProblem::Unknown(field, expected)) => {
-                self.message = format!(
-                    "unknown field `{field}` in {what}; expected one of {}",
-                    quoted_list(expected)
-                );
-            }
-            Some(FieldProblem::Missing(field)) => {
-                self.message = format!("missing field `{field}` in {what}; add it");
-            }
-            None => {}
-        }
-        self.named = true;
-        self
-    }
-
-    /// Records that the error is in the child `index` of the node being decoded.
-    fn in_child(mut self, index: usize) -> DecodeError {
-        self.route.push(index);
-        self
-    }
-
-    /// Records that the error is in the key of the entry it is in.
-    fn in_key(mut self) -> DecodeError {
-        self.in_key = true;
-        self
+/// How a node is named in a message: "found {this}".
+fn describe(event: &Ev<'_>) -> String {
+    match event {
+        Ev::SeqStart => "a list".to_owned(),
+        Ev::MapStart => "a mapping".to_owned(),
+        Ev::Scalar(text, false) => format!("the string \"{text}\""),
+        Ev::Scalar(text, true) => match resolve(text) {
+            Scalar::Null => "nothing".to_owned(),
+            Scalar::Bool(value) => format!("the boolean {value}"),
+            Scalar::Int(value) => format!("the integer {value}"),
+            Scalar::Float(value) => format!("the number {value}"),
+            Scalar::Str(text) => format!("the string \"{text}\""),
+        },
+        Ev::End => "the end of a list or mapping".to_owned(),
     }
 }
 
@@ -161,517 +205,1120 @@ fn quoted_list(names: &[&str]) -> String {
     quoted.join(", ")
 }
 
-/// "UsagePlan" -> "usage plan": how a struct is named in messages.
-fn describe_struct(name: &str) -> String {
-    let mut words = String::new();
-    for (index, c) in name.chars().enumerate() {
-        if c.is_uppercase() && index > 0 {
-            words.push(' ');
-        }
-        words.extend(c.to_lowercase());
-    }
-    words
+/// Stages as a plan reads them, with what later checks need.
+#[derive(Default)]
+struct Stages {
+    /// The stages and their method throttles.
+    read: BTreeMap<StageRef, MethodThrottles>,
+    /// Where each stage is first listed.
+    first: BTreeMap<StageRef, Pos>,
+    /// Where each stage with method throttles has its `throttle` key.
+    method_throttles_at: Vec<Pos>,
 }
 
-/// serde's names for what it expected, in words a YAML author knows.
-fn describe_expected(expected: &str) -> String {
-    match expected {
-        "i64" | "u64" | "i32" | "u32" => "an integer".to_owned(),
-        "f64" | "f32" => "a number".to_owned(),
-        "a string" | "a borrowed string" => "a string".to_owned(),
-        "a sequence" => "a list".to_owned(),
-        "a map" => "a mapping".to_owned(),
-        other if other.starts_with("struct ") => "a mapping".to_owned(),
-        other if other.starts_with("enum ") => "one of the listed values".to_owned(),
-        other => other.to_owned(),
-    }
+/// Reads one file's events, collecting errors.
+struct Reader<'a> {
+    events: Events<'a>,
+    path: &'a str,
+    errors: Vec<SpecError>,
+    /// The fault that ended the reading, if any: then nothing else is reported.
+    fault: Option<Fault>,
 }
 
-fn describe_found(unexpected: &de::Unexpected<'_>) -> String {
-    match unexpected {
-        de::Unexpected::Unit | de::Unexpected::Option => "nothing".to_owned(),
-        de::Unexpected::Map => "a mapping".to_owned(),
-        de::Unexpected::Seq => "a list".to_owned(),
-        de::Unexpected::Str(text) => format!("the string \"{text}\""),
-        de::Unexpected::Float(value) => format!("the number {value}"),
-        de::Unexpected::Signed(value) => format!("the integer {value}"),
-        de::Unexpected::Unsigned(value) => format!("the integer {value}"),
-        other => other.to_string(),
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-impl de::Error for DecodeError {
-    fn custom<T: fmt::Display>(message: T) -> DecodeError {
-        DecodeError {
-            pos: None,
-            message: message.to_string(),
-            field: None,
-            named: false,
-            route: Vec::new(),
-            in_key: false,
-            void: false,
+impl<'a> Reader<'a> {
+    /// The next node or collection end; `None` at the end of the file or after a fault.
+    fn next(&mut self) -> Option<Node<'a>> {
+        if self.fault.is_some() {
+            return None;
         }
-    }
-
-    fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> DecodeError {
-        DecodeError::custom(format_args!(
-            "expected {}, found {}",
-            describe_expected(&expected.to_string()),
-            describe_found(&unexpected)
-        ))
-    }
-
-    fn invalid_value(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> DecodeError {
-        DecodeError::invalid_type(unexpected, expected)
-    }
-
-    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> DecodeError {
-        DecodeError::custom(format_args!(
-            "unknown value `{variant}`; expected one of {}",
-            quoted_list(expected)
-        ))
-    }
-
-    fn unknown_field(field: &str, expected: &'static [&'static str]) -> DecodeError {
-        DecodeError {
-            field: Some(FieldProblem::Unknown(field.to_owned(), expected)),
-            ..DecodeError::custom(format_args!("unknown field `{field}`"))
-        }
-    }
-
-    fn missing_field(field: &'static str) -> DecodeError {
-        DecodeError {
-            field: Some(FieldProblem::Missing(field)),
-            ..DecodeError::custom(format_args!("missing field `{field}`"))
-        }
-    }
-}
-
-impl<'de> de::Deserializer<'de> for &Node {
-    type Error = DecodeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        let result = match &self.kind {
-            Kind::Null => visitor.visit_unit(),
-            Kind::Bool(value) => visitor.visit_bool(*value),
-            Kind::Int(value) => visitor.visit_i64(*value),
-            Kind::Float(value) => visitor.visit_f64(*value),
-            Kind::Str(text) => visitor.visit_str(text),
-            Kind::Seq(items) => visitor.visit_seq(Items(items.iter().enumerate())),
-            Kind::Map(entries) => visitor.visit_map(Entries {
-                entries: entries.iter().enumerate(),
-                value: None,
-            }),
-            Kind::Void => Err(DecodeError {
-                void: true,
-                ..de::Error::custom("a value left out")
-            }),
-        };
-        result.map_err(|error| error.at(self))
-    }
-
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.kind {
-            Kind::Void => visitor.visit_i64(0),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.kind {
-            Kind::Void => visitor.visit_f64(0.0),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match (&self.kind, &self.text) {
-            (Kind::Void, _) => visitor.visit_str(""),
-            (Kind::Bool(_) | Kind::Int(_) | Kind::Float(_), Some(text)) => visitor
-                .visit_str(text)
-                .map_err(|error: DecodeError| error.at(self)),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        match self.kind {
-            Kind::Null | Kind::Void => visitor.visit_none(),
-            _ => visitor.visit_some(self),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DecodeError> {
-        let result = match self.kind {
-            // serde would read a list as the fields in order; YAML authors mean a mapping.
-            Kind::Seq(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &visitor)),
-            _ => self.deserialize_any(visitor),
-        };
-        result.map_err(|error| error.at(self).within(&describe_struct(name)))
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DecodeError> {
-        match self.as_text() {
-            Some(text) => {
-                let variant: StrDeserializer<'_, DecodeError> = text.into_deserializer();
-                visitor.visit_enum(variant).map_err(|error| error.at(self))
+        match self.events.next() {
+            Ok(next) => next.map(|(event, pos)| Node { event, pos }),
+            Err(fault) => {
+                self.fault = Some(fault);
+                None
             }
-            None => self.deserialize_any(visitor),
         }
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 char bytes byte_buf unit
-        unit_struct newtype_struct seq tuple tuple_struct map ignored_any
+    /// The next node of the collection being read; `None` at its end.
+    fn child(&mut self) -> Option<Node<'a>> {
+        self.next().filter(|node| !matches!(node.event, Ev::End))
     }
-}
 
-struct Items<'a>(std::iter::Enumerate<std::slice::Iter<'a, Node>>);
-
-impl<'de> de::SeqAccess<'de> for Items<'_> {
-    type Error = DecodeError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DecodeError> {
-        self.0
-            .next()
-            .map(|(index, item)| {
-                seed.deserialize(item)
-                    .map_err(|error| error.at(item).in_child(index))
-            })
-            .transpose()
-    }
-}
-
-struct Entries<'a> {
-    entries: std::iter::Enumerate<std::slice::Iter<'a, (Node, Node)>>,
-    /// The value of the entry whose key was read last, with the entry's index.
-    value: Option<(usize, &'a Node)>,
-}
-
-impl<'de> de::MapAccess<'de> for Entries<'_> {
-    type Error = DecodeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DecodeError> {
-        match self.entries.next() {
-            Some((index, (key, value))) => {
-                self.value = Some((index, value));
-                seed.deserialize(key)
-                    .map(Some)
-                    .map_err(|error| error.at(key).in_key().in_child(index))
+    /// Reads past a node.
+    fn skip(&mut self, node: Node<'a>) {
+        if matches!(node.event, Ev::SeqStart | Ev::MapStart) {
+            while let Some(child) = self.child() {
+                self.skip(child);
             }
-            None => Ok(None),
         }
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, DecodeError> {
-        match self.value.take() {
-            Some((index, value)) => seed
-                .deserialize(value)
-                .map_err(|error| error.at(value).in_child(index)),
-            None => Err(de::Error::custom("a value was read before its key")),
+    fn error(&mut self, pos: Pos, message: String) {
+        self.errors.push(SpecError {
+            location: Some(self.at(pos)),
+            message,
+        });
+    }
+
+    fn at(&self, pos: Pos) -> SourceLocation {
+        locate(self.path, pos)
+    }
+
+    /// Reports that `node` is not `what` and reads past it.
+    fn expected(&mut self, node: Node<'a>, what: &str) {
+        let message = format!("expected {what}, found {}", describe(&node.event));
+        self.error(node.pos, message);
+        self.skip(node);
+    }
+
+    /// A string: any scalar but null, a number or boolean as written.
+    fn text(&mut self, node: Node<'a>) -> Option<String> {
+        match node.event {
+            Ev::Scalar(text, _) if !node.is_null() => Some(text.into_owned()),
+            _ => {
+                self.expected(node, "a string");
+                None
+            }
         }
+    }
+
+    /// A string that must not be empty when given.
+    fn nonempty(&mut self, node: Node<'a>, field: &str) -> Option<String> {
+        let pos = node.pos;
+        let text = self.text(node)?;
+        if text.is_empty() {
+            self.error(
+                pos,
+                format!("`{field}` must not be empty; leave it out instead"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A whole number, of any size.
+    fn whole(&mut self, node: Node<'a>) -> Option<i128> {
+        if let Ev::Scalar(text, true) = &node.event {
+            if let Scalar::Int(value) = resolve(text) {
+                return Some(value);
+            }
+        }
+        self.expected(node, "an integer");
+        None
+    }
+
+    /// An integer AWS keeps as a 32-bit signed one, from 0 to [`MAX_INTEGER`].
+    fn count(&mut self, node: Node<'a>, field: &str) -> Option<i64> {
+        let pos = node.pos;
+        let value = self.whole(node)?;
+        self.in_range(value, pos, field)
+    }
+
+    fn in_range(&mut self, value: i128, pos: Pos, field: &str) -> Option<i64> {
+        if value < 0 {
+            self.error(
+                pos,
+                format!("`{field}` must be an integer >= 0, found {value}"),
+            );
+            return None;
+        }
+        if value > i128::from(MAX_INTEGER) {
+            self.error(
+                pos,
+                format!(
+                    "`{field}` must be at most {MAX_INTEGER}, the largest AWS accepts, found \
+                     {value}; lower it"
+                ),
+            );
+            return None;
+        }
+        i64::try_from(value).ok()
+    }
+
+    /// A rate: a number >= 0.
+    fn rate(&mut self, node: Node<'a>, field: &str) -> Option<f64> {
+        let value = match &node.event {
+            Ev::Scalar(text, true) => match resolve(text) {
+                Scalar::Int(value) => Some(value as f64),
+                Scalar::Float(value) => Some(value),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(value) = value else {
+            self.expected(node, "a number");
+            return None;
+        };
+        if !(value.is_finite() && value >= 0.0) {
+            self.error(
+                node.pos,
+                format!("`{field}` must be a number >= 0, found {value}"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    /// Reads a list, item by item.
+    fn list(&mut self, node: Node<'a>, mut each: impl FnMut(&mut Self, Node<'a>)) {
+        if !matches!(node.event, Ev::SeqStart) {
+            return self.expected(node, "a list");
+        }
+        while let Some(item) = self.child() {
+            each(self, item);
+        }
+    }
+
+    /// Reads a mapping entry by entry: `each` gets the key, where it is, and the value. A key
+    /// that is no scalar, or that is written again (the later entry is skipped), is an error.
+    /// Whether the node is a mapping.
+    fn entries(
+        &mut self,
+        node: Node<'a>,
+        mut each: impl FnMut(&mut Self, &str, Pos, Node<'a>),
+    ) -> bool {
+        if !matches!(node.event, Ev::MapStart) {
+            self.expected(node, "a mapping");
+            return false;
+        }
+        let mut seen: BTreeMap<Cow<'a, str>, Pos> = BTreeMap::new();
+        while let Some(key) = self.child() {
+            let key_pos = key.pos;
+            let key = match key.event {
+                Ev::Scalar(text, _) => Some(text),
+                _ => {
+                    self.expected(key, "a string");
+                    None
+                }
+            };
+            let Some(value) = self.child() else { break };
+            let Some(key) = key else {
+                self.skip(value);
+                continue;
+            };
+            if let Some(first) = seen.get(&key) {
+                let message = format!(
+                    "duplicate key `{key}` (first set at line {}, column {}); keep one of them",
+                    first.line, first.column
+                );
+                self.error(key_pos, message);
+                self.skip(value);
+                continue;
+            }
+            each(self, &key, key_pos, value);
+            seen.insert(key, key_pos);
+        }
+        true
+    }
+
+    /// Reads a mapping of the format, `what` by name, whose keys are `fields`: `each` gets the
+    /// field, where its key is, and the value. A field with a null value is absent. Reports
+    /// unknown fields and, unless one was (most likely the field, misspelt), a missing
+    /// `required` one. Whether it is a mapping with every required field.
+    fn fields(
+        &mut self,
+        node: Node<'a>,
+        what: &str,
+        fields: &'static [&'static str],
+        required: &[&str],
+        mut each: impl FnMut(&mut Self, &'static str, Pos, Node<'a>),
+    ) -> bool {
+        let at = node.pos;
+        let mut present = Vec::with_capacity(fields.len());
+        let mut unknown = false;
+        let mapping = self.entries(node, |reader, key, key_pos, value| {
+            match fields.iter().find(|field| **field == key) {
+                Some(field) if value.is_null() && !required.contains(field) => {
+                    reader.skip(value);
+                }
+                Some(field) => {
+                    present.push(*field);
+                    each(reader, field, key_pos, value);
+                }
+                None => {
+                    unknown = true;
+                    let message = format!(
+                        "unknown field `{key}` in {what}; expected one of {}",
+                        quoted_list(fields)
+                    );
+                    reader.error(key_pos, message);
+                    reader.skip(value);
+                }
+            }
+        });
+        let mut whole = mapping;
+        for field in required {
+            if !present.contains(field) {
+                whole = false;
+                if mapping && !unknown {
+                    self.error(at, format!("missing field `{field}` in {what}; add it"));
+                }
+            }
+        }
+        whole
+    }
+
+    /// A plan, when its name can be read.
+    fn plan(&mut self, node: Node<'a>) -> Option<Declared> {
+        let errors_before = self.errors.len();
+        let mut name = None;
+        let mut id = None;
+        let mut body = PlanBody::default();
+        let mut throttled = false;
+        let mut stages = Stages::default();
+        let mut tags = None;
+        let mut keys = None;
+        let (mut tags_at, mut keys_at) = (node.pos, node.pos);
+        self.fields(
+            node,
+            "usage plan",
+            PLAN,
+            &["name"],
+            |reader, field, _, value| {
+                let pos = value.pos;
+                match field {
+                    "name" => {
+                        name = reader.text(value).map(|text| (text, pos));
+                        if name
+                            .as_ref()
+                            .is_some_and(|(text, _)| text.trim().is_empty())
+                        {
+                            reader.error(pos, "`name` must not be empty".to_owned());
+                        }
+                    }
+                    "id" => id = reader.nonempty(value, "id").map(|text| (text, pos)),
+                    "description" => body.description = reader.text(value).unwrap_or_default(),
+                    "productCode" => body.product_code = reader.nonempty(value, "productCode"),
+                    "throttle" => {
+                        // A plan-level throttle left out for its errors is still there.
+                        throttled = true;
+                        body.throttle = reader.throttle(value);
+                    }
+                    "quota" => body.quota = reader.quota(value),
+                    "apiStages" => {
+                        reader.list(value, |reader, item| reader.stage(item, &mut stages))
+                    }
+                    "tags" => {
+                        tags_at = pos;
+                        tags = Some(reader.tags(value));
+                    }
+                    "keys" => {
+                        keys_at = pos;
+                        keys = Some(reader.keys(value));
+                    }
+                    _ => reader.skip(value),
+                }
+            },
+        );
+        if !throttled {
+            for pos in stages.method_throttles_at {
+                self.error(
+                    pos,
+                    "method throttles need a plan-level throttle; add `throttle` to the plan"
+                        .to_owned(),
+                );
+            }
+        }
+        let count_at = if tags.is_some() { tags_at } else { keys_at };
+        self.tag_count(tags.as_ref(), keys.as_deref(), id.is_some(), count_at);
+        let (name, name_at) = name?;
+        body.name = name;
+        body.stages = stages.read;
+        let (id, id_at) = match id {
+            Some((id, pos)) => (Some(id), Some(self.at(pos))),
+            None => (None, None),
+        };
+        Some(Declared {
+            plan: DesiredPlan {
+                body,
+                id,
+                tags,
+                keys,
+                location: self.at(name_at),
+            },
+            id_at,
+            valid: self.errors.len() == errors_before,
+        })
+    }
+
+    fn throttle(&mut self, node: Node<'a>) -> Option<Throttle> {
+        let (mut rate, mut burst) = (None, None);
+        self.fields(
+            node,
+            "throttle",
+            THROTTLE,
+            THROTTLE,
+            |reader, field, _, value| match field {
+                "rateLimit" => rate = reader.rate(value, field),
+                "burstLimit" => burst = reader.count(value, field),
+                _ => reader.skip(value),
+            },
+        );
+        Some(Throttle {
+            rate_limit: rate?,
+            burst_limit: burst?,
+        })
+    }
+
+    fn quota(&mut self, node: Node<'a>) -> Option<Quota> {
+        let (mut limit, mut period, mut offset) = (None, None, None);
+        let whole = self.fields(
+            node,
+            "quota",
+            QUOTA,
+            &QUOTA[..2],
+            |reader, field, _, value| {
+                let pos = value.pos;
+                match field {
+                    "limit" => limit = reader.count(value, field),
+                    "period" => period = reader.period(value),
+                    "offset" => offset = reader.whole(value).map(|offset| (offset, pos)),
+                    _ => reader.skip(value),
+                }
+            },
+        );
+        let offset = match (offset, period) {
+            (None, _) => 0,
+            (Some((offset, pos)), Some(period)) => {
+                let max = period.max_offset();
+                if !(0..=i128::from(max)).contains(&offset) {
+                    let allowed = if max == 0 {
+                        "0".to_owned()
+                    } else {
+                        format!("0 to {max}")
+                    };
+                    self.error(
+                        pos,
+                        format!(
+                            "`offset` {offset} is out of range for a {period} quota; use {allowed}"
+                        ),
+                    );
+                    return None;
+                }
+                i64::try_from(offset).ok()?
+            }
+            // Without a period the offset can only be held to what AWS stores.
+            (Some((offset, pos)), None) if whole => self.in_range(offset, pos, "offset")?,
+            (Some(_), None) => return None,
+        };
+        Some(Quota {
+            limit: limit?,
+            period: period?,
+            offset,
+        })
+    }
+
+    fn period(&mut self, node: Node<'a>) -> Option<Period> {
+        let pos = node.pos;
+        let text = self.text(node)?;
+        let period = Period::parse(&text);
+        if period.is_none() {
+            let names: Vec<&str> = Period::ALL.iter().map(|period| period.as_str()).collect();
+            self.error(
+                pos,
+                format!(
+                    "unknown value `{text}`; expected one of {}",
+                    quoted_list(&names)
+                ),
+            );
+        }
+        period
+    }
+
+    /// A stage of `apiStages`, added to `stages` unless it is listed already.
+    fn stage(&mut self, node: Node<'a>, stages: &mut Stages) {
+        let at = node.pos;
+        let (mut api_id, mut stage, mut methods) = (None, None, MethodThrottles::new());
+        self.fields(
+            node,
+            "api stage",
+            STAGE,
+            &STAGE[..2],
+            |reader, field, key_pos, value| match field {
+                "apiId" => api_id = reader.stage_part(value, field),
+                "stage" => stage = reader.stage_part(value, field),
+                "throttle" => {
+                    methods = reader.method_throttles(value);
+                    if !methods.is_empty() {
+                        stages.method_throttles_at.push(key_pos);
+                    }
+                }
+                _ => reader.skip(value),
+            },
+        );
+        let (Some(api_id), Some(stage)) = (api_id, stage) else {
+            return;
+        };
+        let reference = StageRef { api_id, stage };
+        if let Some(first) = stages.first.get(&reference) {
+            let message = format!(
+                "stage `{reference}` is already listed at {}; list it once",
+                self.at(*first)
+            );
+            return self.error(at, message);
+        }
+        stages.first.insert(reference.clone(), at);
+        stages.read.insert(reference, methods);
+    }
+
+    /// An `apiId` or `stage`: the two halves of `apiId:stage`.
+    fn stage_part(&mut self, node: Node<'a>, field: &str) -> Option<String> {
+        let pos = node.pos;
+        let text = self.text(node)?;
+        if text.is_empty() || text.contains(':') {
+            self.error(
+                pos,
+                format!("`{field}` must be a non-empty name without `:`"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn method_throttles(&mut self, node: Node<'a>) -> MethodThrottles {
+        let mut throttles = MethodThrottles::new();
+        self.entries(node, |reader, key, key_pos, value| {
+            if !is_method_key(key) {
+                reader.error(
+                    key_pos,
+                    format!(
+                        "method throttle key `{key}` must be `{{resourcePath}}/{{METHOD}}` \
+                         without `*`, METHOD one of {}; for example `/pets/GET`",
+                        METHODS.join(", ")
+                    ),
+                );
+            }
+            if let Some(throttle) = reader.throttle(value) {
+                throttles.insert(key.to_owned(), throttle);
+            }
+        });
+        throttles
+    }
+
+    fn tags(&mut self, node: Node<'a>) -> Tags {
+        let mut tags = Tags::new();
+        self.entries(node, |reader, key, key_pos, value| {
+            if is_reserved_tag(key) {
+                reader.error(
+                    key_pos,
+                    format!(
+                        "tag `{key}` is reserved: keys starting `tollgate:` or `aws:` belong to \
+                         tollgate and AWS; remove it"
+                    ),
+                );
+            }
+            let length = key.chars().count();
+            if length > MAX_TAG_KEY {
+                reader.error(
+                    key_pos,
+                    format!(
+                        "tag key `{key}` is {length} characters: AWS accepts at most \
+                         {MAX_TAG_KEY}; shorten it"
+                    ),
+                );
+            }
+            let pos = value.pos;
+            let Some(value) = reader.text(value) else {
+                return;
+            };
+            let length = value.chars().count();
+            if length > MAX_TAG_VALUE {
+                reader.error(
+                    pos,
+                    format!(
+                        "the value of tag `{key}` is {length} characters: AWS accepts at most \
+                         {MAX_TAG_VALUE}; shorten it"
+                    ),
+                );
+            }
+            tags.insert(key.to_owned(), value);
+        });
+        tags
+    }
+
+    /// Checks that the declared tags fit on the plan with the record each grant leaves
+    /// there; `pinned`: the plan exists already (an `id` pin), so tollgate never creates it
+    /// and keeps no creation marker on it.
+    fn tag_count(
+        &mut self,
+        tags: Option<&Tags>,
+        keys: Option<&[DesiredKey]>,
+        pinned: bool,
+        at: Pos,
+    ) {
+        let declared = tags.map_or(0, Tags::len);
+        let records: BTreeSet<String> = keys
+            .into_iter()
+            .flatten()
+            .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
+            .collect();
+        let total = declared + records.len();
+        let (most, limit) = if pinned {
+            (MAX_TAGS, format!("AWS keeps at most {MAX_TAGS} on a plan"))
+        } else {
+            let limit = format!(
+                "AWS keeps at most {MAX_TAGS} on a plan and tollgate keeps one of them for the \
+                 creation marker `{CREATION_TAG}` of a plan it creates (pin the plan's `id` if \
+                 it exists already)"
+            );
+            (DECLARABLE_TAGS, limit)
+        };
+        if total <= most {
+            return;
+        }
+        let message = if records.is_empty() {
+            format!("{total} tags: {limit}; declare at most {most}")
+        } else {
+            let record = grant_tag("{keyId}", "{grantId}");
+            format!(
+                "{declared} tags and {} grants make {total} tags: each grant keeps a tag \
+                 `{record}` on the plan for good, and {limit}; declare at most {most} tags \
+                 and grants together",
+                records.len()
+            )
+        };
+        self.error(at, message);
+    }
+
+    fn keys(&mut self, node: Node<'a>) -> Vec<DesiredKey> {
+        let mut keys = Vec::new();
+        let mut first: BTreeMap<String, Pos> = BTreeMap::new();
+        self.list(node, |reader, item| {
+            let Some((key, at)) = reader.key(item) else {
+                return;
+            };
+            if let Some(first) = first.get(&key.id) {
+                let message = format!(
+                    "key `{}` is already listed at {}; list it once",
+                    key.id,
+                    reader.at(*first)
+                );
+                return reader.error(at, message);
+            }
+            first.insert(key.id.clone(), at);
+            keys.push(key);
+        });
+        keys
+    }
+
+    /// A key of `keys`, and where its id is.
+    fn key(&mut self, node: Node<'a>) -> Option<(DesiredKey, Pos)> {
+        let mut id = None;
+        let mut grants: Vec<(Grant, Pos)> = Vec::new();
+        self.fields(
+            node,
+            "api key",
+            KEY,
+            &KEY[..1],
+            |reader, field, _, value| {
+                let pos = value.pos;
+                match field {
+                    "id" => id = reader.text(value).map(|id| (id, pos)),
+                    "grants" => grants = reader.grants(value),
+                    _ => reader.skip(value),
+                }
+            },
+        );
+        let (id, at) = id?;
+        if id.is_empty() {
+            self.error(at, "a key's `id` must not be empty".to_owned());
+        }
+        for (grant, pos) in &grants {
+            let record = grant_tag(&id, &grant.id);
+            let length = record.chars().count();
+            if length > MAX_TAG_KEY {
+                let room = MAX_TAG_KEY.saturating_sub(grant_tag(&id, "").chars().count());
+                self.error(
+                    *pos,
+                    format!(
+                        "grant id `{}` is too long for key `{id}`: its record tag `{record}` \
+                         would be {length} characters and AWS accepts at most {MAX_TAG_KEY} in \
+                         a tag key; shorten the grant id to at most {room} characters",
+                        grant.id
+                    ),
+                );
+            }
+        }
+        let grants = grants.into_iter().map(|(grant, _)| grant).collect();
+        Some((DesiredKey { id, grants }, at))
+    }
+
+    /// The grants of a key, each with where its id is.
+    fn grants(&mut self, node: Node<'a>) -> Vec<(Grant, Pos)> {
+        let mut grants: Vec<(Grant, Pos)> = Vec::new();
+        let mut first: BTreeMap<String, Pos> = BTreeMap::new();
+        self.list(node, |reader, item| {
+            let (mut id, mut remaining) = (None, None);
+            reader.fields(item, "grant", GRANT, GRANT, |reader, field, _, value| {
+                let pos = value.pos;
+                match field {
+                    "id" => id = reader.text(value).map(|id| (id, pos)),
+                    "remaining" => remaining = reader.count(value, field),
+                    _ => reader.skip(value),
+                }
+            });
+            let Some((id, at)) = id else {
+                return;
+            };
+            if id.is_empty() {
+                return reader.error(at, "a grant's `id` must not be empty".to_owned());
+            }
+            if let Some(first) = first.get(&id) {
+                let message = format!(
+                    "grant `{id}` is already listed for this key at {}; give each grant its \
+                     own id",
+                    reader.at(*first)
+                );
+                return reader.error(at, message);
+            }
+            first.insert(id.clone(), at);
+            if let Some(remaining) = remaining {
+                grants.push((Grant { id, remaining }, at));
+            }
+        });
+        grants
+    }
+}
+
+/// Whether `key` has the form `{resourcePath}/{METHOD}` AWS accepts for usage plans.
+fn is_method_key(key: &str) -> bool {
+    match key.rsplit_once('/') {
+        Some((resource, method)) => {
+            resource.starts_with('/') && !key.contains('*') && METHODS.contains(&method)
+        }
+        None => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::node::parse;
-    use serde::Deserialize;
-    use std::collections::BTreeMap;
 
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct RateCard {
-        rate_limit: f64,
-        burst_limit: i64,
-        label: Option<String>,
-        period: Option<Unit>,
-        #[serde(default)]
-        extra: BTreeMap<String, String>,
+    /// The errors of one file, as `load` reports them: in order of place.
+    fn errors_of(text: &str) -> Vec<String> {
+        let mut errors = decode("p.yaml", text).errors;
+        errors.sort_by_key(|error| error.location.as_ref().map(|at| (at.line, at.column)));
+        errors.iter().map(ToString::to_string).collect()
     }
 
-    #[derive(Debug, PartialEq, Deserialize)]
-    enum Unit {
-        #[serde(rename = "DAY")]
-        Day,
-    }
-
-    fn decode_text(source: &str) -> Result<RateCard, DecodeError> {
-        decode(&parse(source).root.expect("a tree"))
-    }
-
-    fn failure(source: &str) -> (Option<Pos>, String) {
-        let error = decode_text(source).expect_err("an error");
-        (error.pos, error.message().to_owned())
-    }
-
-    fn pos(line: usize, column: usize) -> Option<Pos> {
-        Some(Pos { line, column })
+    fn plans_of(text: &str) -> Vec<DesiredPlan> {
+        let decoded = decode("p.yaml", text);
+        assert_eq!(decoded.errors, vec![], "{text}");
+        decoded
+            .plans
+            .into_iter()
+            .map(|declared| declared.plan)
+            .collect()
     }
 
     #[test]
-    fn decodes_typed_values_and_reads_numbers_as_text_where_strings_are_wanted() {
-        let card =
-            decode_text("rateLimit: 10\nburstLimit: 20\nlabel: 1.10\nperiod: DAY\nextra: {a: 7}\n")
-                .expect("decodes");
-        assert_eq!(card.rate_limit, 10.0);
-        assert_eq!(card.burst_limit, 20);
-        assert_eq!(card.label.as_deref(), Some("1.10"));
-        assert_eq!(card.period, Some(Unit::Day));
-        assert_eq!(card.extra.get("a").map(String::as_str), Some("7"));
+    fn method_keys_need_a_path_and_a_known_method() {
+        for good in ["/pets/GET", "//ANY", "/pets/{id}/DELETE", "/a/b/OPTIONS"] {
+            assert!(is_method_key(good), "{good}");
+        }
+        for bad in [
+            "pets/GET",
+            "/GET",
+            "/pets/FETCH",
+            "/pets/get",
+            "*/*",
+            "/pets/*/GET",
+            "/pets",
+        ] {
+            assert!(!is_method_key(bad), "{bad}");
+        }
     }
 
     #[test]
-    fn an_unknown_field_is_reported_at_its_key_with_the_choices() {
+    fn a_valid_plan_becomes_the_model() {
+        let plans = plans_of(
+            "usagePlans:\n  - name: Gold\n    description: ''\n    throttle: {rateLimit: 12.5, burstLimit: 20}\n    quota: {limit: 100, period: WEEK, offset: 6}\n    apiStages:\n      - {apiId: a1, stage: prod, throttle: {/pets/GET: {rateLimit: 1, burstLimit: 2}}}\n    tags: {team: payments}\n    keys:\n      - id: k1\n        grants: [{id: SUP-1, remaining: 5}]\n",
+        );
+        let plan = &plans[0];
+        assert_eq!(plan.body.description, "");
         assert_eq!(
-            failure("rateLimt: 10\nburstLimit: 20\n"),
-            (
-                pos(1, 1),
-                "unknown field `rateLimt` in rate card; expected one of `rateLimit`, `burstLimit`, `label`, `period`, `extra`".to_owned()
-            )
+            plan.body.throttle,
+            Some(Throttle {
+                rate_limit: 12.5,
+                burst_limit: 20
+            })
+        );
+        assert_eq!(
+            plan.body.quota,
+            Some(Quota {
+                limit: 100,
+                offset: 6,
+                period: Period::Week
+            })
+        );
+        let stage = StageRef {
+            api_id: "a1".into(),
+            stage: "prod".into(),
+        };
+        assert_eq!(
+            plan.body
+                .stages
+                .get(&stage)
+                .and_then(|t| t.get("/pets/GET")),
+            Some(&Throttle {
+                rate_limit: 1.0,
+                burst_limit: 2
+            })
+        );
+        assert_eq!(
+            plan.tags
+                .as_ref()
+                .and_then(|t| t.get("team"))
+                .map(String::as_str),
+            Some("payments")
+        );
+        assert_eq!(
+            plan.keys,
+            Some(vec![DesiredKey {
+                id: "k1".into(),
+                grants: vec![Grant {
+                    id: "SUP-1".into(),
+                    remaining: 5
+                }]
+            }])
+        );
+        assert_eq!(
+            plan.location,
+            SourceLocation {
+                path: "p.yaml".into(),
+                line: 2,
+                column: 11
+            }
         );
     }
 
     #[test]
-    fn a_missing_field_is_reported_at_the_mapping() {
+    fn ranges_and_offsets_are_checked() {
         assert_eq!(
-            failure("rateLimit: 10\n"),
-            (
-                pos(1, 1),
-                "missing field `burstLimit` in rate card; add it".to_owned()
-            )
+            errors_of("usagePlans:\n  - name: A\n    throttle: {rateLimit: -1, burstLimit: -2}\n    quota: {limit: -3, period: DAY, offset: 1}\n"),
+            vec![
+                "p.yaml:3:27: `rateLimit` must be a number >= 0, found -1",
+                "p.yaml:3:43: `burstLimit` must be an integer >= 0, found -2",
+                "p.yaml:4:20: `limit` must be an integer >= 0, found -3",
+                "p.yaml:4:45: `offset` 1 is out of range for a DAY quota; use 0",
+            ]
+        );
+        assert_eq!(
+            errors_of(
+                "usagePlans:\n  - name: A\n    quota: {limit: 1, period: MONTH, offset: 28}\n"
+            ),
+            vec!["p.yaml:3:46: `offset` 28 is out of range for a MONTH quota; use 0 to 27"]
         );
     }
 
     #[test]
-    fn a_wrong_type_is_reported_at_the_value() {
+    fn integers_must_fit_in_32_bits() {
+        let text = "usagePlans:\n  - name: A\n    throttle: {rateLimit: 3000000000, burstLimit: 2147483648}\n    quota: {limit: 3000000000, period: WEEK}\n    keys: [{id: k, grants: [{id: g, remaining: 9999999999}]}]\n  - name: B\n    quota: {limit: 2147483647, period: YEAR, offset: 2147483648}\n    keys: [{id: k, grants: [{id: g, remaining: 2147483647}]}]\n";
+        let most = "must be at most 2147483647, the largest AWS accepts, found";
         assert_eq!(
-            failure("rateLimit: fast\nburstLimit: 20\n"),
-            (
-                pos(1, 12),
-                "expected a number, found the string \"fast\"".to_owned()
-            )
-        );
-        assert_eq!(
-            failure("rateLimit: 1\nburstLimit: 2.5\n"),
-            (
-                pos(2, 13),
-                "expected an integer, found the number 2.5".to_owned()
-            )
-        );
-    }
-
-    #[test]
-    fn a_list_is_no_mapping() {
-        assert_eq!(
-            failure("[1, 2]\n"),
-            (pos(1, 1), "expected a mapping, found a list".to_owned())
+            errors_of(text),
+            vec![
+                format!("p.yaml:3:51: `burstLimit` {most} 2147483648; lower it"),
+                format!("p.yaml:4:20: `limit` {most} 3000000000; lower it"),
+                format!("p.yaml:5:48: `remaining` {most} 9999999999; lower it"),
+                "p.yaml:7:40: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"
+                    .to_owned(),
+                format!("p.yaml:7:54: `offset` {most} 2147483648; lower it"),
+            ]
         );
     }
 
     #[test]
-    fn an_unknown_enum_value_lists_the_choices() {
-        assert_eq!(
-            failure("rateLimit: 1\nburstLimit: 2\nperiod: YEAR\n"),
-            (
-                pos(3, 9),
-                "unknown value `YEAR`; expected one of `DAY`".to_owned()
-            )
+    fn tags_fit_aws_limits_counting_grant_records() {
+        let long_key = "k".repeat(129);
+        let long_value = "v".repeat(257);
+        let text = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{long_key}: x, ok: {long_value}, {}: y}}\n",
+            "k".repeat(128)
         );
-    }
+        assert_eq!(
+            errors_of(&text),
+            vec![
+                format!("p.yaml:3:12: tag key `{long_key}` is 129 characters: AWS accepts at most 128; shorten it"),
+                "p.yaml:3:150: the value of tag `ok` is 257 characters: AWS accepts at most 256; shorten it".to_owned(),
+            ]
+        );
 
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Card {
-        name: String,
-        rate: Option<RateCard>,
-        #[serde(default)]
-        items: Vec<RateCard>,
-    }
-
-    fn all_of(source: &str) -> (Option<Card>, Vec<(Option<Pos>, String)>) {
-        let partial = decode_all::<Card>(&parse(source).root.expect("a tree"));
-        let errors = partial
-            .errors
-            .iter()
-            .map(|error| (error.pos, error.message().to_owned()))
+        let tags: Vec<String> = (0..48).map(|n| format!("t{n}: x")).collect();
+        let fits = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{}}}\n    keys: [{{id: k, grants: [{{id: g, remaining: 1}}]}}]\n",
+            tags.join(", ")
+        );
+        assert_eq!(errors_of(&fits), Vec::<String>::new());
+        let tags: Vec<String> = (0..50).map(|n| format!("t{n}: x")).collect();
+        let tagged = format!(
+            "usagePlans:\n  - name: A\n    tags: {{{}}}\n",
+            tags.join(", ")
+        );
+        assert_eq!(
+            errors_of(&tagged),
+            vec![
+                "p.yaml:3:11: 50 tags: AWS keeps at most 50 on a plan and tollgate keeps one of \
+                  them for the creation marker `tollgate:creation` of a plan it creates (pin the \
+                  plan's `id` if it exists already); declare at most 49"
+            ]
+        );
+        // A pinned plan exists already: tollgate never creates it, so it may hold AWS's 50.
+        let pinned = tagged.replace("- name: A\n", "- name: A\n    id: a1b2c3\n");
+        assert_eq!(errors_of(&pinned), Vec::<String>::new());
+        let over = fits.replace(
+            "{id: g, remaining: 1}",
+            "{id: g, remaining: 1}, {id: h, remaining: 1}",
+        );
+        assert_eq!(
+            errors_of(&over),
+            vec!["p.yaml:3:11: 48 tags and 2 grants make 50 tags: each grant keeps a tag \
+                  `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
+                  on a plan and tollgate keeps one of them for the creation marker \
+                  `tollgate:creation` of a plan it creates (pin the plan's `id` if it exists \
+                  already); declare at most 49 tags and grants together"]
+        );
+        let grants: Vec<String> = (0..50)
+            .map(|n| format!("{{id: g{n}, remaining: 1}}"))
             .collect();
-        (partial.value, errors)
+        let untagged = format!(
+            "usagePlans:\n  - name: A\n    keys: [{{id: k, grants: [{}]}}]\n",
+            grants.join(", ")
+        );
+        assert_eq!(
+            errors_of(&untagged),
+            vec!["p.yaml:3:11: 0 tags and 50 grants make 50 tags: each grant keeps a tag \
+                  `tollgate:grant:{keyId}:{grantId}` on the plan for good, and AWS keeps at most 50 \
+                  on a plan and tollgate keeps one of them for the creation marker \
+                  `tollgate:creation` of a plan it creates (pin the plan's `id` if it exists \
+                  already); declare at most 49 tags and grants together"]
+        );
     }
 
     #[test]
-    fn decode_all_reports_every_error_and_keeps_the_rest() {
-        let (card, errors) = all_of(
-            "name: x
-rate: {rateLimit: fast, burstLimit: 2.5, label: [a]}
-items:
-  - {rateLimit: 1, burstLimit: 2}
-  - {rateLimit: 1}
-  - 7
-  - {rateLimit: 3, burstLimit: 4}
-",
+    fn a_grant_record_key_must_fit_in_a_tag_key() {
+        let key = "k".repeat(40);
+        // `tollgate:grant:` and `:` take 16 characters with the key's 40: 72 are left.
+        let fits = "g".repeat(72);
+        let long = "g".repeat(73);
+        let text = format!(
+            "usagePlans:\n  - name: A\n    keys: [{{id: {key}, grants: [{{id: {fits}, remaining: 1}}, {{id: {long}, remaining: 1}}]}}]\n"
         );
+        assert_eq!(
+            errors_of(&text),
+            vec![format!(
+                "p.yaml:3:167: grant id `{long}` is too long for key `{key}`: its record tag \
+                 `tollgate:grant:{key}:{long}` would be 129 characters and AWS accepts at most 128 \
+                 in a tag key; shorten the grant id to at most 72 characters"
+            )]
+        );
+    }
+
+    #[test]
+    fn stages_keys_grants_and_tags_are_checked() {
+        let text = "usagePlans:\n  - name: A\n    apiStages:\n      - {apiId: a, stage: s, throttle: {/x/GET: {rateLimit: 1, burstLimit: 1}}}\n      - {apiId: a, stage: s}\n    tags: {aws:x: y}\n    keys:\n      - id: k\n        grants: [{id: g, remaining: 1}, {id: g, remaining: -1}]\n      - id: k\n";
+        assert_eq!(
+            errors_of(text),
+            vec![
+                "p.yaml:4:30: method throttles need a plan-level throttle; add `throttle` to the plan",
+                "p.yaml:5:9: stage `a:s` is already listed at p.yaml:4:9; list it once",
+                "p.yaml:6:12: tag `aws:x` is reserved: keys starting `tollgate:` or `aws:` belong to tollgate and AWS; remove it",
+                "p.yaml:9:46: grant `g` is already listed for this key at p.yaml:9:23; give each grant its own id",
+                "p.yaml:9:60: `remaining` must be an integer >= 0, found -1",
+                "p.yaml:10:13: key `k` is already listed at p.yaml:8:13; list it once",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_stands_in_for_a_wrong_value_is_not_checked() {
+        let text = "usagePlans:\n  - name: [A]\n    throttle: fast\n    apiStages:\n      - {apiId: a, stage: {}, throttle: {/x/GET: {rateLimit: 1, burstLimit: 1}}}\n    keys: [{id: [k]}, {id: [k]}]\n  - name: [B]\n";
+        assert_eq!(
+            errors_of(text),
+            vec![
+                "p.yaml:2:11: expected a string, found a list",
+                "p.yaml:3:15: expected a mapping, found the string \"fast\"",
+                "p.yaml:5:27: expected a string, found a mapping",
+                "p.yaml:6:17: expected a string, found a list",
+                "p.yaml:6:28: expected a string, found a list",
+                "p.yaml:7:11: expected a string, found a list",
+            ]
+        );
+    }
+
+    #[test]
+    fn scalars_resolve_as_in_the_core_schema_and_leading_zeros_stay_text() {
+        assert_eq!(resolve("~"), Scalar::Null);
+        assert_eq!(resolve(""), Scalar::Null);
+        assert_eq!(resolve("True"), Scalar::Bool(true));
+        assert_eq!(resolve("-12"), Scalar::Int(-12));
+        assert_eq!(resolve("0x1F"), Scalar::Int(31));
+        assert_eq!(resolve("0o17"), Scalar::Int(15));
+        assert_eq!(resolve("12.5"), Scalar::Float(12.5));
+        assert_eq!(resolve("1e3"), Scalar::Float(1000.0));
+        assert_eq!(resolve(".5"), Scalar::Float(0.5));
+        assert_eq!(resolve("-.inf"), Scalar::Float(f64::NEG_INFINITY));
+        assert!(matches!(resolve(".nan"), Scalar::Float(value) if value.is_nan()));
+        for text in [
+            "0123", "1.10.2", "inf", "nan", "1e", "e5", ".", "0x", "0x+1", "12a",
+        ] {
+            assert_eq!(resolve(text), Scalar::Str(text), "{text}");
+        }
+        assert_eq!(
+            resolve("99999999999999999999999999999999999999999"),
+            Scalar::Float(1e41)
+        );
+    }
+
+    #[test]
+    fn fields_that_want_text_read_numbers_as_written_and_null_is_absent() {
+        let plans = plans_of(
+            "usagePlans:\n  - name: 1.10\n    description: ~\n    productCode: 0123\n    keys:\n    tags: {on: true}\n",
+        );
+        assert_eq!(plans[0].body.name, "1.10");
+        assert_eq!(plans[0].body.description, "");
+        assert_eq!(plans[0].body.product_code.as_deref(), Some("0123"));
+        assert_eq!(
+            plans[0].keys, None,
+            "`keys:` with nothing leaves keys alone"
+        );
+        assert_eq!(
+            plans[0]
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.get("on"))
+                .map(String::as_str),
+            Some("true")
+        );
+    }
+
+    #[test]
+    fn an_empty_file_and_an_empty_list_declare_nothing() {
+        for text in [
+            "",
+            "# nothing yet\n",
+            "~\n",
+            "usagePlans:\n",
+            "usagePlans: []\n",
+        ] {
+            let decoded = decode("p.yaml", text);
+            assert!(
+                decoded.plans.is_empty() && decoded.errors.is_empty(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_top_level_must_be_usage_plans() {
+        assert_eq!(
+            errors_of("plans: []\nusagePlans: [{name: A}]\nkeys: []\n"),
+            vec![
+                "p.yaml:1:1: unknown field `plans` in file; expected one of `usagePlans`",
+                "p.yaml:3:1: unknown field `keys` in file; expected one of `usagePlans`",
+            ]
+        );
+        assert_eq!(
+            errors_of("usagePlans: Gold\n"),
+            vec!["p.yaml:1:13: expected a list, found the string \"Gold\""]
+        );
+        assert_eq!(
+            errors_of("- name: Gold\n"),
+            vec!["p.yaml:1:1: expected a mapping, found a list"]
+        );
+    }
+
+    #[test]
+    fn every_duplicate_key_is_reported_and_the_first_kept() {
+        let decoded = decode(
+            "p.yaml",
+            "usagePlans:\n  - name: A\n    description: one\n    name: B\n    description: two\n",
+        );
+        let errors: Vec<String> = decoded.errors.iter().map(ToString::to_string).collect();
         assert_eq!(
             errors,
             vec![
-                (
-                    pos(2, 19),
-                    "expected a number, found the string \"fast\"".to_owned()
-                ),
-                (
-                    pos(2, 37),
-                    "expected an integer, found the number 2.5".to_owned()
-                ),
-                (pos(2, 49), "expected a string, found a list".to_owned()),
-                (
-                    pos(5, 5),
-                    "missing field `burstLimit` in rate card; add it".to_owned()
-                ),
-                (
-                    pos(6, 5),
-                    "expected a mapping, found the integer 7".to_owned()
-                ),
+                "p.yaml:4:5: duplicate key `name` (first set at line 2, column 5); keep one of them",
+                "p.yaml:5:5: duplicate key `description` (first set at line 3, column 5); keep one of them",
             ]
         );
-        let card = card.expect("decodes in part");
-        // Wrong values stand in as empty ones; wrong items are left out.
-        let rate = card.rate.expect("a rate");
-        assert_eq!(
-            (rate.rate_limit, rate.burst_limit, rate.label),
-            (0.0, 0, None)
-        );
-        let bursts: Vec<i64> = card.items.iter().map(|item| item.burst_limit).collect();
-        assert_eq!(bursts, vec![2, 4]);
+        assert_eq!(decoded.plans[0].plan.body.name, "A");
+        assert_eq!(decoded.plans[0].plan.body.description, "one");
     }
 
     #[test]
-    fn decode_all_keeps_the_places_of_what_is_left() {
-        let partial = decode_all::<Card>(
-            &parse(
-                "name: x
-items:
-  - 7
-  - {rateLimit: 1, burstLimit: 2}
-",
-            )
-            .root
-            .expect("a tree"),
-        );
+    fn a_misspelt_field_is_not_also_missing_and_a_missing_one_is_at_its_mapping() {
         assert_eq!(
-            partial
-                .node
-                .get("items")
-                .and_then(|items| items.item(0))
-                .map(|item| item.pos),
-            pos(4, 5)
+            errors_of("usagePlans:\n  - name: A\n    throttle: {rateLimt: 1, burstLimit: 2}\n  - description: x\n"),
+            vec![
+                "p.yaml:3:16: unknown field `rateLimt` in throttle; expected one of `rateLimit`, `burstLimit`",
+                "p.yaml:4:5: missing field `name` in usage plan; add it",
+            ]
         );
-        let (_, errors) = all_of(
-            "name: [x]
-rate: {rateLimit: fast, burstLimit: 1}
-",
-        );
-        assert_eq!(errors.len(), 2);
     }
 
     #[test]
-    fn a_misspelt_field_is_not_also_missing() {
-        let (card, errors) = all_of(
-            "name: x
-rate: {rateLimt: 1, burstLimit: 2}
-",
-        );
+    fn wrong_types_name_what_was_found() {
         assert_eq!(
-            errors,
-            vec![(
-                pos(2, 8),
-                "unknown field `rateLimt` in rate card; expected one of `rateLimit`, `burstLimit`, `label`, `period`, `extra`".to_owned()
-            )]
+            errors_of("usagePlans:\n  - name: A\n    throttle: {rateLimit: '5', burstLimit: 2.5}\n    quota: [1]\n    keys: [{id: k, grants: [{id: g, remaining: true}]}]\n    apiStages: {apiId: a}\n"),
+            vec![
+                "p.yaml:3:27: expected a number, found the string \"5\"",
+                "p.yaml:3:44: expected an integer, found the number 2.5",
+                "p.yaml:4:12: expected a mapping, found a list",
+                "p.yaml:5:48: expected an integer, found the boolean true",
+                "p.yaml:6:16: expected a list, found a mapping",
+            ]
         );
-        assert_eq!(card.map(|card| card.rate), Some(None));
     }
 
     #[test]
-    fn decode_all_gives_up_only_on_the_node_as_a_whole() {
-        let (card, errors) = all_of(
-            "rate: {rateLimit: 1, burstLimit: 2}
-",
-        );
-        assert_eq!(card, None);
-        assert_eq!(
-            errors,
-            vec![(pos(1, 1), "missing field `name` in card; add it".to_owned())]
-        );
-        let (card, errors) = all_of(
-            "nme: x
-",
-        );
-        assert_eq!(card, None);
+    fn broken_yaml_is_the_only_error_of_its_file() {
+        let errors = errors_of("usagePlans:\n  - name: [A\n    colour: red\n");
         assert_eq!(errors.len(), 1, "{errors:?}");
-        let (card, errors) = all_of(
-            "[1]
-",
-        );
-        assert_eq!(card, None);
-        assert_eq!(
-            errors,
-            vec![(pos(1, 1), "expected a mapping, found a list".to_owned())]
-        );
+        assert!(errors[0].starts_with("p.yaml:") && errors[0].contains("the YAML is broken"));
     }
 
     #[test]
-    fn a_name_decodes_with_the_choices_in_its_error() {
-        assert_eq!(decode_name::<Unit>("DAY").ok(), Some(Unit::Day));
-        assert_eq!(
-            decode_name::<Unit>("YEAR").map_err(|error| error.message().to_owned()),
-            Err("unknown value `YEAR`; expected one of `DAY`".to_owned())
+    fn aliases_read_as_what_they_name() {
+        let plans = plans_of(
+            "usagePlans:\n  - name: A\n    throttle: &t {rateLimit: 5, burstLimit: 10}\n  - name: B\n    throttle: *t\n",
         );
+        assert_eq!(plans[0].body.throttle, plans[1].body.throttle);
+        assert!(plans[1].body.throttle.is_some());
     }
 
     #[test]
-    fn unknown_key_names_what_it_is_in() {
-        let tree = parse("plans: []\n").root.expect("a tree");
-        let key = tree.key("plans").expect("key");
-        let error = DecodeError::unknown_key(key, &["usagePlans"], "file");
-        assert_eq!(error.pos, pos(1, 1));
-        assert_eq!(
-            error.message(),
-            "unknown field `plans` in file; expected one of `usagePlans`"
-        );
+    fn the_fields_read_are_the_fields_the_schema_describes() {
+        let schema: serde_json::Value =
+            serde_json::from_str(&crate::spec::json_schema().expect("a schema")).expect("JSON");
+        let properties = |schema: &serde_json::Value| -> Vec<String> {
+            let mut names: Vec<String> = schema["properties"]
+                .as_object()
+                .map(|properties| properties.keys().cloned().collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        let sorted = |fields: &[&str]| -> Vec<String> {
+            let mut names: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(properties(&schema), sorted(FILE));
+        for (definition, fields) in [
+            ("UsagePlan", PLAN),
+            ("Throttle", THROTTLE),
+            ("Quota", QUOTA),
+            ("ApiStage", STAGE),
+            ("ApiKey", KEY),
+            ("Grant", GRANT),
+        ] {
+            assert_eq!(
+                properties(&schema["$defs"][definition]),
+                sorted(fields),
+                "{definition}"
+            );
+        }
     }
 }

@@ -93,7 +93,7 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
         throttle: body.throttle.map(throttle),
         quota: body.quota.map(|quota| yaml::Quota {
             limit: quota.limit,
-            period: quota.period.as_str().to_owned(),
+            period: quota.period,
             offset: quota.offset,
         }),
         api_stages: body

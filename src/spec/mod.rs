@@ -1,17 +1,18 @@
 //! Desired state: the YAML types, loading files and folders, and located errors.
 //!
-//! A file is parsed into located nodes ([`node`]), each plan is decoded into the serde types
-//! of the format ([`yaml`], through [`decode`]) on its own and as far as it goes (a wrong
-//! value stands in as an empty one, so it hides no other error), the rules serde cannot
-//! express are checked across all files ([`validate`]), and every error found is returned at
-//! once.
+//! A file's YAML is read as a stream of located events ([`events`]) and decoded in one pass
+//! ([`decode`]): every value is checked where it is read, a wrong one is left out so that it
+//! hides no other error, and a plan without error is built straight into the model. The
+//! rules across plans and files are checked last ([`validate`]), and every error found is
+//! returned at once. The serde types of the format ([`yaml`]) are what `export` writes and
+//! what the JSON Schema describes.
 
 mod decode;
 mod error;
+mod events;
 pub mod export;
 mod limits;
 mod load;
-mod node;
 mod schema;
 mod validate;
 mod yaml;
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 /// Loads every path (file or folder), merges, validates, converts to the model.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<DesiredPlan>, SpecErrors> {
     let sources = load::read(paths);
-    let (plans, file_errors) = validate::check(&sources.files);
+    let (plans, file_errors) = validate::check(sources.files);
     let mut errors = sources.errors;
     errors.extend(file_errors);
     if errors.is_empty() {

@@ -4,11 +4,11 @@
 use super::limits::{MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
 use crate::model::{serialize_shortest, Period};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A tollgate file: usage plans for one region. Several files are merged.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "tollgate usage plans (format 1)")]
 pub struct Document {
@@ -17,13 +17,8 @@ pub struct Document {
     pub usage_plans: Vec<UsagePlan>,
 }
 
-impl Document {
-    /// The top-level keys a file may have.
-    pub const FIELDS: &'static [&'static str] = &["usagePlans"];
-}
-
 /// An API Gateway usage plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UsagePlan {
     /// The plan's name: its identity in the region unless `id` pins it.
@@ -63,7 +58,7 @@ pub struct UsagePlan {
 }
 
 /// A throttle: steady-state requests per second and burst size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Throttle {
     /// Requests per second, a number >= 0.
@@ -76,16 +71,14 @@ pub struct Throttle {
 }
 
 /// A quota: how many requests a key may make per period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Quota {
     /// Requests per period, an integer from 0 to 2147483647.
     #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub limit: i64,
-    /// The period, a [`Period`] by name. It is read as text and checked with the quota's
-    /// other values, so that a wrong period does not hide their errors.
-    #[schemars(with = "Period")]
-    pub period: String,
+    /// The period.
+    pub period: Period,
     /// Days into the period at which it starts: 0 for DAY, 0-6 for WEEK, 0-27 for MONTH.
     #[serde(default, skip_serializing_if = "is_zero")]
     #[schemars(range(min = 0, max = 27))]
@@ -93,7 +86,7 @@ pub struct Quota {
 }
 
 /// A stage of a REST API that the plan applies to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApiStage {
     /// The REST API's id.
@@ -112,7 +105,7 @@ pub struct ApiStage {
 }
 
 /// An API key on the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApiKey {
     /// The API key's id (never its value).
@@ -124,7 +117,7 @@ pub struct ApiKey {
 }
 
 /// A one-time quota extension: sets the key's remaining quota for the current period once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Grant {
     /// Unique per key; what makes the grant happen once.
@@ -170,11 +163,8 @@ mod tests {
 
     #[test]
     fn periods_are_read_by_their_model_names() {
-        for period in [Period::Day, Period::Week, Period::Month] {
-            assert_eq!(
-                crate::spec::decode::decode_name::<Period>(period.as_str()).ok(),
-                Some(period)
-            );
+        for period in Period::ALL {
+            assert_eq!(Period::parse(period.as_str()), Some(period));
             assert_eq!(
                 serde_json::to_value(period).ok(),
                 Some(period.as_str().into())

@@ -1,122 +1,22 @@
-//! A PlanBody printed as lines of the project's YAML, and the before/after diff of two such
+//! A PlanBody as lines of the project's YAML, and the before/after diff of two such
 //! printouts that both human views show.
 
 use std::fmt;
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::model::{format_number, MethodThrottles, PlanBody, Throttle};
+use crate::model::PlanBody;
+use crate::spec::export;
 
 /// Lines of context around each change in a before/after diff.
 const CONTEXT_LINES: usize = 3;
 
-/// Prints a PlanBody as lines of the project's YAML (field names as in the YAML format).
-///
-/// Absent fields are left out, as the YAML leaves them out; strings that would not read back
-/// as the same plain YAML string are double-quoted.
+/// A PlanBody as lines of the project's YAML, written as `export` writes a plan.
 pub fn body_lines(body: &PlanBody) -> Vec<String> {
-    let mut lines = vec![format!("name: {}", scalar(&body.name))];
-    if !body.description.is_empty() {
-        lines.push(format!("description: {}", scalar(&body.description)));
+    match export::body(body) {
+        Ok(text) => text.lines().map(str::to_owned).collect(),
+        Err(error) => vec![format!("# cannot write this plan as YAML: {error}")],
     }
-    if let Some(product_code) = &body.product_code {
-        lines.push(format!("productCode: {}", scalar(product_code)));
-    }
-    if let Some(throttle) = body.throttle {
-        lines.push("throttle:".to_string());
-        lines.push(format!(
-            "  rateLimit: {}",
-            format_number(throttle.rate_limit)
-        ));
-        lines.push(format!("  burstLimit: {}", throttle.burst_limit));
-    }
-    if let Some(quota) = body.quota {
-        lines.push("quota:".to_string());
-        lines.push(format!("  limit: {}", quota.limit));
-        lines.push(format!("  period: {}", quota.period));
-        lines.push(format!("  offset: {}", quota.offset));
-    }
-    if !body.stages.is_empty() {
-        lines.push("apiStages:".to_string());
-        for (stage, throttles) in &body.stages {
-            lines.push(format!("  - apiId: {}", scalar(&stage.api_id)));
-            lines.push(format!("    stage: {}", scalar(&stage.stage)));
-            lines.extend(method_throttle_lines(throttles));
-        }
-    }
-    lines
-}
-
-/// The `throttle:` block of a stage, one flow mapping per method; nothing when empty.
-fn method_throttle_lines(throttles: &MethodThrottles) -> Vec<String> {
-    if throttles.is_empty() {
-        return Vec::new();
-    }
-    let mut lines = vec!["    throttle:".to_string()];
-    lines.extend(throttles.iter().map(|(method, throttle)| {
-        format!("      {}: {}", scalar(method), flow_throttle(*throttle))
-    }));
-    lines
-}
-
-/// A throttle as a YAML flow mapping: `{ rateLimit: 10, burstLimit: 20 }`.
-fn flow_throttle(throttle: Throttle) -> String {
-    format!(
-        "{{ rateLimit: {}, burstLimit: {} }}",
-        format_number(throttle.rate_limit),
-        throttle.burst_limit
-    )
-}
-
-/// A string as a YAML scalar: plain when that reads back as the same string, else quoted.
-fn scalar(text: &str) -> String {
-    if is_plain(text) {
-        text.to_string()
-    } else {
-        quote(text)
-    }
-}
-
-/// Whether `text` reads back from a plain YAML scalar as the same string (strictly: some
-/// strings that would are quoted anyway, for example anything starting with a digit).
-fn is_plain(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
-        return false;
-    };
-    let keyword = matches!(
-        text.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
-    );
-    !keyword
-        && !first.is_ascii_digit()
-        && !"-+.?:,[]{}#&*!|>'\"%@`".contains(first)
-        && !first.is_whitespace()
-        && !text.ends_with(char::is_whitespace)
-        && !text.ends_with(':')
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.chars().any(char::is_control)
-}
-
-/// `text` as a double-quoted string, escaped so that both YAML and JSON read it back.
-pub(super) fn quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            control if control.is_control() => {
-                quoted.push_str(&format!("\\u{:04x}", u32::from(control)));
-            }
-            other => quoted.push(other),
-        }
-    }
-    quoted.push('"');
-    quoted
 }
 
 /// What a line of a before/after diff is.
@@ -186,7 +86,7 @@ pub(super) fn body_diff(before: Option<&PlanBody>, after: &PlanBody) -> Vec<Diff
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Period, Quota, StageRef};
+    use crate::model::{MethodThrottles, Period, Quota, StageRef, Throttle};
 
     fn full_body() -> PlanBody {
         PlanBody {
@@ -248,7 +148,7 @@ mod tests {
                 "  - apiId: a1b2c3d4e5",
                 "    stage: prod",
                 "    throttle:",
-                "      /pets/GET: { rateLimit: 10, burstLimit: 20 }",
+                "      /pets/GET: {rateLimit: 10, burstLimit: 20}",
                 "  - apiId: a1b2c3d4e5",
                 "    stage: test",
             ]
@@ -262,26 +162,6 @@ mod tests {
             ..PlanBody::default()
         };
         assert_eq!(body_lines(&body), ["name: Bare"]);
-    }
-
-    #[test]
-    fn strings_that_would_not_read_back_are_quoted() {
-        assert_eq!(scalar("Paying customers"), "Paying customers");
-        assert_eq!(scalar("/pets/{id}/GET"), "/pets/{id}/GET");
-        assert_eq!(scalar("a: b"), "\"a: b\"");
-        assert_eq!(scalar("ends with:"), "\"ends with:\"");
-        assert_eq!(scalar("x #y"), "\"x #y\"");
-        assert_eq!(scalar("- item"), "\"- item\"");
-        assert_eq!(scalar("*alias"), "\"*alias\"");
-        assert_eq!(scalar("123"), "\"123\"");
-        assert_eq!(scalar("Yes"), "\"Yes\"");
-        assert_eq!(scalar(" padded"), "\" padded\"");
-        assert_eq!(scalar(""), "\"\"");
-        assert_eq!(
-            scalar("two\nlines \"q\" \\"),
-            "\"two\\nlines \\\"q\\\" \\\\\""
-        );
-        assert_eq!(scalar("bell\u{7}"), "\"bell\\u0007\"");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! What both human views say about a plan: each entry's header and action lines (a
 //! destructive one marked with its reason), and the closing line with the counts.
 
-use super::body::quote;
 use crate::diff::PatchOp;
 use crate::plan::{join_reasons, DestructiveChanges, KeyAction, Plan, PlanEntry, Summary, Target};
 
@@ -188,6 +187,27 @@ fn changes(summary: &Summary) -> Vec<String> {
 /// `1 key`, `2 keys`.
 pub fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `text` as a double-quoted string, escaped so that both YAML and JSON read it back.
+fn quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            control if control.is_control() => {
+                quoted.push_str(&format!("\\u{:04x}", u32::from(control)));
+            }
+            other => quoted.push(other),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 #[cfg(test)]

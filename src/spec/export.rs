@@ -2,7 +2,7 @@
 //! result reports no change.
 
 use super::yaml::{self, Document, UsagePlan};
-use crate::model::{managed_tags, LivePlan};
+use crate::model::{managed_tags, LivePlan, PlanBody};
 use serde_saphyr::SerializeError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,8 +59,18 @@ pub fn files(plans: &[ExportPlan]) -> Result<Vec<(String, String)>, SerializeErr
 }
 
 fn write(usage_plans: Vec<UsagePlan>) -> Result<String, SerializeError> {
+    yaml_text(&Document { usage_plans })
+}
+
+/// A plan's body as the YAML declares it (no id pin, tags or keys): what the plan diffs show.
+pub fn body(body: &PlanBody) -> Result<String, SerializeError> {
+    yaml_text(&UsagePlan::of_body(body))
+}
+
+/// The one way tollgate writes YAML.
+fn yaml_text(value: &impl serde::Serialize) -> Result<String, SerializeError> {
     let options = serde_saphyr::ser_options! { compact_list_indent: false };
-    serde_saphyr::to_string_with_options(&Document { usage_plans }, options)
+    serde_saphyr::to_string_with_options(value, options)
 }
 
 /// A name as a file stem: lowercase ASCII letters, digits, `-` and `_`; anything else
@@ -83,50 +93,20 @@ fn file_safe(name: &str) -> String {
 }
 
 fn usage_plan(export: &ExportPlan) -> UsagePlan {
-    let body = &export.plan.body;
     let tags = managed_tags(&export.plan.tags);
+    let keys: Vec<yaml::ApiKey> = export
+        .keys
+        .iter()
+        .map(|id| yaml::ApiKey {
+            id: id.clone(),
+            grants: Vec::new(),
+        })
+        .collect();
     UsagePlan {
-        name: body.name.clone(),
         id: Some(export.plan.id.clone()),
-        description: Some(body.description.clone()).filter(|text| !text.is_empty()),
-        product_code: body.product_code.clone(),
-        throttle: body.throttle.map(throttle),
-        quota: body.quota.map(|quota| yaml::Quota {
-            limit: quota.limit,
-            period: quota.period,
-            offset: quota.offset,
-        }),
-        api_stages: body
-            .stages
-            .iter()
-            .map(|(stage, methods)| yaml::ApiStage {
-                api_id: stage.api_id.clone(),
-                stage: stage.stage.clone(),
-                throttle: methods
-                    .iter()
-                    .map(|(key, value)| (key.clone(), throttle(*value)))
-                    .collect(),
-            })
-            .collect(),
         tags: Some(tags).filter(|tags| !tags.is_empty()),
-        keys: Some(
-            export
-                .keys
-                .iter()
-                .map(|id| yaml::ApiKey {
-                    id: id.clone(),
-                    grants: Vec::new(),
-                })
-                .collect::<Vec<_>>(),
-        )
-        .filter(|keys| !keys.is_empty()),
-    }
-}
-
-fn throttle(throttle: crate::model::Throttle) -> yaml::Throttle {
-    yaml::Throttle {
-        rate_limit: throttle.rate_limit,
-        burst_limit: throttle.burst_limit,
+        keys: Some(keys).filter(|keys| !keys.is_empty()),
+        ..UsagePlan::of_body(&export.plan.body)
     }
 }
 
@@ -271,7 +251,7 @@ mod tests {
         }])
         .expect("writes");
         assert!(text.contains("rateLimit: 100\n"), "{text}");
-        assert!(text.contains("rateLimit: 12.5\n"), "{text}");
+        assert!(text.contains(": {rateLimit: 12.5, burstLimit: "), "{text}");
         assert!(
             !text.contains("tollgate:") && !text.contains("aws:"),
             "{text}"
@@ -318,5 +298,52 @@ mod tests {
             .map(|(name, _)| name)
             .collect();
         assert_eq!(names, vec!["gold-a1.yaml", "gold-b2.yaml", "silver.yaml"]);
+    }
+
+    #[test]
+    fn strings_yaml_would_read_otherwise_are_written_so_that_they_read_back() {
+        let awkward = [
+            "a: b",
+            "ends with:",
+            "x #y",
+            "- item",
+            "*alias",
+            "&anchor",
+            "!tag",
+            "123",
+            "0123",
+            "1.10",
+            "1e3",
+            "Yes",
+            "true",
+            "~",
+            "null",
+            " padded",
+            "padded ",
+            "two\nlines \"q\" \\",
+            "bell\u{7}",
+            "[list]",
+            "{map}",
+            "%percent",
+            "@at",
+            "`tick`",
+            "'single'",
+            "ünïcode",
+        ];
+        for text in awkward {
+            let mut plan = bare("k1", text);
+            plan.body.description = text.to_owned();
+            plan.body.product_code = Some(text.to_owned());
+            let none = BTreeSet::new();
+            let yaml = document(&[ExportPlan {
+                plan: &plan,
+                keys: &none,
+            }])
+            .expect("writes");
+            let decoded = crate::spec::decode::decode("p.yaml", &yaml);
+            assert_eq!(decoded.errors, vec![], "{text:?} as {yaml}");
+            let body = decoded.plans.first().map(|declared| &declared.plan.body);
+            assert_eq!(body, Some(&plan.body), "{text:?} as {yaml}");
+        }
     }
 }

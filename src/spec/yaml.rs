@@ -2,7 +2,7 @@
 //! JSON Schema. Field names are the API's own.
 
 use super::limits::{MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
-use crate::model::{serialize_shortest, Period};
+use crate::model::{self, serialize_shortest, Period, PlanBody};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -57,6 +57,38 @@ pub struct UsagePlan {
     pub keys: Option<Vec<ApiKey>>,
 }
 
+impl UsagePlan {
+    /// A plan's body as the YAML declares it: no id pin, tags or keys.
+    pub fn of_body(body: &PlanBody) -> UsagePlan {
+        UsagePlan {
+            name: body.name.clone(),
+            id: None,
+            description: Some(body.description.clone()).filter(|text| !text.is_empty()),
+            product_code: body.product_code.clone(),
+            throttle: body.throttle.map(Throttle::from),
+            quota: body.quota.map(|quota| Quota {
+                limit: quota.limit,
+                period: quota.period,
+                offset: quota.offset,
+            }),
+            api_stages: body
+                .stages
+                .iter()
+                .map(|(stage, methods)| ApiStage {
+                    api_id: stage.api_id.clone(),
+                    stage: stage.stage.clone(),
+                    throttle: methods
+                        .iter()
+                        .map(|(key, value)| (key.clone(), Throttle::from(*value)))
+                        .collect(),
+                })
+                .collect(),
+            tags: None,
+            keys: None,
+        }
+    }
+}
+
 /// A throttle: steady-state requests per second and burst size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -68,6 +100,15 @@ pub struct Throttle {
     /// Burst size, an integer from 0 to 2147483647.
     #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub burst_limit: i64,
+}
+
+impl From<model::Throttle> for Throttle {
+    fn from(throttle: model::Throttle) -> Throttle {
+        Throttle {
+            rate_limit: throttle.rate_limit,
+            burst_limit: throttle.burst_limit,
+        }
+    }
 }
 
 /// A quota: how many requests a key may make per period.
@@ -97,7 +138,11 @@ pub struct ApiStage {
     pub stage: String,
     /// Method-level throttles keyed `{resourcePath}/{METHOD}`, for example `/pets/GET`; they
     /// need a plan-level throttle.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "serialize_flow_throttles"
+    )]
     #[schemars(extend("propertyNames" = {
         "pattern": "^/[^*]*/(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|ANY)$"
     }))]
@@ -126,6 +171,18 @@ pub struct Grant {
     /// The remaining quota to set, an integer from 0 to 2147483647.
     #[schemars(range(min = 0, max = MAX_INTEGER))]
     pub remaining: i64,
+}
+
+/// Method throttles, each on one line: `/pets/GET: {rateLimit: 10, burstLimit: 20}`.
+fn serialize_flow_throttles<S: serde::Serializer>(
+    throttles: &BTreeMap<String, Throttle>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        throttles
+            .iter()
+            .map(|(key, throttle)| (key, serde_saphyr::FlowMap(throttle))),
+    )
 }
 
 fn is_zero(value: &i64) -> bool {

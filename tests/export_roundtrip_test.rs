@@ -680,3 +680,62 @@ fn export_of_a_plan_with_fifty_tags_validates() {
         panic!("{error}");
     }
 }
+
+/// An account of 10,000 plans with every field, names and texts of every awkward kind: its
+/// export, as one document and as 10,000 files, validates and plans with no change (a
+/// document this size once broke validate's YAML node budget).
+#[test]
+fn an_account_of_ten_thousand_plans_round_trips() {
+    let method = |index: usize| {
+        let (api_id, stage, methods) = STAGES[index];
+        Stage {
+            api_id,
+            stage,
+            methods: [(
+                methods[0],
+                Throttle {
+                    rate_limit: 5.0,
+                    burst_limit: 10,
+                },
+            )]
+            .into(),
+        }
+    };
+    let plans = (0..10_000)
+        .map(|i: usize| Plan {
+            pinned: i % 2 == 0,
+            name: format!("{} #{i}", ODD_TEXTS[i % ODD_TEXTS.len()].trim()),
+            description: Some(format!("tier {i}: {}", ODD_TEXTS[(i + 1) % ODD_TEXTS.len()])),
+            product_code: Some(format!("code-{i}")),
+            throttle: Some(Throttle {
+                rate_limit: 12.5,
+                burst_limit: 20,
+            }),
+            quota: Some(Quota {
+                limit: 1_000 + i64::try_from(i).unwrap_or(0),
+                period: ["DAY", "WEEK", "MONTH"][i % 3],
+                offset: [0, 6, 27][i % 3],
+            }),
+            stages: vec![method(i % 2), method(3)],
+            // A key may be on one plan of a stage only.
+            keys: if i < KEY_IDS.len() {
+                BTreeSet::from([i])
+            } else {
+                BTreeSet::new()
+            },
+            tags: BTreeMap::from([
+                ("team".to_owned(), format!("t{i}")),
+                ("tier".to_owned(), ODD_TEXTS[i % ODD_TEXTS.len()].to_owned()),
+            ]),
+        })
+        .collect();
+    let account = Account {
+        key_values: (0..KEY_IDS.len())
+            .map(|i| format!("key-value-{i}-0123456789abcdef"))
+            .collect(),
+        plans,
+    };
+    if let Err(error) = export_round_trips(&account) {
+        panic!("{error}");
+    }
+}

@@ -103,8 +103,12 @@ struct SeedPlan {
 impl Seed {
     /// Parses and validates a seed from YAML text.
     pub fn from_yaml_str(text: &str) -> Result<Seed, SeedError> {
-        let file: SeedFile =
-            serde_saphyr::from_str(text).map_err(|e| SeedError::Parse(e.to_string()))?;
+        // A seed is the test's own input: room for accounts of tens of thousands of plans.
+        let options = serde_saphyr::options! {
+            budget: serde_saphyr::budget! { max_nodes: 10_000_000, max_events: 20_000_000 },
+        };
+        let file: SeedFile = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|e| SeedError::Parse(e.to_string()))?;
         let state = build(file)?;
         validate_state(&state).map_err(|e| SeedError::Invalid(e.message))?;
         Ok(Seed { state })

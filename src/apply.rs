@@ -689,7 +689,7 @@ async fn update_body(
 /// call stay consistent after a stop request.
 async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
     let tag = grant_tag(&grant.key_id, &grant.grant_id);
-    let record = |state: &str| Tags::from([(tag.clone(), state.to_string())]);
+    let record = |state: &str| Tags::from_iter([(tag.clone(), state.to_string())]);
     client.tag_plan(id, &record(GRANT_PENDING)).await?;
     if let Err(error) = client
         .update_usage(id, &grant.key_id, &grant.operations())

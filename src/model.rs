@@ -104,7 +104,14 @@ impl fmt::Display for StageRef {
 
 /// Method-level throttles of one stage, keyed `"{resourcePath}/{METHOD}"` (for example
 /// `/pets/GET`), sorted.
-pub type MethodThrottles = BTreeMap<String, Throttle>;
+pub type MethodThrottles = SmallMap<String, Throttle>;
+
+/// A plan's stages with their method throttles, sorted.
+pub type Stages = SmallMap<StageRef, MethodThrottles>;
+
+/// A sorted map for the few entries a plan holds (stages, method throttles, tags): a
+/// B-tree's smallest node has room for eleven entries, ten times what a plan needs.
+pub type SmallMap<K, V> = litemap::LiteMap<K, V>;
 
 /// The part of a usage plan that UpdateUsagePlan changes, normalised for comparison.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -123,17 +130,15 @@ pub struct PlanBody {
     /// The attached stages with their method throttles, in AWS's (sorted) order; serialised
     /// as a list of `{apiId, stage, throttle}`.
     #[serde(with = "stage_list")]
-    pub stages: BTreeMap<StageRef, MethodThrottles>,
+    pub stages: Stages,
 }
 
 /// The serialised form of a plan's stages: a list of `{apiId, stage, throttle}`, since JSON
 /// maps take only strings as keys.
 mod stage_list {
-    use std::collections::BTreeMap;
-
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{MethodThrottles, StageRef};
+    use super::{MethodThrottles, StageRef, Stages};
 
     /// One stage with its method throttles.
     #[derive(Serialize, Deserialize)]
@@ -144,10 +149,7 @@ mod stage_list {
         throttle: MethodThrottles,
     }
 
-    pub fn serialize<S: Serializer>(
-        stages: &BTreeMap<StageRef, MethodThrottles>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(stages: &Stages, serializer: S) -> Result<S::Ok, S::Error> {
         let list: Vec<Stage> = stages
             .iter()
             .map(|(stage, throttle)| Stage {
@@ -159,9 +161,7 @@ mod stage_list {
         list.serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<BTreeMap<StageRef, MethodThrottles>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Stages, D::Error> {
         let list = Vec::<Stage>::deserialize(deserializer)?;
         Ok(list
             .into_iter()
@@ -177,7 +177,7 @@ mod stage_list {
 }
 
 /// Tags of a usage plan, sorted by key.
-pub type Tags = BTreeMap<String, String>;
+pub type Tags = SmallMap<String, String>;
 
 /// A one-time quota extension for one key (UpdateUsage `replace /remaining`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use proptest::sample::select;
 use tollgate::diff::{body_operations, create_follow_up, Op, PatchOp};
-use tollgate::model::{MethodThrottles, Period, PlanBody, Quota, StageRef, Throttle};
+use tollgate::model::{MethodThrottles, Period, PlanBody, Quota, StageRef, Stages, Throttle};
 
 // ---------------------------------------------------------------------------------------
 // The reference applier
@@ -115,7 +115,7 @@ impl State {
             product_code: self.product_code,
             throttle,
             quota,
-            stages,
+            stages: stages.into_iter().collect(),
         })
     }
 
@@ -320,9 +320,10 @@ fn method_throttles() -> impl Strategy<Value = MethodThrottles> {
         "/a/b/c/POST",
     ]);
     proptest::collection::btree_map(keys.prop_map(String::from), throttle(), 0..3)
+        .prop_map(|throttles| throttles.into_iter().collect())
 }
 
-fn stages() -> impl Strategy<Value = BTreeMap<StageRef, MethodThrottles>> {
+fn stages() -> impl Strategy<Value = Stages> {
     let stage = (
         select(vec!["a1b2c3", "k9l8m7"]),
         select(vec!["prod", "dev"]),
@@ -332,6 +333,7 @@ fn stages() -> impl Strategy<Value = BTreeMap<StageRef, MethodThrottles>> {
             stage: stage.into(),
         });
     proptest::collection::btree_map(stage, method_throttles(), 0..4)
+        .prop_map(|stages| stages.into_iter().collect())
 }
 
 /// A valid plan body: method throttles only under a plan-level throttle.
@@ -347,7 +349,7 @@ fn body() -> impl Strategy<Value = PlanBody> {
         .prop_map(
             |(name, description, product_code, throttle, quota, mut stages)| {
                 if throttle.is_none() {
-                    stages.values_mut().for_each(MethodThrottles::clear);
+                    stages.iter_mut().for_each(|(_, methods)| methods.clear());
                 }
                 PlanBody {
                     name: name.into(),
@@ -452,7 +454,9 @@ fn staged_plan() -> PlanBody {
     PlanBody {
         name: "Gold".into(),
         throttle: Some(one),
-        stages: [(stage, [("/pets/GET".to_owned(), one)].into())].into(),
+        stages: [(stage, [("/pets/GET".to_owned(), one)].into_iter().collect())]
+            .into_iter()
+            .collect(),
         ..PlanBody::default()
     }
 }
@@ -492,7 +496,9 @@ fn the_applier_refuses_what_aws_refuses() {
     }
     let mut bare = plan.clone();
     bare.throttle = None;
-    bare.stages.values_mut().for_each(MethodThrottles::clear);
+    bare.stages
+        .iter_mut()
+        .for_each(|(_, methods)| methods.clear());
     let needs_plan_throttle = op(
         Op::Replace,
         "/apiStages/a1:prod/throttle//GET/rateLimit",
@@ -507,10 +513,10 @@ fn the_applier_refuses_what_aws_refuses() {
 fn the_applier_takes_both_forms_of_a_method_throttle_path() {
     let plan = staged_plan();
     let mut expected = plan.clone();
-    expected.stages.values_mut().for_each(|throttles| {
+    expected.stages.iter_mut().for_each(|(_, throttles)| {
         throttles
-            .values_mut()
-            .for_each(|throttle| throttle.rate_limit = 2.5);
+            .iter_mut()
+            .for_each(|(_, throttle)| throttle.rate_limit = 2.5);
     });
     for path in [
         "/apiStages/a1:prod/throttle//pets/GET/rateLimit",
@@ -523,7 +529,7 @@ fn the_applier_takes_both_forms_of_a_method_throttle_path() {
     let mut expected = plan.clone();
     expected
         .stages
-        .values_mut()
-        .for_each(MethodThrottles::clear);
+        .iter_mut()
+        .for_each(|(_, methods)| methods.clear());
     assert_eq!(apply(&plan, &cleared), Ok(expected));
 }

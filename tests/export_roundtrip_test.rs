@@ -705,7 +705,10 @@ fn an_account_of_ten_thousand_plans_round_trips() {
         .map(|i: usize| Plan {
             pinned: i % 2 == 0,
             name: format!("{} #{i}", ODD_TEXTS[i % ODD_TEXTS.len()].trim()),
-            description: Some(format!("tier {i}: {}", ODD_TEXTS[(i + 1) % ODD_TEXTS.len()])),
+            description: Some(format!(
+                "tier {i}: {}",
+                ODD_TEXTS[(i + 1) % ODD_TEXTS.len()]
+            )),
             product_code: Some(format!("code-{i}")),
             throttle: Some(Throttle {
                 rate_limit: 12.5,

@@ -252,9 +252,12 @@ mod tests {
             quota: Some(quota()),
             stages: [(
                 stage("a1", "prod"),
-                [("/pets/GET".to_owned(), throttle(10.0, 20))].into(),
+                [("/pets/GET".to_owned(), throttle(10.0, 20))]
+                    .into_iter()
+                    .collect(),
             )]
-            .into(),
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -429,7 +432,9 @@ mod tests {
     #[test]
     fn stage_that_appears_is_added_before_its_method_throttles() {
         let ops = ops_after(|b| {
-            let throttles = [("/orders/{id}/POST".to_owned(), throttle(1.5, 3))].into();
+            let throttles = [("/orders/{id}/POST".to_owned(), throttle(1.5, 3))]
+                .into_iter()
+                .collect();
             b.stages.insert(stage("b2", "dev"), throttles);
         });
         assert_eq!(
@@ -498,7 +503,7 @@ mod tests {
     #[test]
     fn method_throttle_that_goes_away_is_one_remove_and_the_stage_stays() {
         let ops = ops_after(|b| {
-            b.stages.values_mut().for_each(MethodThrottles::clear);
+            b.stages.iter_mut().for_each(|(_, methods)| methods.clear());
         });
         assert_eq!(
             ops,
@@ -523,7 +528,7 @@ mod tests {
             product_code: None,
             throttle: Some(throttle(50.0, 200)),
             quota: None,
-            stages: [(stage("z9", "prod"), kept)].into(),
+            stages: [(stage("z9", "prod"), kept)].into_iter().collect(),
         };
         let mut with_kept_stage = before.clone();
         with_kept_stage
@@ -554,7 +559,9 @@ mod tests {
         // Method throttles go before the plan throttle; a plan throttle comes before them.
         let mut bare = with_kept_stage.clone();
         bare.throttle = None;
-        bare.stages.values_mut().for_each(MethodThrottles::clear);
+        bare.stages
+            .iter_mut()
+            .for_each(|(_, methods)| methods.clear());
         assert_eq!(
             body_operations(&with_kept_stage, &bare),
             [
@@ -589,7 +596,9 @@ mod tests {
                 ("/y/GET".to_owned(), throttle(1.0, 1)),
                 ("/x/GET".to_owned(), throttle(2.0, 2)),
             ];
-            after.stages.insert(stage(name, "s"), throttles.into());
+            after
+                .stages
+                .insert(stage(name, "s"), throttles.into_iter().collect());
         }
         let paths: Vec<String> = body_operations(&PlanBody::default(), &after)
             .into_iter()

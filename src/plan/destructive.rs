@@ -300,9 +300,12 @@ mod tests {
             quota: Some(quota(1000, Period::Month)),
             stages: [(
                 stage("prod"),
-                [("/pets/GET".to_string(), throttle(10.0, 20))].into(),
+                [("/pets/GET".to_string(), throttle(10.0, 20))]
+                    .into_iter()
+                    .collect(),
             )]
-            .into(),
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -460,7 +463,9 @@ mod tests {
     fn a_plan_throttle_added_where_there_was_none_is_destructive() {
         let mut before = live();
         before.throttle = None;
-        before.stages = [(stage("prod"), MethodThrottles::new())].into();
+        before.stages = [(stage("prod"), MethodThrottles::new())]
+            .into_iter()
+            .collect();
         let mut after = before.clone();
         after.throttle = Some(throttle(50.0, 100));
         assert_eq!(

@@ -115,7 +115,8 @@ mod tests {
                             burst_limit: 20,
                         },
                     )]
-                    .into(),
+                    .into_iter()
+                    .collect(),
                 ),
                 (
                     StageRef {
@@ -125,7 +126,8 @@ mod tests {
                     MethodThrottles::new(),
                 ),
             ]
-            .into(),
+            .into_iter()
+            .collect(),
         }
     }
 

@@ -57,9 +57,11 @@ fn gold_before() -> PlanBody {
                 ("/pets/GET".to_string(), throttle(10.0, 20)),
                 ("/pets/POST".to_string(), throttle(5.0, 10)),
             ]
-            .into(),
+            .into_iter()
+            .collect(),
         )]
-        .into(),
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -75,11 +77,14 @@ fn gold_after() -> PlanBody {
     body.stages = [
         (
             stage("a1b2c3", "prod"),
-            [("/pets/GET".to_string(), throttle(15.0, 20))].into(),
+            [("/pets/GET".to_string(), throttle(15.0, 20))]
+                .into_iter()
+                .collect(),
         ),
-        (stage("a1b2c3", "staging"), [].into()),
+        (stage("a1b2c3", "staging"), [].into_iter().collect()),
     ]
-    .into();
+    .into_iter()
+    .collect();
     body
 }
 
@@ -213,9 +218,12 @@ fn trial() -> PlanEntry {
             }),
             stages: [(
                 stage("a1b2c3", "prod"),
-                [("/pets/{id}/GET".to_string(), throttle(2.5, 5))].into(),
+                [("/pets/{id}/GET".to_string(), throttle(2.5, 5))]
+                    .into_iter()
+                    .collect(),
             )]
-            .into(),
+            .into_iter()
+            .collect(),
         },
         keys: vec![KeyChange {
             action: KeyAction::Add,

@@ -278,7 +278,7 @@ struct CreateRequest<'a> {
     quota: Option<QuotaJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     api_stages: Vec<ApiStage<'a>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "Tags::is_empty")]
     tags: &'a Tags,
 }
 

@@ -8,7 +8,7 @@
 //! every element must be as it was at plan time or as the plan makes it, so a half-done apply
 //! is finished and anything else is named.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -240,7 +240,7 @@ fn element_changes<'a>(
         .chain(now.keys())
         .map(String::as_str)
         .collect();
-    let get = |map: &'a BTreeMap<String, String>, key: &str| map.get(key).map(String::as_str);
+    let get = |map: &'a Tags, key: &str| map.get(key).map(String::as_str);
     keys.into_iter()
         .filter(|&key| {
             let value = get(now, key);

@@ -32,6 +32,10 @@ const STAGE: &[&str] = &["apiId", "stage", "throttle"];
 const KEY: &[&str] = &["id", "grants"];
 const GRANT: &[&str] = &["id", "remaining"];
 
+/// The most fields a mapping of the format has.
+const MAX_FIELDS: usize = 9;
+const _: () = assert!(PLAN.len() <= MAX_FIELDS);
+
 /// The HTTP methods a method-throttle key may end in.
 const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
@@ -207,9 +211,9 @@ fn quoted_list(names: &[&str]) -> String {
 
 /// Stages as a plan reads them, with what later checks need.
 #[derive(Default)]
-struct Stages {
-    /// The stages and their method throttles.
-    read: BTreeMap<StageRef, MethodThrottles>,
+struct ReadStages {
+    /// The stages and their method throttles, in file order.
+    read: Vec<(StageRef, MethodThrottles)>,
     /// Where each stage is first listed.
     first: BTreeMap<StageRef, Pos>,
     /// Where each stage with method throttles has its `throttle` key.
@@ -371,18 +375,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a mapping entry by entry: `each` gets the key, where it is, and the value. A key
-    /// that is no scalar, or that is written again (the later entry is skipped), is an error.
-    /// Whether the node is a mapping.
+    /// that is no scalar is an error. Whether the node is a mapping.
     fn entries(
         &mut self,
         node: Node<'a>,
-        mut each: impl FnMut(&mut Self, &str, Pos, Node<'a>),
+        mut each: impl FnMut(&mut Self, Cow<'a, str>, Pos, Node<'a>),
     ) -> bool {
         if !matches!(node.event, Ev::MapStart) {
             self.expected(node, "a mapping");
             return false;
         }
-        let mut seen: BTreeMap<Cow<'a, str>, Pos> = BTreeMap::new();
         while let Some(key) = self.child() {
             let key_pos = key.pos;
             let key = match key.event {
@@ -393,29 +395,48 @@ impl<'a> Reader<'a> {
                 }
             };
             let Some(value) = self.child() else { break };
-            let Some(key) = key else {
-                self.skip(value);
-                continue;
-            };
-            if let Some(first) = seen.get(&key) {
-                let message = format!(
-                    "duplicate key `{key}` (first set at line {}, column {}); keep one of them",
-                    first.line, first.column
-                );
-                self.error(key_pos, message);
-                self.skip(value);
-                continue;
+            match key {
+                Some(key) => each(self, key, key_pos, value),
+                None => self.skip(value),
             }
-            each(self, &key, key_pos, value);
-            seen.insert(key, key_pos);
         }
         true
     }
 
-    /// Reads a mapping of the format, `what` by name, whose keys are `fields`: `each` gets the
-    /// field, where its key is, and the value. A field with a null value is absent. Reports
-    /// unknown fields and, unless one was (most likely the field, misspelt), a missing
-    /// `required` one. Whether it is a mapping with every required field.
+    /// Reads a mapping of free keys (tags, method throttles) entry by entry, as [`entries`]
+    /// does, skipping and reporting a key written again.
+    ///
+    /// [`entries`]: Reader::entries
+    fn unique_entries(
+        &mut self,
+        node: Node<'a>,
+        mut each: impl FnMut(&mut Self, &str, Pos, Node<'a>),
+    ) {
+        let mut seen: BTreeMap<Cow<'a, str>, Pos> = BTreeMap::new();
+        self.entries(node, |reader, key, key_pos, value| match seen.get(&key) {
+            Some(first) => reader.duplicate(&key, key_pos, *first, value),
+            None => {
+                each(reader, &key, key_pos, value);
+                seen.insert(key, key_pos);
+            }
+        });
+    }
+
+    /// Reports a key written again, at `at`, and skips its value.
+    fn duplicate(&mut self, key: &str, at: Pos, first: Pos, value: Node<'a>) {
+        let message = format!(
+            "duplicate key `{key}` (first set at line {}, column {}); keep one of them",
+            first.line, first.column
+        );
+        self.error(at, message);
+        self.skip(value);
+    }
+
+    /// Reads a mapping of the format, `what` by name, whose keys are `fields` (at most
+    /// [`MAX_FIELDS`]): `each` gets the field, where its key is, and the value. A field with a
+    /// null value is absent. Reports unknown fields, fields written again and, unless a field
+    /// was unknown (most likely the missing one, misspelt), a missing `required` one. Whether
+    /// it is a mapping with every required field.
     fn fields(
         &mut self,
         node: Node<'a>,
@@ -425,31 +446,38 @@ impl<'a> Reader<'a> {
         mut each: impl FnMut(&mut Self, &'static str, Pos, Node<'a>),
     ) -> bool {
         let at = node.pos;
-        let mut present = Vec::with_capacity(fields.len());
+        let mut seen: [Option<Pos>; MAX_FIELDS] = [None; MAX_FIELDS];
         let mut unknown = false;
         let mapping = self.entries(node, |reader, key, key_pos, value| {
-            match fields.iter().find(|field| **field == key) {
-                Some(field) if value.is_null() && !required.contains(field) => {
-                    reader.skip(value);
-                }
-                Some(field) => {
-                    present.push(*field);
-                    each(reader, field, key_pos, value);
-                }
-                None => {
-                    unknown = true;
-                    let message = format!(
-                        "unknown field `{key}` in {what}; expected one of {}",
-                        quoted_list(fields)
-                    );
-                    reader.error(key_pos, message);
-                    reader.skip(value);
-                }
+            let known = fields.iter().position(|field| *field == key);
+            let Some((index, seen)) = known.and_then(|index| Some((index, seen.get_mut(index)?)))
+            else {
+                unknown = true;
+                let message = format!(
+                    "unknown field `{key}` in {what}; expected one of {}",
+                    quoted_list(fields)
+                );
+                reader.error(key_pos, message);
+                return reader.skip(value);
+            };
+            if let Some(first) = *seen {
+                return reader.duplicate(&key, key_pos, first, value);
+            }
+            *seen = Some(key_pos);
+            let field = fields[index];
+            if value.is_null() && !required.contains(&field) {
+                reader.skip(value);
+            } else {
+                each(reader, field, key_pos, value);
             }
         });
+        let present = |field: &&str| {
+            let index = fields.iter().position(|known| known == field);
+            index.is_some_and(|index| seen.get(index).is_some_and(Option::is_some))
+        };
         let mut whole = mapping;
         for field in required {
-            if !present.contains(field) {
+            if !present(field) {
                 whole = false;
                 if mapping && !unknown {
                     self.error(at, format!("missing field `{field}` in {what}; add it"));
@@ -466,7 +494,7 @@ impl<'a> Reader<'a> {
         let mut id = None;
         let mut body = PlanBody::default();
         let mut throttled = false;
-        let mut stages = Stages::default();
+        let mut stages = ReadStages::default();
         let mut tags = None;
         let mut keys = None;
         let (mut tags_at, mut keys_at) = (node.pos, node.pos);
@@ -524,7 +552,7 @@ impl<'a> Reader<'a> {
         self.tag_count(tags.as_ref(), keys.as_deref(), id.is_some(), count_at);
         let (name, name_at) = name?;
         body.name = name;
-        body.stages = stages.read;
+        body.stages = stages.read.into_iter().collect();
         let (id, id_at) = match id {
             Some((id, pos)) => (Some(id), Some(self.at(pos))),
             None => (None, None),
@@ -627,7 +655,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A stage of `apiStages`, added to `stages` unless it is listed already.
-    fn stage(&mut self, node: Node<'a>, stages: &mut Stages) {
+    fn stage(&mut self, node: Node<'a>, stages: &mut ReadStages) {
         let at = node.pos;
         let (mut api_id, mut stage, mut methods) = (None, None, MethodThrottles::new());
         self.fields(
@@ -659,7 +687,7 @@ impl<'a> Reader<'a> {
             return self.error(at, message);
         }
         stages.first.insert(reference.clone(), at);
-        stages.read.insert(reference, methods);
+        stages.read.push((reference, methods));
     }
 
     /// An `apiId` or `stage`: the two halves of `apiId:stage`.
@@ -677,8 +705,8 @@ impl<'a> Reader<'a> {
     }
 
     fn method_throttles(&mut self, node: Node<'a>) -> MethodThrottles {
-        let mut throttles = MethodThrottles::new();
-        self.entries(node, |reader, key, key_pos, value| {
+        let mut throttles = Vec::new();
+        self.unique_entries(node, |reader, key, key_pos, value| {
             if !is_method_key(key) {
                 reader.error(
                     key_pos,
@@ -690,15 +718,15 @@ impl<'a> Reader<'a> {
                 );
             }
             if let Some(throttle) = reader.throttle(value) {
-                throttles.insert(key.to_owned(), throttle);
+                throttles.push((key.to_owned(), throttle));
             }
         });
-        throttles
+        throttles.into_iter().collect()
     }
 
     fn tags(&mut self, node: Node<'a>) -> Tags {
-        let mut tags = Tags::new();
-        self.entries(node, |reader, key, key_pos, value| {
+        let mut tags = Vec::new();
+        self.unique_entries(node, |reader, key, key_pos, value| {
             if is_reserved_tag(key) {
                 reader.error(
                     key_pos,
@@ -732,9 +760,9 @@ impl<'a> Reader<'a> {
                     ),
                 );
             }
-            tags.insert(key.to_owned(), value);
+            tags.push((key.to_owned(), value));
         });
-        tags
+        tags.into_iter().collect()
     }
 
     /// Checks that the declared tags fit on the plan with the record each grant leaves

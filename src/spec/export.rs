@@ -104,7 +104,7 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
         .collect();
     UsagePlan {
         id: Some(export.plan.id.clone()),
-        tags: Some(tags).filter(|tags| !tags.is_empty()),
+        tags: Some(tags.into_iter().collect()).filter(|tags: &BTreeMap<_, _>| !tags.is_empty()),
         keys: Some(keys).filter(|keys| !keys.is_empty()),
         ..UsagePlan::of_body(&export.plan.body)
     }
@@ -113,7 +113,7 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DesiredPlan, Period, PlanBody, Quota, StageRef, Throttle};
+    use crate::model::{DesiredPlan, Period, PlanBody, Quota, StageRef, Tags, Throttle};
     use crate::spec::load;
     use std::path::PathBuf;
 
@@ -177,7 +177,7 @@ mod tests {
                 name: name.into(),
                 ..PlanBody::default()
             },
-            tags: BTreeMap::new(),
+            tags: Tags::new(),
         }
     }
 

@@ -3,7 +3,9 @@
 use super::decode::{decode, locate, Decoded};
 use super::error::SpecError;
 use super::events::Pos;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What reading the paths gave: the files in order and the errors of paths that are no file.
@@ -32,14 +34,39 @@ pub fn read(paths: &[PathBuf]) -> Sources {
             )));
         }
     }
-    let mut seen = BTreeSet::new();
-    for file in files {
-        let identity = file.canonicalize().unwrap_or_else(|_| file.clone());
-        if seen.insert(identity) {
-            sources.files.push(read_file(&file));
+    let mut seen = HashSet::new();
+    for path in files {
+        let display = path.display().to_string();
+        let opened = File::open(&path).and_then(|file| Ok((file.metadata()?, file)));
+        match opened {
+            Ok((metadata, file)) => {
+                if seen.insert(file_id(&path, &metadata)) {
+                    sources.files.push(read_file(display, file, metadata.len()));
+                }
+            }
+            Err(error) => sources.files.push(unreadable(display, &error)),
         }
     }
     sources
+}
+
+/// What makes two paths one file: its device and inode.
+#[cfg(unix)]
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(_: &Path, metadata: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+/// What makes two paths one file: its canonical path.
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _: &std::fs::Metadata) -> FileId {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn placeless(message: String) -> SpecError {
@@ -52,10 +79,8 @@ fn placeless(message: String) -> SpecError {
 /// Adds every `*.yaml`/`*.yml` file below `folder`, depth first in file-name order, following
 /// symbolic links but not a link that loops back to a folder above it (an error says which).
 fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<SpecError>) {
-    let walk = walkdir::WalkDir::new(folder)
-        .follow_links(true)
-        .sort_by_file_name();
-    for entry in walk {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(folder).follow_links(true) {
         match entry {
             Ok(entry) => {
                 let path = entry.path();
@@ -63,7 +88,7 @@ fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Spec
                     .extension()
                     .is_some_and(|extension| extension == "yaml" || extension == "yml");
                 if yaml && !entry.file_type().is_dir() {
-                    files.push(path.to_path_buf());
+                    found.push(entry.into_path());
                 }
             }
             Err(error) => errors.push(placeless(match error.loop_ancestor() {
@@ -83,37 +108,59 @@ fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Spec
             })),
         }
     }
+    // Depth first in file-name order is the order of the paths' components; with the
+    // separator as the smallest byte, that is the order of their bytes.
+    found.sort_by_cached_key(|path| {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let key: Vec<u8> = bytes
+            .iter()
+            .map(|&byte| {
+                if std::path::is_separator(char::from(byte)) {
+                    0
+                } else {
+                    byte
+                }
+            })
+            .collect();
+        key
+    });
+    files.append(&mut found);
 }
 
 /// The largest file tollgate reads: many times an export of 10,000 plans, and a bound on the
 /// memory a hostile file can take.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Reads and decodes one file.
-pub fn read_file(path: &Path) -> Decoded {
-    let display = path.display().to_string();
-    let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+/// Reads and decodes one open file of `size` bytes; `path` names it in errors.
+fn read_file(path: String, file: File, size: u64) -> Decoded {
+    let too_large = |size: u64| Decoded {
+        plans: Vec::new(),
+        errors: vec![SpecError {
+            location: Some(locate(&path, Pos { line: 1, column: 1 })),
+            message: format!(
+                "the file is {} MiB and tollgate reads at most {} MiB a file; split the plans \
+                 into several files in a folder",
+                size / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        }],
+    };
     if size > MAX_FILE_BYTES {
-        Decoded {
-            plans: Vec::new(),
-            errors: vec![SpecError {
-                location: Some(locate(&display, Pos { line: 1, column: 1 })),
-                message: format!(
-                    "the file is {} MiB and tollgate reads at most {} MiB a file; split the \
-                     plans into several files in a folder",
-                    size / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            }],
-        }
-    } else {
-        match std::fs::read_to_string(path) {
-            Ok(text) => decode(&display, &text),
-            Err(error) => Decoded {
-                plans: Vec::new(),
-                errors: vec![placeless(format!("cannot read {display}: {error}"))],
-            },
-        }
+        return too_large(size);
+    }
+    let mut text = String::with_capacity(usize::try_from(size).unwrap_or(0));
+    // A file that grows while it is read is still held to the bound.
+    match file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text) {
+        Ok(read) if read as u64 > MAX_FILE_BYTES => too_large(read as u64),
+        Ok(_) => decode(&path, &text),
+        Err(error) => unreadable(path, &error),
+    }
+}
+
+fn unreadable(path: String, error: &std::io::Error) -> Decoded {
+    Decoded {
+        plans: Vec::new(),
+        errors: vec![placeless(format!("cannot read {path}: {error}"))],
     }
 }
 
@@ -132,5 +179,35 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["error: no/such/plans does not exist; give a YAML file or a folder of them"]
         );
+    }
+
+    #[test]
+    fn a_folder_is_read_depth_first_in_file_name_order() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        for file in [
+            "a.yaml",
+            "a-b/y.yaml",
+            "a/x.yaml",
+            "a/c/z.yml",
+            "b.yaml",
+            "notes.txt",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+            std::fs::write(&path, "").expect("a file");
+        }
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        collect_folder(dir.path(), &mut files, &mut errors);
+        let found: Vec<String> = files
+            .iter()
+            .filter_map(|file| file.strip_prefix(dir.path()).ok())
+            .map(|file| file.display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["a/c/z.yml", "a/x.yaml", "a-b/y.yaml", "a.yaml", "b.yaml"]
+        );
+        assert!(errors.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! This is the decision, pure and deterministic: the same desired and live state always give
 //! the same [`Plan`]. Carrying it out is the applier's job.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use thiserror::Error;
 
@@ -97,12 +97,13 @@ pub fn match_plans(
         .iter()
         .filter_map(|plan| plan.id.as_deref())
         .collect();
+    let index = LiveIndex::new(live, &pinned);
     let mut errors = Vec::new();
     let mut matched = vec![None; desired.len()];
     // The declared plan (by index) that claims each live plan.
     let mut claims: Vec<Option<usize>> = vec![None; live.len()];
-    for (index, plan) in desired.iter().enumerate() {
-        let target = match find_live(plan, live, &pinned) {
+    for (position, plan) in desired.iter().enumerate() {
+        let target = match index.find(plan, live) {
             Ok(Some(target)) => target,
             Ok(None) => continue,
             Err(error) => {
@@ -118,8 +119,8 @@ pub fn match_plans(
                 location: plan.location.clone(),
             }),
             None => {
-                claims[target] = Some(index);
-                matched[index] = Some(target);
+                claims[target] = Some(position);
+                matched[position] = Some(target);
             }
         }
     }
@@ -130,37 +131,58 @@ pub fn match_plans(
     Ok(Matching { matched, unmanaged })
 }
 
-/// The live plan a declared plan names: by its pin, else the one plan of its name that no
-/// declaration pins; `None` when there is none to update.
-fn find_live(
-    plan: &DesiredPlan,
-    live: &[LivePlan],
-    pinned: &BTreeSet<&str>,
-) -> Result<Option<usize>, ReconcileError> {
-    if let Some(id) = &plan.id {
-        return match live.iter().position(|candidate| candidate.id == *id) {
-            Some(target) => Ok(Some(target)),
-            None => Err(ReconcileError::PinNotFound {
-                name: plan.body.name.clone(),
-                id: id.clone(),
-                location: plan.location.clone(),
-            }),
+/// The live plans by id, and the ones no declaration pins by name, so that matching
+/// grows with the number of plans, not its square.
+struct LiveIndex<'a> {
+    by_id: HashMap<&'a str, usize>,
+    unpinned_by_name: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> LiveIndex<'a> {
+    fn new(live: &'a [LivePlan], pinned: &BTreeSet<&str>) -> LiveIndex<'a> {
+        let mut index = LiveIndex {
+            by_id: HashMap::with_capacity(live.len()),
+            unpinned_by_name: HashMap::new(),
         };
+        for (position, plan) in live.iter().enumerate() {
+            index.by_id.insert(&plan.id, position);
+            if !pinned.contains(plan.id.as_str()) {
+                let named = index.unpinned_by_name.entry(&plan.body.name);
+                named.or_default().push(position);
+            }
+        }
+        index
     }
-    let candidates: Vec<usize> = (0..live.len())
-        .filter(|&i| live[i].body.name == plan.body.name && !pinned.contains(live[i].id.as_str()))
-        .collect();
-    match candidates.as_slice() {
-        [] => Ok(None),
-        [only] => Ok(Some(*only)),
-        _ => {
-            let mut ids: Vec<String> = candidates.iter().map(|&i| live[i].id.clone()).collect();
-            ids.sort();
-            Err(ReconcileError::Ambiguous {
-                name: plan.body.name.clone(),
-                ids,
-                location: plan.location.clone(),
-            })
+
+    /// The live plan a declared plan names: by its pin, else the one plan of its name that
+    /// no declaration pins; `None` when there is none to update.
+    fn find(&self, plan: &DesiredPlan, live: &[LivePlan]) -> Result<Option<usize>, ReconcileError> {
+        if let Some(id) = &plan.id {
+            return match self.by_id.get(id.as_str()) {
+                Some(&target) => Ok(Some(target)),
+                None => Err(ReconcileError::PinNotFound {
+                    name: plan.body.name.clone(),
+                    id: id.clone(),
+                    location: plan.location.clone(),
+                }),
+            };
+        }
+        let candidates = self
+            .unpinned_by_name
+            .get(plan.body.name.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        match candidates {
+            [] => Ok(None),
+            [only] => Ok(Some(*only)),
+            _ => {
+                let mut ids: Vec<String> = candidates.iter().map(|&i| live[i].id.clone()).collect();
+                ids.sort();
+                Err(ReconcileError::Ambiguous {
+                    name: plan.body.name.clone(),
+                    ids,
+                    location: plan.location.clone(),
+                })
+            }
         }
     }
 }

@@ -55,8 +55,8 @@ pub struct Decoded {
 pub struct Declared {
     /// The plan; where it has an error, the parts in error are left out.
     pub plan: DesiredPlan,
-    /// Where its `id` pin is, when it has one.
-    pub id_at: Option<SourceLocation>,
+    /// Where its `id` pin is in the file, when it has one.
+    pub id_at: Option<Pos>,
     /// Whether the plan has no error of its own.
     pub valid: bool,
 }
@@ -553,10 +553,7 @@ impl<'a> Reader<'a> {
         let (name, name_at) = name?;
         body.name = name;
         body.stages = stages.read.into_iter().collect();
-        let (id, id_at) = match id {
-            Some((id, pos)) => (Some(id), Some(self.at(pos))),
-            None => (None, None),
-        };
+        let (id, id_at) = id.unzip();
         Some(Declared {
             plan: DesiredPlan {
                 body,

@@ -1,25 +1,44 @@
 //! The rules across plans and files: a plan name declared twice (unless every declaration
 //! pins its own id) and an id pinned twice.
 
-use super::decode::Decoded;
+use super::decode::{locate, Decoded};
 use super::error::SpecError;
 use crate::model::{DesiredPlan, SourceLocation};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Checks the plans of every file against each other; the valid plans, or the errors of all
 /// files, in file order and by position within a file.
 pub fn check(files: Vec<Decoded>) -> (Vec<DesiredPlan>, Vec<SpecError>) {
-    let mut plans = Vec::new();
+    let clashes = clashes(&files);
+    let mut plans = Vec::with_capacity(files.iter().map(|file| file.plans.len()).sum());
     let mut errors = Vec::new();
-    let mut names: BTreeMap<String, Declared> = BTreeMap::new();
-    let mut ids: BTreeMap<String, SourceLocation> = BTreeMap::new();
+    for (file, mut found) in files.into_iter().zip(clashes) {
+        found.extend(file.errors);
+        found.sort_by_key(|error| {
+            error
+                .location
+                .as_ref()
+                .map(|location| (location.line, location.column))
+        });
+        errors.append(&mut found);
+        let valid = file.plans.into_iter().filter(|declared| declared.valid);
+        plans.extend(valid.map(|declared| declared.plan));
+    }
+    (plans, errors)
+}
+
+/// The names declared twice and the ids pinned twice, file by file.
+fn clashes(files: &[Decoded]) -> Vec<Vec<SpecError>> {
+    let mut names: HashMap<&str, Declared> = HashMap::new();
+    let mut ids: HashMap<&str, SourceLocation> = HashMap::new();
+    let mut clashes = Vec::with_capacity(files.len());
     for file in files {
-        let mut found = file.errors;
-        for declared in file.plans {
-            let plan = declared.plan;
+        let mut found = Vec::new();
+        for declared in &file.plans {
+            let plan = &declared.plan;
             let location = &plan.location;
             let pinned = plan.id.is_some();
-            match names.get_mut(&plan.body.name) {
+            match names.get_mut(plan.body.name.as_str()) {
                 Some(earlier) => {
                     if let Some(first) = earlier.clash(pinned) {
                         found.push(SpecError {
@@ -32,19 +51,20 @@ pub fn check(files: Vec<Decoded>) -> (Vec<DesiredPlan>, Vec<SpecError>) {
                         });
                     }
                     if !pinned {
-                        earlier.unpinned.get_or_insert_with(|| location.clone());
+                        earlier.unpinned.get_or_insert(location);
                     }
                 }
                 None => {
                     let earlier = Declared {
-                        first: location.clone(),
-                        unpinned: (!pinned).then(|| location.clone()),
+                        first: location,
+                        unpinned: (!pinned).then_some(location),
                     };
-                    names.insert(plan.body.name.clone(), earlier);
+                    names.insert(&plan.body.name, earlier);
                 }
             }
-            if let (Some(id), Some(here)) = (&plan.id, declared.id_at) {
-                match ids.get(id) {
+            if let (Some(id), Some(pos)) = (&plan.id, declared.id_at) {
+                let here = locate(&location.path, pos);
+                match ids.get(id.as_str()) {
                     Some(first) => found.push(SpecError {
                         location: Some(here),
                         message: format!(
@@ -52,44 +72,35 @@ pub fn check(files: Vec<Decoded>) -> (Vec<DesiredPlan>, Vec<SpecError>) {
                         ),
                     }),
                     None => {
-                        ids.insert(id.clone(), here);
+                        ids.insert(id, here);
                     }
                 }
             }
-            if declared.valid {
-                plans.push(plan);
-            }
         }
-        found.sort_by_key(|error| {
-            error
-                .location
-                .as_ref()
-                .map(|location| (location.line, location.column))
-        });
-        errors.append(&mut found);
+        clashes.push(found);
     }
-    (plans, errors)
+    clashes
 }
 
 /// Where a plan name is declared so far, for telling a name declared twice.
 ///
 /// Two live plans can share a name, so a name may be declared again when every declaration
 /// of it pins an `id` (that the ids differ is the `id` check's business).
-struct Declared {
+struct Declared<'a> {
     /// The first declaration.
-    first: SourceLocation,
+    first: &'a SourceLocation,
     /// The first declaration without an `id`, if any.
-    unpinned: Option<SourceLocation>,
+    unpinned: Option<&'a SourceLocation>,
 }
 
-impl Declared {
+impl<'a> Declared<'a> {
     /// The earlier declaration a new one of the same name clashes with, if any: any for a
     /// declaration without an `id`, the first unpinned one for a pinned declaration.
-    fn clash(&self, pinned: bool) -> Option<&SourceLocation> {
+    fn clash(&self, pinned: bool) -> Option<&'a SourceLocation> {
         if pinned {
-            self.unpinned.as_ref()
+            self.unpinned
         } else {
-            Some(&self.first)
+            Some(self.first)
         }
     }
 }

@@ -187,18 +187,18 @@ fn resolve(text: &str) -> Scalar<'_> {
     }
 }
 
-/// How a node is named in a message: "found {this}".
+/// How a node is named in a message: "found {this}", a string quoted and escaped.
 fn describe(event: &Ev<'_>) -> String {
     match event {
         Ev::SeqStart => "a list".to_owned(),
         Ev::MapStart => "a mapping".to_owned(),
-        Ev::Scalar(text, false) => format!("the string \"{text}\""),
+        Ev::Scalar(text, false) => format!("the string {text:?}"),
         Ev::Scalar(text, true) => match resolve(text) {
             Scalar::Null => "nothing".to_owned(),
             Scalar::Bool(value) => format!("the boolean {value}"),
             Scalar::Int(value) => format!("the integer {value}"),
             Scalar::Float(value) => format!("the number {value}"),
-            Scalar::Str(text) => format!("the string \"{text}\""),
+            Scalar::Str(text) => format!("the string {text:?}"),
         },
         Ev::End => "the end of a list or mapping".to_owned(),
     }

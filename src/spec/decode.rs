@@ -36,6 +36,10 @@ const GRANT: &[&str] = &["id", "remaining"];
 const MAX_FIELDS: usize = 9;
 const _: () = assert!(PLAN.len() <= MAX_FIELDS);
 
+/// The most errors reported in one file; past them it is not read further, so that a
+/// broken or hostile file costs bounded time and memory.
+const MAX_ERRORS: usize = 100;
+
 /// The HTTP methods a method-throttle key may end in.
 const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
@@ -68,6 +72,7 @@ pub fn decode(path: &str, text: &str) -> Decoded {
         path,
         errors: Vec::new(),
         fault: None,
+        stopped: false,
     };
     let mut plans = Vec::new();
     if let Some(root) = reader.next() {
@@ -83,7 +88,7 @@ pub fn decode(path: &str, text: &str) -> Decoded {
         Some(fault) => Decoded {
             plans: Vec::new(),
             errors: vec![SpecError {
-                location: fault.pos.map(|pos| locate(path, pos)),
+                location: Some(locate(path, fault.pos)),
                 message: fault.message,
             }],
         },
@@ -125,16 +130,23 @@ enum Scalar<'t> {
     Str(&'t str),
 }
 
-/// Resolves a plain scalar as YAML 1.2's core schema does, except that a number written with
-/// a leading zero (`0123`) stays a string, as an id or code would be.
+/// Resolves a plain scalar as YAML 1.2's core schema does, and as YAML 1.1 did for numbers
+/// with `_` between digits (`1_000`) and binary ones (`0b101`), except that a number written
+/// with a leading zero (`0123`) stays a string, as an id or code would be.
 fn resolve(text: &str) -> Scalar<'_> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "true" | "True" | "TRUE" => return Scalar::Bool(true),
-        "false" | "False" | "FALSE" => return Scalar::Bool(false),
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
-        _ => {}
+        "" | "~" | "null" | "Null" | "NULL" => Scalar::Null,
+        "true" | "True" | "TRUE" => Scalar::Bool(true),
+        "false" | "False" | "FALSE" => Scalar::Bool(false),
+        ".nan" | ".NaN" | ".NAN" => Scalar::Float(f64::NAN),
+        _ if text.starts_with('_') || text.ends_with('_') => Scalar::Str(text),
+        _ if text.contains('_') => number(&text.replace('_', "")).unwrap_or(Scalar::Str(text)),
+        _ => number(text).unwrap_or(Scalar::Str(text)),
     }
+}
+
+/// The number `text` writes, if it writes one.
+fn number(text: &str) -> Option<Scalar<'static>> {
     let (negative, unsigned) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -142,30 +154,32 @@ fn resolve(text: &str) -> Scalar<'_> {
     };
     let sign = if negative { -1 } else { 1 };
     if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
-        return Scalar::Float(if negative {
+        let infinity = if negative {
             f64::NEG_INFINITY
         } else {
             f64::INFINITY
-        });
+        };
+        return Some(Scalar::Float(infinity));
     }
-    let radix = [("0x", 16), ("0o", 8)]
+    let radix = [("0x", 16), ("0o", 8), ("0b", 2)]
         .into_iter()
-        .find_map(|(prefix, radix)| Some((text.strip_prefix(prefix)?, radix)));
+        .find_map(|(prefix, radix)| Some((unsigned.strip_prefix(prefix)?, radix)));
     if let Some((digits, radix)) = radix {
-        return i128::from_str_radix(digits, radix)
+        let alphanumeric = digits.bytes().all(|b| b.is_ascii_alphanumeric());
+        let value = i128::from_str_radix(digits, radix)
             .ok()
-            .filter(|_| digits.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .map_or(Scalar::Str(text), Scalar::Int);
+            .filter(|_| alphanumeric)?;
+        return Some(Scalar::Int(sign * value));
     }
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
     if digits(unsigned) {
         if unsigned.len() > 1 && unsigned.starts_with('0') {
-            return Scalar::Str(text);
+            return None;
         }
-        return match unsigned.parse::<i128>() {
+        return Some(match unsigned.parse::<i128>() {
             Ok(value) => Scalar::Int(sign * value),
             Err(_) => Scalar::Float(text.parse().unwrap_or(f64::INFINITY)),
-        };
+        });
     }
     let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
         Some((mantissa, exponent)) => (mantissa, Some(exponent)),
@@ -181,10 +195,8 @@ fn resolve(text: &str) -> Scalar<'_> {
         }
         None => digits(mantissa),
     };
-    match text.parse::<f64>() {
-        Ok(value) if exponent_ok && mantissa_ok => Scalar::Float(value),
-        _ => Scalar::Str(text),
-    }
+    let value = text.parse::<f64>().ok()?;
+    (exponent_ok && mantissa_ok).then_some(Scalar::Float(value))
 }
 
 /// How a node is named in a message: "found {this}", a string quoted and escaped.
@@ -227,12 +239,14 @@ struct Reader<'a> {
     errors: Vec<SpecError>,
     /// The fault that ended the reading, if any: then nothing else is reported.
     fault: Option<Fault>,
+    /// Whether reading stopped at [`MAX_ERRORS`].
+    stopped: bool,
 }
 
 impl<'a> Reader<'a> {
     /// The next node or collection end; `None` at the end of the file or after a fault.
     fn next(&mut self) -> Option<Node<'a>> {
-        if self.fault.is_some() {
+        if self.fault.is_some() || self.stopped {
             return None;
         }
         match self.events.next() {
@@ -258,11 +272,24 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reports an error; at the [`MAX_ERRORS`]th, says so and stops reading the file.
     fn error(&mut self, pos: Pos, message: String) {
+        if self.stopped {
+            return;
+        }
         self.errors.push(SpecError {
             location: Some(self.at(pos)),
             message,
         });
+        if self.errors.len() == MAX_ERRORS {
+            self.errors.push(SpecError {
+                location: Some(self.at(pos)),
+                message: format!(
+                    "{MAX_ERRORS} errors: the rest of the file is not read; fix these first"
+                ),
+            });
+            self.stopped = true;
+        }
     }
 
     fn at(&self, pos: Pos) -> SourceLocation {
@@ -296,7 +323,6 @@ impl<'a> Reader<'a> {
                 pos,
                 format!("`{field}` must not be empty; leave it out instead"),
             );
-            return None;
         }
         Some(text)
     }
@@ -374,52 +400,84 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a mapping entry by entry: `each` gets the key, where it is, and the value. A key
-    /// that is no scalar is an error. Whether the node is a mapping.
+    /// Reads a mapping entry by entry: `each` gets the key, where it is, the value, and
+    /// whether the entry comes from a merge key (`<<: *defaults`, or a list of such mappings),
+    /// whose entries yield to the mapping's own. A key that is no string is an error. The
+    /// number of keys refused so; `None` when the node is no mapping.
     fn entries(
         &mut self,
         node: Node<'a>,
-        mut each: impl FnMut(&mut Self, Cow<'a, str>, Pos, Node<'a>),
-    ) -> bool {
+        each: &mut impl FnMut(&mut Self, Cow<'a, str>, Pos, Node<'a>, bool),
+        merged: bool,
+    ) -> Option<usize> {
         if !matches!(node.event, Ev::MapStart) {
             self.expected(node, "a mapping");
-            return false;
+            return None;
         }
+        let mut refused = 0;
         while let Some(key) = self.child() {
             let key_pos = key.pos;
             let key = match key.event {
-                Ev::Scalar(text, _) => Some(text),
+                Ev::Scalar(text, plain) if !key.is_null() => Some((text, plain)),
                 _ => {
                     self.expected(key, "a string");
+                    refused += 1;
                     None
                 }
             };
             let Some(value) = self.child() else { break };
             match key {
-                Some(key) => each(self, key, key_pos, value),
+                Some((text, true)) if text == "<<" => self.merge(value, each),
+                Some((text, _)) => each(self, text, key_pos, value, merged),
                 None => self.skip(value),
             }
         }
-        true
+        Some(refused)
+    }
+
+    /// Reads the value of a merge key: a mapping, or a list of mappings, the earlier ones
+    /// first.
+    fn merge(
+        &mut self,
+        node: Node<'a>,
+        each: &mut impl FnMut(&mut Self, Cow<'a, str>, Pos, Node<'a>, bool),
+    ) {
+        if matches!(node.event, Ev::SeqStart) {
+            while let Some(item) = self.child() {
+                self.entries(item, each, true);
+            }
+        } else {
+            self.entries(node, each, true);
+        }
     }
 
     /// Reads a mapping of free keys (tags, method throttles) entry by entry, as [`entries`]
-    /// does, skipping and reporting a key written again.
+    /// does, reporting and skipping a key written again. The number of entries read.
     ///
     /// [`entries`]: Reader::entries
     fn unique_entries(
         &mut self,
         node: Node<'a>,
         mut each: impl FnMut(&mut Self, &str, Pos, Node<'a>),
-    ) {
-        let mut seen: BTreeMap<Cow<'a, str>, Pos> = BTreeMap::new();
-        self.entries(node, |reader, key, key_pos, value| match seen.get(&key) {
-            Some(first) => reader.duplicate(&key, key_pos, *first, value),
-            None => {
-                each(reader, &key, key_pos, value);
-                seen.insert(key, key_pos);
-            }
-        });
+    ) -> usize {
+        // Where each key is, and whether it came from a merge key.
+        let mut seen: BTreeMap<Cow<'a, str>, (Pos, bool)> = BTreeMap::new();
+        let mut read = 0;
+        let mut entry =
+            |reader: &mut Self, key: Cow<'a, str>, at: Pos, value: Node<'a>, merged: bool| {
+                match seen.get(&key) {
+                    Some(&(first, false)) if !merged => reader.duplicate(&key, at, first, value),
+                    // What a merge key gives yields to what the mapping says.
+                    Some(_) if merged => reader.skip(value),
+                    _ => {
+                        read += 1;
+                        each(reader, &key, at, value);
+                        seen.insert(key, (at, merged));
+                    }
+                }
+            };
+        self.entries(node, &mut entry, false);
+        read
     }
 
     /// Reports a key written again, at `at`, and skips its value.
@@ -434,9 +492,9 @@ impl<'a> Reader<'a> {
 
     /// Reads a mapping of the format, `what` by name, whose keys are `fields` (at most
     /// [`MAX_FIELDS`]): `each` gets the field, where its key is, and the value. A field with a
-    /// null value is absent. Reports unknown fields, fields written again and, unless a field
-    /// was unknown (most likely the missing one, misspelt), a missing `required` one. Whether
-    /// it is a mapping with every required field.
+    /// null value is absent. Reports unknown fields, fields written again and, unless a key
+    /// was refused (most likely the missing field, misspelt), a missing `required` one.
+    /// Whether it is a mapping with every required field.
     fn fields(
         &mut self,
         node: Node<'a>,
@@ -446,40 +504,48 @@ impl<'a> Reader<'a> {
         mut each: impl FnMut(&mut Self, &'static str, Pos, Node<'a>),
     ) -> bool {
         let at = node.pos;
-        let mut seen: [Option<Pos>; MAX_FIELDS] = [None; MAX_FIELDS];
-        let mut unknown = false;
-        let mapping = self.entries(node, |reader, key, key_pos, value| {
-            let known = fields.iter().position(|field| *field == key);
-            let Some((index, seen)) = known.and_then(|index| Some((index, seen.get_mut(index)?)))
-            else {
-                unknown = true;
-                let message = format!(
-                    "unknown field `{key}` in {what}; expected one of {}",
-                    quoted_list(fields)
-                );
-                reader.error(key_pos, message);
-                return reader.skip(value);
+        // Where each field is, and whether it came from a merge key.
+        let mut seen: [Option<(Pos, bool)>; MAX_FIELDS] = [None; MAX_FIELDS];
+        let mut unknown = 0;
+        let mut entry =
+            |reader: &mut Self, key: Cow<'a, str>, key_pos: Pos, value: Node<'a>, merged: bool| {
+                let known = fields.iter().position(|field| *field == key);
+                let Some((index, seen)) =
+                    known.and_then(|index| Some((index, seen.get_mut(index)?)))
+                else {
+                    unknown += 1;
+                    let message = format!(
+                        "unknown field `{key}` in {what}; expected one of {}",
+                        quoted_list(fields)
+                    );
+                    reader.error(key_pos, message);
+                    return reader.skip(value);
+                };
+                match *seen {
+                    Some((first, false)) if !merged => {
+                        return reader.duplicate(&key, key_pos, first, value)
+                    }
+                    // What a merge key gives yields to what the mapping says.
+                    Some(_) if merged => return reader.skip(value),
+                    _ => *seen = Some((key_pos, merged)),
+                }
+                let field = fields[index];
+                if value.is_null() && !required.contains(&field) {
+                    reader.skip(value);
+                } else {
+                    each(reader, field, key_pos, value);
+                }
             };
-            if let Some(first) = *seen {
-                return reader.duplicate(&key, key_pos, first, value);
-            }
-            *seen = Some(key_pos);
-            let field = fields[index];
-            if value.is_null() && !required.contains(&field) {
-                reader.skip(value);
-            } else {
-                each(reader, field, key_pos, value);
-            }
-        });
+        let refused = self.entries(node, &mut entry, false);
         let present = |field: &&str| {
             let index = fields.iter().position(|known| known == field);
             index.is_some_and(|index| seen.get(index).is_some_and(Option::is_some))
         };
-        let mut whole = mapping;
+        let mut whole = refused.is_some();
         for field in required {
             if !present(field) {
                 whole = false;
-                if mapping && !unknown {
+                if refused == Some(0) && unknown == 0 {
                     self.error(at, format!("missing field `{field}` in {what}; add it"));
                 }
             }
@@ -525,6 +591,8 @@ impl<'a> Reader<'a> {
                     }
                     "quota" => body.quota = reader.quota(value),
                     "apiStages" => {
+                        // A merge key's stages give way to the plan's own.
+                        stages = ReadStages::default();
                         reader.list(value, |reader, item| reader.stage(item, &mut stages))
                     }
                     "tags" => {
@@ -664,8 +732,9 @@ impl<'a> Reader<'a> {
                 "apiId" => api_id = reader.stage_part(value, field),
                 "stage" => stage = reader.stage_part(value, field),
                 "throttle" => {
-                    methods = reader.method_throttles(value);
-                    if !methods.is_empty() {
+                    let read;
+                    (methods, read) = reader.method_throttles(value);
+                    if read > 0 {
                         stages.method_throttles_at.push(key_pos);
                     }
                 }
@@ -701,9 +770,10 @@ impl<'a> Reader<'a> {
         Some(text)
     }
 
-    fn method_throttles(&mut self, node: Node<'a>) -> MethodThrottles {
+    /// The method throttles of a stage, and how many entries it has, valid or not.
+    fn method_throttles(&mut self, node: Node<'a>) -> (MethodThrottles, usize) {
         let mut throttles = Vec::new();
-        self.unique_entries(node, |reader, key, key_pos, value| {
+        let read = self.unique_entries(node, |reader, key, key_pos, value| {
             if !is_method_key(key) {
                 reader.error(
                     key_pos,
@@ -718,7 +788,7 @@ impl<'a> Reader<'a> {
                 throttles.push((key.to_owned(), throttle));
             }
         });
-        throttles.into_iter().collect()
+        (throttles.into_iter().collect(), read)
     }
 
     fn tags(&mut self, node: Node<'a>) -> Tags {
@@ -1345,5 +1415,108 @@ mod tests {
                 "{definition}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_may_hold_underscores_and_be_binary_or_signed_hexadecimal() {
+        assert_eq!(resolve("1_000"), Scalar::Int(1000));
+        assert_eq!(resolve("1_000.5"), Scalar::Float(1000.5));
+        assert_eq!(resolve("0b101"), Scalar::Int(5));
+        assert_eq!(resolve("-0x1F"), Scalar::Int(-31));
+        for text in ["_1", "1_", "0_123", "a_b"] {
+            assert_eq!(resolve(text), Scalar::Str(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn merge_keys_give_what_the_mapping_does_not_say() {
+        let plans = plans_of(
+            "usagePlans:
+  - name: A
+    throttle: &t {rateLimit: 1, burstLimit: 2}
+    tags: &tags {team: a, tier: gold}
+  - name: B
+    throttle: {<<: *t, burstLimit: 5}
+    tags: {tier: silver, <<: *tags}
+  - <<: [{name: X, description: first}, {description: second, productCode: p}]
+    name: C
+",
+        );
+        let b = &plans[1];
+        assert_eq!(
+            b.body.throttle,
+            Some(Throttle {
+                rate_limit: 1.0,
+                burst_limit: 5
+            })
+        );
+        let tags: Vec<(&str, &str)> = b
+            .tags
+            .iter()
+            .flat_map(|tags| tags.iter())
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(tags, [("team", "a"), ("tier", "silver")]);
+        let c = &plans[2].body;
+        assert_eq!(
+            (
+                c.name.as_str(),
+                c.description.as_str(),
+                c.product_code.as_deref()
+            ),
+            ("C", "first", Some("p"))
+        );
+        // A field the mapping itself writes twice is still a duplicate.
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: A, <<: {name: B}, name: C}\n"),
+            vec!["p.yaml:2:30: duplicate key `name` (first set at line 2, column 6); keep one of them"]
+        );
+    }
+
+    #[test]
+    fn an_error_in_what_an_alias_replays_is_reported_at_the_alias() {
+        assert_eq!(
+            errors_of("usagePlans:\n  - name: A\n    description: &d x\n    quota: *d\n"),
+            vec!["p.yaml:4:12: expected a mapping, found the string \"x\""]
+        );
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: A, apiStages: [&s {apiId: a, stage: s}, *s]}\n"),
+            vec!["p.yaml:2:52: stage `a:s` is already listed at p.yaml:2:30; list it once"]
+        );
+    }
+
+    #[test]
+    fn keys_must_be_strings() {
+        assert_eq!(
+            errors_of("usagePlans:\n  - {[name]: A}\n  - {name: B, tags: {~: x}}\n"),
+            vec![
+                "p.yaml:2:6: expected a string, found a list",
+                "p.yaml:3:22: expected a string, found nothing",
+            ]
+        );
+    }
+
+    #[test]
+    fn method_throttles_need_a_plan_throttle_even_when_they_are_wrong() {
+        assert_eq!(
+            errors_of("usagePlans:\n  - name: A\n    apiStages: [{apiId: a, stage: s, throttle: {/x/GET: {rateLimit: x, burstLimit: 1}}}]\n"),
+            vec![
+                "p.yaml:3:38: method throttles need a plan-level throttle; add `throttle` to the plan",
+                "p.yaml:3:69: expected a number, found the string \"x\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_stops_being_read_at_the_hundredth_error() {
+        let fields: Vec<String> = (0..150).map(|n| format!("colour{n}: red")).collect();
+        let text = format!("usagePlans:\n  - {{name: A, {}}}\n", fields.join(", "));
+        let errors = errors_of(&text);
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        assert!(
+            errors[MAX_ERRORS]
+                .ends_with("100 errors: the rest of the file is not read; fix these first"),
+            "{errors:?}"
+        );
     }
 }

@@ -33,8 +33,8 @@ pub enum Ev<'a> {
 /// An error that ends the reading of a file: broken YAML or a bound exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
-    /// Where it is, when known.
-    pub pos: Option<Pos>,
+    /// Where it is.
+    pub pos: Pos,
     /// What is wrong and what to do.
     pub message: String,
 }
@@ -43,38 +43,57 @@ pub struct Fault {
 /// keys and tags (about 30 nodes a plan, plus one a key), yet a bound on time and memory.
 pub const MAX_NODES: usize = 4_000_000;
 
-/// The most anchors, and the most aliases, a file may hold (an export uses none).
+/// The most anchors a file may hold (an export uses none).
+pub const MAX_ANCHORS: usize = 10_000;
+
+/// The most aliases a file may hold.
 pub const MAX_ALIASES: usize = 10_000;
 
-/// The most nodes aliases may replay in all, and the most events anchors may record: an
-/// alias-expansion bomb stops there, in a fraction of a second.
+/// The most nodes aliases may replay in all, and the most nodes anchored values may hold in
+/// all: an alias-expansion bomb stops there, in a fraction of a second.
 pub const MAX_REPLAYED: usize = 100_000;
 
 /// The deepest nesting a file may have: the format needs 8 levels (a method throttle's
 /// field).
 pub const MAX_DEPTH: usize = 24;
 
-type Recorded<'a> = Rc<[(Ev<'a>, Pos)]>;
+/// The events of an anchored node, and how many nodes they hold.
+#[derive(Clone)]
+struct Anchored<'a> {
+    events: Rc<[Ev<'a>]>,
+    nodes: usize,
+}
 
 /// An anchored collection being recorded.
 struct Recording<'a> {
     /// Its anchor's id.
     id: usize,
     /// Its events so far.
-    events: Vec<(Ev<'a>, Pos)>,
+    events: Vec<Ev<'a>>,
+    /// The nodes among them.
+    nodes: usize,
     /// The collections open in it; 0 once it ends.
     open: usize,
+}
+
+/// An alias being replayed: what its anchor holds, the next event's index, and where the
+/// alias is, which is where its events are said to be.
+struct Replay<'a> {
+    events: Rc<[Ev<'a>]>,
+    next: usize,
+    at: Pos,
 }
 
 /// The node events of one YAML document.
 pub struct Events<'a> {
     parser: Parser<'a, StrInput<'a>>,
-    /// The events of each complete anchored node, by anchor id.
-    anchors: HashMap<usize, Recorded<'a>>,
+    /// Each complete anchored node, by anchor id.
+    anchors: HashMap<usize, Anchored<'a>>,
     /// Anchored collections being recorded, innermost last.
     recording: Vec<Recording<'a>>,
-    /// Aliases being replayed, innermost last: the events and the next one's index.
-    replaying: Vec<(Recorded<'a>, usize)>,
+    /// The alias being replayed, if any (an alias holds no alias: its anchor's events are
+    /// recorded with the aliases in them replayed).
+    replaying: Option<Replay<'a>>,
     depth: usize,
     nodes: usize,
     aliases: usize,
@@ -90,7 +109,7 @@ impl<'a> Events<'a> {
             parser: Parser::new_from_str(text),
             anchors: HashMap::new(),
             recording: Vec::new(),
-            replaying: Vec::new(),
+            replaying: None,
             depth: 0,
             nodes: 0,
             aliases: 0,
@@ -143,18 +162,17 @@ impl<'a> Events<'a> {
 
     /// The next event of the alias being replayed, if any.
     fn replay(&mut self) -> Option<(Ev<'a>, Pos)> {
-        while let Some((events, next)) = self.replaying.last_mut() {
-            match events.get(*next) {
-                Some(event) => {
-                    *next += 1;
-                    return Some(event.clone());
-                }
-                None => {
-                    self.replaying.pop();
-                }
+        let replay = self.replaying.as_mut()?;
+        match replay.events.get(replay.next) {
+            Some(event) => {
+                replay.next += 1;
+                Some((event.clone(), replay.at))
+            }
+            None => {
+                self.replaying = None;
+                None
             }
         }
-        None
     }
 
     /// The next node event from the parser, starting an alias's replay or an anchor's
@@ -181,8 +199,12 @@ impl<'a> Events<'a> {
             };
             let (node, anchor) = match event {
                 Event::Scalar(text, style, anchor, tag) => {
-                    let string_tag = tag.is_some_and(|tag| tag.is_yaml_core_schema_tag("str"));
-                    let plain = style == ScalarStyle::Plain && !string_tag;
+                    // A core tag says how to read the scalar; any other tag is ignored.
+                    let plain = match tag.as_ref().and_then(|tag| tag.core_suffix()) {
+                        Some("str") => false,
+                        Some("int" | "float" | "bool" | "null") => true,
+                        _ => style == ScalarStyle::Plain,
+                    };
                     (Ev::Scalar(text, plain), anchor)
                 }
                 Event::SequenceStart(_, anchor, _) => (Ev::SeqStart, anchor),
@@ -194,6 +216,14 @@ impl<'a> Events<'a> {
                         Some(next) => return Ok(Some(next)),
                         None => continue,
                     }
+                }
+                Event::UnresolvedAlias(name) => {
+                    return Err(fault(
+                        pos,
+                        format!(
+                            "the alias `*{name}` names no anchor before it; write the value out"
+                        ),
+                    ))
                 }
                 Event::DocumentStart(..) => {
                     self.documents += 1;
@@ -207,7 +237,18 @@ impl<'a> Events<'a> {
                     }
                     continue;
                 }
-                _ => continue,
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Anchor(..) => {
+                    continue
+                }
+                // An event of a later parser version: refused rather than skipped, since
+                // skipping a node would put the reader out of step.
+                _ => {
+                    return Err(fault(
+                        pos,
+                        "the YAML holds something tollgate cannot read; write it plainly"
+                            .to_owned(),
+                    ))
+                }
             };
             if anchor != 0 {
                 self.anchor(anchor, &node, pos)?;
@@ -216,7 +257,7 @@ impl<'a> Events<'a> {
         }
     }
 
-    /// Starts replaying the node anchored as `id`.
+    /// Starts replaying the node anchored as `id`, at the alias's place `pos`.
     fn alias(&mut self, id: usize, pos: Pos) -> Result<(), Fault> {
         self.aliases += 1;
         if self.aliases > MAX_ALIASES {
@@ -225,13 +266,13 @@ impl<'a> Events<'a> {
                 format!("the file holds more than {MAX_ALIASES} aliases; write the values out"),
             ));
         }
-        let Some(events) = self.anchors.get(&id).cloned() else {
+        let Some(anchored) = self.anchors.get(&id).cloned() else {
             return Err(fault(
                 pos,
                 "the alias refers to a node that holds it; write the value out".to_owned(),
             ));
         };
-        self.replayed += events.len();
+        self.replayed += anchored.nodes;
         if self.replayed > MAX_REPLAYED {
             return Err(fault(
                 pos,
@@ -241,26 +282,35 @@ impl<'a> Events<'a> {
                 ),
             ));
         }
-        self.replaying.push((events, 0));
+        self.replaying = Some(Replay {
+            events: anchored.events,
+            next: 0,
+            at: pos,
+        });
         Ok(())
     }
 
     /// Keeps an anchored scalar, or starts recording an anchored collection.
     fn anchor(&mut self, id: usize, node: &Ev<'a>, pos: Pos) -> Result<(), Fault> {
-        if self.anchors.len() + self.recording.len() >= MAX_ALIASES {
+        if self.anchors.len() + self.recording.len() >= MAX_ANCHORS {
             return Err(fault(
                 pos,
-                format!("the file holds more than {MAX_ALIASES} anchors; write the values out"),
+                format!("the file holds more than {MAX_ANCHORS} anchors; write the values out"),
             ));
         }
         match node {
             Ev::Scalar(..) => {
-                self.anchors.insert(id, Rc::from([(node.clone(), pos)]));
+                let anchored = Anchored {
+                    events: Rc::from([node.clone()]),
+                    nodes: 1,
+                };
+                self.anchors.insert(id, anchored);
             }
             // The start event is recorded with the other events of the node, by `record`.
             _ => self.recording.push(Recording {
                 id,
                 events: Vec::new(),
+                nodes: 0,
                 open: 0,
             }),
         }
@@ -269,15 +319,22 @@ impl<'a> Events<'a> {
 
     /// Adds an event to every anchored collection being recorded, keeping those it ends.
     fn record(&mut self, event: &Ev<'a>, pos: Pos) -> Result<(), Fault> {
-        self.recorded += self.recording.len();
-        if self.recorded > MAX_REPLAYED {
-            return Err(fault(
-                pos,
-                format!("anchors hold more than {MAX_REPLAYED} nodes in all; write the values out"),
-            ));
+        let node = !matches!(event, Ev::End);
+        if node {
+            self.recorded += self.recording.len();
+            if self.recorded > MAX_REPLAYED {
+                return Err(fault(
+                    pos,
+                    format!(
+                        "anchored values hold more than {MAX_REPLAYED} nodes in all; write the \
+                         values out"
+                    ),
+                ));
+            }
         }
         for recording in &mut self.recording {
-            recording.events.push((event.clone(), pos));
+            recording.events.push(event.clone());
+            recording.nodes += usize::from(node);
             match event {
                 Ev::SeqStart | Ev::MapStart => recording.open += 1,
                 Ev::End => recording.open -= 1,
@@ -290,8 +347,11 @@ impl<'a> Events<'a> {
             .is_some_and(|recording| recording.open == 0)
         {
             if let Some(recording) = self.recording.pop() {
-                self.anchors
-                    .insert(recording.id, Rc::from(recording.events));
+                let anchored = Anchored {
+                    events: Rc::from(recording.events),
+                    nodes: recording.nodes,
+                };
+                self.anchors.insert(recording.id, anchored);
             }
         }
         Ok(())
@@ -299,10 +359,7 @@ impl<'a> Events<'a> {
 }
 
 fn fault(pos: Pos, message: String) -> Fault {
-    Fault {
-        pos: Some(pos),
-        message,
-    }
+    Fault { pos, message }
 }
 
 #[cfg(test)]
@@ -355,11 +412,32 @@ mod tests {
     }
 
     #[test]
+    fn what_an_alias_replays_is_where_the_alias_is() {
+        let seen = events("a: &t {r: 1}\nb: *t\n").expect("valid");
+        assert_eq!(
+            seen[7..12],
+            ["{@2:4", "r@2:4", "1@2:4", "]@2:4", "]@3:1"].map(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn core_tags_say_how_a_scalar_reads_and_an_unknown_alias_is_a_fault() {
+        let seen = events("[!!int '5', !!str 5, !custom x]\n").expect("valid");
+        assert_eq!(
+            seen[1..4],
+            ["5@1:8", "5'@1:19", "x@1:30"].map(str::to_owned)
+        );
+        let fault = events("a: *nowhere\n").expect_err("no anchor");
+        assert_eq!(fault.pos, Pos { line: 1, column: 4 });
+    }
+
+    #[test]
     fn broken_yaml_and_a_second_document_are_located_faults() {
         let broken = events("a: [1, 2\nb: 3\n").expect_err("broken");
-        assert!(broken.pos.is_some() && broken.message.starts_with("the YAML is broken: "));
+        assert_eq!(broken.pos.line, 2, "{broken:?}");
+        assert!(broken.message.starts_with("the YAML is broken: "));
         let second = events("a: 1\n---\nb: 2\n").expect_err("two documents");
-        assert_eq!(second.pos, Some(Pos { line: 2, column: 1 }));
+        assert_eq!(second.pos, Pos { line: 2, column: 1 });
     }
 
     #[test]
@@ -368,10 +446,10 @@ mod tests {
         let fault = events(&deep).expect_err("too deep");
         assert_eq!(
             fault.pos,
-            Some(Pos {
+            Pos {
                 line: 1,
                 column: 25
-            })
+            }
         );
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d"), ("f", "e")] {

@@ -166,4 +166,12 @@ mod tests {
             vec!["p.yaml:3:22: usage plan id `x1` is already pinned at p.yaml:2:22; pin each plan once"]
         );
     }
+
+    #[test]
+    fn an_empty_id_is_one_error_not_also_a_name_declared_twice() {
+        assert_eq!(
+            errors_of("usagePlans:\n  - {name: Gold, id: x1}\n  - {name: Gold, id: ''}\n"),
+            vec!["p.yaml:3:22: `id` must not be empty; leave it out instead"]
+        );
+    }
 }

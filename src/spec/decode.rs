@@ -116,7 +116,7 @@ struct Node<'a> {
 
 impl Node<'_> {
     fn is_null(&self) -> bool {
-        matches!(&self.event, Ev::Scalar(text, true) if resolve(text) == Scalar::Null)
+        matches!(&self.event, Ev::Scalar(text, true) if is_null(text))
     }
 }
 
@@ -135,7 +135,7 @@ enum Scalar<'t> {
 /// with a leading zero (`0123`) stays a string, as an id or code would be.
 fn resolve(text: &str) -> Scalar<'_> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => Scalar::Null,
+        _ if is_null(text) => Scalar::Null,
         "true" | "True" | "TRUE" => Scalar::Bool(true),
         "false" | "False" | "FALSE" => Scalar::Bool(false),
         ".nan" | ".NaN" | ".NAN" => Scalar::Float(f64::NAN),
@@ -143,6 +143,11 @@ fn resolve(text: &str) -> Scalar<'_> {
         _ if text.contains('_') => number(&text.replace('_', "")).unwrap_or(Scalar::Str(text)),
         _ => number(text).unwrap_or(Scalar::Str(text)),
     }
+}
+
+/// Whether a plain scalar is YAML's null.
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// The number `text` writes, if it writes one.

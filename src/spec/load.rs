@@ -149,9 +149,9 @@ fn read_file(path: String, file: File, size: u64) -> Decoded {
         return too_large(size);
     }
     let mut text = String::with_capacity(usize::try_from(size).unwrap_or(0));
-    // A file that grows while it is read is still held to the bound.
-    match file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text) {
-        Ok(read) if read as u64 > MAX_FILE_BYTES => too_large(read as u64),
+    // The size the file had when it was opened, and no more, so that a file growing
+    // meanwhile is held to the bound and the end needs no read of its own.
+    match file.take(size).read_to_string(&mut text) {
         Ok(_) => decode(&path, &text),
         Err(error) => unreadable(path, &error),
     }

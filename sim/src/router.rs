@@ -33,6 +33,8 @@ pub enum Route {
     CreateApiKey,
     /// `GET /apikeys/{id}`
     GetApiKey(String),
+    /// `PATCH /apikeys/{id}`
+    UpdateApiKey(String),
     /// `DELETE /apikeys/{id}`
     DeleteApiKey(String),
     /// `GET /restapis`
@@ -79,6 +81,7 @@ impl Route {
             ("GET", ["apikeys"]) => Route::GetApiKeys,
             ("POST", ["apikeys"]) => Route::CreateApiKey,
             ("GET", ["apikeys", _]) => Route::GetApiKey(id(1)),
+            ("PATCH", ["apikeys", _]) => Route::UpdateApiKey(id(1)),
             ("DELETE", ["apikeys", _]) => Route::DeleteApiKey(id(1)),
             ("GET", ["restapis"]) => Route::GetRestApis,
             ("POST", ["restapis"]) => Route::CreateRestApi,
@@ -113,6 +116,7 @@ impl Route {
             Route::GetApiKeys => "GetApiKeys",
             Route::CreateApiKey => "CreateApiKey",
             Route::GetApiKey(_) => "GetApiKey",
+            Route::UpdateApiKey(_) => "UpdateApiKey",
             Route::DeleteApiKey(_) => "DeleteApiKey",
             Route::GetRestApis => "GetRestApis",
             Route::CreateRestApi => "CreateRestApi",

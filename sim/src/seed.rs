@@ -160,7 +160,10 @@ fn build(file: SeedFile) -> Result<State, SeedError> {
             value,
             description: key.description.filter(|d| !d.is_empty()),
             enabled: key.enabled,
+            customer_id: None,
+            tags: BTreeMap::new(),
             created_date: 0,
+            last_updated_date: 0,
         };
         if state.api_keys.insert(id.clone(), api_key).is_some() {
             return Err(SeedError::Invalid(format!(

@@ -69,8 +69,17 @@ pub struct ApiKey {
     pub description: Option<String>,
     /// Whether it is enabled.
     pub enabled: bool,
+    /// The AWS Marketplace customer id, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Its tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// Creation time, Unix seconds.
     pub created_date: i64,
+    /// Last update time, Unix seconds.
+    #[serde(default)]
+    pub last_updated_date: i64,
 }
 
 /// A usage plan, with its keys and their usage.

@@ -115,13 +115,13 @@ async fn errors_carry_their_name_and_a_message() {
         ),
         (
             "/apikeys",
-            r#"{"name":"k","customerId":"c1"}"#,
-            "Invalid request body: member 'customerId' is not supported by tollgate-sim",
+            r#"{"name":"k","stageKeys":[]}"#,
+            "Invalid request body: member 'stageKeys' is not supported by tollgate-sim",
         ),
         (
             "/apikeys",
             r#"{"name":"k","colour":"red"}"#,
-            "Invalid request body: unknown member 'colour'. Must be one of: [name, description, enabled, value]",
+            "Invalid request body: unknown member 'colour'. Must be one of: [name, description, enabled, value, customerId, tags]",
         ),
         (
             "/usageplans/ywbqww/keys",

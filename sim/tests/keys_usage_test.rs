@@ -119,6 +119,104 @@ async fn api_keys_create_get_list_delete() {
 }
 
 #[tokio::test]
+async fn api_keys_carry_tags_and_a_customer_id_refuse_a_used_value_and_take_updates() {
+    let (_sim, client) = start().await;
+    let created = client
+        .create_api_key()
+        .name("acme")
+        .value("acme-value-0123456789abcdef")
+        .customer_id("cust-1")
+        .tags("tollgate:owner", "payments/prod-us")
+        .enabled(true)
+        .send()
+        .await
+        .expect("CreateApiKey");
+    let id = created.id().expect("an id").to_string();
+    assert_eq!(created.customer_id(), Some("cust-1"));
+    assert_eq!(
+        created.tags().and_then(|tags| tags.get("tollgate:owner")),
+        Some(&"payments/prod-us".to_string())
+    );
+
+    let reused = failure(
+        client
+            .create_api_key()
+            .name("copy")
+            .value("acme-value-0123456789abcdef")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (reused.status, reused.code.as_str(), reused.message.as_str()),
+        (409, "ConflictException", "API Key value already exists")
+    );
+
+    let updated = client
+        .update_api_key()
+        .api_key(&id)
+        .patch_operations(patch_op("replace", "/name", Some("acme-corp")))
+        .patch_operations(patch_op("replace", "/description", Some("Acme Corp")))
+        .patch_operations(patch_op("replace", "/enabled", Some("false")))
+        .patch_operations(patch_op("replace", "/customerId", Some("cust-2")))
+        .send()
+        .await
+        .expect("UpdateApiKey");
+    assert_eq!(
+        (
+            updated.name(),
+            updated.description(),
+            updated.enabled(),
+            updated.customer_id(),
+            updated.value()
+        ),
+        (
+            Some("acme-corp"),
+            Some("Acme Corp"),
+            false,
+            Some("cust-2"),
+            None
+        )
+    );
+    let listed = client
+        .get_api_keys()
+        .name_query("acme")
+        .send()
+        .await
+        .expect("GetApiKeys");
+    let names: Vec<_> = listed.items().iter().filter_map(|key| key.name()).collect();
+    assert_eq!(names, ["acme-corp"]);
+
+    // All or none: a bad operation leaves the key as it was.
+    let refused = failure(
+        client
+            .update_api_key()
+            .api_key(&id)
+            .patch_operations(patch_op("replace", "/name", Some("renamed")))
+            .patch_operations(patch_op("replace", "/value", Some("x")))
+            .send()
+            .await,
+    );
+    assert_eq!(refused.status, 400);
+    assert!(refused.message.contains("'/value'"), "{}", refused.message);
+    let kept = client
+        .get_api_key()
+        .api_key(&id)
+        .send()
+        .await
+        .expect("GetApiKey");
+    assert_eq!(kept.name(), Some("acme-corp"));
+    let missing = failure(
+        client
+            .update_api_key()
+            .api_key("nokey")
+            .patch_operations(patch_op("replace", "/name", Some("x")))
+            .send()
+            .await,
+    );
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
 async fn usage_plan_keys_and_their_errors() {
     let (_sim, client) = start().await;
     let added = client

@@ -1,16 +1,19 @@
-//! API keys (CreateApiKey, GetApiKey(s), DeleteApiKey) and usage plan keys
+//! API keys (CreateApiKey, GetApiKey(s), UpdateApiKey, DeleteApiKey) and usage plan keys
 //! (CreateUsagePlanKey, GetUsagePlanKey(s), DeleteUsagePlanKey).
+
+use std::collections::BTreeMap;
 
 use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{list_body, ApiRequest, Reply};
-use crate::body::{Body, Shape};
+use crate::body::{Body, Shape, TAGS};
 use crate::error::SimError;
 use crate::pagination::page;
+use crate::patch::PatchBody;
 use crate::state::{ApiKey, KeyUsage, State};
-use crate::validate::{check_shared_stage, validate_key_value};
+use crate::validate::{check_shared_stage, validate_key_value, validate_tags};
 
 fn key_json(key: &ApiKey, with_value: bool) -> Value {
     let mut body = json!({
@@ -18,11 +21,15 @@ fn key_json(key: &ApiKey, with_value: bool) -> Value {
         "name": key.name,
         "enabled": key.enabled,
         "createdDate": key.created_date,
-        "lastUpdatedDate": key.created_date,
+        "lastUpdatedDate": key.last_updated_date,
         "stageKeys": [],
+        "tags": key.tags,
     });
     if let Some(description) = &key.description {
         body["description"] = json!(description);
+    }
+    if let Some(customer_id) = &key.customer_id {
+        body["customerId"] = json!(customer_id);
     }
     if with_value {
         body["value"] = json!(key.value);
@@ -70,6 +77,10 @@ struct CreateKeyBody {
     enabled: bool,
     #[serde(default)]
     value: Option<String>,
+    #[serde(default)]
+    customer_id: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
 }
 
 impl Body for CreateKeyBody {
@@ -80,8 +91,8 @@ impl Body for CreateKeyBody {
         ("value", Shape::String),
         ("generateDistinctId", Shape::Unsupported),
         ("stageKeys", Shape::Unsupported),
-        ("customerId", Shape::Unsupported),
-        ("tags", Shape::Unsupported),
+        ("customerId", Shape::String),
+        ("tags", TAGS),
     ];
 }
 
@@ -89,7 +100,11 @@ pub(super) fn create_key(request: &ApiRequest<'_>, state: &mut State) -> Result<
     let body: CreateKeyBody = request.json()?;
     if let Some(value) = &body.value {
         validate_key_value(value)?;
+        if state.api_keys.values().any(|key| key.value == *value) {
+            return Err(SimError::conflict("API Key value already exists"));
+        }
     }
+    validate_tags(&body.tags)?;
     let id = state.new_id();
     let value = match body.value {
         Some(v) => v,
@@ -104,10 +119,49 @@ pub(super) fn create_key(request: &ApiRequest<'_>, state: &mut State) -> Result<
         value,
         description: body.description.filter(|d| !d.is_empty()),
         enabled: body.enabled,
+        customer_id: body.customer_id.filter(|c| !c.is_empty()),
+        tags: body.tags,
         created_date: request.now_seconds(),
+        last_updated_date: request.now_seconds(),
     };
     let reply = Reply::created(key_json(&key, true));
     state.api_keys.insert(id, key);
+    Ok(reply)
+}
+
+/// UpdateApiKey: `replace` of `/name`, `/description`, `/enabled` (`true` or `false`) and
+/// `/customerId`, all or none.
+pub(super) fn update_key(
+    id: &str,
+    request: &ApiRequest<'_>,
+    state: &mut State,
+) -> Result<Reply, SimError> {
+    let body: PatchBody = request.json()?;
+    let mut key = state.api_key(id)?.clone();
+    for operation in &body.patch_operations {
+        let value = operation.value.clone().unwrap_or_default();
+        match (operation.op.as_str(), operation.path.as_str()) {
+            ("replace", "/name") if !value.is_empty() => key.name = value,
+            ("replace", "/description") => key.description = Some(value).filter(|d| !d.is_empty()),
+            ("replace", "/customerId") => key.customer_id = Some(value).filter(|c| !c.is_empty()),
+            ("replace", "/enabled") => {
+                key.enabled = value.parse().map_err(|_| {
+                    SimError::bad_request(format!(
+                        "Invalid value for /enabled: '{value}'; use true or false"
+                    ))
+                })?;
+            }
+            (op, path) => {
+                return Err(SimError::bad_request(format!(
+                    "Invalid patch operation specified. Must be 'replace' on one of \
+                     [/name, /description, /enabled, /customerId] (a non-empty name); got '{op}' on '{path}'"
+                )))
+            }
+        }
+    }
+    key.last_updated_date = request.now_seconds();
+    let reply = Reply::ok(key_json(&key, false));
+    state.api_keys.insert(id.to_string(), key);
     Ok(reply)
 }
 

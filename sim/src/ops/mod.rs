@@ -104,6 +104,7 @@ pub fn dispatch(
         Route::GetApiKeys => keys::list_keys(request, state),
         Route::CreateApiKey => keys::create_key(request, state),
         Route::GetApiKey(id) => keys::get_key(&id, request, state),
+        Route::UpdateApiKey(id) => keys::update_key(&id, request, state),
         Route::DeleteApiKey(id) => keys::delete_key(&id, state),
         Route::GetUsage(id) => usage::get(&id, request, state),
         Route::UpdateUsage(id, key) => usage::update(&id, &key, request, state),

@@ -10,11 +10,13 @@ use crate::dates::{format_date, parse_date};
 use crate::error::SimError;
 use crate::faults::{Fault, FaultInjector};
 use crate::quotas::Limiter;
+use crate::rng::SplitMix64;
+use crate::scope::Scope;
 use crate::state::State;
 use crate::sync::lock;
 use crate::usage::MAX_REQUESTS;
 use crate::validate::{check_requests, validate_state};
-use crate::Config;
+use crate::{Config, Quotas};
 
 /// Calls received and 429s issued, per operation.
 #[derive(Debug, Default)]
@@ -27,14 +29,19 @@ struct Counters {
 /// Everything a running emulator shares between its connections and its handle.
 #[derive(Debug)]
 pub struct Core {
-    state: Mutex<State>,
+    /// The state of every account and region, the emulator's own among them.
+    states: Mutex<BTreeMap<Scope, State>>,
+    /// The emulator's own account, in the seed's region.
+    own: Scope,
+    /// The account of each access key the seed gives to another account.
+    access_keys: BTreeMap<String, String>,
     counters: Mutex<Counters>,
-    limiter: Option<Mutex<Limiter>>,
+    /// The quotas, and each account's buckets (AWS states the quotas per account).
+    quotas: Option<(Quotas, Mutex<BTreeMap<String, Limiter>>)>,
     faults: Option<Mutex<FaultInjector>>,
     latency_ms: u64,
     clock: Clock,
     requests: AtomicU64,
-    account_id: String,
 }
 
 impl Core {
@@ -42,24 +49,37 @@ impl Core {
     pub fn new(config: Config) -> Self {
         let clock = Clock::new(&config.clock);
         let now = clock.now();
-        let mut state = config.seed.map(|s| s.state).unwrap_or_default();
-        for api in state.rest_apis.values_mut() {
-            api.created_date = now.floor() as i64;
-        }
-        for key in state.api_keys.values_mut() {
-            key.created_date = now.floor() as i64;
+        let account = config.own_account().to_owned();
+        let seed = config.seed.unwrap_or_else(|| crate::Seed {
+            state: State::default(),
+            elsewhere: BTreeMap::new(),
+            access_keys: BTreeMap::new(),
+        });
+        let own = Scope {
+            account,
+            region: seed.state.region.clone(),
+        };
+        let mut states = seed.elsewhere;
+        states.insert(own.clone(), seed.state);
+        for state in states.values_mut() {
+            for api in state.rest_apis.values_mut() {
+                api.created_date = now.floor() as i64;
+            }
+            for key in state.api_keys.values_mut() {
+                key.created_date = now.floor() as i64;
+                key.last_updated_date = key.created_date;
+            }
         }
         Self {
-            state: Mutex::new(state),
+            states: Mutex::new(states),
+            own,
+            access_keys: seed.access_keys,
             counters: Mutex::default(),
-            limiter: config.quotas.map(|q| Mutex::new(Limiter::new(&q, now))),
+            quotas: config.quotas.map(|quotas| (quotas, Mutex::default())),
             latency_ms: config.faults.as_ref().map_or(0, |f| f.latency_ms),
             faults: config.faults.map(|f| Mutex::new(FaultInjector::new(&f))),
             clock,
             requests: AtomicU64::new(0),
-            account_id: config
-                .account_id
-                .unwrap_or_else(|| crate::sts::DEFAULT_ACCOUNT_ID.to_string()),
         }
     }
 
@@ -68,14 +88,36 @@ impl Core {
         self.clock.now()
     }
 
-    /// The AWS account the emulator stands for, as STS GetCallerIdentity answers it.
-    pub fn account_id(&self) -> &str {
-        &self.account_id
+    /// The account and region a request is for, from its signature's access key and region
+    /// (`None`: the emulator's own account in the seed's region).
+    pub fn scope_of(&self, credential: Option<(String, String)>) -> Scope {
+        match credential {
+            Some((access_key, region)) => Scope {
+                account: self
+                    .access_keys
+                    .get(&access_key)
+                    .cloned()
+                    .unwrap_or_else(|| self.own.account.clone()),
+                region,
+            },
+            None => self.own.clone(),
+        }
     }
 
-    /// Runs `f` on the state under its lock.
+    /// Runs `f` on the state of the emulator's own account in the seed's region.
     pub fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        f(&mut lock(&self.state))
+        self.with_scope(&self.own, f)
+    }
+
+    /// Runs `f` on the state of `scope`, empty the first time, under the states' lock.
+    pub fn with_scope<T>(&self, scope: &Scope, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut states = lock(&self.states);
+        let state = states.entry(scope.clone()).or_insert_with(|| {
+            let mut state = State::in_region(scope.region.clone());
+            state.id_generator = SplitMix64::new(scope.id_seed());
+            state
+        });
+        f(state)
     }
 
     /// Counts a call of `operation`.
@@ -94,12 +136,17 @@ impl Core {
             .or_default() += 1;
     }
 
-    /// Takes a quota token for `operation`; on refusal counts the 429 and gives the wait.
-    pub fn acquire(&self, operation: &str) -> Result<(), f64> {
-        let Some(limiter) = &self.limiter else {
+    /// Takes a quota token of `account` for `operation`; on refusal counts the 429 and gives
+    /// the wait.
+    pub fn acquire(&self, account: &str, operation: &str) -> Result<(), f64> {
+        let Some((quotas, limiters)) = &self.quotas else {
             return Ok(());
         };
-        let result = lock(limiter).acquire(operation, self.clock.now());
+        let now = self.clock.now();
+        let result = lock(limiters)
+            .entry(account.to_owned())
+            .or_insert_with(|| Limiter::new(quotas, now))
+            .acquire(operation, now);
         if result.is_err() {
             *lock(&self.counters)
                 .throttled
@@ -142,8 +189,11 @@ impl Core {
     /// Zeroes the counters and fills the quota buckets again.
     pub fn reset_counters(&self) {
         *lock(&self.counters) = Counters::default();
-        if let Some(limiter) = &self.limiter {
-            lock(limiter).refill_all(self.clock.now());
+        if let Some((_, limiters)) = &self.quotas {
+            let now = self.clock.now();
+            lock(limiters)
+                .values_mut()
+                .for_each(|limiter| limiter.refill_all(now));
         }
     }
 
@@ -171,12 +221,25 @@ impl Core {
         self.clock.advance(seconds);
     }
 
-    /// The state as JSON.
+    /// The state of the emulator's own account in the seed's region, as JSON.
     pub fn dump_state(&self) -> serde_json::Value {
+        self.dump_scope(&self.own)
+    }
+
+    /// The state of `account` in `region`, as JSON (empty if nothing reached it).
+    pub fn dump_state_of(&self, account: &str, region: &str) -> serde_json::Value {
+        let scope = Scope {
+            account: account.to_owned(),
+            region: region.to_owned(),
+        };
+        self.dump_scope(&scope)
+    }
+
+    fn dump_scope(&self, scope: &Scope) -> serde_json::Value {
         // `to_value` fails only on a map key that is not a string or on a `Serialize` impl that
         // errs. Every map of `State` is keyed by `String` and every type in it derives
         // `Serialize` (a non-finite `f64` becomes `null`, not an error), so this cannot fail.
-        self.with_state(|state| serde_json::to_value(&*state))
+        self.with_scope(scope, |state| serde_json::to_value(&*state))
             .expect("the state always serialises to JSON")
     }
 

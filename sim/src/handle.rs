@@ -174,6 +174,12 @@ macro_rules! controls {
                 self.core.dump_state()
             }
 
+            /// The state of `account` in `region` as JSON: another account's or region's, as
+            /// requests signed with its access key (see the seed's `accounts`) or region made it.
+            pub fn dump_state_of(&self, account: &str, region: &str) -> serde_json::Value {
+                self.core.dump_state_of(account, region)
+            }
+
             /// Replaces the state with a dump, checked with the API's rules first.
             pub fn load_state(&self, state: serde_json::Value) -> Result<(), SimError> {
                 self.core.load_state(state)

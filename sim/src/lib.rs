@@ -27,6 +27,7 @@ mod patch;
 mod quotas;
 mod rng;
 mod router;
+mod scope;
 mod seed;
 mod server;
 mod state;
@@ -65,9 +66,22 @@ impl Config {
         let invalid =
             |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
         if let Some(account) = &self.account_id {
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            if !scope::is_account_id(account) {
                 return Err(invalid(format!(
                     "invalid config: account_id must be 12 digits, as AWS account ids are, got `{account}`"
+                )));
+            }
+        }
+        if let Some(seed) = &self.seed {
+            let own = scope::Scope {
+                account: self.own_account().to_owned(),
+                region: seed.state.region.clone(),
+            };
+            if seed.elsewhere.contains_key(&own) {
+                return Err(invalid(format!(
+                    "invalid config: the seed's accounts seed the emulator's own account {} in \
+                     its own region {}, which the seed's top level already does",
+                    own.account, own.region
                 )));
             }
         }
@@ -109,6 +123,13 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The account the emulator stands for: `account_id`, or [`DEFAULT_ACCOUNT_ID`].
+    pub(crate) fn own_account(&self) -> &str {
+        self.account_id.as_deref().unwrap_or(DEFAULT_ACCOUNT_ID)
     }
 }
 

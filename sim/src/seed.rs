@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::scope::{is_account_id, Scope};
 use crate::state::{
     ApiKey, ApiStage, KeyUsage, Quota, RestApi, State, Throttle, UsagePlan, DEFAULT_REGION,
 };
@@ -33,7 +34,12 @@ pub enum SeedError {
 /// A validated seed, ready to start an emulator with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seed {
+    /// The state of the emulator's own account in the seed's region.
     pub(crate) state: State,
+    /// The states of other accounts and regions, by account and region.
+    pub(crate) elsewhere: BTreeMap<Scope, State>,
+    /// The account of each access key id the seed names.
+    pub(crate) access_keys: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +53,31 @@ struct SeedFile {
     api_keys: Vec<SeedKey>,
     #[serde(default)]
     usage_plans: Vec<SeedPlan>,
+    #[serde(default)]
+    accounts: Vec<SeedAccount>,
+}
+
+/// What another account holds in one region.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedContents {
+    #[serde(default)]
+    rest_apis: Vec<SeedApi>,
+    #[serde(default)]
+    api_keys: Vec<SeedKey>,
+    #[serde(default)]
+    usage_plans: Vec<SeedPlan>,
+}
+
+/// Another account: the access key ids that sign as it, and what it holds per region.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedAccount {
+    account_id: String,
+    #[serde(default)]
+    access_keys: Vec<String>,
+    #[serde(default)]
+    regions: BTreeMap<String, SeedContents>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,9 +140,51 @@ impl Seed {
         };
         let file: SeedFile = serde_saphyr::from_str_with_options(text, options)
             .map_err(|e| SeedError::Parse(e.to_string()))?;
-        let state = build(file)?;
-        validate_state(&state).map_err(|e| SeedError::Invalid(e.message))?;
-        Ok(Seed { state })
+        let region = file.region.unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let contents = SeedContents {
+            rest_apis: file.rest_apis,
+            api_keys: file.api_keys,
+            usage_plans: file.usage_plans,
+        };
+        let state = build(region, contents)?;
+        let mut elsewhere = BTreeMap::new();
+        let mut access_keys = BTreeMap::new();
+        for account in file.accounts {
+            if !is_account_id(&account.account_id) {
+                return Err(SeedError::Invalid(format!(
+                    "account id '{}' is not 12 digits",
+                    account.account_id
+                )));
+            }
+            for key in account.access_keys {
+                if access_keys
+                    .insert(key.clone(), account.account_id.clone())
+                    .is_some()
+                {
+                    return Err(SeedError::Invalid(format!(
+                        "access key '{key}' is given to two accounts"
+                    )));
+                }
+            }
+            for (region, contents) in account.regions {
+                let scope = Scope {
+                    account: account.account_id.clone(),
+                    region: region.clone(),
+                };
+                let seeded = build(region, contents)?;
+                if elsewhere.insert(scope.clone(), seeded).is_some() {
+                    return Err(SeedError::Invalid(format!(
+                        "account {} is seeded twice in {}",
+                        scope.account, scope.region
+                    )));
+                }
+            }
+        }
+        Ok(Seed {
+            state,
+            elsewhere,
+            access_keys,
+        })
     }
 
     /// Reads, parses and validates a seed file.
@@ -124,11 +197,9 @@ impl Seed {
     }
 }
 
-fn build(file: SeedFile) -> Result<State, SeedError> {
-    let mut state = State {
-        region: file.region.unwrap_or_else(|| DEFAULT_REGION.to_string()),
-        ..State::default()
-    };
+/// One account's state in `region`, checked with the API's rules.
+fn build(region: String, file: SeedContents) -> Result<State, SeedError> {
+    let mut state = State::in_region(region);
     for api in file.rest_apis {
         let rest_api = RestApi {
             id: api.id.clone(),
@@ -203,6 +274,7 @@ fn build(file: SeedFile) -> Result<State, SeedError> {
             )));
         }
     }
+    validate_state(&state).map_err(|e| SeedError::Invalid(e.message))?;
     Ok(state)
 }
 

@@ -20,6 +20,7 @@ use crate::error::{ErrorKind, SimError};
 use crate::faults::Fault;
 use crate::ops::{dispatch, ApiRequest};
 use crate::router::{parse_query, Route};
+use crate::scope::{self, Scope};
 use crate::sts;
 
 /// The response type of every request.
@@ -69,13 +70,14 @@ async fn handle(
     };
     let path = parts.uri.path();
     let request_id = core.request_id();
+    let scope = core.scope_of(scope::credential(&parts));
     let mut response = if path == "/_sim" || path.starts_with("/_sim/") {
         admin::handle(&core, &parts.method, path, &body)
     } else if is_signed(&parts) && sts::is_get_caller_identity(&parts.method, path, &body) {
         core.count_call(sts::OPERATION);
-        sts::caller_identity(core.account_id(), &request_id)
+        sts::caller_identity(&scope.account, &request_id)
     } else {
-        aws(&core, &parts, &body).await?
+        aws(&core, &scope, &parts, &body).await?
     };
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-RequestId", id);
@@ -98,6 +100,7 @@ fn is_signed(parts: &hyper::http::request::Parts) -> bool {
 
 async fn aws(
     core: &Core,
+    scope: &Scope,
     parts: &hyper::http::request::Parts,
     body: &[u8],
 ) -> Result<HttpResponse, DropConnection> {
@@ -120,7 +123,7 @@ async fn aws(
     };
     let operation = route.operation();
     core.count_call(operation);
-    if let Err(wait) = core.acquire(operation) {
+    if let Err(wait) = core.acquire(&scope.account, operation) {
         return Ok(throttled(wait));
     }
     let (fault, latency_ms) = core.next_fault(operation);
@@ -154,7 +157,7 @@ async fn aws(
         body,
         now: core.now(),
     };
-    let result = core.with_state(|state| dispatch(route, &request, state));
+    let result = core.with_scope(scope, |state| dispatch(route, &request, state));
     if result.is_ok() {
         core.count_carried_out(operation);
     }

@@ -26,6 +26,16 @@ pub struct State {
     pub id_generator: SplitMix64,
 }
 
+impl State {
+    /// An empty state in `region`.
+    pub fn in_region(region: String) -> State {
+        State {
+            region,
+            ..State::default()
+        }
+    }
+}
+
 impl Default for State {
     fn default() -> Self {
         Self {

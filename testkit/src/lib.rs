@@ -13,5 +13,5 @@ mod venv;
 
 pub use awscli::{AwsCli, CliOutput};
 pub use moto::MotoServer;
-pub use sdk::{sdk_client, sdk_client_without_retries};
+pub use sdk::{sdk_client, sdk_client_as, sdk_client_without_retries};
 pub use venv::{venv_dir, venv_tool, workspace_root};

@@ -13,6 +13,7 @@ use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
 use tollgate::plan::Plan;
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, Format, Style};
+use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
 use tollgate::spec::{self, export::ExportPlan, SpecError, SpecErrors};
 
@@ -280,11 +281,18 @@ async fn read_inputs(
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<PlanInputs>> {
-    let Some(desired) = load_desired(&args.paths.paths) else {
+    let Some(mut desired) = load_desired(&args.paths.paths) else {
         return Ok(None);
     };
     let client = LiveClient::connect(connection, pace).await?;
     let started = Instant::now();
+    if desired.iter().any(|plan| !plan.named_stages.is_empty()) {
+        let apis = client.list_rest_apis().await?;
+        if let Err(errors) = resolve::api_names(&mut desired, &apis, client.region()) {
+            report_errors(&SpecErrors(errors), "resolving the YAML's names");
+            return Ok(None);
+        }
+    }
     let live = client.list_plans().await?;
     let matching = match reconcile::match_plans(&desired, &live) {
         Ok(matching) => matching,

@@ -13,5 +13,6 @@ pub mod model;
 pub mod plan;
 pub mod reconcile;
 pub mod render;
+pub mod resolve;
 pub mod saved;
 pub mod spec;

@@ -231,6 +231,33 @@ pub struct DesiredPlan {
     pub keys: Option<Vec<DesiredKey>>,
     /// Where the plan is declared.
     pub location: SourceLocation,
+    /// Stages whose REST API the YAML names (`api: pets`) instead of giving its id; empty
+    /// once the names are resolved into `body.stages`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_stages: Vec<NamedStage>,
+}
+
+/// A REST API as GetRestApis lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestApi {
+    /// Its id.
+    pub id: String,
+    /// Its name (several APIs may share one).
+    pub name: String,
+}
+
+/// A stage of a REST API the YAML gives by name, to be resolved against the account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamedStage {
+    /// The REST API's name.
+    pub api: String,
+    /// The stage's name.
+    pub stage: String,
+    /// Its method throttles.
+    pub throttle: MethodThrottles,
+    /// Where the name is written.
+    pub location: SourceLocation,
 }
 
 /// A usage plan as AWS has it.

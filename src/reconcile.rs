@@ -389,6 +389,7 @@ mod tests {
                 line,
                 column: 5,
             },
+            named_stages: Vec::new(),
         }
     }
 

@@ -22,9 +22,9 @@ use super::pace::{Pace, Pacer};
 use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
 use super::stop::Stop;
 use crate::diff::PatchOp;
-use crate::model::{LiveKeys, LivePlan, PlanBody, Tags, CREATION_TAG};
+use crate::model::{LiveKeys, LivePlan, PlanBody, RestApi, Tags, CREATION_TAG};
 
-/// The largest page GetUsagePlans and GetUsagePlanKeys serve.
+/// The largest page GetUsagePlans, GetUsagePlanKeys and GetRestApis serve.
 const PAGE_SIZE: i32 = 500;
 
 /// How long to wait for a connection to AWS.
@@ -293,6 +293,33 @@ impl LiveClient {
             position = page.position().map(str::to_string);
             if position.is_none() {
                 return Ok(plans);
+            }
+        }
+    }
+
+    /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id
+    /// and name, for the YAML's `api:` names.
+    pub async fn list_rest_apis(&self) -> Result<Vec<RestApi>, AwsError> {
+        let mut apis = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .call("GetRestApis", Retry::Transient, || {
+                    self.client
+                        .get_rest_apis()
+                        .limit(PAGE_SIZE)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|failure| failure.error)?;
+            apis.extend(page.items().iter().map(|api| RestApi {
+                id: api.id().unwrap_or_default().to_owned(),
+                name: api.name().unwrap_or_default().to_owned(),
+            }));
+            position = page.position().map(str::to_string);
+            if position.is_none() {
+                return Ok(apis);
             }
         }
     }

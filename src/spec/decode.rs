@@ -7,8 +7,8 @@ use super::error::SpecError;
 use super::events::{Ev, Events, Fault, Pos};
 use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, Period, PlanBody,
-    Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
+    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedStage,
+    Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +28,7 @@ const PLAN: &[&str] = &[
 ];
 const THROTTLE: &[&str] = &["rateLimit", "burstLimit"];
 const QUOTA: &[&str] = &["limit", "period", "offset"];
-const STAGE: &[&str] = &["apiId", "stage", "throttle"];
+const STAGE: &[&str] = &["apiId", "api", "stage", "throttle"];
 const KEY: &[&str] = &["id", "grants"];
 const GRANT: &[&str] = &["id", "remaining"];
 
@@ -229,10 +229,12 @@ fn quoted_list(names: &[&str]) -> String {
 /// Stages as a plan reads them, with what later checks need.
 #[derive(Default)]
 struct ReadStages {
-    /// The stages and their method throttles, in file order.
+    /// The stages given by API id and their method throttles, in file order.
     read: Vec<(StageRef, MethodThrottles)>,
-    /// Where each stage is first listed.
-    first: BTreeMap<StageRef, Pos>,
+    /// The stages given by API name.
+    named: Vec<NamedStage>,
+    /// Where each stage is first listed, by API id or by name.
+    first: BTreeMap<(bool, StageRef), Pos>,
     /// Where each stage with method throttles has its `throttle` key.
     method_throttles_at: Vec<Pos>,
 }
@@ -626,6 +628,7 @@ impl<'a> Reader<'a> {
         let (name, name_at) = name?;
         body.name = name;
         body.stages = stages.read.into_iter().collect();
+        let named_stages = stages.named;
         let (id, id_at) = id.unzip();
         Some(Declared {
             plan: DesiredPlan {
@@ -634,6 +637,7 @@ impl<'a> Reader<'a> {
                 tags,
                 keys,
                 location: self.at(name_at),
+                named_stages,
             },
             id_at,
             valid: self.errors.len() == errors_before,
@@ -727,14 +731,19 @@ impl<'a> Reader<'a> {
     /// A stage of `apiStages`, added to `stages` unless it is listed already.
     fn stage(&mut self, node: Node<'a>, stages: &mut ReadStages) {
         let at = node.pos;
-        let (mut api_id, mut stage, mut methods) = (None, None, MethodThrottles::new());
-        self.fields(
+        let (mut api_id, mut api, mut stage) = (None, None, None);
+        let mut methods = MethodThrottles::new();
+        let whole = self.fields(
             node,
             "api stage",
             STAGE,
-            &STAGE[..2],
+            &["stage"],
             |reader, field, key_pos, value| match field {
-                "apiId" => api_id = reader.stage_part(value, field),
+                "apiId" => api_id = reader.stage_part(value, field).map(|id| (id, key_pos)),
+                "api" => {
+                    let pos = value.pos;
+                    api = reader.nonempty(value, field).map(|name| (name, pos));
+                }
                 "stage" => stage = reader.stage_part(value, field),
                 "throttle" => {
                     let read;
@@ -746,19 +755,56 @@ impl<'a> Reader<'a> {
                 _ => reader.skip(value),
             },
         );
-        let (Some(api_id), Some(stage)) = (api_id, stage) else {
+        let (reference, named_at) = match (api_id, api) {
+            (Some(_), Some((_, pos))) => {
+                let message = "give the REST API by `apiId` or by `api` (its name), not both";
+                return self.error(pos, message.to_owned());
+            }
+            (Some((api_id, _)), None) => (stage.map(|stage| StageRef { api_id, stage }), None),
+            (None, Some((name, pos))) => (
+                stage.map(|stage| StageRef {
+                    api_id: name,
+                    stage,
+                }),
+                Some(pos),
+            ),
+            (None, None) => {
+                if whole {
+                    let message = "missing field `apiId` in api stage; add it, or `api` with the \
+                                   REST API's name";
+                    self.error(at, message.to_owned());
+                }
+                return;
+            }
+        };
+        let Some(reference) = reference else {
             return;
         };
-        let reference = StageRef { api_id, stage };
-        if let Some(first) = stages.first.get(&reference) {
+        let key = (named_at.is_some(), reference);
+        if let Some(first) = stages.first.get(&key) {
+            let stage = match key {
+                (false, ref reference) => format!("stage `{reference}`"),
+                (true, ref reference) => {
+                    format!("stage `{}` of `api: {}`", reference.stage, reference.api_id)
+                }
+            };
             let message = format!(
-                "stage `{reference}` is already listed at {}; list it once",
+                "{stage} is already listed at {}; list it once",
                 self.at(*first)
             );
             return self.error(at, message);
         }
-        stages.first.insert(reference.clone(), at);
-        stages.read.push((reference, methods));
+        stages.first.insert(key.clone(), at);
+        let (_, reference) = key;
+        match named_at {
+            None => stages.read.push((reference, methods)),
+            Some(pos) => stages.named.push(NamedStage {
+                api: reference.api_id,
+                stage: reference.stage,
+                throttle: methods,
+                location: self.at(pos),
+            }),
+        }
     }
 
     /// An `apiId` or `stage`: the two halves of `apiId:stage`.
@@ -1522,6 +1568,40 @@ mod tests {
             errors[MAX_ERRORS]
                 .ends_with("100 errors: the rest of the file is not read; fix these first"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_stage_gives_its_api_by_id_or_by_name_exactly_once() {
+        let plans = plans_of(
+            "usagePlans:\n  - name: A\n    apiStages:\n      - { api: pets, stage: prod }\n      - { apiId: a1, stage: prod }\n",
+        );
+        let named: Vec<(&str, &str, usize, usize)> = plans[0]
+            .named_stages
+            .iter()
+            .map(|named| {
+                (
+                    named.api.as_str(),
+                    named.stage.as_str(),
+                    named.location.line,
+                    named.location.column,
+                )
+            })
+            .collect();
+        assert_eq!(named, [("pets", "prod", 4, 16)]);
+        assert_eq!(
+            plans[0].body.stages.len(),
+            1,
+            "the stage by id is in the body"
+        );
+        assert_eq!(
+            errors_of("usagePlans:\n  - name: A\n    apiStages:\n      - { apiId: a1, api: pets, stage: prod }\n      - { stage: prod }\n      - { api: pets, stage: s }\n      - { api: pets, stage: s }\n      - { api: '', stage: s }\n"),
+            vec![
+                "p.yaml:4:27: give the REST API by `apiId` or by `api` (its name), not both",
+                "p.yaml:5:9: missing field `apiId` in api stage; add it, or `api` with the REST API's name",
+                "p.yaml:7:9: stage `s` of `api: pets` is already listed at p.yaml:6:9; list it once",
+                "p.yaml:8:16: `api` must not be empty; leave it out instead",
+            ]
         );
     }
 }

@@ -65,4 +65,15 @@ mod tests {
                 .is_some_and(|pattern| pattern.contains("GET"))
         );
     }
+
+    #[test]
+    fn a_stage_takes_its_api_by_id_or_by_name() {
+        let schema = schema();
+        let stage = &schema["$defs"]["ApiStage"];
+        assert_eq!(
+            stage["oneOf"],
+            serde_json::json!([{ "required": ["apiId"] }, { "required": ["api"] }])
+        );
+        assert_eq!(stage["required"], serde_json::json!(["stage"]));
+    }
 }

@@ -75,7 +75,8 @@ impl UsagePlan {
                 .stages
                 .iter()
                 .map(|(stage, methods)| ApiStage {
-                    api_id: stage.api_id.clone(),
+                    api_id: Some(stage.api_id.clone()),
+                    api: None,
                     stage: stage.stage.clone(),
                     throttle: methods
                         .iter()
@@ -126,13 +127,20 @@ pub struct Quota {
     pub offset: i64,
 }
 
-/// A stage of a REST API that the plan applies to.
+/// A stage of a REST API that the plan applies to; the API is given by id or by name.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("oneOf" = [{ "required": ["apiId"] }, { "required": ["api"] }]))]
 pub struct ApiStage {
     /// The REST API's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
-    pub api_id: String,
+    pub api_id: Option<String>,
+    /// The REST API's name, instead of its id: resolved in the account and region with
+    /// GetRestApis, and an error when no API or more than one has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub api: Option<String>,
     /// The stage's name.
     #[schemars(length(min = 1))]
     pub stage: String,

@@ -1,0 +1,131 @@
+//! REST APIs by name: a stage may name its API (`api: pets`) instead of giving its id; the
+//! name is resolved with GetRestApis, read only when a name is used, and a name that no API
+//! or several APIs have is an error at its place, with nothing written.
+
+mod common;
+
+use common::{Env, BASE_SEED};
+use tollgate_sim::Config;
+
+const BY_NAME: &str = r#"usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages:
+      - api: pets
+        stage: prod
+        throttle:
+          /pets/GET: { rateLimit: 10, burstLimit: 20 }
+      - api: orders
+        stage: prod
+"#;
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn stages_by_api_name_resolve_apply_and_then_plan_no_change() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", BY_NAME);
+    env.apply(&path);
+    let gold = env.plan(&env.plan_id("Gold"));
+    let stages: Vec<(String, String)> = gold
+        .api_stages()
+        .iter()
+        .map(|stage| {
+            (
+                stage.api_id().unwrap_or_default().to_owned(),
+                stage.stage().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("a1b2c3d4e5".to_owned(), "prod".to_owned()),
+            ("k9l8m7n6o5".to_owned(), "prod".to_owned())
+        ]
+    );
+    let throttle = gold.api_stages()[0]
+        .throttle()
+        .and_then(|throttles| throttles.get("/pets/GET"))
+        .map(|throttle| (throttle.rate_limit(), throttle.burst_limit()));
+    assert_eq!(throttle, Some((10.0, 20)));
+    env.assert_in_sync(&path);
+    assert!(
+        env.calls("GetRestApis") >= 2,
+        "one lookup per run that uses names"
+    );
+}
+
+#[test]
+fn no_name_no_lookup() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ apiId: a1b2c3d4e5, stage: prod }]\n",
+    );
+    env.apply(&path);
+    env.assert_in_sync(&path);
+    assert_eq!(env.calls("GetRestApis"), 0);
+}
+
+#[test]
+fn an_unknown_or_shared_api_name_is_a_located_error_and_nothing_is_written() {
+    let seed = BASE_SEED.replace(
+        "apiKeys:",
+        "  - id: p2p2p2p2p2\n    name: pets\n    stages: [prod]\napiKeys:",
+    );
+    let env = Env::from_seed(&seed, Config::default());
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages:\n      - { api: petz, stage: prod }\n      - { api: pets, stage: prod }\n      - { api: orders, stage: prod }\n",
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    let file = path.display();
+    assert!(
+        message.contains(&format!(
+            "{file}:4:16: no REST API is named `petz` in us-east-1; check the name (names are \
+             compared exactly), or give the API's `apiId`"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "{file}:5:16: 2 REST APIs are named `pets` in us-east-1 (a1b2c3d4e5, p2p2p2p2p2); \
+             give the one you mean by `apiId`"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("2 errors resolving the YAML's names; nothing was sent to AWS"),
+        "{message}"
+    );
+    assert_eq!(env.writes(), 0);
+    assert_eq!(
+        env.calls("GetUsagePlans"),
+        0,
+        "refused before reading the plans"
+    );
+}
+
+#[test]
+fn a_stage_listed_by_id_and_by_name_is_listed_twice() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages:\n      - { apiId: a1b2c3d4e5, stage: prod }\n      - { api: pets, stage: prod }\n",
+    );
+    let output = env.run(&["plan"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "5:16: `api: pets` is the REST API a1b2c3d4e5, whose stage `prod` the plan also \
+             lists by `apiId`; list it once"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -286,12 +286,19 @@ async fn read_inputs(
     };
     let client = LiveClient::connect(connection, pace).await?;
     let started = Instant::now();
+    let mut unresolved = Vec::new();
     if desired.iter().any(|plan| !plan.named_stages.is_empty()) {
         let apis = client.list_rest_apis().await?;
-        if let Err(errors) = resolve::api_names(&mut desired, &apis, client.region()) {
-            report_errors(&SpecErrors(errors), "resolving the YAML's names");
-            return Ok(None);
-        }
+        unresolved.extend(resolve::api_names(&mut desired, &apis, client.region()).err());
+    }
+    if desired.iter().any(|plan| !plan.named_keys.is_empty()) {
+        let keys = client.list_api_keys().await?;
+        unresolved.extend(resolve::key_names(&mut desired, &keys, client.region()).err());
+    }
+    if !unresolved.is_empty() {
+        let errors = unresolved.into_iter().flatten().collect();
+        report_errors(&SpecErrors(errors), "resolving the YAML's names");
+        return Ok(None);
     }
     let live = client.list_plans().await?;
     let matching = match reconcile::match_plans(&desired, &live) {

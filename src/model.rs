@@ -235,14 +235,30 @@ pub struct DesiredPlan {
     /// once the names are resolved into `body.stages`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named_stages: Vec<NamedStage>,
+    /// Keys the YAML gives by name (`name: acme`) instead of by id; empty once the names are
+    /// resolved into `keys`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_keys: Vec<NamedKey>,
 }
 
-/// A REST API as GetRestApis lists it.
+/// An API key the YAML gives by name, to be resolved against the account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamedKey {
+    /// The key's name.
+    pub name: String,
+    /// Its grants, each with where its id is written.
+    pub grants: Vec<(Grant, SourceLocation)>,
+    /// Where the name is written.
+    pub location: SourceLocation,
+}
+
+/// A REST API or an API key as AWS lists it (GetRestApis, GetApiKeys): its id and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestApi {
+pub struct Named {
     /// Its id.
     pub id: String,
-    /// Its name (several APIs may share one).
+    /// Its name (AWS lets several share one).
     pub name: String,
 }
 

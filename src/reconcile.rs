@@ -390,6 +390,7 @@ mod tests {
                 column: 5,
             },
             named_stages: Vec::new(),
+            named_keys: Vec::new(),
         }
     }
 

@@ -1,70 +1,149 @@
 //! Names in the YAML resolved against the account: a stage whose REST API is given by name
-//! (`api: pets`) gets the API's id, or a located error when no API or more than one has
-//! that name.
+//! (`api: pets`) and a key given by name (`name: acme`) get their ids, or a located error when
+//! no API or key, or more than one, has that name.
 
 use std::collections::BTreeMap;
 
-use crate::model::{DesiredPlan, RestApi, StageRef};
+use crate::model::{DesiredKey, DesiredPlan, Named, SourceLocation, StageRef};
+use crate::spec::limits::grant_record_too_long;
 use crate::spec::SpecError;
 
 /// Gives every named stage of `plans` its REST API's id from `apis` (the account's, in
 /// `region`); every name that no API or several APIs have is an error at its place.
 pub fn api_names(
     plans: &mut [DesiredPlan],
-    apis: &[RestApi],
+    apis: &[Named],
     region: &str,
 ) -> Result<(), Vec<SpecError>> {
-    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for api in apis {
-        by_name.entry(&api.name).or_default().push(&api.id);
-    }
+    let index = Index::new(apis, "REST API", "`apiId`", region);
     let mut errors = Vec::new();
     for plan in plans.iter_mut() {
         for named in std::mem::take(&mut plan.named_stages) {
-            let ids = by_name
-                .get(named.api.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let message = match ids {
-                [id] => {
-                    let reference = StageRef {
-                        api_id: (*id).to_owned(),
-                        stage: named.stage,
-                    };
-                    if !plan.body.stages.contains_key(&reference) {
-                        plan.body.stages.insert(reference, named.throttle);
-                        continue;
-                    }
-                    format!(
-                        "`api: {}` is the REST API {id}, whose stage `{}` the plan also lists by \
-                         `apiId`; list it once",
-                        named.api, reference.stage
-                    )
+            let found = index.id_of(&named.api).and_then(|id| {
+                let reference = StageRef {
+                    api_id: id.to_owned(),
+                    stage: named.stage.clone(),
+                };
+                if plan.body.stages.contains_key(&reference) {
+                    return Err(format!(
+                        "`api: {}` is the REST API {id}, whose stage `{}` the plan also lists \
+                         by `apiId`; list it once",
+                        named.api, named.stage
+                    ));
                 }
-                [] => format!(
-                    "no REST API is named `{}` in {region}; check the name (names are compared \
-                     exactly), or give the API's `apiId`",
-                    named.api
-                ),
-                _ => format!(
-                    "{} REST APIs are named `{}` in {region} ({}); give the one you mean by \
-                     `apiId`",
-                    ids.len(),
-                    named.api,
-                    ids.join(", ")
-                ),
+                Ok(reference)
+            });
+            match found {
+                Ok(reference) => {
+                    plan.body.stages.insert(reference, named.throttle);
+                }
+                Err(message) => errors.push(located(named.location, message)),
+            }
+        }
+    }
+    sorted(errors)
+}
+
+/// Gives every named key of `plans` its id from `keys` (the account's, in `region`); every
+/// name that no key or several keys have is an error at its place, and so is a grant whose
+/// record tag would not fit with the key's id.
+pub fn key_names(
+    plans: &mut [DesiredPlan],
+    keys: &[Named],
+    region: &str,
+) -> Result<(), Vec<SpecError>> {
+    let index = Index::new(keys, "API key", "`id`", region);
+    let mut errors = Vec::new();
+    for plan in plans.iter_mut() {
+        for named in std::mem::take(&mut plan.named_keys) {
+            let listed = plan.keys.get_or_insert_with(Vec::new);
+            let id = match index.id_of(&named.name) {
+                Ok(id) if listed.iter().any(|key| key.id == id) => {
+                    let message = format!(
+                        "the key named `{}` is {id}, which the plan also lists by `id`; list \
+                         it once",
+                        named.name
+                    );
+                    errors.push(located(named.location, message));
+                    continue;
+                }
+                Ok(id) => id,
+                Err(message) => {
+                    errors.push(located(named.location, message));
+                    continue;
+                }
             };
-            errors.push(SpecError {
-                location: Some(named.location),
-                message,
+            for (grant, location) in &named.grants {
+                if let Some(message) = grant_record_too_long(id, &grant.id) {
+                    errors.push(located(location.clone(), message));
+                }
+            }
+            listed.push(DesiredKey {
+                id: id.to_owned(),
+                grants: named.grants.into_iter().map(|(grant, _)| grant).collect(),
             });
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        errors.sort_by(|a, b| place(a).cmp(&place(b)));
-        Err(errors)
+    sorted(errors)
+}
+
+/// The ids of an account's APIs or keys by name, and how to speak of them.
+struct Index<'a> {
+    by_name: BTreeMap<&'a str, Vec<&'a str>>,
+    /// What they are: "REST API", "API key".
+    what: &'static str,
+    /// The field that gives one by id.
+    by_id: &'static str,
+    region: &'a str,
+}
+
+impl<'a> Index<'a> {
+    fn new(listed: &'a [Named], what: &'static str, by_id: &'static str, region: &'a str) -> Self {
+        let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for named in listed {
+            by_name.entry(&named.name).or_default().push(&named.id);
+        }
+        Index {
+            by_name,
+            what,
+            by_id,
+            region,
+        }
     }
+
+    /// The id of the one API or key named `name`, or what is wrong.
+    fn id_of(&self, name: &str) -> Result<&'a str, String> {
+        let (what, by_id, region) = (self.what, self.by_id, self.region);
+        match self.by_name.get(name).map_or(&[][..], Vec::as_slice) {
+            [id] => Ok(id),
+            [] => Err(format!(
+                "no {what} is named `{name}` in {region}; check the name (names are compared \
+                 exactly), or give the {what}'s {by_id}"
+            )),
+            ids => Err(format!(
+                "{} {what}s are named `{name}` in {region} ({}); give the one you mean by \
+                 {by_id}",
+                ids.len(),
+                ids.join(", ")
+            )),
+        }
+    }
+}
+
+fn located(location: SourceLocation, message: String) -> SpecError {
+    SpecError {
+        location: Some(location),
+        message,
+    }
+}
+
+/// `errors` in file, line and column order, or nothing wrong.
+fn sorted(mut errors: Vec<SpecError>) -> Result<(), Vec<SpecError>> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by(|a, b| place(a).cmp(&place(b)));
+    Err(errors)
 }
 
 /// Where an error is, for ordering: file, line, column.

@@ -88,7 +88,7 @@ fn an_unknown_or_shared_api_name_is_a_located_error_and_nothing_is_written() {
     assert!(
         message.contains(&format!(
             "{file}:4:16: no REST API is named `petz` in us-east-1; check the name (names are \
-             compared exactly), or give the API's `apiId`"
+             compared exactly), or give the REST API's `apiId`"
         )),
         "{message}"
     );
@@ -128,4 +128,65 @@ fn a_stage_listed_by_id_and_by_name_is_listed_twice() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn keys_by_name_resolve_and_take_their_grants() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    quota: { limit: 1000, period: MONTH }\n    apiStages: [{ api: pets, stage: prod }]\n    keys:\n      - name: one\n        grants: [{ id: SUP-1, remaining: 500 }]\n      - id: key2\n",
+    );
+    env.apply(&path);
+    let id = env.plan_id("Gold");
+    let keys = env
+        .block_on(env.sdk().get_usage_plan_keys().usage_plan_id(&id).send())
+        .expect("GetUsagePlanKeys");
+    let mut ids: Vec<&str> = keys.items().iter().filter_map(|key| key.id()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["key1", "key2"]);
+    let tags = env.plan(&id).tags().cloned().unwrap_or_default();
+    assert!(
+        tags.contains_key("tollgate:grant:key1:SUP-1"),
+        "the grant went to the named key: {tags:?}"
+    );
+    env.assert_in_sync(&path);
+    assert!(
+        env.calls("GetApiKeys") >= 2,
+        "one lookup per run that uses key names"
+    );
+    assert_eq!(env.calls("GetApiKey"), 0);
+}
+
+#[test]
+fn an_unknown_or_shared_key_name_is_a_located_error_and_nothing_is_written() {
+    let seed = BASE_SEED.replace(
+        "  - { id: key3,",
+        "  - { id: key4, name: one, value: value-four-000000000000000000000000004 }\n  - { id: key3,",
+    );
+    let env = Env::from_seed(&seed, Config::default());
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    keys:\n      - { name: won }\n      - { name: one }\n      - { name: two }\n",
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    let file = path.display();
+    assert!(
+        message.contains(&format!(
+            "{file}:4:17: no API key is named `won` in us-east-1; check the name (names are \
+             compared exactly), or give the API key's `id`"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "{file}:5:17: 2 API keys are named `one` in us-east-1 (key1, key4); give the one you \
+             mean by `id`"
+        )),
+        "{message}"
+    );
+    assert_eq!(env.writes(), 0);
+    assert_eq!(env.calls("GetRestApis"), 0, "no API name, no API lookup");
 }

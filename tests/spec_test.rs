@@ -223,7 +223,7 @@ fn bad_fields_in_every_block_of_one_plan_are_reported() {
             format!("{file}:14:31: tag `aws:x` is reserved: keys starting `tollgate:` or `aws:` belong to tollgate and AWS; remove it"),
             format!("{file}:18:37: expected an integer, found the string \"all\""),
             format!("{file}:19:37: `remaining` must be an integer >= 0, found -5"),
-            format!("{file}:20:9: missing field `id` in api key; add it"),
+            format!("{file}:20:9: missing field `id` in api key; add it, or `name` with the key's name"),
         ]
     );
 }

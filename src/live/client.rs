@@ -22,9 +22,9 @@ use super::pace::{Pace, Pacer};
 use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
 use super::stop::Stop;
 use crate::diff::PatchOp;
-use crate::model::{LiveKeys, LivePlan, PlanBody, RestApi, Tags, CREATION_TAG};
+use crate::model::{LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG};
 
-/// The largest page GetUsagePlans, GetUsagePlanKeys and GetRestApis serve.
+/// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis and GetApiKeys serve.
 const PAGE_SIZE: i32 = 500;
 
 /// How long to wait for a connection to AWS.
@@ -299,7 +299,7 @@ impl LiveClient {
 
     /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id
     /// and name, for the YAML's `api:` names.
-    pub async fn list_rest_apis(&self) -> Result<Vec<RestApi>, AwsError> {
+    pub async fn list_rest_apis(&self) -> Result<Vec<Named>, AwsError> {
         let mut apis = Vec::new();
         let mut position: Option<String> = None;
         loop {
@@ -313,13 +313,40 @@ impl LiveClient {
                 })
                 .await
                 .map_err(|failure| failure.error)?;
-            apis.extend(page.items().iter().map(|api| RestApi {
+            apis.extend(page.items().iter().map(|api| Named {
                 id: api.id().unwrap_or_default().to_owned(),
                 name: api.name().unwrap_or_default().to_owned(),
             }));
             position = page.position().map(str::to_string);
             if position.is_none() {
                 return Ok(apis);
+            }
+        }
+    }
+
+    /// Lists every API key of the account in the region, 500 a page (GetApiKeys, values not
+    /// asked for): its id and name, for the YAML's key names.
+    pub async fn list_api_keys(&self) -> Result<Vec<Named>, AwsError> {
+        let mut keys = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .call("GetApiKeys", Retry::Transient, || {
+                    self.client
+                        .get_api_keys()
+                        .limit(PAGE_SIZE)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|failure| failure.error)?;
+            keys.extend(page.items().iter().map(|key| Named {
+                id: key.id().unwrap_or_default().to_owned(),
+                name: key.name().unwrap_or_default().to_owned(),
+            }));
+            position = page.position().map(str::to_string);
+            if position.is_none() {
+                return Ok(keys);
             }
         }
     }

@@ -5,10 +5,12 @@
 
 use super::error::SpecError;
 use super::events::{Ev, Events, Fault, Pos};
-use super::limits::{DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE};
+use super::limits::{
+    grant_record_too_long, DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE,
+};
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedStage,
-    Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
+    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedKey,
+    NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +31,7 @@ const PLAN: &[&str] = &[
 const THROTTLE: &[&str] = &["rateLimit", "burstLimit"];
 const QUOTA: &[&str] = &["limit", "period", "offset"];
 const STAGE: &[&str] = &["apiId", "api", "stage", "throttle"];
-const KEY: &[&str] = &["id", "grants"];
+const KEY: &[&str] = &["id", "name", "grants"];
 const GRANT: &[&str] = &["id", "remaining"];
 
 /// The most fields a mapping of the format has.
@@ -237,6 +239,14 @@ struct ReadStages {
     first: BTreeMap<(bool, StageRef), Pos>,
     /// Where each stage with method throttles has its `throttle` key.
     method_throttles_at: Vec<Pos>,
+}
+
+/// A key as `keys` lists it, and where its id or name is.
+enum ReadKey {
+    /// By id.
+    Id(DesiredKey, Pos),
+    /// By name, to resolve.
+    Name(NamedKey, Pos),
 }
 
 /// Reads one file's events, collecting errors.
@@ -570,6 +580,7 @@ impl<'a> Reader<'a> {
         let mut stages = ReadStages::default();
         let mut tags = None;
         let mut keys = None;
+        let mut named_keys = Vec::new();
         let (mut tags_at, mut keys_at) = (node.pos, node.pos);
         self.fields(
             node,
@@ -608,7 +619,9 @@ impl<'a> Reader<'a> {
                     }
                     "keys" => {
                         keys_at = pos;
-                        keys = Some(reader.keys(value));
+                        let (by_id, by_name) = reader.keys(value);
+                        keys = Some(by_id);
+                        named_keys = by_name;
                     }
                     _ => reader.skip(value),
                 }
@@ -624,7 +637,13 @@ impl<'a> Reader<'a> {
             }
         }
         let count_at = if tags.is_some() { tags_at } else { keys_at };
-        self.tag_count(tags.as_ref(), keys.as_deref(), id.is_some(), count_at);
+        self.tag_count(
+            tags.as_ref(),
+            keys.as_deref(),
+            &named_keys,
+            id.is_some(),
+            count_at,
+        );
         let (name, name_at) = name?;
         body.name = name;
         body.stages = stages.read.into_iter().collect();
@@ -638,6 +657,7 @@ impl<'a> Reader<'a> {
                 keys,
                 location: self.at(name_at),
                 named_stages,
+                named_keys,
             },
             id_at,
             valid: self.errors.len() == errors_before,
@@ -733,14 +753,20 @@ impl<'a> Reader<'a> {
         let at = node.pos;
         let (mut api_id, mut api, mut stage) = (None, None, None);
         let mut methods = MethodThrottles::new();
+        // Whether `apiId` or `api` is written at all, even wrong.
+        let mut given = false;
         let whole = self.fields(
             node,
             "api stage",
             STAGE,
             &["stage"],
             |reader, field, key_pos, value| match field {
-                "apiId" => api_id = reader.stage_part(value, field).map(|id| (id, key_pos)),
+                "apiId" => {
+                    given = true;
+                    api_id = reader.stage_part(value, field).map(|id| (id, key_pos));
+                }
                 "api" => {
+                    given = true;
                     let pos = value.pos;
                     api = reader.nonempty(value, field).map(|name| (name, pos));
                 }
@@ -769,7 +795,7 @@ impl<'a> Reader<'a> {
                 Some(pos),
             ),
             (None, None) => {
-                if whole {
+                if whole && !given {
                     let message = "missing field `apiId` in api stage; add it, or `api` with the \
                                    REST API's name";
                     self.error(at, message.to_owned());
@@ -890,6 +916,7 @@ impl<'a> Reader<'a> {
         &mut self,
         tags: Option<&Tags>,
         keys: Option<&[DesiredKey]>,
+        named_keys: &[NamedKey],
         pinned: bool,
         at: Pos,
     ) {
@@ -899,7 +926,17 @@ impl<'a> Reader<'a> {
             .flatten()
             .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
             .collect();
-        let total = declared + records.len();
+        // A key given by name has a record per grant too, whatever its id turns out to be.
+        let named: BTreeSet<(&str, &str)> = named_keys
+            .iter()
+            .flat_map(|key| {
+                key.grants
+                    .iter()
+                    .map(|(grant, _)| (key.name.as_str(), grant.id.as_str()))
+            })
+            .collect();
+        let records = records.len() + named.len();
+        let total = declared + records;
         let (most, limit) = if pinned {
             (MAX_TAGS, format!("AWS keeps at most {MAX_TAGS} on a plan"))
         } else {
@@ -913,81 +950,109 @@ impl<'a> Reader<'a> {
         if total <= most {
             return;
         }
-        let message = if records.is_empty() {
+        let message = if records == 0 {
             format!("{total} tags: {limit}; declare at most {most}")
         } else {
             let record = grant_tag("{keyId}", "{grantId}");
             format!(
-                "{declared} tags and {} grants make {total} tags: each grant keeps a tag \
+                "{declared} tags and {records} grants make {total} tags: each grant keeps a tag \
                  `{record}` on the plan for good, and {limit}; declare at most {most} tags \
-                 and grants together",
-                records.len()
+                 and grants together"
             )
         };
         self.error(at, message);
     }
 
-    fn keys(&mut self, node: Node<'a>) -> Vec<DesiredKey> {
+    /// The keys of `keys`: those given by id, and those given by name.
+    fn keys(&mut self, node: Node<'a>) -> (Vec<DesiredKey>, Vec<NamedKey>) {
         let mut keys = Vec::new();
-        let mut first: BTreeMap<String, Pos> = BTreeMap::new();
+        let mut named = Vec::new();
+        let mut first: BTreeMap<(bool, String), Pos> = BTreeMap::new();
         self.list(node, |reader, item| {
-            let Some((key, at)) = reader.key(item) else {
+            let Some(key) = reader.key(item) else {
                 return;
             };
-            if let Some(first) = first.get(&key.id) {
+            let (identity, at) = match &key {
+                ReadKey::Id(key, at) => ((false, key.id.clone()), *at),
+                ReadKey::Name(key, at) => ((true, key.name.clone()), *at),
+            };
+            if let Some(first) = first.get(&identity) {
+                let (by_name, text) = &identity;
+                let listed = if *by_name { "key named" } else { "key" };
                 let message = format!(
-                    "key `{}` is already listed at {}; list it once",
-                    key.id,
+                    "{listed} `{text}` is already listed at {}; list it once",
                     reader.at(*first)
                 );
                 return reader.error(at, message);
             }
-            first.insert(key.id.clone(), at);
-            keys.push(key);
+            first.insert(identity, at);
+            match key {
+                ReadKey::Id(key, _) => keys.push(key),
+                ReadKey::Name(key, _) => named.push(key),
+            }
         });
-        keys
+        (keys, named)
     }
 
-    /// A key of `keys`, and where its id is.
-    fn key(&mut self, node: Node<'a>) -> Option<(DesiredKey, Pos)> {
-        let mut id = None;
+    /// A key of `keys`, by id or by name, and where its id or name is.
+    fn key(&mut self, node: Node<'a>) -> Option<ReadKey> {
+        let at = node.pos;
+        let (mut id, mut name) = (None, None);
         let mut grants: Vec<(Grant, Pos)> = Vec::new();
-        self.fields(
-            node,
-            "api key",
-            KEY,
-            &KEY[..1],
-            |reader, field, _, value| {
-                let pos = value.pos;
-                match field {
-                    "id" => id = reader.text(value).map(|id| (id, pos)),
-                    "grants" => grants = reader.grants(value),
-                    _ => reader.skip(value),
+        // Whether `id` or `name` is written at all, even wrong.
+        let mut given = false;
+        let whole = self.fields(node, "api key", KEY, &[], |reader, field, _, value| {
+            let pos = value.pos;
+            given |= field != "grants";
+            match field {
+                "id" => id = reader.text(value).map(|id| (id, pos)),
+                "name" => name = reader.nonempty(value, field).map(|name| (name, pos)),
+                "grants" => grants = reader.grants(value),
+                _ => reader.skip(value),
+            }
+        });
+        match (id, name) {
+            (Some(_), Some((_, pos))) => {
+                let message = "give the key by `id` or by `name`, not both";
+                self.error(pos, message.to_owned());
+                None
+            }
+            (Some((id, at)), None) => {
+                if id.is_empty() {
+                    self.error(at, "a key's `id` must not be empty".to_owned());
                 }
-            },
-        );
-        let (id, at) = id?;
-        if id.is_empty() {
-            self.error(at, "a key's `id` must not be empty".to_owned());
-        }
-        for (grant, pos) in &grants {
-            let record = grant_tag(&id, &grant.id);
-            let length = record.chars().count();
-            if length > MAX_TAG_KEY {
-                let room = MAX_TAG_KEY.saturating_sub(grant_tag(&id, "").chars().count());
-                self.error(
-                    *pos,
-                    format!(
-                        "grant id `{}` is too long for key `{id}`: its record tag `{record}` \
-                         would be {length} characters and AWS accepts at most {MAX_TAG_KEY} in \
-                         a tag key; shorten the grant id to at most {room} characters",
-                        grant.id
-                    ),
-                );
+                for (grant, pos) in &grants {
+                    if let Some(message) = grant_record_too_long(&id, &grant.id) {
+                        self.error(*pos, message);
+                    }
+                }
+                let grants = grants.into_iter().map(|(grant, _)| grant).collect();
+                Some(ReadKey::Id(DesiredKey { id, grants }, at))
+            }
+            (None, Some((name, at))) => {
+                let grants = grants
+                    .into_iter()
+                    .map(|(grant, pos)| (grant, self.at(pos)))
+                    .collect();
+                let location = self.at(at);
+                Some(ReadKey::Name(
+                    NamedKey {
+                        name,
+                        grants,
+                        location,
+                    },
+                    at,
+                ))
+            }
+            (None, None) => {
+                if whole && !given {
+                    let message = "missing field `id` in api key; add it, or `name` with the \
+                                   key's name";
+                    self.error(at, message.to_owned());
+                }
+                None
             }
         }
-        let grants = grants.into_iter().map(|(grant, _)| grant).collect();
-        Some((DesiredKey { id, grants }, at))
     }
 
     /// The grants of a key, each with where its id is.
@@ -1601,6 +1666,34 @@ mod tests {
                 "p.yaml:5:9: missing field `apiId` in api stage; add it, or `api` with the REST API's name",
                 "p.yaml:7:9: stage `s` of `api: pets` is already listed at p.yaml:6:9; list it once",
                 "p.yaml:8:16: `api` must not be empty; leave it out instead",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_is_given_by_id_or_by_name_exactly_once() {
+        let plans = plans_of(
+            "usagePlans:\n  - name: A\n    keys:\n      - { name: acme, grants: [{ id: SUP-1, remaining: 5 }] }\n      - { id: k1 }\n",
+        );
+        let named = &plans[0].named_keys;
+        assert_eq!(named.len(), 1);
+        assert_eq!(
+            (
+                named[0].name.as_str(),
+                named[0].location.line,
+                named[0].location.column
+            ),
+            ("acme", 4, 17)
+        );
+        assert_eq!(named[0].grants[0].0.id, "SUP-1");
+        assert_eq!(plans[0].keys.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            errors_of("usagePlans:\n  - name: A\n    keys:\n      - { id: k1, name: acme }\n      - { grants: [] }\n      - { name: acme }\n      - { name: acme }\n      - { id: [k] }\n"),
+            vec![
+                "p.yaml:4:25: give the key by `id` or by `name`, not both",
+                "p.yaml:5:9: missing field `id` in api key; add it, or `name` with the key's name",
+                "p.yaml:7:17: key named `acme` is already listed at p.yaml:6:17; list it once",
+                "p.yaml:8:15: expected a string, found a list",
             ]
         );
     }

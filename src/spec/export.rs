@@ -98,7 +98,8 @@ fn usage_plan(export: &ExportPlan) -> UsagePlan {
         .keys
         .iter()
         .map(|id| yaml::ApiKey {
-            id: id.clone(),
+            id: Some(id.clone()),
+            name: None,
             grants: Vec::new(),
         })
         .collect();

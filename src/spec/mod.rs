@@ -11,7 +11,7 @@ mod decode;
 mod error;
 mod events;
 pub mod export;
-mod limits;
+pub mod limits;
 mod load;
 mod schema;
 mod validate;

@@ -67,7 +67,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stage_takes_its_api_by_id_or_by_name() {
+    fn stages_and_keys_are_given_by_id_or_by_name() {
         let schema = schema();
         let stage = &schema["$defs"]["ApiStage"];
         assert_eq!(
@@ -75,5 +75,9 @@ mod tests {
             serde_json::json!([{ "required": ["apiId"] }, { "required": ["api"] }])
         );
         assert_eq!(stage["required"], serde_json::json!(["stage"]));
+        assert_eq!(
+            schema["$defs"]["ApiKey"]["oneOf"],
+            serde_json::json!([{ "required": ["id"] }, { "required": ["name"] }])
+        );
     }
 }

@@ -157,13 +157,20 @@ pub struct ApiStage {
     pub throttle: BTreeMap<String, Throttle>,
 }
 
-/// An API key on the plan.
+/// An API key on the plan, given by id or by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("oneOf" = [{ "required": ["id"] }, { "required": ["name"] }]))]
 pub struct ApiKey {
     /// The API key's id (never its value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
-    pub id: String,
+    pub id: Option<String>,
+    /// The API key's name, instead of its id: resolved in the account and region with
+    /// GetApiKeys, and an error when no key or more than one has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub name: Option<String>,
     /// One-time quota extensions for this key on this plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,

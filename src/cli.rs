@@ -15,7 +15,8 @@ use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
-use tollgate::spec::{self, export::ExportPlan, SpecError, SpecErrors};
+use tollgate::spec::export::{ExportPlan, Names};
+use tollgate::spec::{self, SpecError, SpecErrors};
 
 use crate::progress::Progress;
 
@@ -551,6 +552,10 @@ async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result
     let live: Vec<LivePlan> = client.list_plans().await?;
     let ids = live.iter().map(|plan| plan.id.clone()).collect();
     let keys = client.list_plan_keys(ids).await?;
+    let names = Names::unique(
+        &client.list_rest_apis().await?,
+        &client.list_api_keys().await?,
+    );
     let empty = Default::default();
     let plans: Vec<ExportPlan> = live
         .iter()
@@ -560,8 +565,8 @@ async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result
         })
         .collect();
     match &args.out {
-        None => print!("{}", spec::export::document(&plans)?),
-        Some(dir) => write_export(dir, spec::export::files(&plans)?, args.force)?,
+        None => print!("{}", spec::export::document(&plans, &names)?),
+        Some(dir) => write_export(dir, spec::export::files(&plans, &names)?, args.force)?,
     }
     Ok(Outcome::Done)
 }

@@ -247,8 +247,12 @@ fn export_round_trips_through_plan_and_refuses_to_overwrite() {
     )
     .expect("read");
     assert!(
-        gold.contains("key1") && gold.contains("team: payments"),
-        "keys and tags are exported: {gold}"
+        gold.contains("- name: one\n") && gold.contains("team: payments"),
+        "keys (by their names, which no other key has) and tags are exported: {gold}"
+    );
+    assert!(
+        gold.contains("- api: pets\n") && !gold.contains("a1b2c3d4e5"),
+        "stages by their API's name: {gold}"
     );
     assert!(
         !gold.contains("tollgate:"),

@@ -2,7 +2,7 @@
 //! result reports no change.
 
 use super::yaml::{self, Document, UsagePlan};
-use crate::model::{managed_tags, LivePlan, PlanBody};
+use crate::model::{managed_tags, LivePlan, Named, PlanBody};
 use serde_saphyr::SerializeError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,16 +14,52 @@ pub struct ExportPlan<'a> {
     pub keys: &'a BTreeSet<String>,
 }
 
+/// The names export writes instead of ids: those of the REST APIs and API keys whose name
+/// no other API or key of the account has.
+#[derive(Debug, Default)]
+pub struct Names {
+    apis: BTreeMap<String, String>,
+    keys: BTreeMap<String, String>,
+}
+
+impl Names {
+    /// The unique names among the account's REST APIs and API keys, by id.
+    pub fn unique(apis: &[Named], keys: &[Named]) -> Names {
+        Names {
+            apis: unique(apis),
+            keys: unique(keys),
+        }
+    }
+}
+
+/// The names of `listed` that only one of them has, by id.
+fn unique(listed: &[Named]) -> BTreeMap<String, String> {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for named in listed {
+        *count.entry(&named.name).or_default() += 1;
+    }
+    listed
+        .iter()
+        .filter(|named| !named.name.is_empty() && count[named.name.as_str()] == 1)
+        .map(|named| (named.id.clone(), named.name.clone()))
+        .collect()
+}
+
 /// All plans as one YAML document (`usagePlans: [...]`), sorted by name.
-pub fn document(plans: &[ExportPlan]) -> Result<String, SerializeError> {
+pub fn document(plans: &[ExportPlan], names: &Names) -> Result<String, SerializeError> {
     let mut sorted: Vec<&ExportPlan> = plans.iter().collect();
     sorted.sort_by(|a, b| (&a.plan.body.name, &a.plan.id).cmp(&(&b.plan.body.name, &b.plan.id)));
-    write(sorted.into_iter().map(usage_plan).collect())
+    write(
+        sorted
+            .into_iter()
+            .map(|plan| usage_plan(plan, names))
+            .collect(),
+    )
 }
 
 /// One document per plan with a file-safe, unique file name (`gold.yaml`, collisions get the
 /// id), sorted by file name.
-pub fn files(plans: &[ExportPlan]) -> Result<Vec<(String, String)>, SerializeError> {
+pub fn files(plans: &[ExportPlan], names: &Names) -> Result<Vec<(String, String)>, SerializeError> {
     let bases: Vec<String> = plans
         .iter()
         .map(|plan| file_safe(&plan.plan.body.name))
@@ -52,7 +88,10 @@ pub fn files(plans: &[ExportPlan]) -> Result<Vec<(String, String)>, SerializeErr
     let mut files = plans
         .iter()
         .zip(&stems)
-        .map(|(plan, stem)| Ok((format!("{stem}.yaml"), write(vec![usage_plan(plan)])?)))
+        .map(|(plan, stem)| {
+            let text = write(vec![usage_plan(plan, names)])?;
+            Ok((format!("{stem}.yaml"), text))
+        })
         .collect::<Result<Vec<_>, SerializeError>>()?;
     files.sort();
     Ok(files)
@@ -92,23 +131,38 @@ fn file_safe(name: &str) -> String {
     }
 }
 
-fn usage_plan(export: &ExportPlan) -> UsagePlan {
+/// A live plan as the YAML declares it, its APIs and keys by name where `names` has one.
+fn usage_plan(export: &ExportPlan, names: &Names) -> UsagePlan {
     let tags = managed_tags(&export.plan.tags);
     let keys: Vec<yaml::ApiKey> = export
         .keys
         .iter()
-        .map(|id| yaml::ApiKey {
-            id: Some(id.clone()),
-            name: None,
-            grants: Vec::new(),
+        .map(|id| match names.keys.get(id) {
+            Some(name) => yaml::ApiKey {
+                id: None,
+                name: Some(name.clone()),
+                grants: Vec::new(),
+            },
+            None => yaml::ApiKey {
+                id: Some(id.clone()),
+                name: None,
+                grants: Vec::new(),
+            },
         })
         .collect();
-    UsagePlan {
+    let mut plan = UsagePlan {
         id: Some(export.plan.id.clone()),
         tags: Some(tags.into_iter().collect()).filter(|tags: &BTreeMap<_, _>| !tags.is_empty()),
         keys: Some(keys).filter(|keys| !keys.is_empty()),
         ..UsagePlan::of_body(&export.plan.body)
+    };
+    for stage in &mut plan.api_stages {
+        if let Some(name) = stage.api_id.as_ref().and_then(|id| names.apis.get(id)) {
+            stage.api = Some(name.clone());
+            stage.api_id = None;
+        }
     }
+    plan
 }
 
 #[cfg(test)]
@@ -117,6 +171,11 @@ mod tests {
     use crate::model::{DesiredPlan, Period, PlanBody, Quota, StageRef, Tags, Throttle};
     use crate::spec::load;
     use std::path::PathBuf;
+
+    /// The document of `plans`, every API and key by id.
+    fn document_of(plans: &[ExportPlan]) -> Result<String, SerializeError> {
+        document(plans, &Names::default())
+    }
 
     fn gold() -> LivePlan {
         let stage = StageRef {
@@ -224,12 +283,16 @@ mod tests {
             .map(|(plan, keys)| ExportPlan { plan, keys })
             .collect();
 
-        let loaded = load_text(&dir, "all.yaml", &document(&export).expect("writes"));
+        let loaded = load_text(
+            &dir,
+            "all.yaml",
+            &document(&export, &Names::default()).expect("writes"),
+        );
         assert_eq!(loaded.len(), 2);
         assert_round_trip(&plans[1], &keys[1], &loaded[0]);
         assert_round_trip(&plans[0], &keys[0], &loaded[1]);
 
-        for (name, text) in files(&export).expect("writes") {
+        for (name, text) in files(&export, &Names::default()).expect("writes") {
             let loaded = load_text(&dir, &name, &text);
             let index = usize::from(name == "bronze.yaml");
             assert_round_trip(&plans[index], &keys[index], &loaded[0]);
@@ -239,14 +302,14 @@ mod tests {
     #[test]
     fn export_leaves_out_what_is_absent_and_reserved() {
         let none = BTreeSet::new();
-        let text = document(&[ExportPlan {
+        let text = document_of(&[ExportPlan {
             plan: &bare("k2k2k2", "Bronze"),
             keys: &none,
         }])
         .expect("writes");
         assert_eq!(text, "usagePlans:\n  - name: Bronze\n    id: k2k2k2\n");
         let gold = gold();
-        let text = document(&[ExportPlan {
+        let text = document_of(&[ExportPlan {
             plan: &gold,
             keys: &none,
         }])
@@ -263,7 +326,7 @@ mod tests {
     fn the_document_is_sorted_by_name() {
         let none = BTreeSet::new();
         let (b, a) = (bare("1", "Beta"), bare("2", "Alpha"));
-        let text = document(&[
+        let text = document_of(&[
             ExportPlan {
                 plan: &b,
                 keys: &none,
@@ -293,7 +356,7 @@ mod tests {
             .iter()
             .map(|plan| ExportPlan { plan, keys: &none })
             .collect();
-        let names: Vec<String> = files(&export)
+        let names: Vec<String> = files(&export, &Names::default())
             .expect("writes")
             .into_iter()
             .map(|(name, _)| name)
@@ -336,7 +399,7 @@ mod tests {
             plan.body.description = text.to_owned();
             plan.body.product_code = Some(text.to_owned());
             let none = BTreeSet::new();
-            let yaml = document(&[ExportPlan {
+            let yaml = document_of(&[ExportPlan {
                 plan: &plan,
                 keys: &none,
             }])
@@ -346,5 +409,49 @@ mod tests {
             let body = decoded.plans.first().map(|declared| &declared.plan.body);
             assert_eq!(body, Some(&plan.body), "{text:?} as {yaml}");
         }
+    }
+
+    #[test]
+    fn apis_and_keys_are_written_by_name_when_no_other_has_it() {
+        let named = |id: &str, name: &str| Named {
+            id: id.to_owned(),
+            name: name.to_owned(),
+        };
+        let apis = [
+            named("a1b2c3d4e5", "pets"),
+            named("z1", "shop"),
+            named("z2", "shop"),
+        ];
+        let keys = [
+            named("k1", "acme"),
+            named("k2", "twin"),
+            named("k3", "twin"),
+        ];
+        let names = Names::unique(&apis, &keys);
+        let mut plan = gold();
+        plan.body.stages.insert(
+            StageRef {
+                api_id: "z1".into(),
+                stage: "prod".into(),
+            },
+            Default::default(),
+        );
+        let keys: BTreeSet<String> = ["k1", "k2"].map(str::to_owned).into();
+        let text = document(
+            &[ExportPlan {
+                plan: &plan,
+                keys: &keys,
+            }],
+            &names,
+        )
+        .expect("writes");
+        assert!(text.contains("- api: pets\n"), "{text}");
+        assert!(
+            text.contains("- apiId: z1\n"),
+            "a shared name stays an id: {text}"
+        );
+        assert!(text.contains("- name: acme\n"), "{text}");
+        assert!(text.contains("- id: k2\n"), "{text}");
+        assert!(!text.contains("a1b2c3d4e5"), "{text}");
     }
 }

@@ -151,8 +151,18 @@ fn keys_by_name_resolve_and_take_their_grants() {
         "the grant went to the named key: {tags:?}"
     );
     env.assert_in_sync(&path);
+    let verbose = env.run(&["plan", "-v", "--format", "json"], &path);
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&verbose.stdout),
+        stderr(&verbose)
+    );
     assert!(
-        env.calls("GetApiKeys") >= 2,
+        !printed.contains("value-one-") && !printed.contains("value-two-"),
+        "no key value is read or printed: {printed}"
+    );
+    assert!(
+        env.calls("GetApiKeys") >= 3,
         "one lookup per run that uses key names"
     );
     assert_eq!(env.calls("GetApiKey"), 0);

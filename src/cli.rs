@@ -297,8 +297,12 @@ async fn read_inputs(
         unresolved.extend(resolve::key_names(&mut desired, &keys, client.region()).err());
     }
     if !unresolved.is_empty() {
-        let errors = unresolved.into_iter().flatten().collect();
-        report_errors(&SpecErrors(errors), "resolving the YAML's names");
+        let errors = resolve::in_file_order(unresolved.into_iter().flatten().collect());
+        eprintln!("{}", SpecErrors(errors.clone()));
+        eprintln!(
+            "error: {} resolving the YAML's names; nothing was written to AWS",
+            count_of(errors.len(), "error", "errors")
+        );
         return Ok(None);
     }
     let live = client.list_plans().await?;
@@ -552,10 +556,7 @@ async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result
     let live: Vec<LivePlan> = client.list_plans().await?;
     let ids = live.iter().map(|plan| plan.id.clone()).collect();
     let keys = client.list_plan_keys(ids).await?;
-    let names = Names::unique(
-        &client.list_rest_apis().await?,
-        &client.list_api_keys().await?,
-    );
+    let names = export_names(&client).await;
     let empty = Default::default();
     let plans: Vec<ExportPlan> = live
         .iter()
@@ -569,6 +570,23 @@ async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result
         Some(dir) => write_export(dir, spec::export::files(&plans, &names)?, args.force)?,
     }
     Ok(Outcome::Done)
+}
+
+/// The names export may write instead of ids; ids alone, with a warning, when the account's
+/// REST APIs or keys cannot be listed (a role without GetRestApis or GetApiKeys).
+async fn export_names(client: &LiveClient) -> Names {
+    let apis = client.list_rest_apis().await;
+    let keys = client.list_api_keys().await;
+    match (apis, keys) {
+        (Ok(apis), Ok(keys)) => Names::unique(&apis, &keys),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!(
+                "warning: cannot list the REST APIs and API keys for their names ({error}); \
+                 writing ids. Allow GetRestApis and GetApiKeys to export names."
+            );
+            Names::default()
+        }
+    }
 }
 
 /// Writes exported files, refusing (before writing any) to overwrite one without `force`.

@@ -138,16 +138,131 @@ fn located(location: SourceLocation, message: String) -> SpecError {
 }
 
 /// `errors` in file, line and column order, or nothing wrong.
-fn sorted(mut errors: Vec<SpecError>) -> Result<(), Vec<SpecError>> {
+fn sorted(errors: Vec<SpecError>) -> Result<(), Vec<SpecError>> {
     if errors.is_empty() {
         return Ok(());
     }
+    Err(in_file_order(errors))
+}
+
+/// `errors` in file, line and column order.
+pub fn in_file_order(mut errors: Vec<SpecError>) -> Vec<SpecError> {
     errors.sort_by(|a, b| place(a).cmp(&place(b)));
-    Err(errors)
+    errors
 }
 
 /// Where an error is, for ordering: file, line, column.
 fn place(error: &SpecError) -> Option<(&str, usize, usize)> {
     let location = error.location.as_ref()?;
     Some((&location.path, location.line, location.column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grant, NamedKey, NamedStage, PlanBody};
+
+    fn at(line: usize) -> SourceLocation {
+        SourceLocation {
+            path: "p.yaml".into(),
+            line,
+            column: 9,
+        }
+    }
+
+    fn named(id: &str, name: &str) -> Named {
+        Named {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    fn plan() -> DesiredPlan {
+        DesiredPlan {
+            body: PlanBody {
+                name: "Gold".into(),
+                ..PlanBody::default()
+            },
+            id: None,
+            tags: None,
+            keys: None,
+            location: at(1),
+            named_stages: Vec::new(),
+            named_keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_name_one_api_has_becomes_its_id_and_others_are_errors_in_file_order() {
+        let mut plans = vec![plan()];
+        for (line, api) in [(5, "shop"), (3, "pets"), (4, "nope")] {
+            plans[0].named_stages.push(NamedStage {
+                api: api.into(),
+                stage: "prod".into(),
+                throttle: Default::default(),
+                location: at(line),
+            });
+        }
+        let apis = [
+            named("a1", "pets"),
+            named("s1", "shop"),
+            named("s2", "shop"),
+        ];
+        let errors = api_names(&mut plans, &apis, "eu-west-1").expect_err("two names fail");
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "p.yaml:4:9: no REST API is named `nope` in eu-west-1; check the name (names are \
+                 compared exactly), or give the REST API's `apiId`",
+                "p.yaml:5:9: 2 REST APIs are named `shop` in eu-west-1 (s1, s2); give the one \
+                 you mean by `apiId`",
+            ]
+        );
+        let stages: Vec<String> = plans[0]
+            .body
+            .stages
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(stages, ["a1:prod"]);
+        assert!(plans[0].named_stages.is_empty());
+    }
+
+    #[test]
+    fn a_named_key_takes_its_grants_and_their_records_must_fit() {
+        let mut plans = vec![plan()];
+        let grant = |id: &str| {
+            (
+                Grant {
+                    id: id.into(),
+                    remaining: 1,
+                },
+                at(7),
+            )
+        };
+        plans[0].named_keys.push(NamedKey {
+            name: "acme".into(),
+            grants: vec![grant("SUP-1")],
+            location: at(6),
+        });
+        let keys = [named("k1", "acme")];
+        assert_eq!(key_names(&mut plans, &keys, "us-east-1"), Ok(()));
+        let resolved = plans[0].keys.clone().unwrap_or_default();
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(
+            (resolved[0].id.as_str(), resolved[0].grants.len()),
+            ("k1", 1)
+        );
+
+        let mut long = vec![plan()];
+        long[0].named_keys.push(NamedKey {
+            name: "acme".into(),
+            grants: vec![grant(&"g".repeat(120))],
+            location: at(6),
+        });
+        let errors = key_names(&mut long, &keys, "us-east-1").expect_err("too long");
+        assert!(errors[0].message.starts_with("grant id `ggg"), "{errors:?}");
+        assert_eq!(errors[0].location, Some(at(7)));
+    }
 }

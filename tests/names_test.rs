@@ -100,7 +100,7 @@ fn an_unknown_or_shared_api_name_is_a_located_error_and_nothing_is_written() {
         "{message}"
     );
     assert!(
-        message.contains("2 errors resolving the YAML's names; nothing was sent to AWS"),
+        message.contains("2 errors resolving the YAML's names; nothing was written to AWS"),
         "{message}"
     );
     assert_eq!(env.writes(), 0);

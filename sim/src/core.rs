@@ -60,6 +60,10 @@ impl Core {
             region: seed.state.region.clone(),
         };
         let mut states = seed.elsewhere;
+        // Every other scope makes its ids apart from the emulator's own, seeded or not.
+        for (scope, state) in states.iter_mut() {
+            state.id_generator = SplitMix64::new(scope.id_seed());
+        }
         states.insert(own.clone(), seed.state);
         for state in states.values_mut() {
             for api in state.rest_apis.values_mut() {
@@ -236,10 +240,12 @@ impl Core {
     }
 
     fn dump_scope(&self, scope: &Scope) -> serde_json::Value {
+        let states = lock(&self.states);
+        let empty = State::in_region(scope.region.clone());
         // `to_value` fails only on a map key that is not a string or on a `Serialize` impl that
         // errs. Every map of `State` is keyed by `String` and every type in it derives
         // `Serialize` (a non-finite `f64` becomes `null`, not an error), so this cannot fail.
-        self.with_scope(scope, |state| serde_json::to_value(&*state))
+        serde_json::to_value(states.get(scope).unwrap_or(&empty))
             .expect("the state always serialises to JSON")
     }
 
@@ -248,6 +254,13 @@ impl Core {
         let state: State = serde_json::from_value(dump)
             .map_err(|e| SimError::bad_request(format!("Invalid state: {e}")))?;
         validate_state(&state)?;
+        if state.region != self.own.region {
+            return Err(SimError::bad_request(format!(
+                "Invalid state: its region is {}, and the emulator's own account is in {} (the \
+                 seed's region); requests signed for another region reach another state",
+                state.region, self.own.region
+            )));
+        }
         self.with_state(|current| *current = state);
         Ok(())
     }

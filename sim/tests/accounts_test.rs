@@ -191,3 +191,44 @@ async fn the_seed_may_not_give_one_key_to_two_accounts_or_seed_the_own_scope_twi
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn every_account_and_region_makes_ids_of_its_own() {
+    let (sim, own) = start_with(two_accounts()).await;
+    let endpoint = sim.endpoint();
+    let mut ids = Vec::new();
+    for client in [
+        own.clone(),
+        sdk_client_as(&endpoint, "AKIAOTHER", "eu-west-1"),
+        sdk_client_as(&endpoint, "AKIAOTHER", "us-east-1"),
+    ] {
+        let plan = client
+            .create_usage_plan()
+            .name("New")
+            .send()
+            .await
+            .expect("CreateUsagePlan");
+        ids.push(plan.id().unwrap_or_default().to_owned());
+    }
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+        "seeded or not, no two scopes make the same ids: {ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_state_of_another_region_is_not_loaded_as_the_emulators_own() {
+    let (sim, _) = start_with(two_accounts()).await;
+    let mut dump = sim.dump_state();
+    dump["region"] = "eu-west-1".into();
+    let error = sim.load_state(dump).expect_err("another region");
+    assert!(
+        error.message.contains("its region is eu-west-1"),
+        "{error:?}"
+    );
+    assert_eq!(
+        sim.dump_state_of("999999999999", "ap-south-1")["usagePlans"],
+        serde_json::json!({}),
+        "an account nothing reached is empty"
+    );
+}

@@ -200,3 +200,53 @@ fn an_unknown_or_shared_key_name_is_a_located_error_and_nothing_is_written() {
     assert_eq!(env.writes(), 0);
     assert_eq!(env.calls("GetRestApis"), 0, "no API name, no API lookup");
 }
+
+/// One YAML that names its APIs and keys applies in two accounts and regions, where every id
+/// differs: each run resolves the names in the account of its credentials and the region it
+/// is given.
+#[test]
+fn one_yaml_by_name_applies_in_two_accounts_and_regions() {
+    let seed = format!(
+        "{BASE_SEED}accounts:
+  - accountId: \"210987654321\"
+    accessKeys: [AKIAOTHERACCOUNT]
+    regions:
+      eu-west-1:
+        restApis:
+          - {{ id: eupets0001, name: pets, stages: [prod] }}
+        apiKeys:
+          - {{ id: euone00001, name: one, value: eu-value-one-000000000000000001 }}
+"
+    );
+    let env = Env::from_seed(&seed, Config::default());
+    let path = env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: one }]\n",
+    );
+    env.apply(&path);
+    env.tollgate()
+        .env("AWS_ACCESS_KEY_ID", "AKIAOTHERACCOUNT")
+        .args(["apply", "--auto-approve", "--region", "eu-west-1"])
+        .arg(&path)
+        .assert()
+        .success();
+    let own = env.sim.dump_state();
+    let other = env.sim.dump_state_of("210987654321", "eu-west-1");
+    let plan_of = |state: &serde_json::Value| {
+        let plans = state["usagePlans"].as_object().cloned().unwrap_or_default();
+        assert_eq!(plans.len(), 1, "{state:#}");
+        plans.values().next().cloned().unwrap_or_default()
+    };
+    let (own, other) = (plan_of(&own), plan_of(&other));
+    assert_eq!(own["apiStages"][0]["apiId"], "a1b2c3d4e5");
+    assert_eq!(other["apiStages"][0]["apiId"], "eupets0001");
+    assert!(own["keys"].get("key1").is_some(), "{own:#}");
+    assert!(other["keys"].get("euone00001").is_some(), "{other:#}");
+    env.tollgate()
+        .env("AWS_ACCESS_KEY_ID", "AKIAOTHERACCOUNT")
+        .args(["plan", "--detailed-exitcode", "--region", "eu-west-1"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    env.assert_in_sync(&path);
+}

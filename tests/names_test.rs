@@ -70,44 +70,46 @@ fn no_name_no_lookup() {
     assert_eq!(env.calls("GetRestApis"), 0);
 }
 
+/// Runs `apply` of `yaml` against an emulator seeded with `seed`, which must refuse it with
+/// nothing written: its error lines, the file's path shown as `FILE`.
+fn refused(seed: &str, yaml: &str) -> (Env, Vec<String>) {
+    let env = Env::from_seed(seed, Config::default());
+    let path = env.write("plans/gold.yaml", yaml);
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(env.writes(), 0);
+    assert_eq!(
+        env.calls("GetUsagePlans"),
+        0,
+        "refused before reading the plans"
+    );
+    let file = path.display().to_string();
+    let lines = stderr(&output)
+        .lines()
+        .map(|line| line.replace(&file, "FILE"))
+        .collect();
+    (env, lines)
+}
+
 #[test]
 fn an_unknown_or_shared_api_name_is_a_located_error_and_nothing_is_written() {
     let seed = BASE_SEED.replace(
         "apiKeys:",
         "  - id: p2p2p2p2p2\n    name: pets\n    stages: [prod]\napiKeys:",
     );
-    let env = Env::from_seed(&seed, Config::default());
-    let path = env.write(
-        "plans/gold.yaml",
+    let (_, lines) = refused(
+        &seed,
         "usagePlans:\n  - name: Gold\n    apiStages:\n      - { api: petz, stage: prod }\n      - { api: pets, stage: prod }\n      - { api: orders, stage: prod }\n",
     );
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    assert_eq!(output.status.code(), Some(1));
-    let message = stderr(&output);
-    let file = path.display();
-    assert!(
-        message.contains(&format!(
-            "{file}:4:16: no REST API is named `petz` in us-east-1; check the name (names are \
-             compared exactly), or give the REST API's `apiId`"
-        )),
-        "{message}"
-    );
-    assert!(
-        message.contains(&format!(
-            "{file}:5:16: 2 REST APIs are named `pets` in us-east-1 (a1b2c3d4e5, p2p2p2p2p2); \
-             give the one you mean by `apiId`"
-        )),
-        "{message}"
-    );
-    assert!(
-        message.contains("2 errors resolving the YAML's names; nothing was written to AWS"),
-        "{message}"
-    );
-    assert_eq!(env.writes(), 0);
     assert_eq!(
-        env.calls("GetUsagePlans"),
-        0,
-        "refused before reading the plans"
+        lines,
+        [
+            "FILE:4:16: no REST API is named `petz` in us-east-1; check the name (names are \
+             compared exactly), or give the REST API's `apiId`",
+            "FILE:5:16: 2 REST APIs are named `pets` in us-east-1 (a1b2c3d4e5, p2p2p2p2p2); \
+             give the one you mean by `apiId`",
+            "error: 2 errors resolving the YAML's names; nothing was written to AWS",
+        ]
     );
 }
 
@@ -174,30 +176,20 @@ fn an_unknown_or_shared_key_name_is_a_located_error_and_nothing_is_written() {
         "  - { id: key3,",
         "  - { id: key4, name: one, value: value-four-000000000000000000000000004 }\n  - { id: key3,",
     );
-    let env = Env::from_seed(&seed, Config::default());
-    let path = env.write(
-        "plans/gold.yaml",
+    let (env, lines) = refused(
+        &seed,
         "usagePlans:\n  - name: Gold\n    keys:\n      - { name: won }\n      - { name: one }\n      - { name: two }\n",
     );
-    let output = env.run(&["apply", "--auto-approve"], &path);
-    assert_eq!(output.status.code(), Some(1));
-    let message = stderr(&output);
-    let file = path.display();
-    assert!(
-        message.contains(&format!(
-            "{file}:4:17: no API key is named `won` in us-east-1; check the name (names are \
-             compared exactly), or give the API key's `id`"
-        )),
-        "{message}"
+    assert_eq!(
+        lines,
+        [
+            "FILE:4:17: no API key is named `won` in us-east-1; check the name (names are \
+             compared exactly), or give the API key's `id`",
+            "FILE:5:17: 2 API keys are named `one` in us-east-1 (key1, key4); give the one you \
+             mean by `id`",
+            "error: 2 errors resolving the YAML's names; nothing was written to AWS",
+        ]
     );
-    assert!(
-        message.contains(&format!(
-            "{file}:5:17: 2 API keys are named `one` in us-east-1 (key1, key4); give the one you \
-             mean by `id`"
-        )),
-        "{message}"
-    );
-    assert_eq!(env.writes(), 0);
     assert_eq!(env.calls("GetRestApis"), 0, "no API name, no API lookup");
 }
 

@@ -13,6 +13,9 @@ use aws_config::BehaviorVersion;
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput;
+use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
+use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
 
@@ -268,87 +271,80 @@ impl LiveClient {
         )
     }
 
-    /// Reads every usage plan of the region with GetUsagePlans, 500 a page, following
-    /// `position` to the end.
-    pub async fn list_plans(&self) -> Result<Vec<LivePlan>, AwsError> {
-        let mut plans = Vec::new();
+    /// Every item of a paginated read: `send` asks for the page at a position (`None`: the
+    /// first), `take` gives a page's items and the next position, until there is none.
+    async fn every_page<Page, T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        mut send: F,
+        take: impl Fn(&Page) -> Result<(Vec<T>, Option<String>), AwsError>,
+    ) -> Result<Vec<T>, AwsError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<Page, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let mut all = Vec::new();
         let mut position: Option<String> = None;
         loop {
             let page = self
-                .call("GetUsagePlans", Retry::Transient, || {
-                    self.client
-                        .get_usage_plans()
-                        .limit(PAGE_SIZE)
-                        .set_position(position.clone())
-                        .send()
-                })
+                .call(operation, Retry::Transient, || send(position.clone()))
                 .await
                 .map_err(|failure| failure.error)?;
-            for plan in page.items() {
-                plans.push(
-                    convert::live_plan(plan)
-                        .map_err(|error| unreadable("GetUsagePlans", plan, error))?,
-                );
-            }
-            position = page.position().map(str::to_string);
-            if position.is_none() {
-                return Ok(plans);
+            let (items, next) = take(&page)?;
+            all.extend(items);
+            match next {
+                Some(next) => position = Some(next),
+                None => return Ok(all),
             }
         }
+    }
+
+    /// Reads every usage plan of the region with GetUsagePlans, 500 a page, following
+    /// `position` to the end.
+    pub async fn list_plans(&self) -> Result<Vec<LivePlan>, AwsError> {
+        let send = |position| {
+            let request = self.client.get_usage_plans().limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        self.every_page("GetUsagePlans", send, |page: &GetUsagePlansOutput| {
+            let plans = page.items().iter().map(|plan| {
+                convert::live_plan(plan).map_err(|error| unreadable("GetUsagePlans", plan, error))
+            });
+            Ok((
+                plans.collect::<Result<_, _>>()?,
+                page.position().map(str::to_string),
+            ))
+        })
+        .await
     }
 
     /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id
     /// and name, for the YAML's `api:` names.
     pub async fn list_rest_apis(&self) -> Result<Vec<Named>, AwsError> {
-        let mut apis = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let page = self
-                .call("GetRestApis", Retry::Transient, || {
-                    self.client
-                        .get_rest_apis()
-                        .limit(PAGE_SIZE)
-                        .set_position(position.clone())
-                        .send()
-                })
-                .await
-                .map_err(|failure| failure.error)?;
-            apis.extend(page.items().iter().map(|api| Named {
-                id: api.id().unwrap_or_default().to_owned(),
-                name: api.name().unwrap_or_default().to_owned(),
-            }));
-            position = page.position().map(str::to_string);
-            if position.is_none() {
-                return Ok(apis);
-            }
-        }
+        let send = |position| {
+            let request = self.client.get_rest_apis().limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        self.every_page("GetRestApis", send, |page: &GetRestApisOutput| {
+            let apis = page.items().iter().map(|api| named(api.id(), api.name()));
+            Ok((apis.collect(), page.position().map(str::to_string)))
+        })
+        .await
     }
 
     /// Lists every API key of the account in the region, 500 a page (GetApiKeys, values not
     /// asked for): its id and name, for the YAML's key names.
     pub async fn list_api_keys(&self) -> Result<Vec<Named>, AwsError> {
-        let mut keys = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let page = self
-                .call("GetApiKeys", Retry::Transient, || {
-                    self.client
-                        .get_api_keys()
-                        .limit(PAGE_SIZE)
-                        .set_position(position.clone())
-                        .send()
-                })
-                .await
-                .map_err(|failure| failure.error)?;
-            keys.extend(page.items().iter().map(|key| Named {
-                id: key.id().unwrap_or_default().to_owned(),
-                name: key.name().unwrap_or_default().to_owned(),
-            }));
-            position = page.position().map(str::to_string);
-            if position.is_none() {
-                return Ok(keys);
-            }
-        }
+        let send = |position| {
+            let request = self.client.get_api_keys().limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        self.every_page("GetApiKeys", send, |page: &GetApiKeysOutput| {
+            let keys = page.items().iter().map(|key| named(key.id(), key.name()));
+            Ok((keys.collect(), page.position().map(str::to_string)))
+        })
+        .await
     }
 
     /// Reads one usage plan (GetUsagePlan).
@@ -668,6 +664,14 @@ pub fn creation_token() -> String {
 }
 
 /// An error for a live plan tollgate cannot read.
+/// An id and a name as AWS lists them; absent ones are empty.
+fn named(id: Option<&str>, name: Option<&str>) -> Named {
+    Named {
+        id: id.unwrap_or_default().to_owned(),
+        name: name.unwrap_or_default().to_owned(),
+    }
+}
+
 fn unreadable(operation: &'static str, plan: &UsagePlan, error: ConvertError) -> AwsError {
     AwsError {
         operation,

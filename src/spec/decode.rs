@@ -94,10 +94,14 @@ pub fn decode(path: &str, text: &str) -> Decoded {
                 message: fault.message,
             }],
         },
-        None => Decoded {
-            plans,
-            errors: reader.errors,
-        },
+        None => {
+            // One plan a file is common: no room kept for more (a Vec's first room is four).
+            plans.shrink_to_fit();
+            Decoded {
+                plans,
+                errors: reader.errors,
+            }
+        }
     }
 }
 

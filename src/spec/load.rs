@@ -3,7 +3,7 @@
 use super::decode::{decode, locate, Decoded};
 use super::error::SpecError;
 use super::events::Pos;
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ pub fn read(paths: &[PathBuf]) -> Sources {
             )));
         }
     }
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     for path in files {
         let display = path.display().to_string();
         let opened = File::open(&path).and_then(|file| Ok((file.metadata()?, file)));

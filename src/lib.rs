@@ -11,6 +11,7 @@ pub mod diff;
 pub mod live;
 pub mod model;
 pub mod plan;
+pub mod project;
 pub mod reconcile;
 pub mod render;
 pub mod resolve;

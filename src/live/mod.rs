@@ -12,4 +12,5 @@ mod stop;
 pub use client::{creation_token, Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer};
+pub use settings::{check_endpoint, is_region_name};
 pub use stop::Stop;

@@ -85,18 +85,24 @@ pub fn check_region(source: &str, region: &str) -> Result<(), AwsError> {
     if region.is_empty() {
         return Err(wrong(format!("{source} is set but empty; {fix}")));
     }
-    let valid = region
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !region.starts_with('-')
-        && !region.ends_with('-');
-    if valid {
+    if is_region_name(region) {
         Ok(())
     } else {
         Err(wrong(format!(
             "{source} `{region}` is not a region name; {fix}"
         )))
     }
+}
+
+/// Whether `region` looks like a region name: lower-case letters, digits and dashes, with
+/// no dash first or last.
+pub fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
 }
 
 /// A named profile must be in the AWS config or credentials file.

@@ -15,6 +15,10 @@ use crate::model::{
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod project;
+
+pub use project::decode_project;
+
 /// The fields of each mapping of the format, in the order the messages list them.
 const FILE: &[&str] = &["usagePlans"];
 const PLAN: &[&str] = &[
@@ -69,13 +73,7 @@ pub struct Declared {
 
 /// Reads one file's text; `path` names it in errors.
 pub fn decode(path: &str, text: &str) -> Decoded {
-    let mut reader = Reader {
-        events: Events::new(text),
-        path,
-        errors: Vec::new(),
-        fault: None,
-        stopped: false,
-    };
+    let mut reader = Reader::new(path, text);
     let mut plans = Vec::new();
     if let Some(root) = reader.next() {
         if !root.is_null() {
@@ -265,6 +263,17 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `text`, the file at `path`.
+    fn new(path: &'a str, text: &'a str) -> Self {
+        Reader {
+            events: Events::new(text),
+            path,
+            errors: Vec::new(),
+            fault: None,
+            stopped: false,
+        }
+    }
+
     /// The next node or collection end; `None` at the end of the file or after a fault.
     fn next(&mut self) -> Option<Node<'a>> {
         if self.fault.is_some() || self.stopped {

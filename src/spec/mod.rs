@@ -17,6 +17,7 @@ mod schema;
 mod validate;
 mod yaml;
 
+pub use decode::decode_project;
 pub use error::{SpecError, SpecErrors};
 pub use schema::json_schema;
 

@@ -7,17 +7,19 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use futures_util::future::join_all;
 use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
-use tollgate::plan::Plan;
+use tollgate::plan::{Plan, PlanTarget};
 use tollgate::reconcile::{self, Matching, PlanOptions};
-use tollgate::render::{self, count_of, Format, Style};
+use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
 use tollgate::spec::export::{ExportPlan, Names};
 use tollgate::spec::{self, SpecError, SpecErrors};
 
+use crate::places::{self, Connected, Place, Places, Selection};
 use crate::progress::Progress;
 
 /// What a command concluded, which main maps to an exit status.
@@ -52,6 +54,12 @@ pub struct Cli {
     /// When to colour output; never when NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// The project file (default: tollgate.yaml in this folder or the nearest one above).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run over this target of the project file (repeatable; default: every target).
+    #[arg(long = "target", global = true, value_name = "NAME")]
+    targets: Vec<String>,
     /// Print what was read and how long it took on stderr.
     #[arg(short, long, global = true)]
     verbose: bool,
@@ -106,9 +114,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct PathsArg {
-    /// YAML files or folders (every *.yaml / *.yml below a folder); for `apply`, a single
+    /// YAML files or folders (every *.yaml / *.yml below a folder; default: plans, or with a
+    /// project file each target's paths, which given paths narrow); for `apply`, a single
     /// saved plan file (any name not ending in .yaml or .yml) instead.
-    #[arg(default_value = "plans")]
     paths: Vec<PathBuf>,
 }
 
@@ -189,57 +197,112 @@ impl Cli {
                 ColorChoice::Auto => std::io::stdout().is_terminal(),
             },
         };
-        let connection = Connection {
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-            endpoint_url: self.endpoint_url.clone(),
+        let run = Run {
+            pace: self.pace,
+            style,
+            verbose: self.verbose,
         };
-        let verbose = self.verbose;
-        let pace = self.pace;
-        match self.command {
-            Command::Validate(args) => validate(&args),
-            Command::Plan(args) => plan(&connection, pace, args, style, verbose).await,
-            Command::Show(args) => show(&args, style),
-            Command::Apply(args) => apply_command(&connection, pace, args, style, verbose).await,
-            Command::Export(args) => export(&connection, pace, args).await,
+        let given: &[PathBuf] = match &self.command {
+            Command::Validate(args) => &args.paths,
+            Command::Plan(args) => &args.read.paths.paths,
+            Command::Apply(args) => &args.read.paths.paths,
+            Command::Show(_) | Command::Export(_) | Command::Schema => &[],
+        };
+        let selection = Selection {
+            config: self.config.as_deref(),
+            targets: &self.targets,
+            connection: Connection {
+                region: self.region.clone(),
+                profile: self.profile.clone(),
+                endpoint_url: self.endpoint_url.clone(),
+            },
+            paths: given,
+        };
+        match &self.command {
+            Command::Show(args) => return show(args, style),
             Command::Schema => {
                 println!("{}", spec::json_schema()?);
-                Ok(Outcome::Done)
+                return Ok(Outcome::Done);
             }
+            _ => {}
+        }
+        // `apply FILE`: the saved plan says which target it is for.
+        if let Command::Apply(args) = &self.command {
+            if let Some(file) = saved::saved_plan_path(given) {
+                let selection = Selection {
+                    paths: &[],
+                    ..selection
+                };
+                let Some(places) = places::places(&selection)? else {
+                    return Ok(Outcome::Failed);
+                };
+                return apply_saved(&places, run, file, args).await;
+            }
+        }
+        let Some(places) = places::places(&selection)? else {
+            return Ok(Outcome::Failed);
+        };
+        match self.command {
+            Command::Validate(_) => Ok(validate(&places)),
+            Command::Plan(args) => plan(&places, run, args).await,
+            Command::Apply(args) => apply_command(&places, run, args).await,
+            Command::Export(args) => export(&places, run.pace, args).await,
+            Command::Show(_) | Command::Schema => Ok(Outcome::Done),
         }
     }
 }
 
-/// Loads the YAML, printing every error in `PATH:LINE:COLUMN: message` form.
-fn load_desired(paths: &[PathBuf]) -> Option<Vec<DesiredPlan>> {
-    spec::load(paths)
-        .map_err(|errors| report_errors(&errors, "in the YAML"))
-        .ok()
+/// The settings of a run that every command calling AWS takes.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    pace: Pace,
+    style: Style,
+    verbose: bool,
 }
 
-/// Prints located errors, one a line, and a closing line saying nothing was sent.
-fn report_errors(errors: &SpecErrors, what: &str) {
-    eprintln!("{errors}");
-    eprintln!(
-        "error: {} {what}; nothing was sent to AWS",
-        count_of(errors.0.len(), "error", "errors")
-    );
+/// Loads the YAML of every place, printing every error once in `PATH:LINE:COLUMN: message`
+/// form (a file two targets share, once); `None` after errors.
+fn load_desired(places: &Places) -> Option<Vec<Vec<DesiredPlan>>> {
+    let mut loaded = Vec::new();
+    let mut errors: Vec<SpecError> = Vec::new();
+    for place in &places.places {
+        match spec::load(&place.paths) {
+            Ok(plans) => loaded.push(plans),
+            Err(found) => {
+                for error in found.0 {
+                    if !errors.contains(&error) {
+                        errors.push(error);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Some(loaded)
+    } else {
+        places::report(&SpecErrors(errors), "in the YAML");
+        None
+    }
 }
 
-fn validate(args: &PathsArg) -> Result<Outcome> {
-    let Some(plans) = load_desired(&args.paths) else {
-        return Ok(Outcome::Failed);
+fn validate(places: &Places) -> Outcome {
+    let Some(loaded) = load_desired(places) else {
+        return Outcome::Failed;
     };
-    println!(
-        "{} valid.",
-        count_of(plans.len(), "usage plan", "usage plans")
-    );
-    Ok(Outcome::Done)
+    for (place, plans) in places.places.iter().zip(&loaded) {
+        let valid = count_of(plans.len(), "usage plan", "usage plans");
+        match &place.target {
+            Some(target) => println!("Target {}: {valid} valid.", target.name),
+            None => println!("{valid} valid."),
+        }
+    }
+    Outcome::Done
 }
 
 /// What a plan is made from: the YAML, the live state, how they match, and the options.
 struct PlanInputs {
     client: LiveClient,
+    target: Option<PlanTarget>,
     desired: Vec<DesiredPlan>,
     live: Vec<LivePlan>,
     matching: Matching,
@@ -250,42 +313,90 @@ struct PlanInputs {
 impl PlanInputs {
     /// The plan these inputs give.
     fn plan(&self) -> Plan {
-        reconcile::build_plan(
+        let mut plan = reconcile::build_plan(
             self.client.region(),
             &self.desired,
             &self.live,
             &self.matching,
             &self.live_keys,
             &self.options,
-        )
+        );
+        plan.target = self.target.clone();
+        plan
     }
 }
 
-/// Loads the YAML, reads the live state and builds the plan; `None` after reported errors.
-async fn make_plan(
-    connection: &Connection,
-    pace: Pace,
-    args: &ReadArgs,
-    verbose: bool,
-) -> Result<Option<(LiveClient, Plan, CreationMarkers)>> {
-    let Some(inputs) = read_inputs(connection, pace, args, verbose).await? else {
-        return Ok(None);
-    };
-    let plan = inputs.plan();
-    Ok(Some((inputs.client, plan, CreationMarkers::new())))
+/// The plans of every place, made concurrently: each place's inputs, or why it has none.
+struct Planned {
+    /// The places whose plan was made, in order.
+    made: Vec<PlanInputs>,
+    /// The places whose plan could not be made (the reason already printed).
+    failed: Vec<FailedTarget>,
 }
 
-/// Loads the YAML and reads the live state a plan is made from; `None` after reported errors.
+impl Planned {
+    /// Whether every place has its plan.
+    fn complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// Loads the YAML of every place, connects (checking accounts), then reads each place's
+/// live state concurrently; `None` when nothing could be planned (errors reported).
+async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option<Planned>> {
+    let Some(loaded) = load_desired(places) else {
+        return Ok(None);
+    };
+    let connected = places::connect(places, run.pace).await?;
+    let reads = places.places.iter().zip(connected).zip(loaded).map(
+        |((place, connected), desired)| async move {
+            let region = connected.client.region().to_string();
+            let read = read_inputs(place, connected, desired, args, run.verbose).await;
+            (place, region, read)
+        },
+    );
+    let mut planned = Planned {
+        made: Vec::new(),
+        failed: Vec::new(),
+    };
+    for (place, region, read) in join_all(reads).await {
+        let error = match read {
+            Ok(Some(inputs)) => {
+                planned.made.push(inputs);
+                continue;
+            }
+            Ok(None) => "errors above".to_string(),
+            Err(error) => {
+                eprintln!("error: {}{error:#}", place.prefix());
+                format!("{error:#}")
+            }
+        };
+        if places.project.is_none() {
+            return Ok(None);
+        }
+        planned.failed.push(FailedTarget {
+            name: place
+                .target
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            region,
+            error,
+        });
+    }
+    Ok(Some(planned))
+}
+
+/// Resolves the YAML's names and reads the live state a place's plan is made from; `None`
+/// after reported errors.
 async fn read_inputs(
-    connection: &Connection,
-    pace: Pace,
+    place: &Place,
+    connected: Connected,
+    mut desired: Vec<DesiredPlan>,
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<PlanInputs>> {
-    let Some(mut desired) = load_desired(&args.paths.paths) else {
-        return Ok(None);
-    };
-    let client = LiveClient::connect(connection, pace).await?;
+    let Connected { client, target } = connected;
     let started = Instant::now();
     let mut unresolved = Vec::new();
     if desired.iter().any(|plan| !plan.named_stages.is_empty()) {
@@ -300,7 +411,8 @@ async fn read_inputs(
         let errors = resolve::in_file_order(unresolved.into_iter().flatten().collect());
         eprintln!("{}", SpecErrors(errors.clone()));
         eprintln!(
-            "error: {} resolving the YAML's names; nothing was written to AWS",
+            "error: {}{} resolving the YAML's names; nothing was written to AWS",
+            place.prefix(),
             count_of(errors.len(), "error", "errors")
         );
         return Ok(None);
@@ -316,7 +428,8 @@ async fn read_inputs(
                     message: error.to_string(),
                 })
                 .collect();
-            report_errors(&SpecErrors(located), "matching the YAML to the live plans");
+            let what = format!("{}matching the YAML to the live plans", place.prefix());
+            places::report(&SpecErrors(located), &what);
             return Ok(None);
         }
     };
@@ -325,7 +438,8 @@ async fn read_inputs(
         .await?;
     if verbose {
         eprintln!(
-            "read {} and the keys of {} in {:.2?}",
+            "{}read {} and the keys of {} in {:.2?}",
+            place.prefix(),
             count_of(live.len(), "usage plan", "usage plans"),
             count_of(live_keys.len(), "plan", "plans"),
             started.elapsed()
@@ -336,6 +450,7 @@ async fn read_inputs(
     };
     Ok(Some(PlanInputs {
         client,
+        target,
         desired,
         live,
         matching,
@@ -344,22 +459,31 @@ async fn read_inputs(
     }))
 }
 
-/// The outcome of a successful plan: changes pending or not, as --detailed-exitcode asks.
-fn pending(plan: &Plan, detailed: bool) -> Outcome {
-    if detailed && plan.has_changes() {
+/// The outcome of a successful run: changes pending or not, as --detailed-exitcode asks.
+fn pending(has_changes: bool, detailed: bool) -> Outcome {
+    if detailed && has_changes {
         Outcome::Changes
     } else {
         Outcome::Done
     }
 }
 
-async fn plan(
-    connection: &Connection,
-    pace: Pace,
-    args: PlanArgs,
+/// Renders the plans of every place: as today without a project file, by target with one.
+fn render_plans(
+    places: &Places,
+    plans: &[Plan],
+    failed: &[FailedTarget],
+    format: Format,
     style: Style,
-    verbose: bool,
-) -> Result<Outcome> {
+) -> String {
+    match (&places.project, plans) {
+        (Some(project), _) => render::render_targets(&project.name, plans, failed, format, style),
+        (None, [plan]) => render::render(plan, format, style),
+        (None, _) => String::new(),
+    }
+}
+
+async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     if args.out.is_some() && args.read.retry_pending_grants {
         bail!(
             "--retry-pending-grants cannot be saved with --out: a pending grant may have been \
@@ -368,21 +492,44 @@ async fn plan(
              was read or written."
         );
     }
-    if let Some(path) = args.out.as_deref().filter(|path| saved::is_yaml(path)) {
-        bail!(
-            "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
-            path.display()
-        );
+    if let Some(path) = args.out.as_deref() {
+        if saved::is_yaml(path) {
+            bail!(
+                "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
+                path.display()
+            );
+        }
+        if let [_, _, ..] = places.places.as_slice() {
+            let names: Vec<&str> = places
+                .places
+                .iter()
+                .filter_map(|place| Some(place.target.as_ref()?.name.as_str()))
+                .collect();
+            bail!(
+                "--out {}: a saved plan holds one target, and {} are selected ({}); save one plan \
+                 per target, e.g. `tollgate plan --target {} --out {}.plan`. Nothing was read or \
+                 written.",
+                path.display(),
+                names.len(),
+                names.join(", "),
+                names[0],
+                names[0]
+            );
+        }
     }
-    let Some(inputs) = read_inputs(connection, pace, &args.read, verbose).await? else {
+    let Some(planned) = make_plans(places, run, &args.read).await? else {
         return Ok(Outcome::Failed);
     };
-    let plan = inputs.plan();
-    if let Some(path) = &args.out {
-        let account = inputs.client.account_id().await?;
-        let context = saved::Context::here(account, inputs.client.endpoint_url());
+    let plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
+    if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
+        let account = match &inputs.target {
+            Some(target) => target.account.clone(),
+            None => inputs.client.account_id().await?,
+        };
+        let project = places.project.as_ref().map(|project| project.name.as_str());
+        let context = saved::Context::here(project, account, inputs.client.endpoint_url());
         let saved = SavedPlan::new(
-            &plan,
+            plan,
             Inputs {
                 desired: &inputs.desired,
                 live: &inputs.live,
@@ -398,8 +545,16 @@ async fn plan(
             path.display()
         );
     }
-    print!("{}", render::render(&plan, args.format.into(), style));
-    Ok(pending(&plan, args.read.detailed_exitcode))
+    let format = args.format.into();
+    print!(
+        "{}",
+        render_plans(places, &plans, &planned.failed, format, run.style)
+    );
+    if !planned.complete() {
+        return Ok(Outcome::Failed);
+    }
+    let changes = plans.iter().any(Plan::has_changes);
+    Ok(pending(changes, args.read.detailed_exitcode))
 }
 
 /// `show FILE`: renders a saved plan as `plan` printed it; no AWS call.
@@ -409,26 +564,55 @@ fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// `apply FILE`: the live client and the plan of what a saved plan has left to do, after
-/// checking that it was made here and is not stale; `None` after a reported error.
-async fn saved_plan(
-    connection: &Connection,
-    pace: Pace,
-    file: &Path,
-    args: &ReadArgs,
-) -> Result<Option<(LiveClient, Plan, CreationMarkers)>> {
-    if args.retry_pending_grants {
+/// `apply FILE`: applies what a saved plan has left to do, after checking that it was made
+/// here (the same project target, account, region and endpoint) and is not stale.
+async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -> Result<Outcome> {
+    if !can_ask(args) {
+        return Ok(Outcome::Failed);
+    }
+    if args.read.retry_pending_grants {
         eprintln!(
             "error: --retry-pending-grants cannot be used with a saved plan: a grant pending now may have been granted by an earlier apply of {}; check the key's usage, then run `tollgate apply --retry-pending-grants` on the YAML. Nothing was sent to AWS.",
             file.display()
         );
-        return Ok(None);
+        return Ok(Outcome::Failed);
     }
     let saved = SavedPlan::read(file)?;
     let context = &saved.saved.context;
+    let made_for = saved
+        .plan
+        .target
+        .as_ref()
+        .map(|target| target.name.as_str());
+    let place = match (&places.project, made_for) {
+        (None, None) => &places.places[0],
+        (Some(project), Some(name)) if context.project.as_deref() == Some(&project.name) => {
+            match places.places.iter().find(|place| place.target.as_ref().is_some_and(|t| t.name == name)) {
+                Some(place) => place,
+                None => bail!(
+                    "{} was made for target {name}, which is not among the selected targets of {}; select it with --target {name}, or make a new plan. Nothing was sent to AWS.",
+                    file.display(),
+                    project.file.display()
+                ),
+            }
+        }
+        (project, _) => bail!(
+            "{} was made {}, and this run is {}; apply it where it was made, or make a new plan with `tollgate plan --out`. Nothing was sent to AWS.",
+            file.display(),
+            match (&context.project, made_for) {
+                (Some(p), Some(t)) => format!("for target {t} of project {p}"),
+                _ => "without a project file".to_string(),
+            },
+            match project {
+                Some(project) => format!("in project {} ({})", project.name, project.file.display()),
+                None => "without a project file".to_string(),
+            }
+        ),
+    };
     eprintln!(
-        "Saved plan {}: account {}, region {}, made by tollgate {}{}.",
+        "Saved plan {}: {}account {}, region {}, made by tollgate {}{}.",
         file.display(),
+        place.prefix(),
         context.account,
         saved.region,
         context.tollgate_version,
@@ -438,56 +622,120 @@ async fn saved_plan(
             .map(|commit| format!(" at commit {commit}"))
             .unwrap_or_default()
     );
-    Ok(Some(saved::resume(connection, pace, &saved, file).await?))
+    let (client, plan, markers) = saved::resume(&place.connection, run.pace, &saved, file).await?;
+    let ready = Ready {
+        client,
+        plan,
+        markers,
+    };
+    apply_plans(places, run, args, vec![ready], Vec::new()).await
 }
 
-async fn apply_command(
-    connection: &Connection,
-    pace: Pace,
-    args: ApplyArgs,
-    style: Style,
-    verbose: bool,
-) -> Result<Outcome> {
+/// A plan ready to apply, with its client and the creation markers its creates carry.
+struct Ready {
+    client: LiveClient,
+    plan: Plan,
+    markers: CreationMarkers,
+}
+
+/// Whether apply can go ahead: it asks on a terminal, and without one needs --auto-approve
+/// (or --dry-run), else says so, before anything is read.
+fn can_ask(args: &ApplyArgs) -> bool {
     let ask = !args.dry_run && !args.auto_approve;
     if ask && !std::io::stdin().is_terminal() {
         eprintln!(
             "error: apply asks for confirmation on a terminal, and there is none; pass --auto-approve to apply without asking. Nothing was sent to AWS."
         );
+        return false;
+    }
+    true
+}
+
+async fn apply_command(places: &Places, run: Run, args: ApplyArgs) -> Result<Outcome> {
+    if !can_ask(&args) {
         return Ok(Outcome::Failed);
     }
-    // A saved plan (`apply FILE`) or the YAML gives the plan; the rest is the same.
-    let made = match saved::saved_plan_path(&args.read.paths.paths) {
-        Some(file) => saved_plan(connection, pace, file, &args.read).await?,
-        None => make_plan(connection, pace, &args.read, verbose).await?,
-    };
-    let Some((client, plan, markers)) = made else {
+    let Some(planned) = make_plans(places, run, &args.read).await? else {
         return Ok(Outcome::Failed);
     };
-    print!("{}", render::text::render(&plan, style));
-    if args.dry_run || !plan.has_changes() {
-        return Ok(pending(&plan, args.read.detailed_exitcode));
+    let ready = planned
+        .made
+        .into_iter()
+        .map(|inputs| Ready {
+            plan: inputs.plan(),
+            client: inputs.client,
+            markers: CreationMarkers::new(),
+        })
+        .collect();
+    apply_plans(places, run, &args, ready, planned.failed).await
+}
+
+/// Shows the plans, asks, and applies them, each place's concurrently with the others'.
+async fn apply_plans(
+    places: &Places,
+    run: Run,
+    args: &ApplyArgs,
+    ready: Vec<Ready>,
+    failed: Vec<FailedTarget>,
+) -> Result<Outcome> {
+    let ask = !args.dry_run && !args.auto_approve;
+    let plans: Vec<Plan> = ready.iter().map(|ready| ready.plan.clone()).collect();
+    print!(
+        "{}",
+        render_plans(places, &plans, &failed, Format::Text, run.style)
+    );
+    let changes = plans.iter().any(Plan::has_changes);
+    let planned_all = failed.is_empty();
+    if args.dry_run || !changes {
+        return Ok(if planned_all {
+            pending(changes, args.read.detailed_exitcode)
+        } else {
+            Outcome::Failed
+        });
     }
     if ask && !confirmed()? {
         return Ok(Outcome::Failed);
     }
     std::io::stdout().flush()?;
-    tokio::spawn(stop_on_interrupts(client.stop().clone()));
-    let cost = apply::cost(&plan);
-    let minimum = client.pacer().minimum(cost.updates, cost.calls);
-    let mut progress = Progress::new(cost, client.pacer(), std::io::stderr().is_terminal());
-    let started = Instant::now();
-    let mut show = |event: apply::Event<'_>| progress.show(event);
-    let applying = apply::apply(&client, &plan, &markers, &mut show);
+    let Some(first) = ready.first() else {
+        return Ok(Outcome::Failed);
+    };
+    let stop = first.client.stop().clone();
+    tokio::spawn(stop_on_interrupts(stop.clone()));
+    let one = ready.len() == 1;
+    let applying = ready
+        .iter()
+        .filter(|ready| ready.plan.has_changes())
+        .map(|ready| async move {
+            let cost = apply::cost(&ready.plan);
+            let minimum = ready.client.pacer().minimum(cost.updates, cost.calls);
+            let prefix = ready
+                .plan
+                .target
+                .as_ref()
+                .map(|t| format!("target {}: ", t.name))
+                .unwrap_or_default();
+            let bar = one && std::io::stderr().is_terminal();
+            let mut progress = Progress::new(cost, ready.client.pacer(), bar, prefix.clone());
+            let started = Instant::now();
+            let mut show = |event: apply::Event<'_>| progress.show(event);
+            let report = apply::apply(&ready.client, &ready.plan, &ready.markers, &mut show).await;
+            progress.finish();
+            eprintln!(
+                "{prefix}{}",
+                render::report::summary(&report, started.elapsed(), minimum)
+            );
+            report.succeeded()
+        });
     let grace_over = async {
-        client.stop().requested_now().await;
+        stop.requested_now().await;
         tokio::time::sleep(INTERRUPT_GRACE).await;
     };
     let finished = tokio::select! {
-        report = applying => Some(report),
+        succeeded = join_all(applying) => Some(succeeded),
         () = grace_over => None,
     };
-    progress.finish();
-    let Some(report) = finished else {
+    let Some(succeeded) = finished else {
         eprintln!(
             "error: the changes in flight did not finish within {}s of the interrupt; \
              exiting. Run `tollgate plan` to see the state, then `tollgate apply` again.",
@@ -495,12 +743,8 @@ async fn apply_command(
         );
         return Ok(Outcome::Failed);
     };
-    eprintln!(
-        "{}",
-        render::report::summary(&report, started.elapsed(), minimum)
-    );
-    if report.succeeded() {
-        Ok(pending(&plan, args.read.detailed_exitcode))
+    if planned_all && succeeded.into_iter().all(|ok| ok) {
+        Ok(pending(true, args.read.detailed_exitcode))
     } else {
         Ok(Outcome::Failed)
     }
@@ -551,8 +795,17 @@ fn confirmed() -> Result<bool> {
     }
 }
 
-async fn export(connection: &Connection, pace: Pace, args: ExportArgs) -> Result<Outcome> {
-    let client = LiveClient::connect(connection, pace).await?;
+async fn export(places: &Places, pace: Pace, args: ExportArgs) -> Result<Outcome> {
+    let [_] = places.places.as_slice() else {
+        bail!(
+            "export reads one target, and {} are selected; pass --target NAME",
+            places.places.len()
+        );
+    };
+    let connected = places::connect(places, pace).await?;
+    let Some(Connected { client, .. }) = connected.into_iter().next() else {
+        return Ok(Outcome::Failed);
+    };
     let live: Vec<LivePlan> = client.list_plans().await?;
     let ids = live.iter().map(|plan| plan.id.clone()).collect();
     let keys = client.list_plan_keys(ids).await?;

@@ -1,6 +1,7 @@
 //! The tollgate binary: parse, run, map the outcome to an exit status; nothing else.
 
 mod cli;
+mod places;
 mod progress;
 
 use std::process::ExitCode;

@@ -167,11 +167,22 @@ pub struct Summary {
     pub unmanaged: usize,
 }
 
+/// The target of a project file a plan was made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanTarget {
+    /// The target's name.
+    pub name: String,
+    /// The account its credentials belong to.
+    pub account: String,
+}
+
 /// The whole plan for one region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// The region the plan was made for.
     pub region: String,
+    /// The project target the plan was made for; `None` without a project file.
+    pub target: Option<PlanTarget>,
     /// The managed plans with something to do or to show, ordered by name.
     pub entries: Vec<PlanEntry>,
     /// How many managed plans need nothing at all (one shown only for its pending grants
@@ -181,10 +192,39 @@ pub struct Plan {
     pub unmanaged: Vec<PlanRef>,
 }
 
+impl std::ops::Add for Summary {
+    type Output = Summary;
+
+    fn add(self, other: Summary) -> Summary {
+        Summary {
+            create: self.create + other.create,
+            update: self.update + other.update,
+            keys: self.keys + other.keys,
+            grants: self.grants + other.grants,
+            tags: self.tags + other.tags,
+            destructive: self.destructive + other.destructive,
+            unchanged: self.unchanged + other.unchanged,
+            unmanaged: self.unmanaged + other.unmanaged,
+        }
+    }
+}
+
 impl Plan {
     /// Whether applying the plan changes anything in AWS.
     pub fn has_changes(&self) -> bool {
         self.entries.iter().any(PlanEntry::has_changes)
+    }
+
+    /// How the plan names where it applies: `prod-us (account 123456789012, us-east-1)` for
+    /// a target, the region alone otherwise.
+    pub fn place(&self) -> String {
+        match &self.target {
+            Some(target) => format!(
+                "{} (account {}, {})",
+                target.name, target.account, self.region
+            ),
+            None => self.region.clone(),
+        }
     }
 
     /// The counts of the closing line.

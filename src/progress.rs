@@ -16,11 +16,14 @@ pub struct Progress<'a> {
     pacer: &'a Pacer,
     /// UpdateUsagePlan calls and calls in all that are still to make.
     left: Cost,
+    /// What each printed line starts with (`target prod-us: `), or nothing.
+    prefix: String,
 }
 
 impl<'a> Progress<'a> {
-    /// A view of an apply costing `cost`, paced by `pacer`; a bar when `on_terminal`.
-    pub fn new(cost: Cost, pacer: &'a Pacer, on_terminal: bool) -> Self {
+    /// A view of an apply costing `cost`, paced by `pacer`; a bar when `on_terminal`; each
+    /// printed line starts with `prefix`.
+    pub fn new(cost: Cost, pacer: &'a Pacer, on_terminal: bool, prefix: String) -> Self {
         let bar = on_terminal.then(|| {
             let bar = ProgressBar::new(cost.changes as u64);
             let template = "{pos}/{len} changes [{bar:30}] {elapsed} {msg}";
@@ -34,6 +37,7 @@ impl<'a> Progress<'a> {
             bar,
             pacer,
             left: cost,
+            prefix,
         }
     }
 
@@ -89,6 +93,7 @@ impl<'a> Progress<'a> {
 
     /// Prints a line above the bar, or on its own without one.
     fn print(&self, line: String) {
+        let line = format!("{}{line}", self.prefix);
         match &self.bar {
             Some(bar) => bar.println(line),
             None => eprintln!("{line}"),

@@ -248,6 +248,7 @@ pub fn build_plan(
     unmanaged.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     Plan {
         region: region.to_owned(),
+        target: None,
         entries,
         unchanged,
         unmanaged,

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_apigateway::config::http::HttpResponse;
@@ -88,7 +89,14 @@ impl LiveClient {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
         if let Some(profile) = &connection.profile {
-            loader = loader.profile_name(profile);
+            // A profile named explicitly wins over credentials in the environment, as with
+            // the AWS CLI's --profile (the default chain would read the environment first).
+            let credentials = ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build();
+            loader = loader
+                .profile_name(profile)
+                .credentials_provider(credentials);
         }
         if let Some(url) = &connection.endpoint_url {
             loader = loader.endpoint_url(url);
@@ -116,6 +124,16 @@ impl LiveClient {
             sts: aws_sdk_sts::Client::new(&config),
             endpoint_url: config.endpoint_url().map(str::to_string),
         })
+    }
+
+    /// This client pacing its calls with `pacer` and stopped by `stop`, which it shares with
+    /// the other clients of one run in the same account (AWS states its quotas per account).
+    pub fn sharing(self, pacer: Arc<Pacer>, stop: Stop) -> LiveClient {
+        LiveClient {
+            pacer,
+            stop,
+            ..self
+        }
     }
 
     /// The flag that stops this client (and its clones) from starting new calls.

@@ -611,6 +611,7 @@ mod tests {
         }];
         let plan = Plan {
             region: "us-east-1".to_string(),
+            target: None,
             entries: vec![entry],
             unchanged: 0,
             unmanaged: vec![],

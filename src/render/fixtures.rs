@@ -252,6 +252,7 @@ fn unmanaged() -> Vec<PlanRef> {
 pub fn every_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
+        target: None,
         entries: vec![bronze(), gold(), silver(), trial()],
         unchanged: 620,
         unmanaged: unmanaged(),
@@ -262,6 +263,7 @@ pub fn every_change() -> Plan {
 pub fn no_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
+        target: None,
         entries: vec![],
         unchanged: 620,
         unmanaged: unmanaged(),
@@ -275,6 +277,7 @@ pub fn many_updates(count: usize) -> Plan {
         .collect();
     Plan {
         region: "us-east-1".to_string(),
+        target: None,
         entries,
         unchanged: 0,
         unmanaged: unmanaged(),

@@ -17,12 +17,16 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::FailedTarget;
 use crate::diff::PatchOp;
 use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Summary, Target};
 
 /// The version of the JSON plan format.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// The version of the JSON plan of a project's targets, which holds format 1 plans.
+pub const TARGETS_FORMAT_VERSION: u32 = 2;
 
 /// Why serialising the document cannot fail: serde_json only fails on a map with keys that
 /// are not strings or on a type whose own `Serialize` fails, and the document has neither.
@@ -34,6 +38,43 @@ pub fn render(plan: &Plan) -> String {
     let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
     json.push('\n');
     json
+}
+
+/// Renders the JSON plan of a project's targets (format 2): the project, each target's plan
+/// as format 1 gives it (without `formatVersion`, with `target` and `account`), the targets
+/// whose plan could not be made, and the counts of every target together.
+pub fn render_targets(project: &str, plans: &[Plan], failed: &[FailedTarget]) -> String {
+    let document = Targets {
+        format_version: TARGETS_FORMAT_VERSION,
+        project,
+        targets: plans
+            .iter()
+            .map(|plan| Document {
+                format_version: None,
+                ..Document::new(plan)
+            })
+            .collect(),
+        failed,
+        summary: plans
+            .iter()
+            .map(Plan::summary)
+            .fold(Summary::default(), |total, summary| total + summary)
+            .into(),
+    };
+    let mut json = serde_json::to_string_pretty(&document).expect(INFALLIBLE);
+    json.push('\n');
+    json
+}
+
+/// The JSON plan of a project's targets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Targets<'a> {
+    format_version: u32,
+    project: &'a str,
+    targets: Vec<Document<'a>>,
+    failed: &'a [FailedTarget],
+    summary: SummaryJson,
 }
 
 /// Renders the JSON plan with one more top-level field, `saved`, after the others: the
@@ -60,8 +101,13 @@ struct WithSaved<'a, S> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Document<'a> {
-    format_version: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format_version: Option<u32>,
     region: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<&'a str>,
     changes: Vec<Change<'a>>,
     unmanaged: Vec<Named<'a>>,
     pending_grants: Vec<Pending<'a>>,
@@ -71,8 +117,10 @@ struct Document<'a> {
 impl<'a> Document<'a> {
     fn new(plan: &'a Plan) -> Self {
         Document {
-            format_version: FORMAT_VERSION,
+            format_version: Some(FORMAT_VERSION),
             region: &plan.region,
+            target: plan.target.as_ref().map(|target| target.name.as_str()),
+            account: plan.target.as_ref().map(|target| target.account.as_str()),
             changes: plan.entries.iter().flat_map(changes).collect(),
             unmanaged: plan
                 .unmanaged

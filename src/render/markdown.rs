@@ -20,6 +20,12 @@ const NOTICE_MARGIN: usize = 1_024;
 
 /// Renders the plan as a pull-request comment of fewer than [`MAX_COMMENT_CHARS`] characters.
 pub fn render(plan: &Plan) -> String {
+    render_within(plan, MAX_COMMENT_CHARS)
+}
+
+/// Renders the plan in fewer than `limit` characters (more than [`NOTICE_MARGIN`]), leaving
+/// out whole pieces as [`render`] does.
+pub fn render_within(plan: &Plan, limit: usize) -> String {
     let head = head(plan);
     let mut rows = Pieces::new(plan.entries.iter().map(row).collect());
     let mut sections = Pieces::new(plan.entries.iter().map(section).collect());
@@ -29,7 +35,7 @@ pub fn render(plan: &Plan) -> String {
     // What is never left out, counted as if there were both a table and unmanaged plans.
     let fixed = chars(&head) + chars(TABLE_HEAD) + chars(&unmanaged_head) + chars(LIST_END);
     let total = fixed + rows.chars() + sections.chars() + unmanaged.chars();
-    let excess = total.saturating_sub(MAX_COMMENT_CHARS - NOTICE_MARGIN);
+    let excess = total.saturating_sub(limit.saturating_sub(NOTICE_MARGIN));
     let excess = sections.trim(excess);
     let excess = rows.trim(excess);
     unmanaged.trim(excess);
@@ -79,7 +85,7 @@ const LIST_END: &str = "\n</details>\n\n";
 fn head(plan: &Plan) -> String {
     let mut head = format!(
         "### tollgate plan for {}\n\n**{}**\n\n",
-        escape(&plan.region),
+        escape(&plan.place()),
         closing_line(plan)
     );
     let destructive = plan.summary().destructive;
@@ -203,7 +209,7 @@ fn fenced(info: &str, lines: &[String]) -> String {
 }
 
 /// Text made safe for Markdown inline content and table cells.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
         if "\\`*_[]<>|~&#!".contains(character) {

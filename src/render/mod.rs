@@ -10,6 +10,8 @@ pub mod text;
 
 pub use human::count_of;
 
+use serde::Serialize;
+
 use crate::plan::Plan;
 
 /// The view of a plan to print.
@@ -29,6 +31,57 @@ pub enum Format {
 pub struct Style {
     /// Whether to colour additions and removals with ANSI codes (a terminal only).
     pub color: bool,
+}
+
+/// A target of a project whose plan could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedTarget {
+    /// The target's name.
+    #[serde(rename = "target")]
+    pub name: String,
+    /// Its region.
+    pub region: String,
+    /// Why its plan could not be made.
+    pub error: String,
+}
+
+/// Renders the plans of a project's targets in `format`: text and Markdown give each
+/// target's view in turn (a Markdown one in its share of GitHub's comment limit), then a line
+/// for each target that failed; JSON gives one document of format 2.
+pub fn render_targets(
+    project: &str,
+    plans: &[Plan],
+    failed: &[FailedTarget],
+    format: Format,
+    style: Style,
+) -> String {
+    let views = plans.len() + usize::from(!failed.is_empty());
+    let share = markdown::MAX_COMMENT_CHARS / views.max(1);
+    let mut out = match format {
+        Format::Json => return json::render_targets(project, plans, failed),
+        Format::Markdown => format!("## tollgate plan for project {project}\n\n"),
+        Format::Text => String::new(),
+    };
+    for (index, plan) in plans.iter().enumerate() {
+        if index > 0 && format == Format::Text {
+            out.push('\n');
+        }
+        out.push_str(&match format {
+            Format::Markdown => markdown::render_within(plan, share),
+            _ => text::render(plan, style),
+        });
+    }
+    for target in failed {
+        let line = format!(
+            "Target {} ({}): no plan: {}",
+            target.name, target.region, target.error
+        );
+        out.push_str(&match format {
+            Format::Markdown => format!("> [!CAUTION]\n> {}\n\n", markdown::escape(&line)),
+            _ => format!("\n{line}\n"),
+        });
+    }
+    out
 }
 
 /// Renders `plan` in `format`; `style` matters for the text view only.

@@ -18,7 +18,10 @@ const INDENT: &str = "    ";
 /// Renders the plan for a terminal or a CI log; colours additions, removals and warnings
 /// only when `style.color` is set.
 pub fn render(plan: &Plan, style: Style) -> String {
-    let mut out = format!("Region: {}\n\n", plan.region);
+    let mut out = match &plan.target {
+        Some(_) => format!("Target: {}\n\n", plan.place()),
+        None => format!("Region: {}\n\n", plan.region),
+    };
     for entry in &plan.entries {
         out.push_str(&entry_block(entry, style));
         out.push('\n');

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Context {
+    /// The project file's project, when the plan was made for one of its targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// The AWS account, from STS GetCallerIdentity.
     pub account: String,
     /// The endpoint configured (`--endpoint-url`, `AWS_ENDPOINT_URL`); absent for AWS's own.
@@ -23,8 +26,9 @@ pub struct Context {
 
 impl Context {
     /// The context of a plan made now, here, in `account`, against `endpoint`.
-    pub fn here(account: String, endpoint: Option<&str>) -> Context {
+    pub fn here(project: Option<&str>, account: String, endpoint: Option<&str>) -> Context {
         Context {
+            project: project.map(str::to_string),
             account,
             endpoint: endpoint.map(str::to_string),
             tollgate_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -96,6 +100,7 @@ mod tests {
 
     fn context() -> Context {
         Context {
+            project: None,
             account: "123456789012".into(),
             endpoint: Some("http://127.0.0.1:4000".into()),
             tollgate_version: "0.1.0".into(),

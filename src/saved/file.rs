@@ -18,7 +18,7 @@ use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::live::creation_token;
 use crate::model::{DesiredPlan, LiveKeys, LivePlan};
-use crate::plan::{Plan, PlanRef};
+use crate::plan::{Plan, PlanRef, PlanTarget};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::render::json::{self, FORMAT_VERSION};
 
@@ -216,6 +216,10 @@ impl SavedPlan {
             .checked_sub(plan.unchanged)
             .ok_or("its summary counts fewer unchanged plans than it holds")?;
         plan.unchanged = file.summary.unchanged;
+        plan.target = file
+            .target
+            .zip(file.account)
+            .map(|(name, account)| PlanTarget { name, account });
         plan.unmanaged = file
             .unmanaged
             .into_iter()
@@ -261,6 +265,10 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
 #[serde(rename_all = "camelCase")]
 struct FileFields {
     region: String,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
     unmanaged: Vec<Named>,
     summary: Unchanged,
     saved: Saved,

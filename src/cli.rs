@@ -10,13 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::future::join_all;
 use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
-use tollgate::model::{DesiredPlan, LiveKeys, LivePlan};
+use tollgate::model::{DesiredPlan, LiveKeys, LivePlan, Named, Names};
 use tollgate::plan::{Plan, PlanTarget};
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
-use tollgate::spec::export::{ExportPlan, Names};
+use tollgate::spec::export::ExportPlan;
 use tollgate::spec::{self, SpecError, SpecErrors};
 
 use crate::places::{self, Connected, Place, Places, Selection};
@@ -308,6 +308,15 @@ struct PlanInputs {
     matching: Matching,
     live_keys: LiveKeys,
     options: PlanOptions,
+    /// The REST APIs and keys listed to resolve the YAML's names (none when it uses none).
+    listed: Listed,
+}
+
+/// The REST APIs and API keys a run listed.
+#[derive(Default)]
+struct Listed {
+    apis: Vec<Named>,
+    keys: Vec<Named>,
 }
 
 impl PlanInputs {
@@ -322,6 +331,7 @@ impl PlanInputs {
             &self.options,
         );
         plan.target = self.target.clone();
+        plan.names = plan.mentioned_names(&self.listed.apis, &self.listed.keys);
         plan
     }
 }
@@ -399,13 +409,14 @@ async fn read_inputs(
     let Connected { client, target } = connected;
     let started = Instant::now();
     let mut unresolved = Vec::new();
+    let mut listed = Listed::default();
     if desired.iter().any(|plan| !plan.named_stages.is_empty()) {
-        let apis = client.list_rest_apis().await?;
-        unresolved.extend(resolve::api_names(&mut desired, &apis, client.region()).err());
+        listed.apis = client.list_rest_apis().await?;
+        unresolved.extend(resolve::api_names(&mut desired, &listed.apis, client.region()).err());
     }
     if desired.iter().any(|plan| !plan.named_keys.is_empty()) {
-        let keys = client.list_api_keys().await?;
-        unresolved.extend(resolve::key_names(&mut desired, &keys, client.region()).err());
+        listed.keys = client.list_api_keys().await?;
+        unresolved.extend(resolve::key_names(&mut desired, &listed.keys, client.region()).err());
     }
     if !unresolved.is_empty() {
         let errors = resolve::in_file_order(unresolved.into_iter().flatten().collect());
@@ -456,6 +467,7 @@ async fn read_inputs(
         matching,
         live_keys,
         options,
+        listed,
     }))
 }
 

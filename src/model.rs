@@ -262,6 +262,59 @@ pub struct Named {
     pub name: String,
 }
 
+/// The names of REST APIs and API keys, by id, as the views show them beside the ids and export writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Names {
+    /// REST API names by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rest_apis: BTreeMap<String, String>,
+    /// API key names by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub api_keys: BTreeMap<String, String>,
+}
+
+impl Names {
+    /// The names that only one of the account's REST APIs, or one of its keys, has.
+    pub fn unique(apis: &[Named], keys: &[Named]) -> Names {
+        Names {
+            rest_apis: unique(apis),
+            api_keys: unique(keys),
+        }
+    }
+
+    /// Whether no name is known.
+    pub fn is_empty(&self) -> bool {
+        self.rest_apis.is_empty() && self.api_keys.is_empty()
+    }
+
+    /// A key as a person reads it: `acme (k3yacme)`, or its id when its name is unknown.
+    pub fn key(&self, id: &str) -> String {
+        match self.api_keys.get(id) {
+            Some(name) => format!("{name} ({id})"),
+            None => id.to_string(),
+        }
+    }
+
+    /// The name of the REST API `id`, when known.
+    pub fn api(&self, id: &str) -> Option<&str> {
+        self.rest_apis.get(id).map(String::as_str)
+    }
+}
+
+/// The names of `listed` that only one of them has, by id.
+fn unique(listed: &[Named]) -> BTreeMap<String, String> {
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for named in listed {
+        *count.entry(&named.name).or_default() += 1;
+    }
+    listed
+        .iter()
+        .filter(|named| !named.name.is_empty() && count[named.name.as_str()] == 1)
+        .map(|named| (named.id.clone(), named.name.clone()))
+        .collect()
+}
+
 /// A stage of a REST API the YAML gives by name, to be resolved against the account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,8 +1,10 @@
 //! The Plan value: what tollgate will do, decided once, shown by the renderers and carried
 //! out by the applier.
 
+use std::collections::BTreeSet;
+
 use crate::diff::PatchOp;
-use crate::model::{PlanBody, Tags};
+use crate::model::{Named, Names, PlanBody, Tags};
 
 mod destructive;
 
@@ -190,6 +192,8 @@ pub struct Plan {
     pub unchanged: usize,
     /// Live plans that no declared plan names, ordered by name.
     pub unmanaged: Vec<PlanRef>,
+    /// The names of the REST APIs and keys the plan mentions, where the run looked them up.
+    pub names: Names,
 }
 
 impl std::ops::Add for Summary {
@@ -213,6 +217,37 @@ impl Plan {
     /// Whether applying the plan changes anything in AWS.
     pub fn has_changes(&self) -> bool {
         self.entries.iter().any(PlanEntry::has_changes)
+    }
+
+    /// The names among `apis` and `keys` of the REST APIs and keys the plan mentions: the stages
+    /// of its bodies before and after, its key changes, grants and pending grants.
+    pub fn mentioned_names(&self, apis: &[Named], keys: &[Named]) -> Names {
+        let mut api_ids = BTreeSet::new();
+        let mut key_ids = BTreeSet::new();
+        for entry in &self.entries {
+            for body in entry.before().into_iter().chain([&entry.after]) {
+                api_ids.extend(body.stages.keys().map(|stage| stage.api_id.as_str()));
+            }
+            key_ids.extend(entry.keys.iter().map(|key| key.key_id.as_str()));
+            key_ids.extend(entry.grants.iter().map(|grant| grant.key_id.as_str()));
+            key_ids.extend(
+                entry
+                    .pending_grants
+                    .iter()
+                    .map(|grant| grant.key_id.as_str()),
+            );
+        }
+        let pick = |ids: &BTreeSet<&str>, named: &[Named]| {
+            named
+                .iter()
+                .filter(|item| ids.contains(item.id.as_str()))
+                .map(|item| (item.id.clone(), item.name.clone()))
+                .collect()
+        };
+        Names {
+            rest_apis: pick(&api_ids, apis),
+            api_keys: pick(&key_ids, keys),
+        }
     }
 
     /// How the plan names where it applies: `prod-us (account 123456789012, us-east-1)` for

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
 use crate::diff::{body_operations, create_follow_up};
+use crate::model::Names;
 use crate::model::{
     grant_tag, is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, SourceLocation, Tags,
     GRANT_APPLIED,
@@ -250,6 +251,7 @@ pub fn build_plan(
         region: region.to_owned(),
         target: None,
         entries,
+        names: Names::default(),
         unchanged,
         unmanaged,
     }

@@ -242,3 +242,44 @@ fn one_yaml_by_name_applies_in_two_accounts_and_regions() {
         .code(0);
     env.assert_in_sync(&path);
 }
+
+/// The views name the keys and stages that the YAML names: beside the ids in the text plan,
+/// as `keyName` and `names` in the JSON, and the same again from a saved plan.
+#[test]
+fn plans_show_names_beside_ids_and_saved_plans_keep_them() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", BY_NAME);
+    env.apply(&path);
+    env.write(
+        "plans/gold.yaml",
+        &(BY_NAME
+            .replace("/pets/GET: { rateLimit: 10", "/pets/GET: { rateLimit: 12")
+            .replace("      - api: orders\n        stage: prod\n", "")
+            + "    keys: [{ name: two }]\n"),
+    );
+    let plan = env.run(&["plan", "--out", "gold.plan"], &path);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let text = String::from_utf8_lossy(&plan.stdout).into_owned();
+    for line in [
+        "    remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)  # destructive:",
+        "    replace /apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit = \"12\" (pets/prod)\n",
+        "    add key two (key2)\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    let shown = env
+        .tollgate()
+        .args(["show", "gold.plan"])
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(String::from_utf8_lossy(&shown.stdout), text);
+    let json = common::stdout_json(&env.run(&["plan", "--format", "json"], &path));
+    assert_eq!(json["names"]["restApis"]["k9l8m7n6o5"], "orders");
+    assert_eq!(json["names"]["apiKeys"]["key2"], "two");
+    let add_key = json["changes"]
+        .as_array()
+        .and_then(|changes| changes.iter().find(|change| change["action"] == "add-key"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(add_key["keyName"], "two");
+}

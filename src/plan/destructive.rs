@@ -615,6 +615,7 @@ mod tests {
             entries: vec![entry],
             unchanged: 0,
             unmanaged: vec![],
+            names: Default::default(),
         };
         assert_eq!(plan.summary().destructive, 3);
     }

@@ -256,7 +256,21 @@ pub fn every_change() -> Plan {
         entries: vec![bronze(), gold(), silver(), trial()],
         unchanged: 620,
         unmanaged: unmanaged(),
+        names: Default::default(),
     }
+}
+
+/// [`every_change`] with the names of the REST API `a1b2c3` and of two of its keys known.
+pub fn every_change_with_names() -> Plan {
+    let mut plan = every_change();
+    plan.names.rest_apis.insert("a1b2c3".into(), "pets".into());
+    plan.names
+        .api_keys
+        .insert("3JX4ISs7Ik".into(), "acme".into());
+    plan.names
+        .api_keys
+        .insert("9QZ1OLDKEY".into(), "globex".into());
+    plan
 }
 
 /// A plan with nothing to do.
@@ -267,6 +281,7 @@ pub fn no_change() -> Plan {
         entries: vec![],
         unchanged: 620,
         unmanaged: unmanaged(),
+        names: Default::default(),
     }
 }
 
@@ -281,5 +296,6 @@ pub fn many_updates(count: usize) -> Plan {
         entries,
         unchanged: 0,
         unmanaged: unmanaged(),
+        names: Default::default(),
     }
 }

@@ -2,6 +2,7 @@
 //! destructive one marked with its reason), and the closing line with the counts.
 
 use crate::diff::PatchOp;
+use crate::model::Names;
 use crate::plan::{join_reasons, DestructiveChanges, KeyAction, Plan, PlanEntry, Summary, Target};
 
 /// What follows a line that can refuse a live customer's requests, before its reason.
@@ -78,10 +79,11 @@ pub(super) fn header(entry: &PlanEntry) -> String {
 }
 
 /// Everything that happens to an entry, in the order it is applied, then the pending grants;
-/// the lines that can refuse a live customer's requests are marked with their reasons.
-pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
+/// the lines that can refuse a live customer's requests are marked with their reasons. Keys
+/// and stages are named where `names` knows them.
+pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> {
     let destructive = entry.destructive();
-    let operation = |op: &PatchOp| operation(op, &destructive);
+    let operation = |op: &PatchOp| operation(op, &destructive, names);
     let mut lines = Vec::new();
     match &entry.target {
         Target::Create { tags, follow_up } => {
@@ -92,10 +94,13 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
     }
     lines.extend(entry.keys.iter().map(|key| {
         let line = match key.action {
-            KeyAction::Add => ActionLine::new(Tone::Added, format!("add key {}", key.key_id)),
-            KeyAction::Remove => {
-                ActionLine::new(Tone::Removed, format!("remove key {}", key.key_id))
+            KeyAction::Add => {
+                ActionLine::new(Tone::Added, format!("add key {}", names.key(&key.key_id)))
             }
+            KeyAction::Remove => ActionLine::new(
+                Tone::Removed,
+                format!("remove key {}", names.key(&key.key_id)),
+            ),
         };
         line.marked(&destructive.reasons_for_key(key))
     }));
@@ -112,7 +117,9 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
             Tone::Plain,
             format!(
                 "grant {} to key {}: remaining = {}",
-                grant.grant_id, grant.key_id, grant.remaining
+                grant.grant_id,
+                names.key(&grant.key_id),
+                grant.remaining
             ),
         )
     }));
@@ -123,7 +130,8 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
                 "pending grant {} to key {}: an earlier apply stopped while applying it, so it \
                  is not applied again; check the key's usage, then rerun with \
                  --retry-pending-grants to apply it",
-                pending.grant_id, pending.key_id
+                pending.grant_id,
+                names.key(&pending.key_id)
             ),
         )
     }));
@@ -131,14 +139,31 @@ pub(super) fn action_lines(entry: &PlanEntry) -> Vec<ActionLine> {
 }
 
 /// A patch operation as `replace /quota/limit = "1300"`, or `remove /throttle` without a value,
-/// marked when it carries out one of the entry's `destructive` changes.
-fn operation(op: &PatchOp, destructive: &DestructiveChanges) -> ActionLine {
-    let text = match &op.value {
+/// followed by the stage's name when it is about a stage whose API `names` knows
+/// (`add /apiStages = "a1b2c3:prod" (pets/prod)`), marked when it carries out one of the
+/// entry's `destructive` changes.
+fn operation(op: &PatchOp, destructive: &DestructiveChanges, names: &Names) -> ActionLine {
+    let mut text = match &op.value {
         Some(value) => format!("{} {} = {}", op.op, op.path, quote(value)),
         None => format!("{} {}", op.op, op.path),
     };
+    if let Some(stage) = stage_named(op, names) {
+        text.push_str(&format!(" ({stage})"));
+    }
     ActionLine::new(Tone::Plain, text)
         .marked(&destructive.reasons_for_operations(std::slice::from_ref(op)))
+}
+
+/// `pets/prod` for an operation on a stage of the REST API named `pets`: `add` and `remove
+/// /apiStages` name the stage in their value, method throttles in their path.
+fn stage_named(op: &PatchOp, names: &Names) -> Option<String> {
+    let stage = match op.path.strip_prefix("/apiStages") {
+        Some("") => op.value.as_deref()?,
+        Some(rest) => rest.strip_prefix('/')?.split('/').next()?,
+        None => return None,
+    };
+    let (api_id, stage) = stage.split_once(':')?;
+    Some(format!("{}/{stage}", names.api(api_id)?))
 }
 
 /// A tag set on a plan: `set tag team = "payments"`.
@@ -238,7 +263,7 @@ mod tests {
         let marked: Vec<(String, String)> = plan
             .entries
             .iter()
-            .flat_map(action_lines)
+            .flat_map(|entry| action_lines(entry, &plan.names))
             .filter_map(|line| Some((line.text.clone(), line.marker()?)))
             .collect();
         assert_eq!(

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::FailedTarget;
 use crate::diff::PatchOp;
+use crate::model::Names;
 use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Summary, Target};
 
@@ -111,6 +112,8 @@ struct Document<'a> {
     changes: Vec<Change<'a>>,
     unmanaged: Vec<Named<'a>>,
     pending_grants: Vec<Pending<'a>>,
+    #[serde(skip_serializing_if = "Names::is_empty")]
+    names: &'a Names,
     summary: SummaryJson,
 }
 
@@ -121,7 +124,11 @@ impl<'a> Document<'a> {
             region: &plan.region,
             target: plan.target.as_ref().map(|target| target.name.as_str()),
             account: plan.target.as_ref().map(|target| target.account.as_str()),
-            changes: plan.entries.iter().flat_map(changes).collect(),
+            changes: plan
+                .entries
+                .iter()
+                .flat_map(|entry| changes(entry, &plan.names))
+                .collect(),
             unmanaged: plan
                 .unmanaged
                 .iter()
@@ -141,6 +148,7 @@ impl<'a> Document<'a> {
                     })
                 })
                 .collect(),
+            names: &plan.names,
             summary: plan.summary().into(),
         }
     }
@@ -209,6 +217,8 @@ enum Detail<'a> {
     },
     Key {
         key_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_name: Option<&'a str>,
     },
     Tag {
         set: &'a Tags,
@@ -216,6 +226,8 @@ enum Detail<'a> {
     },
     Grant {
         key_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_name: Option<&'a str>,
         grant_id: &'a str,
         operations: Vec<Operation>,
     },
@@ -223,7 +235,8 @@ enum Detail<'a> {
 
 /// The changes of one entry, in the order they are applied: create or update, keys, tags,
 /// grants.
-fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
+fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
+    let key_name = |id: &str| names.api_keys.get(id).map(String::as_str);
     let change = |action, detail| Change {
         action,
         plan: Named::of(entry),
@@ -263,6 +276,7 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
                 action,
                 Detail::Key {
                     key_id: &key.key_id,
+                    key_name: key_name(&key.key_id),
                 },
             )
         }
@@ -281,6 +295,7 @@ fn changes(entry: &PlanEntry) -> Vec<Change<'_>> {
             "grant",
             Detail::Grant {
                 key_id: &grant.key_id,
+                key_name: key_name(&grant.key_id),
                 grant_id: &grant.grant_id,
                 operations: operations(&grant.operations()),
             },
@@ -452,6 +467,11 @@ mod tests {
     #[test]
     fn every_kind_of_change_is_pinned() {
         insta::assert_snapshot!(render(&fixtures::every_change()));
+    }
+
+    #[test]
+    fn names_beside_ids_are_pinned() {
+        insta::assert_json_snapshot!(to_value(&fixtures::every_change_with_names()));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use super::body::body_diff;
 use super::human::{action_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER};
+use crate::model::Names;
 use crate::plan::{Plan, PlanEntry, PlanRef, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
@@ -28,6 +29,7 @@ pub fn render(plan: &Plan) -> String {
 pub fn render_within(plan: &Plan, limit: usize) -> String {
     let head = head(plan);
     let mut rows = Pieces::new(plan.entries.iter().map(row).collect());
+    let section = |entry| section(entry, &plan.names);
     let mut sections = Pieces::new(plan.entries.iter().map(section).collect());
     let mut unmanaged = Pieces::new(plan.unmanaged.iter().map(unmanaged_item).collect());
     let unmanaged_head = unmanaged_head(plan.unmanaged.len());
@@ -156,7 +158,7 @@ fn changes(entry: &PlanEntry) -> String {
 }
 
 /// The collapsed section of one entry: the before/after diff and the action lines.
-fn section(entry: &PlanEntry) -> String {
+fn section(entry: &PlanEntry, names: &Names) -> String {
     let mut out = format!(
         "<details><summary>{}</summary>\n\n",
         escape_html(&header(entry))
@@ -168,7 +170,7 @@ fn section(entry: &PlanEntry) -> String {
     if !diff.is_empty() {
         out.push_str(&fenced("diff", &diff));
     }
-    let actions: Vec<String> = action_lines(entry)
+    let actions: Vec<String> = action_lines(entry, names)
         .iter()
         .map(|line| line.plain())
         .collect();
@@ -277,6 +279,11 @@ mod tests {
     #[test]
     fn every_kind_of_change_is_pinned() {
         insta::assert_snapshot!(render(&fixtures::every_change()));
+    }
+
+    #[test]
+    fn names_beside_ids_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::every_change_with_names()));
     }
 
     #[test]

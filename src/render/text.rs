@@ -10,6 +10,7 @@ use anstyle::{AnsiColor, Style as Paint};
 use super::body::{body_diff, DiffKind};
 use super::human::{action_lines, closing_line, header, Tone, MARKER_GAP};
 use super::Style;
+use crate::model::Names;
 use crate::plan::{Plan, PlanEntry};
 
 /// The indentation of everything under an entry's header.
@@ -23,7 +24,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
         None => format!("Region: {}\n\n", plan.region),
     };
     for entry in &plan.entries {
-        out.push_str(&entry_block(entry, style));
+        out.push_str(&entry_block(entry, &plan.names, style));
         out.push('\n');
     }
     out.push_str(&closing_line(plan));
@@ -32,7 +33,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
 }
 
 /// One entry: its header, the diff of its body, a blank line, then its action lines.
-fn entry_block(entry: &PlanEntry, style: Style) -> String {
+fn entry_block(entry: &PlanEntry, names: &Names, style: Style) -> String {
     let mut out = paint(&header(entry), Paint::new().bold(), style);
     out.push('\n');
     let diff = body_diff(entry.before(), &entry.after);
@@ -45,7 +46,7 @@ fn entry_block(entry: &PlanEntry, style: Style) -> String {
         };
         out.push_str(&indented(coloured(&line.to_string(), colour, style)));
     }
-    let actions = action_lines(entry);
+    let actions = action_lines(entry, names);
     if !diff.is_empty() && !actions.is_empty() {
         out.push('\n');
     }
@@ -104,6 +105,11 @@ mod tests {
     #[test]
     fn every_kind_of_change_is_pinned() {
         insta::assert_snapshot!(render(&fixtures::every_change(), PLAIN));
+    }
+
+    #[test]
+    fn names_beside_ids_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::every_change_with_names(), PLAIN));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use super::context::Context;
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::live::creation_token;
+use crate::model::Names;
 use crate::model::{DesiredPlan, LiveKeys, LivePlan};
 use crate::plan::{Plan, PlanRef, PlanTarget};
 use crate::reconcile::{self, Matching, PlanOptions};
@@ -216,6 +217,7 @@ impl SavedPlan {
             .checked_sub(plan.unchanged)
             .ok_or("its summary counts fewer unchanged plans than it holds")?;
         plan.unchanged = file.summary.unchanged;
+        plan.names = file.names;
         plan.target = file
             .target
             .zip(file.account)
@@ -269,6 +271,8 @@ struct FileFields {
     target: Option<String>,
     #[serde(default)]
     account: Option<String>,
+    #[serde(default)]
+    names: Names,
     unmanaged: Vec<Named>,
     summary: Unchanged,
     saved: Saved,

@@ -2,7 +2,7 @@
 //! result reports no change.
 
 use super::yaml::{self, Document, UsagePlan};
-use crate::model::{managed_tags, LivePlan, Named, PlanBody};
+use crate::model::{managed_tags, LivePlan, Names, PlanBody};
 use serde_saphyr::SerializeError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,37 +12,6 @@ pub struct ExportPlan<'a> {
     pub plan: &'a LivePlan,
     /// The ids of the API keys associated with it.
     pub keys: &'a BTreeSet<String>,
-}
-
-/// The names export writes instead of ids: those of the REST APIs and API keys whose name
-/// no other API or key of the account has.
-#[derive(Debug, Default)]
-pub struct Names {
-    apis: BTreeMap<String, String>,
-    keys: BTreeMap<String, String>,
-}
-
-impl Names {
-    /// The unique names among the account's REST APIs and API keys, by id.
-    pub fn unique(apis: &[Named], keys: &[Named]) -> Names {
-        Names {
-            apis: unique(apis),
-            keys: unique(keys),
-        }
-    }
-}
-
-/// The names of `listed` that only one of them has, by id.
-fn unique(listed: &[Named]) -> BTreeMap<String, String> {
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for named in listed {
-        *count.entry(&named.name).or_default() += 1;
-    }
-    listed
-        .iter()
-        .filter(|named| !named.name.is_empty() && count[named.name.as_str()] == 1)
-        .map(|named| (named.id.clone(), named.name.clone()))
-        .collect()
 }
 
 /// All plans as one YAML document (`usagePlans: [...]`), sorted by name.
@@ -137,7 +106,7 @@ fn usage_plan(export: &ExportPlan, names: &Names) -> UsagePlan {
     let keys: Vec<yaml::ApiKey> = export
         .keys
         .iter()
-        .map(|id| match names.keys.get(id) {
+        .map(|id| match names.api_keys.get(id) {
             Some(name) => yaml::ApiKey {
                 id: None,
                 name: Some(name.clone()),
@@ -157,7 +126,7 @@ fn usage_plan(export: &ExportPlan, names: &Names) -> UsagePlan {
         ..UsagePlan::of_body(&export.plan.body)
     };
     for stage in &mut plan.api_stages {
-        if let Some(name) = stage.api_id.as_ref().and_then(|id| names.apis.get(id)) {
+        if let Some(name) = stage.api_id.as_ref().and_then(|id| names.rest_apis.get(id)) {
             stage.api = Some(name.clone());
             stage.api_id = None;
         }
@@ -168,7 +137,7 @@ fn usage_plan(export: &ExportPlan, names: &Names) -> UsagePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DesiredPlan, Period, PlanBody, Quota, StageRef, Tags, Throttle};
+    use crate::model::{DesiredPlan, Named, Period, PlanBody, Quota, StageRef, Tags, Throttle};
     use crate::spec::load;
     use std::path::PathBuf;
 

@@ -26,9 +26,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::diff::{self, Op, PatchOp};
-use crate::live::{AwsError, AwsErrorKind, LiveClient};
-use crate::model::{grant_tag, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING};
-use crate::plan::{GrantChange, KeyAction, Plan, PlanEntry, Target};
+use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
+use crate::model::{
+    grant_tag, is_placeholder, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
+};
+use crate::plan::{ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, Plan, PlanEntry, Target};
 
 /// What a completed step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,13 @@ pub enum Done {
         from_plan: String,
         /// The id of the plan it left, when known.
         from_id: Option<String>,
+    },
+    /// CreateApiKey made a declared key.
+    ApiKeyCreated,
+    /// UpdateApiKey sent this many operations to a declared key.
+    ApiKeyUpdated {
+        /// How many patch operations were sent.
+        operations: usize,
     },
     /// TagResource set this many tags.
     TagsSet(usize),
@@ -83,9 +92,9 @@ impl Done {
 /// One change of the apply, as it starts or once it completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// The plan's declared name.
+    /// What the change is about: the plan's declared name, or `API key NAME`.
     pub plan: String,
-    /// The plan's id; `None` for a plan whose create has not completed.
+    /// The plan's or key's id; `None` for one whose create has not completed.
     pub id: Option<String>,
     /// What the change does.
     pub done: Done,
@@ -387,8 +396,14 @@ enum Outcome {
 pub fn cost(plan: &Plan) -> Cost {
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
     let nodes = graph(&entries);
+    let key_steps: usize = plan
+        .api_keys
+        .iter()
+        .map(|entry| key_steps(entry).len())
+        .sum();
     let mut cost = Cost {
-        changes: nodes.len(),
+        changes: nodes.len() + key_steps,
+        calls: key_steps,
         ..Cost::default()
     };
     let ids: Vec<Option<String>> = entries
@@ -403,14 +418,197 @@ pub fn cost(plan: &Plan) -> Cost {
     cost
 }
 
-/// Applies every change of `plan`, telling `progress` as each starts, completes or fails.
-/// Steps whose dependencies are done run concurrently; the client paces their calls.
+/// The environment variables the plan's keys to create take their values from that are not
+/// set, or hold a value AWS refuses (fewer than 20 characters), one sentence each. Checked
+/// before anything is sent; the values themselves are never shown.
+pub fn unusable_values(plan: &Plan) -> Vec<String> {
+    let mut problems = Vec::new();
+    for entry in &plan.api_keys {
+        let (ApiKeyTarget::Create { .. }, Some(variable)) = (&entry.target, &entry.key.value_from)
+        else {
+            continue;
+        };
+        let name = &entry.key.name;
+        match std::env::var(variable) {
+            Ok(value) if value.chars().count() >= MIN_KEY_VALUE => {}
+            Ok(value) => problems.push(format!(
+                "API key {name} takes its value from {variable}, which holds {} characters; \
+                 API Gateway needs at least {MIN_KEY_VALUE}",
+                value.chars().count()
+            )),
+            Err(_) => problems.push(format!(
+                "API key {name} takes its value from {variable}, which is not set; set it for \
+                 this apply, or leave `valueFrom` out to let AWS generate the value"
+            )),
+        }
+    }
+    problems
+}
+
+/// The fewest characters API Gateway accepts in a key's value.
+const MIN_KEY_VALUE: usize = 20;
+
+/// One call of a declared key's apply.
+enum KeyStep<'a> {
+    Create,
+    Update(&'a [PatchOp]),
+    SetTags(&'a Tags),
+    RemoveTags(&'a [String]),
+}
+
+/// The calls of a declared key's apply, in order.
+fn key_steps(entry: &ApiKeyEntry) -> Vec<KeyStep<'_>> {
+    let mut steps = Vec::new();
+    match &entry.target {
+        ApiKeyTarget::Create { .. } => steps.push(KeyStep::Create),
+        ApiKeyTarget::Live { operations, .. } if !operations.is_empty() => {
+            steps.push(KeyStep::Update(operations));
+        }
+        ApiKeyTarget::Live { .. } => {}
+    }
+    if let Some(tags) = &entry.tags {
+        if !tags.set.is_empty() {
+            steps.push(KeyStep::SetTags(&tags.set));
+        }
+        if !tags.remove.is_empty() {
+            steps.push(KeyStep::RemoveTags(&tags.remove));
+        }
+    }
+    steps
+}
+
+/// Creates and updates the declared keys, one call after another, before any plan is
+/// touched; the ids of the keys created, by placeholder. After a stop request no call
+/// starts.
+async fn apply_api_keys(
+    client: &LiveClient,
+    plan: &Plan,
+    progress: &mut dyn FnMut(Event<'_>),
+    report: &mut ApplyReport,
+) -> BTreeMap<String, String> {
+    let mut created = BTreeMap::new();
+    for entry in &plan.api_keys {
+        let mut id = entry.id().map(str::to_string);
+        for step in key_steps(entry) {
+            if client.stop().requested() {
+                report.not_started += 1;
+                continue;
+            }
+            let done = match step {
+                KeyStep::Create => Done::ApiKeyCreated,
+                KeyStep::Update(operations) => Done::ApiKeyUpdated {
+                    operations: operations.len(),
+                },
+                KeyStep::SetTags(tags) => Done::TagsSet(tags.len()),
+                KeyStep::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
+            };
+            let mut applied = Applied {
+                plan: format!("API key {}", entry.key.name),
+                id: id.clone(),
+                done,
+            };
+            progress(Event::Started(&applied));
+            let sent = match (step, id.as_deref()) {
+                (KeyStep::Create, _) => create_api_key(client, entry).await.map(|new| {
+                    if let ApiKeyTarget::Create { placeholder } = &entry.target {
+                        created.insert(placeholder.clone(), new.clone());
+                    }
+                    id = Some(new);
+                }),
+                (KeyStep::Update(operations), Some(key)) => {
+                    client.update_api_key(key, operations).await
+                }
+                (KeyStep::SetTags(tags), Some(key)) => client.tag(Tagged::ApiKey(key), tags).await,
+                (KeyStep::RemoveTags(keys), Some(key)) => {
+                    client.untag(Tagged::ApiKey(key), keys).await
+                }
+                (_, None) => Err(internal("a key to change has no id")),
+            };
+            match sent {
+                Ok(()) => {
+                    applied.id = id.clone();
+                    progress(Event::Completed(&applied));
+                    report.applied.push(applied);
+                }
+                Err(error) if error.kind == AwsErrorKind::Interrupted => report.not_started += 1,
+                Err(error) => {
+                    let error = error.on_api_key(&entry.key.name, id.as_deref());
+                    progress(Event::Failed(&error));
+                    report.failed.push(error);
+                    break;
+                }
+            }
+        }
+    }
+    created
+}
+
+/// CreateApiKey for a declared key, with its value from the environment when it names a
+/// variable, and its tags.
+async fn create_api_key(client: &LiveClient, entry: &ApiKeyEntry) -> Result<String, AwsError> {
+    let value = match &entry.key.value_from {
+        Some(variable) => Some(std::env::var(variable).map_err(|_| AwsError {
+            operation: "CreateApiKey",
+            plan: None,
+            kind: AwsErrorKind::Configuration,
+            detail: format!("the environment variable {variable} is not set"),
+        })?),
+        None => None,
+    };
+    let tags = entry.key.tags.clone().unwrap_or_default();
+    client
+        .create_api_key(&entry.key, value.as_deref(), &tags, &creation_token())
+        .await
+}
+
+/// The plan with each key created in place of its placeholder; the key changes and grants
+/// of a key that was not created are left out and counted as skipped.
+fn with_created_keys(
+    plan: &Plan,
+    created: &BTreeMap<String, String>,
+    report: &mut ApplyReport,
+) -> Plan {
+    let mut plan = plan.clone();
+    for entry in &mut plan.entries {
+        let before = entry.keys.len() + entry.grants.len();
+        entry
+            .keys
+            .retain_mut(|key| swap_placeholder(&mut key.key_id, created));
+        entry
+            .grants
+            .retain_mut(|grant| swap_placeholder(&mut grant.key_id, created));
+        report.skipped += before - entry.keys.len() - entry.grants.len();
+    }
+    plan
+}
+
+/// Puts the created key's id in place of a placeholder; false for a placeholder of a key
+/// that was not created.
+fn swap_placeholder(key_id: &mut String, created: &BTreeMap<String, String>) -> bool {
+    if !is_placeholder(key_id) {
+        return true;
+    }
+    match created.get(key_id.as_str()) {
+        Some(id) => {
+            *key_id = id.clone();
+            true
+        }
+        None => false,
+    }
+}
+
+/// Applies every change of `plan`, telling `progress` as each starts, completes or fails:
+/// first the declared API keys, then the plans. Steps whose dependencies are done run
+/// concurrently; the client paces their calls.
 pub async fn apply(
     client: &LiveClient,
     plan: &Plan,
     markers: &CreationMarkers,
     progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
+    let mut report = ApplyReport::default();
+    let created = apply_api_keys(client, plan, progress, &mut report).await;
+    let plan = &with_created_keys(plan, &created, &mut report);
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
     let mut ids: Vec<Option<String>> = entries
         .iter()
@@ -418,7 +616,6 @@ pub async fn apply(
         .collect();
     let nodes = graph(&entries);
     let mut outcomes = vec![Outcome::Waiting; nodes.len()];
-    let mut report = ApplyReport::default();
     let mut running = FuturesUnordered::new();
     loop {
         let stopped = client.stop().requested();
@@ -621,8 +818,8 @@ async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran,
                 .map_err(|error| error.on_plan(&source.name, Some(from_id)))?;
             client.add_key(id()?, key_id).await?;
         }
-        Step::SetTags(tags) => client.tag_plan(id()?, tags).await?,
-        Step::RemoveTags(keys) => client.untag_plan(id()?, keys).await?,
+        Step::SetTags(tags) => client.tag(Tagged::Plan(id()?), tags).await?,
+        Step::RemoveTags(keys) => client.untag(Tagged::Plan(id()?), keys).await?,
         Step::Grant(grant) => apply_grant(&client.finishing(), id()?, grant).await?,
     }
     Ok(Ran::default())
@@ -690,14 +887,16 @@ async fn update_body(
 async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
     let tag = grant_tag(&grant.key_id, &grant.grant_id);
     let record = |state: &str| Tags::from_iter([(tag.clone(), state.to_string())]);
-    client.tag_plan(id, &record(GRANT_PENDING)).await?;
+    client.tag(Tagged::Plan(id), &record(GRANT_PENDING)).await?;
     if let Err(error) = client
         .update_usage(id, &grant.key_id, &grant.operations())
         .await
     {
         if !error.kind.may_have_happened() {
             // Best effort: if this fails too, the grant stays pending and is shown for attention.
-            let _ = client.untag_plan(id, std::slice::from_ref(&tag)).await;
+            let _ = client
+                .untag(Tagged::Plan(id), std::slice::from_ref(&tag))
+                .await;
             return Err(error);
         }
         return Err(AwsError {
@@ -711,7 +910,7 @@ async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Resu
             ..error
         });
     }
-    client.tag_plan(id, &record(GRANT_APPLIED)).await
+    client.tag(Tagged::Plan(id), &record(GRANT_APPLIED)).await
 }
 
 #[cfg(test)]

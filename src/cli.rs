@@ -8,16 +8,17 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use futures_util::future::join_all;
+use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
-use tollgate::model::{DesiredPlan, LiveKeys, LivePlan, Named, Names};
-use tollgate::plan::{Plan, PlanTarget};
+use tollgate::model::{DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
+use tollgate::plan::{ApiKeyEntry, Plan, PlanTarget};
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
 use tollgate::spec::export::ExportPlan;
-use tollgate::spec::{self, SpecError, SpecErrors};
+use tollgate::spec::{self, Desired, SpecError, SpecErrors};
 
 use crate::places::{self, Connected, Place, Places, Selection};
 use crate::progress::Progress;
@@ -262,7 +263,7 @@ struct Run {
 
 /// Loads the YAML of every place, printing every error once in `PATH:LINE:COLUMN: message`
 /// form (a file two targets share, once); `None` after errors.
-fn load_desired(places: &Places) -> Option<Vec<Vec<DesiredPlan>>> {
+fn load_desired(places: &Places) -> Option<Vec<Desired>> {
     let mut loaded = Vec::new();
     let mut errors: Vec<SpecError> = Vec::new();
     for place in &places.places {
@@ -289,8 +290,12 @@ fn validate(places: &Places) -> Outcome {
     let Some(loaded) = load_desired(places) else {
         return Outcome::Failed;
     };
-    for (place, plans) in places.places.iter().zip(&loaded) {
-        let valid = count_of(plans.len(), "usage plan", "usage plans");
+    for (place, desired) in places.places.iter().zip(&loaded) {
+        let mut valid = count_of(desired.plans.len(), "usage plan", "usage plans");
+        if !desired.api_keys.is_empty() {
+            let keys = count_of(desired.api_keys.len(), "API key", "API keys");
+            valid = format!("{valid} and {keys}");
+        }
         match &place.target {
             Some(target) => println!("Target {}: {valid} valid.", target.name),
             None => println!("{valid} valid."),
@@ -308,6 +313,8 @@ struct PlanInputs {
     matching: Matching,
     live_keys: LiveKeys,
     options: PlanOptions,
+    /// The declared API keys, matched to the account's.
+    api_keys: Vec<ApiKeyEntry>,
     /// The REST APIs and keys listed to resolve the YAML's names (none when it uses none).
     listed: Listed,
 }
@@ -316,7 +323,7 @@ struct PlanInputs {
 #[derive(Default)]
 struct Listed {
     apis: Vec<Named>,
-    keys: Vec<Named>,
+    keys: Vec<LiveApiKey>,
 }
 
 impl PlanInputs {
@@ -331,7 +338,14 @@ impl PlanInputs {
             &self.options,
         );
         plan.target = self.target.clone();
-        plan.names = plan.mentioned_names(&self.listed.apis, &self.listed.keys);
+        let keys: Vec<Named> = self.listed.keys.iter().map(LiveApiKey::named).collect();
+        plan.names = plan.mentioned_names(&self.listed.apis, &keys);
+        plan.api_keys = self
+            .api_keys
+            .iter()
+            .filter(|entry| entry.has_changes())
+            .cloned()
+            .collect();
         plan
     }
 }
@@ -402,10 +416,14 @@ async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option
 async fn read_inputs(
     place: &Place,
     connected: Connected,
-    mut desired: Vec<DesiredPlan>,
+    desired: Desired,
     args: &ReadArgs,
     verbose: bool,
 ) -> Result<Option<PlanInputs>> {
+    let Desired {
+        plans: mut desired,
+        api_keys: declared_keys,
+    } = desired;
     let Connected { client, target } = connected;
     let started = Instant::now();
     let mut unresolved = Vec::new();
@@ -414,9 +432,20 @@ async fn read_inputs(
         listed.apis = client.list_rest_apis().await?;
         unresolved.extend(resolve::api_names(&mut desired, &listed.apis, client.region()).err());
     }
-    if desired.iter().any(|plan| !plan.named_keys.is_empty()) {
+    let mut api_keys = Vec::new();
+    if !declared_keys.is_empty() || desired.iter().any(|plan| !plan.named_keys.is_empty()) {
         listed.keys = client.list_api_keys().await?;
-        unresolved.extend(resolve::key_names(&mut desired, &listed.keys, client.region()).err());
+        let matched = match api_keys::match_keys(&declared_keys, &listed.keys, client.region()) {
+            Ok(matched) => matched,
+            Err(errors) => {
+                unresolved.push(errors);
+                api_keys::Matched::default()
+            }
+        };
+        let keys: Vec<Named> = listed.keys.iter().map(LiveApiKey::named).collect();
+        let region = client.region();
+        unresolved.extend(resolve::key_names(&mut desired, &keys, &matched.ids, region).err());
+        api_keys = matched.entries;
     }
     if !unresolved.is_empty() {
         let errors = resolve::in_file_order(unresolved.into_iter().flatten().collect());
@@ -467,6 +496,7 @@ async fn read_inputs(
         matching,
         live_keys,
         options,
+        api_keys,
         listed,
     }))
 }
@@ -534,6 +564,14 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     };
     let plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
     if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
+        if !plan.api_keys.is_empty() {
+            bail!(
+                "--out {}: the plan creates or updates declared API keys, which a saved plan \
+                 cannot hold yet; apply them from the YAML first (`tollgate apply`), then save \
+                 the plan. Nothing was written.",
+                path.display()
+            );
+        }
         let account = match &inputs.target {
             Some(target) => target.account.clone(),
             None => inputs.client.account_id().await?,
@@ -698,6 +736,26 @@ async fn apply_plans(
     );
     let changes = plans.iter().any(Plan::has_changes);
     let planned_all = failed.is_empty();
+    let unusable: Vec<String> = plans
+        .iter()
+        .flat_map(|plan| {
+            let prefix = plan
+                .target
+                .as_ref()
+                .map(|target| format!("target {}: ", target.name))
+                .unwrap_or_default();
+            apply::unusable_values(plan)
+                .into_iter()
+                .map(move |problem| format!("{prefix}{problem}"))
+        })
+        .collect();
+    if !args.dry_run && !unusable.is_empty() {
+        for problem in &unusable {
+            eprintln!("error: {problem}");
+        }
+        eprintln!("error: nothing was sent to AWS");
+        return Ok(Outcome::Failed);
+    }
     if args.dry_run || !changes {
         return Ok(if planned_all {
             pending(changes, args.read.detailed_exitcode)
@@ -843,7 +901,10 @@ async fn export_names(client: &LiveClient) -> Names {
     let apis = client.list_rest_apis().await;
     let keys = client.list_api_keys().await;
     match (apis, keys) {
-        (Ok(apis), Ok(keys)) => Names::unique(&apis, &keys),
+        (Ok(apis), Ok(keys)) => {
+            let keys: Vec<Named> = keys.iter().map(LiveApiKey::named).collect();
+            Names::unique(&apis, &keys)
+        }
         (Err(error), _) | (_, Err(error)) => {
             eprintln!(
                 "warning: cannot list the REST APIs and API keys for their names ({error}); \

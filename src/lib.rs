@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api_keys;
 pub mod apply;
 pub mod diff;
 pub mod live;

@@ -262,6 +262,20 @@ pub struct Named {
     pub name: String,
 }
 
+/// What the id of a key still to create starts with, in a plan: AWS's key ids are letters
+/// and digits, so no live key has one like it.
+pub const NEW_KEY_PREFIX: &str = "new:";
+
+/// The id a plan uses for the declared key `name` until CreateApiKey gives its own.
+pub fn placeholder(name: &str) -> String {
+    format!("{NEW_KEY_PREFIX}{name}")
+}
+
+/// Whether `id` is the placeholder of a key still to create.
+pub fn is_placeholder(id: &str) -> bool {
+    id.starts_with(NEW_KEY_PREFIX)
+}
+
 /// The names of REST APIs and API keys, by id, as the views show them beside the ids and export writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -288,12 +302,20 @@ impl Names {
         self.rest_apis.is_empty() && self.api_keys.is_empty()
     }
 
-    /// A key as a person reads it: `acme (k3yacme)`, or its id when its name is unknown.
+    /// A key as a person reads it: `acme (k3yacme)`, `acme (new)` for a key still to create,
+    /// or its id when its name is unknown.
     pub fn key(&self, id: &str) -> String {
-        match self.api_keys.get(id) {
-            Some(name) => format!("{name} ({id})"),
-            None => id.to_string(),
+        match (self.key_name(id), is_placeholder(id)) {
+            (Some(name), true) => format!("{name} (new)"),
+            (Some(name), false) => format!("{name} ({id})"),
+            (None, _) => id.to_string(),
         }
+    }
+
+    /// The name of the API key `id` (a key still to create by its placeholder), when known.
+    pub fn key_name<'a>(&'a self, id: &'a str) -> Option<&'a str> {
+        id.strip_prefix(NEW_KEY_PREFIX)
+            .or_else(|| self.api_keys.get(id).map(String::as_str))
     }
 
     /// The name of the REST API `id`, when known.
@@ -313,6 +335,54 @@ fn unique(listed: &[Named]) -> BTreeMap<String, String> {
         .filter(|named| !named.name.is_empty() && count[named.name.as_str()] == 1)
         .map(|named| (named.id.clone(), named.name.clone()))
         .collect()
+}
+
+/// An API key as the YAML declares it under `apiKeys`: created when no key has its name,
+/// updated when one differs. Its value is never read back or compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredApiKey {
+    /// The key's name, its identity in the account and region.
+    pub name: String,
+    /// The description; the empty string when there is none.
+    pub description: String,
+    /// Whether the key is enabled (the YAML's default is `true`).
+    pub enabled: bool,
+    /// The AWS Marketplace customer id; the empty string when there is none.
+    pub customer_id: String,
+    /// The tags: `None` leaves them alone, `Some` means exactly these.
+    pub tags: Option<Tags>,
+    /// The environment variable holding the value to create the key with; `None` lets AWS
+    /// generate one.
+    pub value_from: Option<String>,
+    /// Where the key's name is declared.
+    pub location: SourceLocation,
+}
+
+/// An API key as AWS holds it, without its value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveApiKey {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its description; the empty string when there is none.
+    pub description: String,
+    /// Whether it is enabled.
+    pub enabled: bool,
+    /// Its customer id; the empty string when there is none.
+    pub customer_id: String,
+    /// Its tags, tollgate's and AWS's own included.
+    pub tags: Tags,
+}
+
+impl LiveApiKey {
+    /// Its id and name.
+    pub fn named(&self) -> Named {
+        Named {
+            id: self.id.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 /// A stage of a REST API the YAML gives by name, to be resolved against the account.

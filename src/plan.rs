@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diff::PatchOp;
-use crate::model::{Named, Names, PlanBody, Tags};
+use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
 mod destructive;
 
@@ -92,6 +92,70 @@ pub struct PendingGrant {
     pub grant_id: String,
 }
 
+/// What happens to a declared API key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiKeyTarget {
+    /// No key has the name: one CreateApiKey with the declared fields and tags. Until it is
+    /// made, the plans' associations and grants name the key by `placeholder`.
+    Create {
+        /// The id the plan uses for the key until it exists.
+        placeholder: String,
+    },
+    /// The live key of this id: one UpdateApiKey with `operations`, or none when they are
+    /// empty.
+    Live {
+        /// The key's id.
+        id: String,
+        /// The `replace` operations, in the order they are sent.
+        operations: Vec<PatchOp>,
+    },
+}
+
+/// Everything to do for one declared API key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyEntry {
+    /// The key as declared.
+    pub key: DesiredApiKey,
+    /// The key to create, or the live key and its update.
+    pub target: ApiKeyTarget,
+    /// The tags to change on a live key, if any (a key created gets its tags with it).
+    pub tags: Option<TagChange>,
+}
+
+impl ApiKeyEntry {
+    /// The live key's id; `None` for a key to create.
+    pub fn id(&self) -> Option<&str> {
+        match &self.target {
+            ApiKeyTarget::Create { .. } => None,
+            ApiKeyTarget::Live { id, .. } => Some(id),
+        }
+    }
+
+    /// Why the entry can refuse a live customer's requests: an update that disables the key.
+    pub fn destructive(&self) -> Option<String> {
+        let ApiKeyTarget::Live { operations, .. } = &self.target else {
+            return None;
+        };
+        let disables = operations
+            .iter()
+            .any(|op| op.path == "/enabled" && op.value.as_deref() == Some("false"));
+        disables.then(|| {
+            format!(
+                "API key {} disabled: every request made with it is refused",
+                self.key.name
+            )
+        })
+    }
+
+    /// Whether applying this entry changes anything in AWS.
+    pub fn has_changes(&self) -> bool {
+        match &self.target {
+            ApiKeyTarget::Create { .. } => true,
+            ApiKeyTarget::Live { operations, .. } => !operations.is_empty() || self.tags.is_some(),
+        }
+    }
+}
+
 /// Everything to do for one managed plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanEntry {
@@ -160,6 +224,8 @@ pub struct Summary {
     pub grants: usize,
     /// Plans whose tags change.
     pub tags: usize,
+    /// Declared API keys to create or update.
+    pub api_keys: usize,
     /// Changes that can refuse a live customer's requests, one per reason
     /// ([`PlanEntry::destructive`]).
     pub destructive: usize,
@@ -194,6 +260,8 @@ pub struct Plan {
     pub unmanaged: Vec<PlanRef>,
     /// The names of the REST APIs and keys the plan mentions, where the run looked them up.
     pub names: Names,
+    /// The declared API keys to create or update, ordered by name; applied before the plans.
+    pub api_keys: Vec<ApiKeyEntry>,
 }
 
 impl std::ops::Add for Summary {
@@ -206,6 +274,7 @@ impl std::ops::Add for Summary {
             keys: self.keys + other.keys,
             grants: self.grants + other.grants,
             tags: self.tags + other.tags,
+            api_keys: self.api_keys + other.api_keys,
             destructive: self.destructive + other.destructive,
             unchanged: self.unchanged + other.unchanged,
             unmanaged: self.unmanaged + other.unmanaged,
@@ -217,6 +286,7 @@ impl Plan {
     /// Whether applying the plan changes anything in AWS.
     pub fn has_changes(&self) -> bool {
         self.entries.iter().any(PlanEntry::has_changes)
+            || self.api_keys.iter().any(ApiKeyEntry::has_changes)
     }
 
     /// The names among `apis` and `keys` of the REST APIs and keys the plan mentions: the stages
@@ -267,6 +337,7 @@ impl Plan {
         let mut summary = Summary {
             unchanged: self.unchanged,
             unmanaged: self.unmanaged.len(),
+            api_keys: self.api_keys.iter().filter(|key| key.has_changes()).count(),
             ..Summary::default()
         };
         for entry in &self.entries {
@@ -277,6 +348,11 @@ impl Plan {
             summary.tags += usize::from(entry.tags.is_some());
             summary.destructive += entry.destructive().len();
         }
+        summary.destructive += self
+            .api_keys
+            .iter()
+            .filter_map(ApiKeyEntry::destructive)
+            .count();
         summary
     }
 }

@@ -252,6 +252,7 @@ pub fn build_plan(
         target: None,
         entries,
         names: Names::default(),
+        api_keys: Vec::new(),
         unchanged,
         unmanaged,
     }
@@ -323,7 +324,7 @@ fn key_changes(plan: &DesiredPlan, live: &BTreeSet<String>) -> Vec<KeyChange> {
 
 /// Tags to set (declared, missing or different live) and to remove (live, not declared);
 /// reserved tags are outside the comparison on both sides. `None` when nothing changes.
-fn tag_change(declared: &Tags, live: &Tags) -> Option<TagChange> {
+pub(crate) fn tag_change(declared: &Tags, live: &Tags) -> Option<TagChange> {
     let set: Tags = declared
         .iter()
         .filter(|(key, value)| !is_reserved_tag(key) && live.get(*key) != Some(value))

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{DesiredKey, DesiredPlan, Named, SourceLocation, StageRef};
+use crate::model::{is_placeholder, DesiredKey, DesiredPlan, Named, SourceLocation, StageRef};
 use crate::spec::limits::grant_record_too_long;
 use crate::spec::SpecError;
 
@@ -44,12 +44,14 @@ pub fn api_names(
     sorted(errors)
 }
 
-/// Gives every named key of `plans` its id from `keys` (the account's, in `region`); every
-/// name that no key or several keys have is an error at its place, and so is a grant whose
-/// record tag would not fit with the key's id.
+/// Gives every named key of `plans` its id: a declared key's from `declared` (its live id, or
+/// the placeholder of a key to create), any other's from `keys` (the account's, in `region`);
+/// every name that no key or several keys have is an error at its place, and so is a grant
+/// whose record tag would not fit with the key's id.
 pub fn key_names(
     plans: &mut [DesiredPlan],
     keys: &[Named],
+    declared: &BTreeMap<String, String>,
     region: &str,
 ) -> Result<(), Vec<SpecError>> {
     let index = Index::new(keys, "API key", "`id`", region);
@@ -57,7 +59,11 @@ pub fn key_names(
     for plan in plans.iter_mut() {
         for named in std::mem::take(&mut plan.named_keys) {
             let listed = plan.keys.get_or_insert_with(Vec::new);
-            let id = match index.id_of(&named.name) {
+            let found = match declared.get(&named.name) {
+                Some(id) => Ok(id.as_str()),
+                None => index.id_of(&named.name),
+            };
+            let id = match found {
                 Ok(id) if listed.iter().any(|key| key.id == id) => {
                     let message = format!(
                         "the key named `{}` is {id}, which the plan also lists by `id`; list \
@@ -73,8 +79,10 @@ pub fn key_names(
                     continue;
                 }
             };
+            // A key still to create has no id yet; AWS's are ten characters.
+            let checked = if is_placeholder(id) { "0123456789" } else { id };
             for (grant, location) in &named.grants {
-                if let Some(message) = grant_record_too_long(id, &grant.id) {
+                if let Some(message) = grant_record_too_long(checked, &grant.id) {
                     errors.push(located(location.clone(), message));
                 }
             }
@@ -118,7 +126,12 @@ impl<'a> Index<'a> {
             [id] => Ok(id),
             [] => Err(format!(
                 "no {what} is named `{name}` in {region}; check the name (names are compared \
-                 exactly), or give the {what}'s {by_id}"
+                 exactly), or give the {what}'s {by_id}{}",
+                if what == "API key" {
+                    ", or declare it under `apiKeys` to create it"
+                } else {
+                    ""
+                }
             )),
             ids => Err(format!(
                 "{} {what}s are named `{name}` in {region} ({}); give the one you mean by \
@@ -247,7 +260,10 @@ mod tests {
             location: at(6),
         });
         let keys = [named("k1", "acme")];
-        assert_eq!(key_names(&mut plans, &keys, "us-east-1"), Ok(()));
+        assert_eq!(
+            key_names(&mut plans, &keys, &BTreeMap::new(), "us-east-1"),
+            Ok(())
+        );
         let resolved = plans[0].keys.clone().unwrap_or_default();
         assert_eq!(resolved.len(), 1);
         assert_eq!(
@@ -261,7 +277,8 @@ mod tests {
             grants: vec![grant(&"g".repeat(120))],
             location: at(6),
         });
-        let errors = key_names(&mut long, &keys, "us-east-1").expect_err("too long");
+        let errors =
+            key_names(&mut long, &keys, &BTreeMap::new(), "us-east-1").expect_err("too long");
         assert!(errors[0].message.starts_with("grant id `ggg"), "{errors:?}");
         assert_eq!(errors[0].location, Some(at(7)));
     }

@@ -184,7 +184,8 @@ fn an_unknown_or_shared_key_name_is_a_located_error_and_nothing_is_written() {
         lines,
         [
             "FILE:4:17: no API key is named `won` in us-east-1; check the name (names are \
-             compared exactly), or give the API key's `id`",
+             compared exactly), or give the API key's `id`, or declare it under `apiKeys` to \
+             create it",
             "FILE:5:17: 2 API keys are named `one` in us-east-1 (key1, key4); give the one you \
              mean by `id`",
             "error: 2 errors resolving the YAML's names; nothing was written to AWS",

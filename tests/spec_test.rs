@@ -15,7 +15,7 @@ fn fixture(name: &str) -> PathBuf {
 fn errors(names: &[&str]) -> Vec<String> {
     let paths: Vec<PathBuf> = names.iter().map(|name| fixture(name)).collect();
     match spec::load(&paths) {
-        Ok(plans) => panic!("expected errors, loaded {} plans", plans.len()),
+        Ok(desired) => panic!("expected errors, loaded {} plans", desired.plans.len()),
         Err(errors) => errors.to_string().lines().map(str::to_owned).collect(),
     }
 }
@@ -49,7 +49,9 @@ fn a_name_declared_twice_is_reported_at_the_second_naming_the_first() {
 
 #[test]
 fn a_name_declared_twice_is_allowed_when_each_pins_its_own_id() {
-    let plans = spec::load(&[fixture("pinned_names")]).expect("each Gold is pinned");
+    let plans = spec::load(&[fixture("pinned_names")])
+        .expect("each Gold is pinned")
+        .plans;
     let pins: Vec<(&str, Option<&str>)> = plans
         .iter()
         .map(|plan| (plan.body.name.as_str(), plan.id.as_deref()))
@@ -246,7 +248,9 @@ fn a_plan_with_errors_still_declares_its_name() {
 
 #[test]
 fn a_valid_folder_merges_its_yaml_files_in_sorted_order() {
-    let plans = spec::load(&[fixture("valid")]).expect("the folder is valid");
+    let plans = spec::load(&[fixture("valid")])
+        .expect("the folder is valid")
+        .plans;
     let names: Vec<&str> = plans.iter().map(|plan| plan.body.name.as_str()).collect();
     assert_eq!(names, vec!["Gold", "Silver", "Bronze"]);
     assert_eq!(
@@ -303,7 +307,9 @@ fn a_valid_folder_merges_its_yaml_files_in_sorted_order() {
 
 #[test]
 fn a_file_reached_twice_is_read_once() {
-    let plans = spec::load(&[fixture("valid"), fixture("valid/gold.yaml")]).expect("valid");
+    let plans = spec::load(&[fixture("valid"), fixture("valid/gold.yaml")])
+        .expect("valid")
+        .plans;
     assert_eq!(plans.len(), 3);
 }
 
@@ -322,7 +328,10 @@ fn a_symbolic_link_that_loops_is_an_error_and_is_not_followed() {
     // team/up -> .. (plans): walking it would never end.
     std::os::unix::fs::symlink("..", plans.join("team/up")).expect("symlink");
     let errors = match spec::load(std::slice::from_ref(&plans)) {
-        Ok(loaded) => panic!("expected the loop reported, loaded {} plans", loaded.len()),
+        Ok(loaded) => panic!(
+            "expected the loop reported, loaded {} plans",
+            loaded.plans.len()
+        ),
         Err(errors) => errors.to_string(),
     };
     let link = plans.join("team/up");
@@ -345,7 +354,7 @@ fn a_symbolic_link_that_loops_is_an_error_and_is_not_followed() {
     )
     .expect("YAML");
     std::os::unix::fs::symlink(&elsewhere, plans.join("team/shared")).expect("symlink");
-    let loaded = spec::load(&[plans]).expect("valid");
+    let loaded = spec::load(&[plans]).expect("valid").plans;
     let names: Vec<&str> = loaded.iter().map(|plan| plan.body.name.as_str()).collect();
     assert_eq!(names, ["Gold", "Bronze", "Silver"], "in sorted path order");
 }
@@ -356,7 +365,7 @@ fn errors_of_text(text: &str) -> Vec<String> {
     let path = dir.path().join("p.yaml");
     std::fs::write(&path, text).expect("YAML");
     match spec::load(&[path]) {
-        Ok(plans) => panic!("expected errors, loaded {} plans", plans.len()),
+        Ok(desired) => panic!("expected errors, loaded {} plans", desired.plans.len()),
         Err(errors) => errors
             .to_string()
             .lines()
@@ -381,7 +390,9 @@ fn an_export_sized_document_of_ten_thousand_plans_reads_back() {
     let dir = tempfile::tempdir().expect("a scratch folder");
     let path = dir.path().join("export.yaml");
     std::fs::write(&path, &yaml).expect("YAML");
-    let plans = spec::load(&[path]).expect("an export of 10,000 plans is valid");
+    let plans = spec::load(&[path])
+        .expect("an export of 10,000 plans is valid")
+        .plans;
     assert_eq!(plans.len(), 10_000);
 }
 

@@ -310,6 +310,13 @@ impl State {
             .ok_or_else(|| SimError::not_found("Invalid API Key identifier specified"))
     }
 
+    /// The API key with this id to change, or AWS's 404.
+    pub fn api_key_mut(&mut self, id: &str) -> Result<&mut ApiKey, SimError> {
+        self.api_keys
+            .get_mut(id)
+            .ok_or_else(|| SimError::not_found("Invalid API Key identifier specified"))
+    }
+
     /// The REST API with this id, or AWS's 404.
     pub fn rest_api(&self, id: &str) -> Result<&RestApi, SimError> {
         self.rest_apis.get(id).ok_or_else(|| api_not_found(id))

@@ -26,7 +26,9 @@ use super::pace::{Pace, Pacer};
 use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
 use super::stop::Stop;
 use crate::diff::PatchOp;
-use crate::model::{LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG};
+use crate::model::{
+    DesiredApiKey, LiveApiKey, LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG,
+};
 
 /// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis and GetApiKeys serve.
 const PAGE_SIZE: i32 = 500;
@@ -46,6 +48,15 @@ pub struct Connection {
     pub profile: Option<String>,
     /// The endpoint, as `--endpoint-url`.
     pub endpoint_url: Option<String>,
+}
+
+/// A resource tollgate tags, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagged<'a> {
+    /// A usage plan.
+    Plan(&'a str),
+    /// An API key.
+    ApiKey(&'a str),
 }
 
 /// An API Gateway client for one region, pacing and retrying its calls.
@@ -274,8 +285,8 @@ impl LiveClient {
             })
     }
 
-    /// The ARN of a usage plan, as TagResource and UntagResource take it.
-    fn plan_arn(&self, plan_id: &str) -> String {
+    /// The ARN of a resource, as TagResource and UntagResource take it.
+    fn arn(&self, resource: Tagged<'_>) -> String {
         let partition = if self.region.starts_with("cn-") {
             "aws-cn"
         } else if self.region.starts_with("us-gov-") {
@@ -283,10 +294,11 @@ impl LiveClient {
         } else {
             "aws"
         };
-        format!(
-            "arn:{partition}:apigateway:{}::/usageplans/{plan_id}",
-            self.region
-        )
+        let path = match resource {
+            Tagged::Plan(id) => format!("/usageplans/{id}"),
+            Tagged::ApiKey(id) => format!("/apikeys/{id}"),
+        };
+        format!("arn:{partition}:apigateway:{}::{path}", self.region)
     }
 
     /// Every item of a paginated read: `send` asks for the page at a position (`None`: the
@@ -352,17 +364,119 @@ impl LiveClient {
     }
 
     /// Lists every API key of the account in the region, 500 a page (GetApiKeys, values not
-    /// asked for): its id and name, for the YAML's key names.
-    pub async fn list_api_keys(&self) -> Result<Vec<Named>, AwsError> {
+    /// asked for): its id, name, description, whether enabled, customer id and tags.
+    pub async fn list_api_keys(&self) -> Result<Vec<LiveApiKey>, AwsError> {
         let send = |position| {
             let request = self.client.get_api_keys().limit(PAGE_SIZE);
             request.set_position(position).send()
         };
         self.every_page("GetApiKeys", send, |page: &GetApiKeysOutput| {
-            let keys = page.items().iter().map(|key| named(key.id(), key.name()));
+            let keys = page.items().iter().map(|key| LiveApiKey {
+                id: key.id().unwrap_or_default().to_string(),
+                name: key.name().unwrap_or_default().to_string(),
+                description: key.description().unwrap_or_default().to_string(),
+                enabled: key.enabled(),
+                customer_id: key.customer_id().unwrap_or_default().to_string(),
+                tags: key
+                    .tags()
+                    .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            });
             Ok((keys.collect(), page.position().map(str::to_string)))
         })
         .await
+    }
+
+    /// Creates an API key as declared, with `value` (else AWS generates one) and `tags`, and
+    /// returns its id; the value AWS answers with is dropped unread. Like
+    /// [`LiveClient::create_plan`], the request carries a creation marker and is never sent
+    /// twice: after an answer that leaves the outcome unknown, the keys are read and the one
+    /// carrying the marker adopted.
+    pub async fn create_api_key(
+        &self,
+        key: &DesiredApiKey,
+        value: Option<&str>,
+        tags: &Tags,
+        marker: &str,
+    ) -> Result<String, AwsError> {
+        let mut tags = tags.clone();
+        tags.insert(CREATION_TAG.to_string(), marker.to_string());
+        let request = self
+            .client
+            .create_api_key()
+            .name(&key.name)
+            .enabled(key.enabled)
+            .set_description(Some(key.description.clone()).filter(|d| !d.is_empty()))
+            .set_customer_id(Some(key.customer_id.clone()).filter(|c| !c.is_empty()))
+            .set_value(value.map(str::to_string))
+            .set_tags(Some(convert::sdk_tags(&tags)));
+        let created = match self
+            .call("CreateApiKey", Retry::Throttled, || request.clone().send())
+            .await
+        {
+            Ok(created) => created,
+            Err(Failure { error, .. }) if error.kind.may_have_happened() => {
+                return self.adopt_created_key(&key.name, marker, error).await
+            }
+            Err(failure) => return Err(failure.error),
+        };
+        created.id().map(str::to_string).ok_or_else(|| AwsError {
+            operation: "CreateApiKey",
+            plan: None,
+            kind: AwsErrorKind::Other,
+            detail: "AWS answered without the new key's id".into(),
+        })
+    }
+
+    /// After a key create whose outcome is unknown: the id of the key carrying the creation
+    /// marker `token`, or an error saying that the key may exist.
+    async fn adopt_created_key(
+        &self,
+        name: &str,
+        token: &str,
+        error: AwsError,
+    ) -> Result<String, AwsError> {
+        let unknown = |detail: String| AwsError {
+            kind: AwsErrorKind::OutcomeUnknown,
+            detail,
+            ..error.clone()
+        };
+        let keys = self.finishing().list_api_keys().await.map_err(|read| {
+            unknown(format!(
+                "{}; the key may have been created, and reading the keys to find it failed                  ({read}); run `tollgate plan` in a minute: once AWS lists it, apply uses the                  key \"{name}\" instead of creating another",
+                error.detail
+            ))
+        })?;
+        if let Some(key) = keys
+            .iter()
+            .find(|key| key.tags.get(CREATION_TAG).map(String::as_str) == Some(token))
+        {
+            return Ok(key.id.clone());
+        }
+        Err(unknown(format!(
+            "{}; the key may have been created and is not listed yet (tag              {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a              minute: once AWS lists it, apply uses the key \"{name}\" instead of creating              another",
+            error.detail
+        )))
+    }
+
+    /// Sends one UpdateApiKey call with these `replace` operations; sending them again is
+    /// harmless, so it is retried as is.
+    pub async fn update_api_key(
+        &self,
+        key_id: &str,
+        operations: &[PatchOp],
+    ) -> Result<(), AwsError> {
+        let operations: Vec<_> = operations.iter().map(convert::sdk_patch).collect();
+        self.call("UpdateApiKey", Retry::Transient, || {
+            self.client
+                .update_api_key()
+                .api_key(key_id)
+                .set_patch_operations(Some(operations.clone()))
+                .send()
+        })
+        .await
+        .map_err(|failure| failure.error)?;
+        Ok(())
     }
 
     /// Reads one usage plan (GetUsagePlan).
@@ -621,10 +735,10 @@ impl LiveClient {
         }
     }
 
-    /// Sets tags on a usage plan (TagResource); setting a value twice is harmless, so it is
-    /// retried as is.
-    pub async fn tag_plan(&self, plan_id: &str, tags: &Tags) -> Result<(), AwsError> {
-        let arn = self.plan_arn(plan_id);
+    /// Sets tags on a usage plan or an API key (TagResource); setting a value twice is
+    /// harmless, so it is retried as is.
+    pub async fn tag(&self, resource: Tagged<'_>, tags: &Tags) -> Result<(), AwsError> {
+        let arn = self.arn(resource);
         let tags = convert::sdk_tags(tags);
         self.call("TagResource", Retry::Transient, || {
             self.client
@@ -638,9 +752,9 @@ impl LiveClient {
         Ok(())
     }
 
-    /// Removes tags from a usage plan (UntagResource); retried as is.
-    pub async fn untag_plan(&self, plan_id: &str, keys: &[String]) -> Result<(), AwsError> {
-        let arn = self.plan_arn(plan_id);
+    /// Removes tags from a usage plan or an API key (UntagResource); retried as is.
+    pub async fn untag(&self, resource: Tagged<'_>, keys: &[String]) -> Result<(), AwsError> {
+        let arn = self.arn(resource);
         self.call("UntagResource", Retry::Transient, || {
             self.client
                 .untag_resource()

@@ -115,7 +115,8 @@ impl AwsErrorKind {
 pub struct AwsError {
     /// The API operation, such as `UpdateUsagePlan`.
     pub operation: &'static str,
-    /// The plan concerned, as `"Gold" (ywbqww)`, when there is one.
+    /// What the call was about, as `usage plan "Gold" (ywbqww)` or `API key "acme"`, when
+    /// there is something.
     pub plan: Option<String>,
     /// The class of failure.
     pub kind: AwsErrorKind,
@@ -125,10 +126,19 @@ pub struct AwsError {
 
 impl AwsError {
     /// Names the plan the failed operation was about.
-    pub fn on_plan(mut self, name: &str, id: Option<&str>) -> Self {
+    pub fn on_plan(self, name: &str, id: Option<&str>) -> Self {
+        self.on("usage plan", name, id)
+    }
+
+    /// Names the declared API key the failed operation was about.
+    pub fn on_api_key(self, name: &str, id: Option<&str>) -> Self {
+        self.on("API key", name, id)
+    }
+
+    fn on(mut self, what: &str, name: &str, id: Option<&str>) -> Self {
         self.plan = Some(match id {
-            Some(id) => format!("\"{name}\" ({id})"),
-            None => format!("\"{name}\""),
+            Some(id) => format!("{what} \"{name}\" ({id})"),
+            None => format!("{what} \"{name}\""),
         });
         self
     }
@@ -142,7 +152,7 @@ impl fmt::Display for AwsError {
         }
         write!(f, "{}", self.operation)?;
         if let Some(plan) = &self.plan {
-            write!(f, " on usage plan {plan}")?;
+            write!(f, " on {plan}")?;
         }
         write!(f, " failed: {}; {}", self.detail, self.kind.advice())
     }

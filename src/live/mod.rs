@@ -9,7 +9,7 @@ mod retry;
 mod settings;
 mod stop;
 
-pub use client::{creation_token, Connection, LiveClient, CONNECT_TIMEOUT, READ_TIMEOUT};
+pub use client::{creation_token, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT};
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer};
 pub use settings::{check_endpoint, is_region_name};

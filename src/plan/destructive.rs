@@ -616,6 +616,7 @@ mod tests {
             unchanged: 0,
             unmanaged: vec![],
             names: Default::default(),
+            api_keys: Vec::new(),
         };
         assert_eq!(plan.summary().destructive, 3);
     }

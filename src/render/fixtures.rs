@@ -1,9 +1,12 @@
 //! Hand-built plans shared by the tests of the three views.
 
 use crate::diff::{Op, PatchOp};
-use crate::model::{Period, PlanBody, Quota, StageRef, Tags, Throttle};
+use crate::model::{
+    placeholder, DesiredApiKey, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
+};
 use crate::plan::{
-    GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef, TagChange, Target,
+    ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry,
+    PlanRef, TagChange, Target,
 };
 
 /// A patch operation from its parts.
@@ -257,6 +260,7 @@ pub fn every_change() -> Plan {
         unchanged: 620,
         unmanaged: unmanaged(),
         names: Default::default(),
+        api_keys: Vec::new(),
     }
 }
 
@@ -273,6 +277,94 @@ pub fn every_change_with_names() -> Plan {
     plan
 }
 
+/// A declared key as the YAML gives it, at line `line` of keys.yaml.
+fn declared_key(name: &str, line: usize) -> DesiredApiKey {
+    DesiredApiKey {
+        name: name.to_string(),
+        description: String::new(),
+        enabled: true,
+        customer_id: String::new(),
+        tags: None,
+        value_from: None,
+        location: SourceLocation {
+            path: "plans/keys.yaml".to_string(),
+            line,
+            column: 11,
+        },
+    }
+}
+
+/// Declared API keys: acme created with its value from the environment and put on a new plan
+/// in the same apply, globex created with a value AWS generates, initech disabled and retagged.
+pub fn api_keys() -> Plan {
+    let acme = DesiredApiKey {
+        description: "Acme Corp".to_string(),
+        customer_id: "cust-acme".to_string(),
+        tags: Some(tags(&[("team", "payments")])),
+        value_from: Some("ACME_KEY".to_string()),
+        ..declared_key("acme", 2)
+    };
+    let initech = DesiredApiKey {
+        enabled: false,
+        tags: Some(tags(&[("tier", "gold")])),
+        ..declared_key("initech", 9)
+    };
+    let body = PlanBody {
+        name: "Partners".to_string(),
+        stages: [(stage("a1b2c3", "prod"), Default::default())]
+            .into_iter()
+            .collect(),
+        ..PlanBody::default()
+    };
+    let partners = PlanEntry {
+        name: "Partners".to_string(),
+        target: Target::Create {
+            tags: Tags::new(),
+            follow_up: vec![],
+        },
+        after: body,
+        keys: vec![KeyChange {
+            action: KeyAction::Add,
+            key_id: placeholder("acme"),
+        }],
+        tags: None,
+        grants: vec![],
+        pending_grants: vec![],
+    };
+    let mut plan = no_change();
+    plan.unchanged = 3;
+    plan.entries = vec![partners];
+    plan.names.rest_apis.insert("a1b2c3".into(), "pets".into());
+    plan.api_keys = vec![
+        ApiKeyEntry {
+            target: ApiKeyTarget::Create {
+                placeholder: placeholder("acme"),
+            },
+            key: acme,
+            tags: None,
+        },
+        ApiKeyEntry {
+            target: ApiKeyTarget::Create {
+                placeholder: placeholder("globex"),
+            },
+            key: declared_key("globex", 7),
+            tags: None,
+        },
+        ApiKeyEntry {
+            target: ApiKeyTarget::Live {
+                id: "9QZ1OLDKEY".to_string(),
+                operations: vec![op(Op::Replace, "/enabled", Some("false"))],
+            },
+            key: initech,
+            tags: Some(TagChange {
+                set: tags(&[("tier", "gold")]),
+                remove: vec!["legacy".to_string()],
+            }),
+        },
+    ];
+    plan
+}
+
 /// A plan with nothing to do.
 pub fn no_change() -> Plan {
     Plan {
@@ -282,6 +374,7 @@ pub fn no_change() -> Plan {
         unchanged: 620,
         unmanaged: unmanaged(),
         names: Default::default(),
+        api_keys: Vec::new(),
     }
 }
 
@@ -297,5 +390,6 @@ pub fn many_updates(count: usize) -> Plan {
         unchanged: 0,
         unmanaged: unmanaged(),
         names: Default::default(),
+        api_keys: Vec::new(),
     }
 }

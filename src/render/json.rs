@@ -19,9 +19,10 @@ use serde::Serialize;
 
 use super::FailedTarget;
 use crate::diff::PatchOp;
-use crate::model::Names;
-use crate::model::{serialize_shortest, PlanBody, Quota, Tags, Throttle};
-use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Summary, Target};
+use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
+use crate::plan::{
+    join_reasons, ApiKeyEntry, ApiKeyTarget, KeyAction, Plan, PlanEntry, Summary, Target,
+};
 
 /// The version of the JSON plan format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -125,9 +126,14 @@ impl<'a> Document<'a> {
             target: plan.target.as_ref().map(|target| target.name.as_str()),
             account: plan.target.as_ref().map(|target| target.account.as_str()),
             changes: plan
-                .entries
+                .api_keys
                 .iter()
-                .flat_map(|entry| changes(entry, &plan.names))
+                .flat_map(api_key_changes)
+                .chain(
+                    plan.entries
+                        .iter()
+                        .flat_map(|entry| changes(entry, &plan.names)),
+                )
                 .collect(),
             unmanaged: plan
                 .unmanaged
@@ -224,6 +230,9 @@ enum Detail<'a> {
         set: &'a Tags,
         remove: &'a [String],
     },
+    CreateApiKey {
+        request: ApiKeyRequest<'a>,
+    },
     Grant {
         key_id: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,7 +245,7 @@ enum Detail<'a> {
 /// The changes of one entry, in the order they are applied: create or update, keys, tags,
 /// grants.
 fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
-    let key_name = |id: &str| names.api_keys.get(id).map(String::as_str);
+    let key_name = |id| names.key_name(id);
     let change = |action, detail| Change {
         action,
         plan: Named::of(entry),
@@ -302,6 +311,92 @@ fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
         )
     }));
     changes
+}
+
+/// The changes of a declared API key: `create-api-key` with the CreateApiKey request (its
+/// value only named by where it comes from), or `update-api-key` with the UpdateApiKey
+/// operations and `tag-api-key` with its tag changes.
+fn api_key_changes(entry: &ApiKeyEntry) -> Vec<Change<'_>> {
+    let change = |action, detail| Change {
+        action,
+        plan: Named {
+            name: &entry.key.name,
+            id: entry.id(),
+        },
+        detail,
+        destructive: None,
+    };
+    let mut changes = Vec::new();
+    match &entry.target {
+        ApiKeyTarget::Create { .. } => changes.push(change(
+            "create-api-key",
+            Detail::CreateApiKey {
+                request: ApiKeyRequest::new(&entry.key),
+            },
+        )),
+        ApiKeyTarget::Live {
+            operations: ops, ..
+        } if !ops.is_empty() => {
+            let reasons: Vec<String> = entry.destructive().into_iter().collect();
+            let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
+            changes.push(Change {
+                destructive: DestructiveJson::of(&reasons),
+                ..change(
+                    "update-api-key",
+                    Detail::Update {
+                        operations: operations(ops),
+                    },
+                )
+            });
+        }
+        ApiKeyTarget::Live { .. } => {}
+    }
+    if let Some(tags) = &entry.tags {
+        changes.push(change(
+            "tag-api-key",
+            Detail::Tag {
+                set: &tags.set,
+                remove: &tags.remove,
+            },
+        ));
+    }
+    changes
+}
+
+/// The CreateApiKey request of a declared key, in AWS's JSON shape, the value replaced by
+/// where it comes from.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiKeyRequest<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+    enabled: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    customer_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<&'a Tags>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_from: Option<ValueFrom<'a>>,
+}
+
+/// Where a key's value comes from.
+#[derive(Serialize)]
+struct ValueFrom<'a> {
+    env: &'a str,
+}
+
+impl<'a> ApiKeyRequest<'a> {
+    fn new(key: &'a DesiredApiKey) -> Self {
+        ApiKeyRequest {
+            name: &key.name,
+            description: &key.description,
+            enabled: key.enabled,
+            customer_id: &key.customer_id,
+            tags: key.tags.as_ref().filter(|tags| !tags.is_empty()),
+            value_from: key.value_from.as_deref().map(|env| ValueFrom { env }),
+        }
+    }
 }
 
 /// A patch operation as AWS takes it; `value` is left out when there is none.
@@ -425,11 +520,18 @@ struct Pending<'a> {
     grant_id: &'a str,
 }
 
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
 /// The counts of `Plan::summary()`.
 #[derive(Serialize)]
 struct SummaryJson {
     create: usize,
     update: usize,
+    /// Declared API keys to create or update; left out when there are none.
+    #[serde(rename = "apiKeys", skip_serializing_if = "is_zero")]
+    api_keys: usize,
     keys: usize,
     grants: usize,
     tags: usize,
@@ -443,6 +545,7 @@ impl From<Summary> for SummaryJson {
         SummaryJson {
             create: summary.create,
             update: summary.update,
+            api_keys: summary.api_keys,
             keys: summary.keys,
             grants: summary.grants,
             tags: summary.tags,
@@ -472,6 +575,11 @@ mod tests {
     #[test]
     fn names_beside_ids_are_pinned() {
         insta::assert_json_snapshot!(to_value(&fixtures::every_change_with_names()));
+    }
+
+    #[test]
+    fn declared_api_keys_are_pinned() {
+        insta::assert_json_snapshot!(to_value(&fixtures::api_keys()));
     }
 
     #[test]

@@ -9,9 +9,11 @@
 //! each with a notice saying what was left out.
 
 use super::body::body_diff;
-use super::human::{action_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER};
+use super::human::{
+    action_lines, api_key_header, api_key_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER,
+};
 use crate::model::Names;
-use crate::plan::{Plan, PlanEntry, PlanRef, Target};
+use crate::plan::{ApiKeyEntry, Plan, PlanEntry, PlanRef, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -61,6 +63,13 @@ pub fn render_within(plan: &Plan, limit: usize) -> String {
         }
         out.push('\n');
     }
+    out.push_str(
+        &plan
+            .api_keys
+            .iter()
+            .map(api_key_section)
+            .collect::<String>(),
+    );
     out.push_str(&sections.kept().concat());
     if !plan.unmanaged.is_empty() {
         out.push_str(&unmanaged_head);
@@ -181,6 +190,19 @@ fn section(entry: &PlanEntry, names: &Names) -> String {
     out
 }
 
+/// The collapsed section of a declared API key to create or update: what happens to it.
+fn api_key_section(entry: &ApiKeyEntry) -> String {
+    let lines: Vec<String> = api_key_lines(entry)
+        .iter()
+        .map(|line| line.plain())
+        .collect();
+    format!(
+        "<details><summary>{}</summary>\n\n{}{DETAILS_END}",
+        escape_html(&api_key_header(entry)),
+        fenced("text", &lines)
+    )
+}
+
 /// The opening of the collapsed list of unmanaged plans.
 fn unmanaged_head(count: usize) -> String {
     format!(
@@ -284,6 +306,11 @@ mod tests {
     #[test]
     fn names_beside_ids_are_pinned() {
         insta::assert_snapshot!(render(&fixtures::every_change_with_names()));
+    }
+
+    #[test]
+    fn declared_api_keys_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::api_keys()));
     }
 
     #[test]

@@ -8,7 +8,11 @@ use crate::apply::{Applied, ApplyReport, Done};
 /// The line of a change: `Gold (ywbqww): added key k1` (`Trial (new)` before its create).
 pub fn applied_line(applied: &Applied) -> String {
     let what = match &applied.done {
-        Done::Created => "created".to_string(),
+        Done::Created | Done::ApiKeyCreated => "created".to_string(),
+        Done::ApiKeyUpdated { operations } => format!(
+            "updated ({})",
+            count_of(*operations, "operation", "operations")
+        ),
         Done::Updated { operations } => format!(
             "updated ({})",
             count_of(*operations, "operation", "operations")

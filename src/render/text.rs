@@ -1,5 +1,6 @@
-//! The text view, for a terminal or a CI log: per plan a header, the before/after diff of
-//! its body, the exact operations and other actions, then a closing line with the counts.
+//! The text view, for a terminal or a CI log: per declared API key to create or update its
+//! header and what happens to it; per plan a header, the before/after diff of its body, the
+//! exact operations and other actions; then a closing line with the counts.
 //!
 //! Unmanaged plans appear only as a count in the closing line. A line that can refuse a live
 //! customer's requests is followed by `# destructive:` and its reason, in bold red when
@@ -7,11 +8,12 @@
 
 use anstyle::{AnsiColor, Style as Paint};
 
-use super::body::{body_diff, DiffKind};
-use super::human::{action_lines, closing_line, header, Tone, MARKER_GAP};
+use super::body::{body_diff, DiffKind, DiffLine};
+use super::human::{
+    action_lines, api_key_header, api_key_lines, closing_line, header, ActionLine, Tone, MARKER_GAP,
+};
 use super::Style;
-use crate::model::Names;
-use crate::plan::{Plan, PlanEntry};
+use crate::plan::Plan;
 
 /// The indentation of everything under an entry's header.
 const INDENT: &str = "    ";
@@ -23,8 +25,15 @@ pub fn render(plan: &Plan, style: Style) -> String {
         Some(_) => format!("Target: {}\n\n", plan.place()),
         None => format!("Region: {}\n\n", plan.region),
     };
+    for entry in &plan.api_keys {
+        let lines = api_key_lines(entry);
+        out.push_str(&block(&api_key_header(entry), &[], &lines, style));
+        out.push('\n');
+    }
     for entry in &plan.entries {
-        out.push_str(&entry_block(entry, &plan.names, style));
+        let diff = body_diff(entry.before(), &entry.after);
+        let lines = action_lines(entry, &plan.names);
+        out.push_str(&block(&header(entry), &diff, &lines, style));
         out.push('\n');
     }
     out.push_str(&closing_line(plan));
@@ -32,12 +41,12 @@ pub fn render(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// One entry: its header, the diff of its body, a blank line, then its action lines.
-fn entry_block(entry: &PlanEntry, names: &Names, style: Style) -> String {
-    let mut out = paint(&header(entry), Paint::new().bold(), style);
+/// One entry: its header, the diff of its body (a plan's), a blank line, then its action
+/// lines.
+fn block(header: &str, diff: &[DiffLine], actions: &[ActionLine], style: Style) -> String {
+    let mut out = paint(header, Paint::new().bold(), style);
     out.push('\n');
-    let diff = body_diff(entry.before(), &entry.after);
-    for line in &diff {
+    for line in diff {
         let colour = match line.kind {
             DiffKind::Hunk => Some(AnsiColor::Cyan),
             DiffKind::Context => None,
@@ -46,11 +55,10 @@ fn entry_block(entry: &PlanEntry, names: &Names, style: Style) -> String {
         };
         out.push_str(&indented(coloured(&line.to_string(), colour, style)));
     }
-    let actions = action_lines(entry, names);
     if !diff.is_empty() && !actions.is_empty() {
         out.push('\n');
     }
-    for line in &actions {
+    for line in actions {
         let colour = match line.tone {
             Tone::Plain => None,
             Tone::Added => Some(AnsiColor::Green),
@@ -110,6 +118,11 @@ mod tests {
     #[test]
     fn names_beside_ids_are_pinned() {
         insta::assert_snapshot!(render(&fixtures::every_change_with_names(), PLAIN));
+    }
+
+    #[test]
+    fn declared_api_keys_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::api_keys(), PLAIN));
     }
 
     #[test]

@@ -9,18 +9,20 @@ use super::limits::{
     grant_record_too_long, DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE,
 };
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedKey,
-    NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle, CREATION_TAG,
+    grant_tag, is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, Grant, MethodThrottles,
+    NamedKey, NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
+    CREATION_TAG,
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod api_keys;
 mod project;
 
 pub use project::decode_project;
 
 /// The fields of each mapping of the format, in the order the messages list them.
-const FILE: &[&str] = &["usagePlans"];
+const FILE: &[&str] = &["usagePlans", "apiKeys"];
 const PLAN: &[&str] = &[
     "name",
     "id",
@@ -56,6 +58,8 @@ const METHODS: &[&str] = &[
 pub struct Decoded {
     /// Every plan whose name could be read, in file order.
     pub plans: Vec<Declared>,
+    /// Every declared API key without error, in file order.
+    pub api_keys: Vec<DesiredApiKey>,
     /// Every error, in the order found.
     pub errors: Vec<SpecError>,
 }
@@ -75,10 +79,15 @@ pub struct Declared {
 pub fn decode(path: &str, text: &str) -> Decoded {
     let mut reader = Reader::new(path, text);
     let mut plans = Vec::new();
+    let mut api_keys = Vec::new();
     if let Some(root) = reader.next() {
         if !root.is_null() {
-            reader.fields(root, "file", FILE, &[], |reader, _, _, value| {
-                reader.list(value, |reader, item| plans.extend(reader.plan(item)));
+            reader.fields(root, "file", FILE, &[], |reader, field, _, value| {
+                if field == "apiKeys" {
+                    reader.list(value, |reader, item| api_keys.extend(reader.api_key(item)));
+                } else {
+                    reader.list(value, |reader, item| plans.extend(reader.plan(item)));
+                }
             });
         }
         // What follows the root can only be a second document, which is a fault.
@@ -87,6 +96,7 @@ pub fn decode(path: &str, text: &str) -> Decoded {
     match reader.fault.take() {
         Some(fault) => Decoded {
             plans: Vec::new(),
+            api_keys: Vec::new(),
             errors: vec![SpecError {
                 location: Some(locate(path, fault.pos)),
                 message: fault.message,
@@ -97,6 +107,7 @@ pub fn decode(path: &str, text: &str) -> Decoded {
             plans.shrink_to_fit();
             Decoded {
                 plans,
+                api_keys,
                 errors: reader.errors,
             }
         }
@@ -1439,8 +1450,8 @@ mod tests {
         assert_eq!(
             errors_of("plans: []\nusagePlans: [{name: A}]\nkeys: []\n"),
             vec![
-                "p.yaml:1:1: unknown field `plans` in file; expected one of `usagePlans`",
-                "p.yaml:3:1: unknown field `keys` in file; expected one of `usagePlans`",
+                "p.yaml:1:1: unknown field `plans` in file; expected one of `usagePlans`, `apiKeys`",
+                "p.yaml:3:1: unknown field `keys` in file; expected one of `usagePlans`, `apiKeys`",
             ]
         );
         assert_eq!(
@@ -1537,6 +1548,8 @@ mod tests {
             ("ApiStage", STAGE),
             ("ApiKey", KEY),
             ("Grant", GRANT),
+            ("DeclaredApiKey", api_keys::API_KEY),
+            ("ValueFrom", api_keys::VALUE_FROM),
         ] {
             assert_eq!(
                 properties(&schema["$defs"][definition]),

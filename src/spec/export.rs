@@ -67,7 +67,10 @@ pub fn files(plans: &[ExportPlan], names: &Names) -> Result<Vec<(String, String)
 }
 
 fn write(usage_plans: Vec<UsagePlan>) -> Result<String, SerializeError> {
-    yaml_text(&Document { usage_plans })
+    yaml_text(&Document {
+        usage_plans,
+        api_keys: Vec::new(),
+    })
 }
 
 /// A plan's body as the YAML declares it (no id pin, tags or keys): what the plan diffs show.
@@ -213,7 +216,9 @@ mod tests {
     fn load_text(dir: &tempfile::TempDir, name: &str, text: &str) -> Vec<DesiredPlan> {
         let path = dir.path().join(name);
         std::fs::write(&path, text).expect("write");
-        load(&[PathBuf::from(&path)]).unwrap_or_else(|errors| panic!("{errors}\n{text}"))
+        load(&[PathBuf::from(&path)])
+            .unwrap_or_else(|errors| panic!("{errors}\n{text}"))
+            .plans
     }
 
     /// What a desired plan says about a live plan once loaded: nothing to change.

@@ -134,7 +134,6 @@ pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Reads and decodes one open file of `size` bytes; `path` names it in errors.
 fn read_file(path: String, file: File, size: u64) -> Decoded {
     let too_large = |size: u64| Decoded {
-        plans: Vec::new(),
         errors: vec![SpecError {
             location: Some(locate(&path, Pos { line: 1, column: 1 })),
             message: format!(
@@ -144,6 +143,7 @@ fn read_file(path: String, file: File, size: u64) -> Decoded {
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
         }],
+        ..Decoded::default()
     };
     if size > MAX_FILE_BYTES {
         return too_large(size);
@@ -159,8 +159,8 @@ fn read_file(path: String, file: File, size: u64) -> Decoded {
 
 fn unreadable(path: String, error: &std::io::Error) -> Decoded {
     Decoded {
-        plans: Vec::new(),
         errors: vec![placeless(format!("cannot read {path}: {error}"))],
+        ..Decoded::default()
     }
 }
 

@@ -21,17 +21,26 @@ pub use decode::decode_project;
 pub use error::{SpecError, SpecErrors};
 pub use schema::json_schema;
 
-use crate::model::DesiredPlan;
+use crate::model::{DesiredApiKey, DesiredPlan};
 use std::path::PathBuf;
 
+/// What the YAML declares: usage plans and API keys.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desired {
+    /// The usage plans, in file order.
+    pub plans: Vec<DesiredPlan>,
+    /// The API keys declared under `apiKeys`, in file order.
+    pub api_keys: Vec<DesiredApiKey>,
+}
+
 /// Loads every path (file or folder), merges, validates, converts to the model.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<DesiredPlan>, SpecErrors> {
+pub fn load(paths: &[PathBuf]) -> Result<Desired, SpecErrors> {
     let sources = load::read(paths);
-    let (plans, file_errors) = validate::check(sources.files);
+    let (desired, file_errors) = validate::check(sources.files);
     let mut errors = sources.errors;
     errors.extend(file_errors);
     if errors.is_empty() {
-        Ok(plans)
+        Ok(desired)
     } else {
         Err(SpecErrors(errors))
     }

@@ -1,18 +1,36 @@
 //! The rules across plans and files: a plan name declared twice (unless every declaration
-//! pins its own id) and an id pinned twice.
+//! pins its own id), an id pinned twice, and an API key declared twice.
 
 use super::decode::{locate, Decoded};
 use super::error::SpecError;
-use crate::model::{DesiredPlan, SourceLocation};
+use super::Desired;
+use crate::model::SourceLocation;
 use std::collections::HashMap;
 
-/// Checks the plans of every file against each other; the valid plans, or the errors of all
-/// files, in file order and by position within a file.
-pub fn check(files: Vec<Decoded>) -> (Vec<DesiredPlan>, Vec<SpecError>) {
+/// Checks the plans and declared keys of every file against each other; the valid plans and
+/// keys, and the errors of all files, in file order and by position within a file.
+pub fn check(files: Vec<Decoded>) -> (Desired, Vec<SpecError>) {
     let clashes = clashes(&files);
+    let mut key_names: HashMap<String, SourceLocation> = HashMap::new();
     let mut plans = Vec::with_capacity(files.iter().map(|file| file.plans.len()).sum());
+    let mut api_keys = Vec::new();
     let mut errors = Vec::new();
     for (file, mut found) in files.into_iter().zip(clashes) {
+        for key in file.api_keys {
+            match key_names.get(&key.name) {
+                Some(first) => found.push(SpecError {
+                    location: Some(key.location.clone()),
+                    message: format!(
+                        "API key `{}` is already declared at {first}; declare each key once",
+                        key.name
+                    ),
+                }),
+                None => {
+                    key_names.insert(key.name.clone(), key.location.clone());
+                    api_keys.push(key);
+                }
+            }
+        }
         found.extend(file.errors);
         found.sort_by_key(|error| {
             error
@@ -24,7 +42,7 @@ pub fn check(files: Vec<Decoded>) -> (Vec<DesiredPlan>, Vec<SpecError>) {
         let valid = file.plans.into_iter().filter(|declared| declared.valid);
         plans.extend(valid.map(|declared| declared.plan));
     }
-    (plans, errors)
+    (Desired { plans, api_keys }, errors)
 }
 
 /// The names declared twice and the ids pinned twice, file by file.
@@ -110,13 +128,40 @@ mod tests {
     use super::*;
     use crate::spec::decode::decode;
 
-    fn check_texts(files: &[(&str, &str)]) -> (Vec<DesiredPlan>, Vec<String>) {
+    fn check_texts(files: &[(&str, &str)]) -> (Vec<crate::model::DesiredPlan>, Vec<String>) {
         let files = files
             .iter()
             .map(|(path, text)| decode(path, text))
             .collect();
-        let (plans, errors) = check(files);
-        (plans, errors.iter().map(ToString::to_string).collect())
+        let (desired, errors) = check(files);
+        (
+            desired.plans,
+            errors.iter().map(ToString::to_string).collect(),
+        )
+    }
+
+    #[test]
+    fn an_api_key_is_declared_once_across_files() {
+        let files = [
+            ("a.yaml", "apiKeys:\n  - name: acme\n"),
+            ("b.yaml", "apiKeys:\n  - name: globex\n  - name: acme\n"),
+        ];
+        let files = files
+            .iter()
+            .map(|(path, text)| decode(path, text))
+            .collect();
+        let (desired, errors) = check(files);
+        let names: Vec<&str> = desired
+            .api_keys
+            .iter()
+            .map(|key| key.name.as_str())
+            .collect();
+        assert_eq!(names, ["acme", "globex"]);
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            ["b.yaml:3:11: API key `acme` is already declared at a.yaml:2:11; declare each key once"]
+        );
     }
 
     fn errors_of(text: &str) -> Vec<String> {

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// A tollgate file: usage plans for one region. Several files are merged.
+/// A tollgate file: usage plans and API keys for one region. Several files are merged.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "tollgate usage plans (format 1)")]
@@ -15,6 +15,50 @@ pub struct Document {
     /// The usage plans this file declares.
     #[serde(default)]
     pub usage_plans: Vec<UsagePlan>,
+    /// The API keys this file declares: created when no key has the name, updated when one
+    /// differs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_keys: Vec<DeclaredApiKey>,
+}
+
+/// An API key tollgate creates and keeps equal to this declaration; its name is its identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeclaredApiKey {
+    /// The key's name, unique among the account's keys in the region.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The description; absent or empty means none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether the key is enabled; default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The AWS Marketplace customer id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub customer_id: Option<String>,
+    /// Absent: tags are left alone; present: exactly these (tollgate's own and AWS's apart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend(
+        "propertyNames" = { "not": { "pattern": "^(tollgate|aws):" }, "maxLength": MAX_TAG_KEY },
+        "additionalProperties" = { "type": "string", "maxLength": MAX_TAG_VALUE },
+        "maxProperties" = MAX_TAGS - 1
+    ))]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Where the value to create the key with comes from; absent, AWS generates it. Read only
+    /// by the apply that creates the key, and never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<ValueFrom>,
+}
+
+/// Where a declared key's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueFrom {
+    /// The environment variable holding the value (at least 20 characters).
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    pub env: String,
 }
 
 /// An API Gateway usage plan.

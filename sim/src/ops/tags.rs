@@ -1,4 +1,4 @@
-//! GetTags, TagResource and UntagResource, on usage plan ARNs.
+//! GetTags, TagResource and UntagResource, on usage plan and API key ARNs.
 
 use std::collections::BTreeMap;
 
@@ -12,21 +12,49 @@ use crate::error::SimError;
 use crate::state::State;
 use crate::validate::{validate_tag_key, validate_tags};
 
-/// The usage plan id in a usage plan ARN of this region.
-fn plan_id<'a>(arn: &'a str, state: &State) -> Result<&'a str, SimError> {
-    let prefix = state.plan_arn("");
-    arn.strip_prefix(prefix.as_str())
-        .filter(|id| !id.is_empty() && !id.contains('/'))
-        .ok_or_else(|| {
-            SimError::bad_request(format!(
-                "Invalid resource ARN specified: '{arn}'. tollgate-sim tags usage plans only: {prefix}{{usagePlanId}}"
-            ))
-        })
+/// The tags of the usage plan or API key an ARN of this region names.
+fn tags_mut<'s>(
+    arn: &str,
+    state: &'s mut State,
+) -> Result<&'s mut BTreeMap<String, String>, SimError> {
+    match resource(arn, state)? {
+        Resource::Plan(id) => Ok(&mut state.plan_mut(&id)?.tags),
+        Resource::ApiKey(id) => Ok(&mut state.api_key_mut(&id)?.tags),
+    }
+}
+
+/// What an ARN names.
+enum Resource {
+    Plan(String),
+    ApiKey(String),
+}
+
+/// The usage plan or API key an ARN of this region names.
+fn resource(arn: &str, state: &State) -> Result<Resource, SimError> {
+    let plans = state.plan_arn("");
+    let keys = plans.replace("/usageplans/", "/apikeys/");
+    let id = |prefix: &str| {
+        arn.strip_prefix(prefix)
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .map(str::to_string)
+    };
+    if let Some(plan) = id(&plans) {
+        return Ok(Resource::Plan(plan));
+    }
+    if let Some(key) = id(&keys) {
+        return Ok(Resource::ApiKey(key));
+    }
+    Err(SimError::bad_request(format!(
+        "Invalid resource ARN specified: '{arn}'. tollgate-sim tags usage plans and API keys only: {plans}{{usagePlanId}}, {keys}{{apiKeyId}}"
+    )))
 }
 
 pub(super) fn get(arn: &str, state: &State) -> Result<Reply, SimError> {
-    let plan = state.plan(plan_id(arn, state)?)?;
-    Ok(Reply::ok(json!({ "tags": plan.tags })))
+    let tags = match resource(arn, state)? {
+        Resource::Plan(id) => &state.plan(&id)?.tags,
+        Resource::ApiKey(id) => &state.api_key(&id)?.tags,
+    };
+    Ok(Reply::ok(json!({ "tags": tags })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,12 +75,11 @@ pub(super) fn tag(
 ) -> Result<Reply, SimError> {
     let body: TagBody = request.json()?;
     validate_tags(&body.tags)?;
-    let id = plan_id(arn, state)?.to_string();
-    let plan = state.plan_mut(&id)?;
-    let mut tags = plan.tags.clone();
+    let current = tags_mut(arn, state)?;
+    let mut tags = current.clone();
     tags.extend(body.tags);
     validate_tags(&tags)?;
-    plan.tags = tags;
+    *current = tags;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
@@ -65,10 +92,9 @@ pub(super) fn untag(
     for key in &keys {
         validate_tag_key(key)?;
     }
-    let id = plan_id(arn, state)?.to_string();
-    let plan = state.plan_mut(&id)?;
+    let tags = tags_mut(arn, state)?;
     for key in &keys {
-        plan.tags.remove(key);
+        tags.remove(key);
     }
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

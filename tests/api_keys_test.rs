@@ -1,0 +1,265 @@
+//! Declared API keys (`apiKeys:`): a key that does not exist is created with its value from
+//! the environment and associated in the same apply, its value found nowhere in what
+//! tollgate prints; `plan` runs without the variable, `apply` refuses before sending
+//! anything when it is missing or too short; a live key that differs is patched; a lost
+//! answer to CreateApiKey never makes a second key.
+
+mod common;
+
+use common::{stdout_json, Env};
+use tollgate_sim::{ClockMode, Config, Faults};
+
+/// The value the tests give ACME_KEY: it must never appear in anything tollgate writes.
+const SECRET: &str = "s3cr3t-acme-value-0123456789abcdef";
+
+/// Acme declared with its value from ACME_KEY, and Gold serving it on pets/prod by name.
+const ACME_ON_GOLD: &str = r#"apiKeys:
+  - name: acme
+    description: Acme Corp
+    customerId: cust-acme
+    tags: { team: payments }
+    valueFrom: { env: ACME_KEY }
+usagePlans:
+  - name: Gold
+    throttle: { rateLimit: 100, burstLimit: 200 }
+    apiStages: [ { api: pets, stage: prod } ]
+    keys: [ { name: acme } ]
+"#;
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The live keys named `name`, read with their values.
+fn live_keys(env: &Env, name: &str) -> Vec<aws_sdk_apigateway::types::ApiKey> {
+    let keys = env
+        .block_on(
+            env.sdk()
+                .get_api_keys()
+                .include_values(true)
+                .limit(500)
+                .send(),
+        )
+        .expect("GetApiKeys");
+    keys.items()
+        .iter()
+        .filter(|key| key.name() == Some(name))
+        .cloned()
+        .collect()
+}
+
+/// The ids of the keys on the live plan `plan_id`.
+fn plan_key_ids(env: &Env, plan_id: &str) -> Vec<String> {
+    let keys = env
+        .block_on(
+            env.sdk()
+                .get_usage_plan_keys()
+                .usage_plan_id(plan_id)
+                .send(),
+        )
+        .expect("GetUsagePlanKeys");
+    keys.items()
+        .iter()
+        .filter_map(|key| key.id().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowhere() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+
+    // The plan needs no secret: it says where the value will come from.
+    let plan = env.run(&["plan", "--detailed-exitcode"], &path);
+    let shown = text(&plan.stdout);
+    assert_eq!(plan.status.code(), Some(2), "{}", text(&plan.stderr));
+    assert!(shown.contains("+ API key acme (new)"), "{shown}");
+    assert!(
+        shown.contains("create key: enabled, description \"Acme Corp\", customerId \"cust-acme\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("value from the environment variable ACME_KEY"),
+        "{shown}"
+    );
+    assert!(shown.contains("add key acme (new)"), "{shown}");
+    let json = stdout_json(&env.run(&["plan", "--format", "json"], &path));
+    assert_eq!(json["summary"]["apiKeys"], 1, "{json:#}");
+
+    // The apply that creates the key refuses without the variable, naming it.
+    let missing = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = text(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ACME_KEY, which is not set"), "{stderr}");
+    assert!(stderr.contains("nothing was sent to AWS"), "{stderr}");
+    // ... and with a value AWS would refuse, without printing it.
+    let short = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .env("ACME_KEY", "too-short-value")
+        .output()
+        .expect("tollgate runs");
+    let stderr = text(&short.stderr);
+    assert_eq!(short.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("holds 15 characters"), "{stderr}");
+    assert!(!stderr.contains("too-short-value"), "{stderr}");
+    assert_eq!(
+        env.writes(),
+        0,
+        "nothing is sent while the value is unusable"
+    );
+
+    // With the variable, one apply creates the key and puts it on Gold.
+    let applied = env
+        .tollgate()
+        .args(["apply", "--auto-approve", "-v"])
+        .arg(&path)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs");
+    let (stdout, stderr) = (text(&applied.stdout), text(&applied.stderr));
+    assert_eq!(applied.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    assert!(stderr.contains("API key acme ("), "{stderr}");
+    assert!(stderr.contains("): created"), "{stderr}");
+
+    let acme = live_keys(&env, "acme");
+    assert_eq!(acme.len(), 1, "one key named acme");
+    let acme = &acme[0];
+    assert_eq!(acme.value(), Some(SECRET));
+    assert!(acme.enabled(), "declared keys are enabled by default");
+    assert_eq!(acme.description(), Some("Acme Corp"));
+    assert_eq!(acme.customer_id(), Some("cust-acme"));
+    let tags = acme.tags().cloned().unwrap_or_default();
+    assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
+    let acme_id = acme.id().unwrap_or_default().to_owned();
+    assert_eq!(plan_key_ids(&env, &env.plan_id("Gold")), [acme_id]);
+    assert_eq!(env.calls("CreateApiKey"), 1);
+
+    // Converged, and still no secret needed to check it.
+    env.assert_in_sync(&path);
+    let json = env.run(&["plan", "--format", "json"], &path);
+    assert!(!text(&json.stdout).contains(SECRET));
+}
+
+#[test]
+fn a_key_without_value_from_gets_a_value_from_aws_that_is_never_shown() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/keys.yaml",
+        "apiKeys:\n  - name: globex\n    enabled: false\n",
+    );
+    let plan = env.run(&["plan"], &path);
+    let shown = text(&plan.stdout);
+    assert!(shown.contains("create key: disabled"), "{shown}");
+    assert!(shown.contains("value generated by AWS"), "{shown}");
+    let applied = env.run(&["apply", "--auto-approve", "-v"], &path);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let globex = live_keys(&env, "globex");
+    assert_eq!(globex.len(), 1);
+    assert!(!globex[0].enabled());
+    let value = globex[0].value().unwrap_or_default().to_owned();
+    assert!(value.len() >= 20, "AWS generated a value");
+    assert!(!text(&applied.stdout).contains(&value) && !text(&applied.stderr).contains(&value));
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_live_key_that_differs_is_patched_and_disabling_it_is_destructive() {
+    let env = Env::new("");
+    // Key "two" exists (enabled, no description, no tags).
+    let path = env.write(
+        "plans/keys.yaml",
+        "apiKeys:\n  - name: two\n    description: Globex\n    enabled: false\n    tags: { tier: gold }\n",
+    );
+    let plan = env.run(&["plan"], &path);
+    let shown = text(&plan.stdout);
+    assert!(shown.contains("~ API key two (key2)"), "{shown}");
+    assert!(
+        shown.contains("replace /description = \"Globex\""),
+        "{shown}"
+    );
+    assert!(shown.contains("replace /enabled = \"false\""), "{shown}");
+    assert!(
+        shown.contains("destructive"),
+        "disabling a key is destructive: {shown}"
+    );
+    let json = stdout_json(&env.run(&["plan", "--format", "json"], &path));
+    let changes = json["changes"].as_array().cloned().unwrap_or_default();
+    let update = changes
+        .iter()
+        .find(|change| change["action"] == "update-api-key")
+        .unwrap_or_else(|| panic!("an update-api-key change: {json:#}"));
+    assert_eq!(update["id"], "key2", "{update:#}");
+
+    env.apply(&path);
+    let two = live_keys(&env, "two");
+    assert_eq!(two.len(), 1);
+    assert_eq!(two[0].description(), Some("Globex"));
+    assert!(!two[0].enabled());
+    let tags = two[0].tags().cloned().unwrap_or_default();
+    assert_eq!(tags.get("tier").map(String::as_str), Some("gold"));
+    assert_eq!(env.calls("UpdateApiKey"), 1);
+    assert_eq!(
+        env.calls("CreateApiKey"),
+        0,
+        "an existing key is never created"
+    );
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_name_two_live_keys_share_is_refused_with_their_ids() {
+    let seed = format!(
+        "{}  - {{ id: key4, name: one, value: value-one-again-0000000000000000004 }}\n",
+        common::BASE_SEED
+    );
+    let env = Env::from_seed(&seed, Config::default());
+    let path = env.write("plans/keys.yaml", "apiKeys:\n  - name: one\n");
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("key1") && stderr.contains("key4"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("keys.yaml:2:"), "located: {stderr}");
+    assert_eq!(env.writes(), 0);
+}
+
+#[test]
+fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
+    let env = Env::with_config(
+        "",
+        Config {
+            faults: Some(Faults {
+                lost_rate: 1.0,
+                operations: vec!["CreateApiKey".to_string()],
+                ..Faults::default()
+            }),
+            clock: ClockMode::manual_at("2026-11-23T12:00:00Z").expect("a date"),
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains(SECRET));
+    let acme = live_keys(&env, "acme");
+    assert_eq!(
+        acme.len(),
+        1,
+        "the key AWS made is adopted, never made twice"
+    );
+    let acme_id = acme[0].id().unwrap_or_default().to_owned();
+    assert_eq!(plan_key_ids(&env, &env.plan_id("Gold")), [acme_id]);
+    env.assert_in_sync(&path);
+}

@@ -1,11 +1,11 @@
 //! Declared API keys (`apiKeys:`) matched by name to the account's keys: what to create, what
 //! to update, and the id each declared name stands for in the plans' `keys`. Pure: no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::{Op, PatchOp};
-use crate::model::{placeholder, DesiredApiKey, LiveApiKey};
-use crate::plan::{ApiKeyEntry, ApiKeyTarget};
+use crate::model::{placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, CREATION_TAG, OWNER_TAG};
+use crate::plan::{ApiKeyEntry, ApiKeyTarget, PlanRef};
 use crate::reconcile::tag_change;
 use crate::spec::SpecError;
 
@@ -19,11 +19,13 @@ pub struct Matched {
 }
 
 /// The declared keys matched to `live` by exact name. A name that several live keys share
-/// is an error at the declaration.
+/// is an error at the declaration, and so is one whose live key another project or target
+/// owns. With an `owner` (a project file), a key to create carries the owner tag.
 pub fn match_keys(
     declared: &[DesiredApiKey],
     live: &[LiveApiKey],
     region: &str,
+    owner: Option<&str>,
 ) -> Result<Matched, Vec<SpecError>> {
     let mut by_name: BTreeMap<&str, Vec<&LiveApiKey>> = BTreeMap::new();
     for key in live {
@@ -37,10 +39,38 @@ pub fn match_keys(
             None | Some([]) => {
                 let id = placeholder(&key.name);
                 ids.insert(key.name.clone(), id.clone());
+                let mut key = key.clone();
+                if let Some(owner) = owner {
+                    key.tags
+                        .get_or_insert_default()
+                        .insert(OWNER_TAG.to_string(), owner.to_string());
+                }
                 entries.push(ApiKeyEntry {
-                    key: key.clone(),
+                    key,
                     target: ApiKeyTarget::Create { placeholder: id },
                     tags: None,
+                });
+            }
+            Some([found])
+                if found
+                    .tags
+                    .get(OWNER_TAG)
+                    .is_some_and(|theirs| Some(theirs.as_str()) != owner) =>
+            {
+                errors.push(SpecError {
+                    location: Some(key.location.clone()),
+                    message: format!(
+                        "API key `{}` ({}) belongs to {} (its tag `{OWNER_TAG}`), not to this \
+                         target; rename the declaration, or, if the key should move here, \
+                         remove the tag from it in AWS first",
+                        key.name,
+                        found.id,
+                        found
+                            .tags
+                            .get(OWNER_TAG)
+                            .map(String::as_str)
+                            .unwrap_or_default()
+                    ),
                 });
             }
             Some([found]) => {
@@ -77,6 +107,35 @@ pub fn match_keys(
     } else {
         Err(errors)
     }
+}
+
+/// The live keys this target created and no longer declares (orphans): those carrying its
+/// `owner` tag and a creation marker whose name no declared key has and whose id no plan's
+/// `keys` still names. A key tollgate merely referenced carries no owner tag.
+pub fn orphan_keys(
+    live: &[LiveApiKey],
+    declared: &[DesiredApiKey],
+    plans: &[DesiredPlan],
+    owner: &str,
+) -> Vec<PlanRef> {
+    let names: BTreeSet<&str> = declared.iter().map(|key| key.name.as_str()).collect();
+    let referenced: BTreeSet<&str> = plans
+        .iter()
+        .flat_map(|plan| plan.keys.iter().flatten())
+        .map(|key| key.id.as_str())
+        .collect();
+    let mut orphans: Vec<PlanRef> = live
+        .iter()
+        .filter(|key| key.tags.get(OWNER_TAG).map(String::as_str) == Some(owner))
+        .filter(|key| key.tags.contains_key(CREATION_TAG))
+        .filter(|key| !names.contains(key.name.as_str()) && !referenced.contains(key.id.as_str()))
+        .map(|key| PlanRef {
+            name: key.name.clone(),
+            id: key.id.clone(),
+        })
+        .collect();
+    orphans.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    orphans
 }
 
 /// The UpdateApiKey operations that make `live` equal `declared`: one `replace` per field
@@ -145,7 +204,7 @@ mod tests {
     #[test]
     fn a_key_no_live_key_names_is_created_under_a_placeholder() {
         let Matched { entries, ids } =
-            match_keys(&[declared("acme")], &[live("k1", "globex")], "r").unwrap();
+            match_keys(&[declared("acme")], &[live("k1", "globex")], "r", None).unwrap();
         assert_eq!(ids["acme"], "new:acme");
         assert_eq!(
             entries[0].target,
@@ -158,7 +217,7 @@ mod tests {
     #[test]
     fn an_equal_key_needs_nothing_and_a_different_one_one_replace_per_field() {
         let Matched { entries, ids } =
-            match_keys(&[declared("acme")], &[live("k1", "acme")], "r").unwrap();
+            match_keys(&[declared("acme")], &[live("k1", "acme")], "r", None).unwrap();
         assert_eq!(ids["acme"], "k1");
         assert!(!entries[0].has_changes(), "{entries:?}");
         let mut changed = live("k1", "acme");
@@ -167,7 +226,7 @@ mod tests {
         changed.customer_id = "c-1".into();
         changed.tags.insert("stale".into(), "x".into());
         changed.tags.insert("team".into(), "ops".into());
-        let entries = match_keys(&[declared("acme")], &[changed], "r")
+        let entries = match_keys(&[declared("acme")], &[changed], "r", None)
             .unwrap()
             .entries;
         let ApiKeyTarget::Live { operations, .. } = &entries[0].target else {
@@ -202,6 +261,7 @@ mod tests {
             &[declared("acme")],
             &[live("k1", "acme"), live("k2", "acme")],
             "us-east-1",
+            None,
         )
         .unwrap_err();
         assert_eq!(

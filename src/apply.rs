@@ -55,6 +55,10 @@ pub enum Done {
         /// The id of the plan it left, when known.
         from_id: Option<String>,
     },
+    /// DeleteUsagePlan deleted an orphan (its stages removed before).
+    Deleted,
+    /// DeleteApiKey deleted an orphaned key tollgate created.
+    ApiKeyDeleted,
     /// CreateApiKey made a declared key.
     ApiKeyCreated,
     /// UpdateApiKey sent this many operations to a declared key.
@@ -167,6 +171,8 @@ enum Step<'a> {
     RemoveTags(&'a [String]),
     /// The grant's record and UpdateUsage.
     Grant(&'a GrantChange),
+    /// DeleteUsagePlan of an orphan.
+    Delete,
 }
 
 /// A step of one entry and the steps (by index in the graph) it waits for.
@@ -183,7 +189,12 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     let mut nodes: Vec<Node<'a>> = Vec::new();
     // The node that creates or updates each entry's body, if any.
     let mut body: Vec<Option<usize>> = vec![None; entries.len()];
-    for (index, entry) in entries.iter().enumerate() {
+    // Orphans' stage removals first: steps of other plans may wait for them.
+    let orphans_first = (0..entries.len())
+        .filter(|&index| entries[index].delete)
+        .chain((0..entries.len()).filter(|&index| !entries[index].delete));
+    for index in orphans_first {
+        let entry = entries[index];
         if let Target::Create { tags, follow_up } = &entry.target {
             body[index] = Some(nodes.len());
             nodes.push(Node {
@@ -297,7 +308,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         }
     }
     for (index, entry) in entries.iter().enumerate() {
-        if let Some(tags) = &entry.tags {
+        for tags in entry.tags.iter().chain(&entry.bookkeeping) {
             for step in [
                 (!tags.set.is_empty()).then_some(Step::SetTags(&tags.set)),
                 (!tags.remove.is_empty()).then_some(Step::RemoveTags(&tags.remove)),
@@ -329,6 +340,32 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
                 depends_on,
             });
         }
+    }
+    for (deleted, entry) in entries.iter().enumerate() {
+        if !entry.delete {
+            continue;
+        }
+        // An orphan's stages go before a plan sharing one gets a stage or a key (AWS
+        // refuses a key on two plans sharing a stage), and before the orphan is deleted.
+        let removal: Vec<usize> = body[deleted].into_iter().collect();
+        for node in nodes.iter_mut() {
+            let other = entries[node.entry];
+            let sharing = !other.delete && share_a_stage(other, entry);
+            let waits = matches!(
+                node.step,
+                Step::Create(_) | Step::Update(_) | Step::AddKey(_) | Step::MoveKey { .. }
+            );
+            if sharing && waits {
+                node.depends_on.extend(&removal);
+            }
+        }
+        let all_of_it = (0..nodes.len()).filter(|&node| nodes[node].entry == deleted);
+        let depends_on = all_of_it.collect();
+        nodes.push(Node {
+            entry: deleted,
+            step: Step::Delete,
+            depends_on,
+        });
     }
     nodes
 }
@@ -394,13 +431,14 @@ enum Outcome {
 
 /// The figures of `plan`'s apply for progress estimates.
 pub fn cost(plan: &Plan) -> Cost {
-    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
+    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_work()).collect();
     let nodes = graph(&entries);
     let key_steps: usize = plan
         .api_keys
         .iter()
         .map(|entry| key_steps(entry).len())
         .sum();
+    let key_steps = key_steps + plan.deleted_keys.len();
     let mut cost = Cost {
         changes: nodes.len() + key_steps,
         calls: key_steps,
@@ -543,6 +581,40 @@ async fn apply_api_keys(
     created
 }
 
+/// Deletes the orphaned keys `--prune` deletes, after everything else; after a stop request
+/// no call starts.
+async fn delete_orphan_keys(
+    client: &LiveClient,
+    plan: &Plan,
+    progress: &mut dyn FnMut(Event<'_>),
+    report: &mut ApplyReport,
+) {
+    for key in &plan.deleted_keys {
+        if client.stop().requested() {
+            report.not_started += 1;
+            continue;
+        }
+        let applied = Applied {
+            plan: format!("API key {}", key.name),
+            id: Some(key.id.clone()),
+            done: Done::ApiKeyDeleted,
+        };
+        progress(Event::Started(&applied));
+        match client.delete_api_key(&key.id).await {
+            Ok(()) => {
+                progress(Event::Completed(&applied));
+                report.applied.push(applied);
+            }
+            Err(error) if error.kind == AwsErrorKind::Interrupted => report.not_started += 1,
+            Err(error) => {
+                let error = error.on_api_key(&key.name, Some(&key.id));
+                progress(Event::Failed(&error));
+                report.failed.push(error);
+            }
+        }
+    }
+}
+
 /// CreateApiKey for a declared key, with its value from the environment when it names a
 /// variable, and its tags.
 async fn create_api_key(client: &LiveClient, entry: &ApiKeyEntry) -> Result<String, AwsError> {
@@ -609,7 +681,7 @@ pub async fn apply(
     let mut report = ApplyReport::default();
     let created = apply_api_keys(client, plan, progress, &mut report).await;
     let plan = &with_created_keys(plan, &created, &mut report);
-    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_changes()).collect();
+    let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_work()).collect();
     let mut ids: Vec<Option<String>> = entries
         .iter()
         .map(|entry| entry.id().map(str::to_string))
@@ -708,6 +780,7 @@ pub async fn apply(
             }
         }
     }
+    delete_orphan_keys(client, plan, progress, &mut report).await;
     for outcome in outcomes {
         match outcome {
             Outcome::Skipped => report.skipped += 1,
@@ -741,6 +814,7 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
             key_id: grant.key_id.clone(),
             remaining: grant.remaining,
         },
+        Step::Delete => Done::Deleted,
     }
 }
 
@@ -821,6 +895,7 @@ async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran,
         Step::SetTags(tags) => client.tag(Tagged::Plan(id()?), tags).await?,
         Step::RemoveTags(keys) => client.untag(Tagged::Plan(id()?), keys).await?,
         Step::Grant(grant) => apply_grant(&client.finishing(), id()?, grant).await?,
+        Step::Delete => client.delete_plan(id()?).await?,
     }
     Ok(Ran::default())
 }
@@ -958,6 +1033,8 @@ mod tests {
             tags: None,
             grants: Vec::new(),
             pending_grants: Vec::new(),
+            bookkeeping: None,
+            delete: false,
         }
     }
 
@@ -984,6 +1061,7 @@ mod tests {
                 Step::SetTags(_) => "tag".to_string(),
                 Step::RemoveTags(_) => "untag".to_string(),
                 Step::Grant(grant) => format!("grant {}", grant.grant_id),
+                Step::Delete => "delete".to_string(),
             };
             format!("{}: {step}", entries[node.entry].name)
         };

@@ -11,8 +11,8 @@ use futures_util::future::join_all;
 use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
-use tollgate::model::{DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
-use tollgate::plan::{ApiKeyEntry, Plan, PlanTarget};
+use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
+use tollgate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
@@ -131,6 +131,13 @@ struct ReadArgs {
     /// Exit 2 when there are changes (0 when none, 1 on error).
     #[arg(long)]
     detailed_exitcode: bool,
+    /// With a project file: delete the plans and keys this target owns and no longer declares
+    /// (its stages removed first), and the records of grants no longer declared.
+    #[arg(long)]
+    prune: bool,
+    /// The most plans and keys --prune may delete in one target; more is refused.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    prune_max: usize,
 }
 
 #[derive(Debug, Args)]
@@ -267,14 +274,24 @@ fn load_desired(places: &Places) -> Option<Vec<Desired>> {
     let mut loaded = Vec::new();
     let mut errors: Vec<SpecError> = Vec::new();
     for place in &places.places {
-        match spec::load(&place.paths) {
-            Ok(plans) => loaded.push(plans),
-            Err(found) => {
-                for error in found.0 {
-                    if !errors.contains(&error) {
-                        errors.push(error);
-                    }
+        let found = match spec::load(&place.paths) {
+            Ok(desired) => {
+                // In a project, the owner tag takes one more of AWS's 50 tags.
+                let room = match places.project {
+                    Some(_) => desired.owner_tag_room(),
+                    None => Vec::new(),
+                };
+                if room.is_empty() {
+                    loaded.push(desired);
+                    continue;
                 }
+                room
+            }
+            Err(found) => found.0,
+        };
+        for error in found {
+            if !errors.contains(&error) {
+                errors.push(error);
             }
         }
     }
@@ -315,6 +332,8 @@ struct PlanInputs {
     options: PlanOptions,
     /// The declared API keys, matched to the account's.
     api_keys: Vec<ApiKeyEntry>,
+    /// The keys this target created and no longer declares.
+    orphan_keys: Vec<PlanRef>,
     /// The REST APIs and keys listed to resolve the YAML's names (none when it uses none).
     listed: Listed,
 }
@@ -346,6 +365,15 @@ impl PlanInputs {
             .filter(|entry| entry.has_changes())
             .cloned()
             .collect();
+        if self.options.prune {
+            plan.deleted_keys = self.orphan_keys.clone();
+        } else {
+            plan.orphans
+                .extend(self.orphan_keys.iter().map(|key| Orphan {
+                    kind: OrphanKind::ApiKey,
+                    item: key.clone(),
+                }));
+        }
         plan
     }
 }
@@ -368,6 +396,9 @@ impl Planned {
 /// Loads the YAML of every place, connects (checking accounts), then reads each place's
 /// live state concurrently; `None` when nothing could be planned (errors reported).
 async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option<Planned>> {
+    if args.prune {
+        check_prune(places)?;
+    }
     let Some(loaded) = load_desired(places) else {
         return Ok(None);
     };
@@ -375,7 +406,12 @@ async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option
     let reads = places.places.iter().zip(connected).zip(loaded).map(
         |((place, connected), desired)| async move {
             let region = connected.client.region().to_string();
-            let read = read_inputs(place, connected, desired, args, run.verbose).await;
+            let owner = places
+                .project
+                .as_ref()
+                .zip(place.target.as_ref())
+                .map(|(project, target)| model::owner(&project.name, &target.name));
+            let read = read_inputs(place, connected, desired, args, run.verbose, owner).await;
             (place, region, read)
         },
     );
@@ -411,6 +447,55 @@ async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option
     Ok(Some(planned))
 }
 
+/// Refuses `--prune` where an orphan cannot be told from a plan the run does not read:
+/// without a project file (nothing carries an owner tag), and with paths that narrow a
+/// target's.
+fn check_prune(places: &Places) -> Result<()> {
+    if places.project.is_none() {
+        bail!(
+            "--prune needs a project file: only a project's targets mark what they manage with \
+             the owner tag `{}`, and only what carries it is pruned. Nothing was read or written.",
+            model::OWNER_TAG
+        );
+    }
+    let narrowed: Vec<String> = places
+        .places
+        .iter()
+        .filter(|place| !place.complete)
+        .filter_map(|place| Some(place.target.as_ref()?.name.clone()))
+        .collect();
+    if !narrowed.is_empty() {
+        bail!(
+            "--prune runs over a target's complete paths, and the paths given narrow {} \
+             (a plan declared outside them would look orphaned); run without paths, choosing \
+             targets with --target. Nothing was read or written.",
+            narrowed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The targets whose plan would delete more than `--prune-max` allows, as error lines.
+fn past_prune_max(plans: &[Plan], most: usize) -> Vec<String> {
+    plans
+        .iter()
+        .filter(|plan| plan.deletions() > most)
+        .map(|plan| {
+            let prefix = plan
+                .target
+                .as_ref()
+                .map(|target| format!("target {}: ", target.name))
+                .unwrap_or_default();
+            format!(
+                "{prefix}--prune would delete {} plans and keys, more than --prune-max {most}; \
+                 check the list above, then raise --prune-max to {} if they are all to go",
+                plan.deletions(),
+                plan.deletions()
+            )
+        })
+        .collect()
+}
+
 /// Resolves the YAML's names and reads the live state a place's plan is made from; `None`
 /// after reported errors.
 async fn read_inputs(
@@ -419,6 +504,7 @@ async fn read_inputs(
     desired: Desired,
     args: &ReadArgs,
     verbose: bool,
+    owner: Option<String>,
 ) -> Result<Option<PlanInputs>> {
     let Desired {
         plans: mut desired,
@@ -433,17 +519,20 @@ async fn read_inputs(
         unresolved.extend(resolve::api_names(&mut desired, &listed.apis, client.region()).err());
     }
     let mut api_keys = Vec::new();
-    if !declared_keys.is_empty() || desired.iter().any(|plan| !plan.named_keys.is_empty()) {
+    // With an owner, the keys are read for orphans too.
+    let named_keys = desired.iter().any(|plan| !plan.named_keys.is_empty());
+    if !declared_keys.is_empty() || named_keys || owner.is_some() {
         listed.keys = client.list_api_keys().await?;
-        let matched = match api_keys::match_keys(&declared_keys, &listed.keys, client.region()) {
-            Ok(matched) => matched,
-            Err(errors) => {
-                unresolved.push(errors);
-                api_keys::Matched::default()
-            }
-        };
-        let keys: Vec<Named> = listed.keys.iter().map(LiveApiKey::named).collect();
         let region = client.region();
+        let matched =
+            match api_keys::match_keys(&declared_keys, &listed.keys, region, owner.as_deref()) {
+                Ok(matched) => matched,
+                Err(errors) => {
+                    unresolved.push(errors);
+                    api_keys::Matched::default()
+                }
+            };
+        let keys: Vec<Named> = listed.keys.iter().map(LiveApiKey::named).collect();
         unresolved.extend(resolve::key_names(&mut desired, &keys, &matched.ids, region).err());
         api_keys = matched.entries;
     }
@@ -458,7 +547,17 @@ async fn read_inputs(
         return Ok(None);
     }
     let live = client.list_plans().await?;
-    let matching = match reconcile::match_plans(&desired, &live) {
+    let matched = reconcile::match_plans(&desired, &live).and_then(|matching| {
+        let foreign = owner.as_deref().map_or_else(Vec::new, |owner| {
+            reconcile::owned_elsewhere(&desired, &live, &matching, owner)
+        });
+        if foreign.is_empty() {
+            Ok(matching)
+        } else {
+            Err(foreign)
+        }
+    });
+    let matching = match matched {
         Ok(matching) => matching,
         Err(errors) => {
             let located = errors
@@ -487,6 +586,12 @@ async fn read_inputs(
     }
     let options = PlanOptions {
         retry_pending_grants: args.retry_pending_grants,
+        owner: owner.clone(),
+        prune: args.prune,
+    };
+    let orphan_keys = match &owner {
+        Some(owner) => api_keys::orphan_keys(&listed.keys, &declared_keys, &desired, owner),
+        None => Vec::new(),
     };
     Ok(Some(PlanInputs {
         client,
@@ -497,6 +602,7 @@ async fn read_inputs(
         live_keys,
         options,
         api_keys,
+        orphan_keys,
         listed,
     }))
 }
@@ -526,6 +632,13 @@ fn render_plans(
 }
 
 async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
+    if args.out.is_some() && args.read.prune {
+        bail!(
+            "--prune cannot be saved with --out yet: a saved plan does not hold deletions; run \
+             `tollgate plan --prune` to review them and `tollgate apply --prune` to make them. \
+             Nothing was read or written."
+        );
+    }
     if args.out.is_some() && args.read.retry_pending_grants {
         bail!(
             "--retry-pending-grants cannot be saved with --out: a pending grant may have been \
@@ -600,6 +713,9 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
         "{}",
         render_plans(places, &plans, &planned.failed, format, run.style)
     );
+    for problem in past_prune_max(&plans, args.read.prune_max) {
+        eprintln!("warning: {problem}; apply would refuse");
+    }
     if !planned.complete() {
         return Ok(Outcome::Failed);
     }
@@ -618,6 +734,12 @@ fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
 /// here (the same project target, account, region and endpoint) and is not stale.
 async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -> Result<Outcome> {
     if !can_ask(args) {
+        return Ok(Outcome::Failed);
+    }
+    if args.read.prune {
+        eprintln!(
+            "error: --prune cannot be used with a saved plan, which holds no deletions; run `tollgate apply --prune` on the YAML. Nothing was sent to AWS."
+        );
         return Ok(Outcome::Failed);
     }
     if args.read.retry_pending_grants {
@@ -735,8 +857,9 @@ async fn apply_plans(
         render_plans(places, &plans, &failed, Format::Text, run.style)
     );
     let changes = plans.iter().any(Plan::has_changes);
+    let work = plans.iter().any(Plan::has_work);
     let planned_all = failed.is_empty();
-    let unusable: Vec<String> = plans
+    let mut unusable: Vec<String> = plans
         .iter()
         .flat_map(|plan| {
             let prefix = plan
@@ -749,6 +872,7 @@ async fn apply_plans(
                 .map(move |problem| format!("{prefix}{problem}"))
         })
         .collect();
+    unusable.extend(past_prune_max(&plans, args.read.prune_max));
     if !args.dry_run && !unusable.is_empty() {
         for problem in &unusable {
             eprintln!("error: {problem}");
@@ -756,7 +880,7 @@ async fn apply_plans(
         eprintln!("error: nothing was sent to AWS");
         return Ok(Outcome::Failed);
     }
-    if args.dry_run || !changes {
+    if args.dry_run || !work {
         return Ok(if planned_all {
             pending(changes, args.read.detailed_exitcode)
         } else {
@@ -775,7 +899,7 @@ async fn apply_plans(
     let one = ready.len() == 1;
     let applying = ready
         .iter()
-        .filter(|ready| ready.plan.has_changes())
+        .filter(|ready| ready.plan.has_work())
         .map(|ready| async move {
             let cost = apply::cost(&ready.plan);
             let minimum = ready.client.pacer().minimum(cost.updates, cost.calls);
@@ -814,7 +938,7 @@ async fn apply_plans(
         return Ok(Outcome::Failed);
     };
     if planned_all && succeeded.into_iter().all(|ok| ok) {
-        Ok(pending(true, args.read.detailed_exitcode))
+        Ok(pending(changes, args.read.detailed_exitcode))
     } else {
         Ok(Outcome::Failed)
     }

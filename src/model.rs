@@ -433,9 +433,21 @@ pub const GRANT_APPLIED: &str = "applied";
 /// answer was lost is found (and adopted) instead of being sent again.
 pub const CREATION_TAG: &str = "tollgate:creation";
 
+/// The tag that, with a project file, names the project target that manages a plan or
+/// created a key: `tollgate:owner` = `{project}/{target}`.
+pub const OWNER_TAG: &str = "tollgate:owner";
+
+/// The value of [`OWNER_TAG`] for a target of a project.
+pub fn owner(project: &str, target: &str) -> String {
+    format!("{project}/{target}")
+}
+
+/// What every grant's record tag starts with.
+pub const GRANT_TAG_PREFIX: &str = "tollgate:grant:";
+
 /// The tag that records a grant on its plan: `tollgate:grant:{keyId}:{grantId}`.
 pub fn grant_tag(key_id: &str, grant_id: &str) -> String {
-    format!("tollgate:grant:{key_id}:{grant_id}")
+    format!("{GRANT_TAG_PREFIX}{key_id}:{grant_id}")
 }
 
 /// The tags outside tollgate's and AWS's own: the ones the YAML manages.

@@ -28,6 +28,9 @@ pub struct Place {
     pub connection: Connection,
     /// The YAML files and folders declaring its plans.
     pub paths: Vec<PathBuf>,
+    /// Whether `paths` are all the target's (no given path narrowed them): what `--prune`
+    /// needs, since a plan outside the paths read would look orphaned.
+    pub complete: bool,
 }
 
 impl Place {
@@ -86,6 +89,7 @@ pub fn places(selection: &Selection<'_>) -> Result<Option<Places>> {
                 target: None,
                 connection: selection.connection.clone(),
                 paths,
+                complete: true,
             }],
         }));
     };
@@ -131,6 +135,7 @@ pub fn places(selection: &Selection<'_>) -> Result<Option<Places>> {
                     .clone()
                     .or_else(|| selection.connection.endpoint_url.clone()),
             },
+            complete: paths == target.paths,
             target: Some(target.clone()),
             paths,
         });

@@ -173,6 +173,12 @@ pub struct PlanEntry {
     pub grants: Vec<GrantChange>,
     /// Grants found pending, shown for attention and not applied.
     pub pending_grants: Vec<PendingGrant>,
+    /// tollgate's own tags to write or remove on a live plan: the owner tag it lacks, and with
+    /// `--prune` the records of grants no longer declared. Not by itself a change.
+    pub bookkeeping: Option<TagChange>,
+    /// The plan is an orphan that `--prune` deletes: its stages are removed (`target`'s
+    /// operations), then DeleteUsagePlan.
+    pub delete: bool,
 }
 
 impl PlanEntry {
@@ -204,11 +210,36 @@ impl PlanEntry {
     /// Whether applying this entry changes anything in AWS.
     pub fn has_changes(&self) -> bool {
         matches!(self.target, Target::Create { .. })
+            || self.delete
             || self.update().is_some()
             || !self.keys.is_empty()
             || self.tags.is_some()
             || !self.grants.is_empty()
     }
+
+    /// Whether apply has anything to do for this entry: a change, or bookkeeping alone.
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || self.bookkeeping.is_some()
+    }
+}
+
+/// What an orphan is: a plan or key that carries this target's owner tag and that the
+/// target's YAML no longer declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OrphanKind {
+    /// A usage plan.
+    UsagePlan,
+    /// An API key tollgate created.
+    ApiKey,
+}
+
+/// A plan or key owned by this target and no longer declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    /// A plan or a key.
+    pub kind: OrphanKind,
+    /// Its name and id.
+    pub item: PlanRef,
 }
 
 /// The counts of a plan's closing line and of the JSON `summary`.
@@ -233,6 +264,12 @@ pub struct Summary {
     pub unchanged: usize,
     /// Live plans that no declared plan names.
     pub unmanaged: usize,
+    /// Orphaned plans and keys left alone (without `--prune`).
+    pub orphaned: usize,
+    /// Orphaned plans and keys deleted (with `--prune`).
+    pub delete: usize,
+    /// Managed plans whose only work is tollgate's own tags.
+    pub bookkeeping: usize,
 }
 
 /// The target of a project file a plan was made for.
@@ -262,6 +299,10 @@ pub struct Plan {
     pub names: Names,
     /// The declared API keys to create or update, ordered by name; applied before the plans.
     pub api_keys: Vec<ApiKeyEntry>,
+    /// Orphaned plans and keys left alone: without `--prune`, every orphan.
+    pub orphans: Vec<Orphan>,
+    /// Orphaned keys `--prune` deletes (DeleteApiKey), after everything else.
+    pub deleted_keys: Vec<PlanRef>,
 }
 
 impl std::ops::Add for Summary {
@@ -278,6 +319,9 @@ impl std::ops::Add for Summary {
             destructive: self.destructive + other.destructive,
             unchanged: self.unchanged + other.unchanged,
             unmanaged: self.unmanaged + other.unmanaged,
+            orphaned: self.orphaned + other.orphaned,
+            delete: self.delete + other.delete,
+            bookkeeping: self.bookkeeping + other.bookkeeping,
         }
     }
 }
@@ -287,6 +331,17 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.entries.iter().any(PlanEntry::has_changes)
             || self.api_keys.iter().any(ApiKeyEntry::has_changes)
+            || !self.deleted_keys.is_empty()
+    }
+
+    /// Whether apply has anything to do: a change, or bookkeeping alone.
+    pub fn has_work(&self) -> bool {
+        self.has_changes() || self.entries.iter().any(|entry| entry.bookkeeping.is_some())
+    }
+
+    /// How many plans and keys `--prune` deletes.
+    pub fn deletions(&self) -> usize {
+        self.entries.iter().filter(|entry| entry.delete).count() + self.deleted_keys.len()
     }
 
     /// The names among `apis` and `keys` of the REST APIs and keys the plan mentions: the stages
@@ -338,11 +393,14 @@ impl Plan {
             unchanged: self.unchanged,
             unmanaged: self.unmanaged.len(),
             api_keys: self.api_keys.iter().filter(|key| key.has_changes()).count(),
+            orphaned: self.orphans.len(),
+            delete: self.deletions(),
             ..Summary::default()
         };
         for entry in &self.entries {
             summary.create += usize::from(matches!(entry.target, Target::Create { .. }));
             summary.update += usize::from(entry.update().is_some());
+            summary.bookkeeping += usize::from(!entry.has_changes() && entry.bookkeeping.is_some());
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();
             summary.tags += usize::from(entry.tags.is_some());
@@ -352,7 +410,8 @@ impl Plan {
             .api_keys
             .iter()
             .filter_map(ApiKeyEntry::destructive)
-            .count();
+            .count()
+            + self.deleted_keys.len();
         summary
     }
 }

@@ -10,11 +10,12 @@ use thiserror::Error;
 use crate::diff::{body_operations, create_follow_up};
 use crate::model::Names;
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, SourceLocation, Tags,
-    GRANT_APPLIED,
+    grant_tag, is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, PlanBody, SourceLocation, Tags,
+    GRANT_APPLIED, GRANT_TAG_PREFIX, OWNER_TAG,
 };
 use crate::plan::{
-    GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry, PlanRef, TagChange, Target,
+    GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef,
+    TagChange, Target,
 };
 
 /// Why declared plans cannot be paired with live ones. Display gives the message; the CLI
@@ -61,6 +62,20 @@ pub enum ReconcileError {
         /// Where the second claim is declared.
         location: SourceLocation,
     },
+    /// The live plan of the declared name carries another project's or target's owner tag.
+    #[error(
+        "live usage plan \"{name}\" ({id}) belongs to {owner} (its tag `tollgate:owner`), not to this target; rename the declaration, or, if the plan should move here, remove the tag from it in AWS first"
+    )]
+    OwnedElsewhere {
+        /// The declared name.
+        name: String,
+        /// The live plan's id.
+        id: String,
+        /// The owner its tag names.
+        owner: String,
+        /// Where the plan is declared.
+        location: SourceLocation,
+    },
 }
 
 impl ReconcileError {
@@ -69,9 +84,34 @@ impl ReconcileError {
         match self {
             ReconcileError::Ambiguous { location, .. }
             | ReconcileError::PinNotFound { location, .. }
-            | ReconcileError::ClaimedTwice { location, .. } => location,
+            | ReconcileError::ClaimedTwice { location, .. }
+            | ReconcileError::OwnedElsewhere { location, .. } => location,
         }
     }
+}
+
+/// The declared plans matched to a live plan that another project or target owns (its
+/// [`OWNER_TAG`] names another owner than `owner`): each an error, never an adoption.
+pub fn owned_elsewhere(
+    desired: &[DesiredPlan],
+    live: &[LivePlan],
+    matching: &Matching,
+    owner: &str,
+) -> Vec<ReconcileError> {
+    desired
+        .iter()
+        .zip(&matching.matched)
+        .filter_map(|(plan, target)| {
+            let current = &live[(*target)?];
+            let theirs = current.tags.get(OWNER_TAG)?;
+            (theirs != owner).then(|| ReconcileError::OwnedElsewhere {
+                name: plan.body.name.clone(),
+                id: current.id.clone(),
+                owner: theirs.clone(),
+                location: plan.location.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Which live plan each declared plan manages, and which live plans nobody manages.
@@ -202,11 +242,17 @@ impl Matching {
 }
 
 /// Choices the user makes about the plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PlanOptions {
     /// Apply again the grants found pending (an earlier apply stopped between the record and
     /// the UpdateUsage call), instead of only showing them.
     pub retry_pending_grants: bool,
+    /// With a project file, the value of the owner tag (`project/target`): written on every
+    /// managed plan, and what makes an undeclared plan an orphan. `None` without one.
+    pub owner: Option<String>,
+    /// Delete orphans (their stages removed first) and the records of grants no longer
+    /// declared (`--prune`); only with an owner.
+    pub prune: bool,
 }
 
 /// Builds the Plan: pure, deterministic, entries ordered by declared name.
@@ -227,26 +273,40 @@ pub fn build_plan(
     let mut unchanged = 0;
     for (plan, target) in desired.iter().zip(&matching.matched) {
         let entry = match target {
-            None => create_entry(plan),
+            None => create_entry(plan, options),
             Some(i) => update_entry(plan, &live[*i], live_keys, options),
         };
         if !entry.has_changes() {
             unchanged += 1;
         }
-        if entry.has_changes() || !entry.pending_grants.is_empty() {
+        if entry.has_work() || !entry.pending_grants.is_empty() {
             entries.push(entry);
         }
     }
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut unmanaged: Vec<PlanRef> = matching
-        .unmanaged
-        .iter()
-        .map(|&i| PlanRef {
-            name: live[i].body.name.clone(),
-            id: live[i].id.clone(),
-        })
-        .collect();
+    // An unmanaged plan that carries this target's owner tag is an orphan: deleted with
+    // --prune, else shown as such.
+    let mut unmanaged = Vec::new();
+    let mut orphans = Vec::new();
+    for &i in &matching.unmanaged {
+        let current = &live[i];
+        let item = PlanRef {
+            name: current.body.name.clone(),
+            id: current.id.clone(),
+        };
+        let owned =
+            options.owner.is_some() && current.tags.get(OWNER_TAG) == options.owner.as_ref();
+        match (owned, options.prune) {
+            (false, _) => unmanaged.push(item),
+            (true, true) => entries.push(deletion_entry(current)),
+            (true, false) => orphans.push(Orphan {
+                kind: OrphanKind::UsagePlan,
+                item,
+            }),
+        }
+    }
+    entries.sort_by(|a, b| (&a.name, a.id()).cmp(&(&b.name, b.id())));
     unmanaged.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    orphans.sort_by(|a, b| (&a.item.name, &a.item.id).cmp(&(&b.item.name, &b.item.id)));
     Plan {
         region: region.to_owned(),
         target: None,
@@ -255,17 +315,23 @@ pub fn build_plan(
         api_keys: Vec::new(),
         unchanged,
         unmanaged,
+        orphans,
+        deleted_keys: Vec::new(),
     }
 }
 
-/// The entry of a declared plan no live plan matches: create it with its tags, then its keys
-/// and all its grants (no grant can have been recorded yet).
-fn create_entry(plan: &DesiredPlan) -> PlanEntry {
+/// The entry of a declared plan no live plan matches: create it with its tags (and the owner
+/// tag), then its keys and all its grants (no grant can have been recorded yet).
+fn create_entry(plan: &DesiredPlan, options: &PlanOptions) -> PlanEntry {
     let (grants, pending_grants) = grant_changes(plan, &Tags::new(), &PlanOptions::default());
+    let mut tags = plan.tags.clone().unwrap_or_default();
+    if let Some(owner) = &options.owner {
+        tags.insert(OWNER_TAG.to_string(), owner.clone());
+    }
     PlanEntry {
         name: plan.body.name.clone(),
         target: Target::Create {
-            tags: plan.tags.clone().unwrap_or_default(),
+            tags,
             follow_up: create_follow_up(&plan.body),
         },
         after: plan.body.clone(),
@@ -273,7 +339,57 @@ fn create_entry(plan: &DesiredPlan) -> PlanEntry {
         tags: None,
         grants,
         pending_grants,
+        bookkeeping: None,
+        delete: false,
     }
+}
+
+/// The entry of an orphan `--prune` deletes: its stages removed (AWS refuses to delete a plan
+/// that has any), then DeleteUsagePlan.
+fn deletion_entry(current: &LivePlan) -> PlanEntry {
+    let after = PlanBody {
+        stages: Default::default(),
+        ..current.body.clone()
+    };
+    PlanEntry {
+        name: current.body.name.clone(),
+        target: Target::Live {
+            id: current.id.clone(),
+            before: current.body.clone(),
+            operations: body_operations(&current.body, &after),
+        },
+        after,
+        keys: Vec::new(),
+        tags: None,
+        grants: Vec::new(),
+        pending_grants: Vec::new(),
+        bookkeeping: None,
+        delete: true,
+    }
+}
+
+/// tollgate's own tags to change on a managed live plan: the owner tag when it is missing,
+/// and with `--prune` the records of grants the YAML no longer declares.
+fn bookkeeping(plan: &DesiredPlan, current: &LivePlan, options: &PlanOptions) -> Option<TagChange> {
+    let owner = options.owner.as_ref()?;
+    let set: Tags = (current.tags.get(OWNER_TAG) != Some(owner))
+        .then(|| (OWNER_TAG.to_string(), owner.clone()))
+        .into_iter()
+        .collect();
+    let declared: BTreeSet<String> = plan
+        .keys
+        .iter()
+        .flatten()
+        .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
+        .collect();
+    let remove: Vec<String> = current
+        .tags
+        .keys()
+        .filter(|tag| options.prune && tag.starts_with(GRANT_TAG_PREFIX))
+        .filter(|tag| !declared.contains(*tag))
+        .cloned()
+        .collect();
+    (!set.is_empty() || !remove.is_empty()).then_some(TagChange { set, remove })
 }
 
 /// The entry of a declared plan matched to `current`.
@@ -300,6 +416,8 @@ fn update_entry(
             .and_then(|declared| tag_change(declared, &current.tags)),
         grants,
         pending_grants,
+        bookkeeping: bookkeeping(plan, current, options),
+        delete: false,
     }
 }
 
@@ -614,6 +732,8 @@ mod tests {
                 tags: None,
                 grants: vec![grant_change("k2", "G-2", 5), grant_change("k2", "G-1", 7)],
                 pending_grants: vec![],
+                bookkeeping: None,
+                delete: false,
             }
         );
     }
@@ -773,6 +893,7 @@ mod tests {
     fn pending_grants_are_applied_again_when_asked() {
         let options = PlanOptions {
             retry_pending_grants: true,
+            ..PlanOptions::default()
         };
         let entry = only_entry(gold_with_grants(options));
         assert_eq!(

@@ -514,6 +514,10 @@ fn two_targets_of_one_account_share_its_pacing() {
         .env("TOLLGATE_PACE", "aws:100")
         .assert()
         .success();
-    assert_eq!(env.sim.calls()["UpdateUsagePlan"], 12);
-    assert_eq!(env.sim.throttled(), Default::default(), "no 429 drawn");
+    assert_eq!(env.sim.carried_out()["UpdateUsagePlan"], 12);
+    // Two pacers (one per target) would draw a 429 on about every other update. One shared
+    // pacer draws none, but its 2% margin is 4 ms at this speed-up, which a loaded test
+    // machine's scheduling can eat once: one 429 (waited out and sent again) is tolerated.
+    let throttled: u64 = env.sim.throttled().values().sum();
+    assert!(throttled <= 1, "{:?}", env.sim.throttled());
 }

@@ -443,7 +443,9 @@ impl LiveClient {
         };
         let keys = self.finishing().list_api_keys().await.map_err(|read| {
             unknown(format!(
-                "{}; the key may have been created, and reading the keys to find it failed                  ({read}); run `tollgate plan` in a minute: once AWS lists it, apply uses the                  key \"{name}\" instead of creating another",
+                "{}; the key may have been created, and reading the keys to find it failed \
+                 ({read}); run `tollgate plan` in a minute: once AWS lists it, apply uses the \
+                 key \"{name}\" instead of creating another",
                 error.detail
             ))
         })?;
@@ -454,7 +456,10 @@ impl LiveClient {
             return Ok(key.id.clone());
         }
         Err(unknown(format!(
-            "{}; the key may have been created and is not listed yet (tag              {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a              minute: once AWS lists it, apply uses the key \"{name}\" instead of creating              another",
+            "{}; the key may have been created and is not listed yet (tag \
+             {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a \
+             minute: once AWS lists it, apply uses the key \"{name}\" instead of creating \
+             another",
             error.detail
         )))
     }
@@ -684,6 +689,32 @@ impl LiveClient {
         .await
     }
 
+    /// Deletes a usage plan (DeleteUsagePlan); AWS refuses while it has stages. A 404 means
+    /// the plan is gone already (an earlier attempt whose answer was lost, or another
+    /// pipeline), which is what was asked.
+    pub async fn delete_plan(&self, plan_id: &str) -> Result<(), AwsError> {
+        let deleted = self
+            .call("DeleteUsagePlan", Retry::Transient, || {
+                self.client
+                    .delete_usage_plan()
+                    .usage_plan_id(plan_id)
+                    .send()
+            })
+            .await;
+        gone(deleted.map(drop))
+    }
+
+    /// Deletes an API key (DeleteApiKey); a 404 means it is gone already, as for
+    /// [`LiveClient::delete_plan`].
+    pub async fn delete_api_key(&self, key_id: &str) -> Result<(), AwsError> {
+        let deleted = self
+            .call("DeleteApiKey", Retry::Transient, || {
+                self.client.delete_api_key().api_key(key_id).send()
+            })
+            .await;
+        gone(deleted.map(drop))
+    }
+
     /// Takes an API key off a usage plan (DeleteUsagePlanKey). A 404 after an attempt whose
     /// outcome is unknown is checked with GetUsagePlanKey: the key being off the plan is
     /// what was asked.
@@ -821,5 +852,13 @@ fn invalid_input(operation: &'static str, error: ConvertError) -> AwsError {
         plan: None,
         kind: AwsErrorKind::Invalid,
         detail: error.to_string(),
+    }
+}
+
+/// A delete's outcome: done, or a 404 (nothing left to delete), or its failure.
+fn gone(deleted: Result<(), Failure>) -> Result<(), AwsError> {
+    match deleted {
+        Err(failure) if failure.error.kind != AwsErrorKind::NotFound => Err(failure.error),
+        Ok(()) | Err(_) => Ok(()),
     }
 }

@@ -39,6 +39,8 @@ pub enum Site {
     StageRemoval(StageRef),
     /// The DeleteUsagePlanKey of this API key's id.
     KeyRemoval(String),
+    /// The DeleteUsagePlan of an orphan that `--prune` deletes.
+    Deletion,
 }
 
 impl Destructive {
@@ -55,7 +57,7 @@ impl Destructive {
                     && op.path == API_STAGES
                     && op.value.as_deref() == Some(stage.to_string().as_str())
             }
-            Site::KeyRemoval(_) => false,
+            Site::KeyRemoval(_) | Site::Deletion => false,
         }
     }
 
@@ -63,7 +65,7 @@ impl Destructive {
     pub fn marks_key(&self, key: &KeyChange) -> bool {
         match &self.site {
             Site::KeyRemoval(key_id) => key.action == KeyAction::Remove && key.key_id == *key_id,
-            Site::Leaf(_) | Site::StageRemoval(_) => false,
+            Site::Leaf(_) | Site::StageRemoval(_) | Site::Deletion => false,
         }
     }
 }
@@ -91,6 +93,11 @@ impl DestructiveChanges {
     /// The reasons of the changes that any of `ops` carries out, in order.
     pub fn reasons_for_operations(&self, ops: &[PatchOp]) -> Vec<&str> {
         self.reasons(|item| ops.iter().any(|op| item.marks_operation(op)))
+    }
+
+    /// The reason of the plan's deletion, when `--prune` deletes it.
+    pub fn reasons_for_deletion(&self) -> Vec<&str> {
+        self.reasons(|item| item.site == Site::Deletion)
     }
 
     /// The reason of the change that `key` carries out, if it is destructive.
@@ -137,6 +144,15 @@ impl PlanEntry {
                     )
                 }),
         );
+        if self.delete {
+            items.push(Destructive::new(
+                Site::Deletion,
+                format!(
+                    "usage plan {} deleted (orphaned): its keys lose what it served",
+                    self.name
+                ),
+            ));
+        }
         DestructiveChanges(items)
     }
 }
@@ -324,6 +340,8 @@ mod tests {
             tags: None,
             grants: vec![],
             pending_grants: vec![],
+            bookkeeping: None,
+            delete: false,
         }
     }
 
@@ -564,6 +582,8 @@ mod tests {
             tags: None,
             grants: vec![],
             pending_grants: vec![],
+            bookkeeping: None,
+            delete: false,
         };
         assert!(entry.destructive().is_empty());
     }
@@ -617,6 +637,8 @@ mod tests {
             unmanaged: vec![],
             names: Default::default(),
             api_keys: Vec::new(),
+            orphans: Vec::new(),
+            deleted_keys: Vec::new(),
         };
         assert_eq!(plan.summary().destructive, 3);
     }

@@ -112,6 +112,8 @@ fn bronze() -> PlanEntry {
             key_id: "7HB2KEY".to_string(),
             grant_id: "SUP-0099".to_string(),
         }],
+        bookkeeping: None,
+        delete: false,
     }
 }
 
@@ -173,6 +175,8 @@ fn updated(name: &str, id: &str) -> PlanEntry {
             key_id: "3JX4ISs7Ik".to_string(),
             grant_id: "SUP-1000".to_string(),
         }],
+        bookkeeping: None,
+        delete: false,
     }
 }
 
@@ -198,6 +202,8 @@ fn silver() -> PlanEntry {
         tags: None,
         grants: vec![],
         pending_grants: vec![],
+        bookkeeping: None,
+        delete: false,
     }
 }
 
@@ -239,6 +245,8 @@ fn trial() -> PlanEntry {
             remaining: 200,
         }],
         pending_grants: vec![],
+        bookkeeping: None,
+        delete: false,
     }
 }
 
@@ -261,6 +269,8 @@ pub fn every_change() -> Plan {
         unmanaged: unmanaged(),
         names: Default::default(),
         api_keys: Vec::new(),
+        orphans: Vec::new(),
+        deleted_keys: Vec::new(),
     }
 }
 
@@ -330,6 +340,8 @@ pub fn api_keys() -> Plan {
         tags: None,
         grants: vec![],
         pending_grants: vec![],
+        bookkeeping: None,
+        delete: false,
     };
     let mut plan = no_change();
     plan.unchanged = 3;
@@ -375,6 +387,8 @@ pub fn no_change() -> Plan {
         unmanaged: unmanaged(),
         names: Default::default(),
         api_keys: Vec::new(),
+        orphans: Vec::new(),
+        deleted_keys: Vec::new(),
     }
 }
 
@@ -391,5 +405,7 @@ pub fn many_updates(count: usize) -> Plan {
         unmanaged: unmanaged(),
         names: Default::default(),
         api_keys: Vec::new(),
+        orphans: Vec::new(),
+        deleted_keys: Vec::new(),
     }
 }

@@ -4,8 +4,8 @@
 use crate::diff::PatchOp;
 use crate::model::Names;
 use crate::plan::{
-    join_reasons, ApiKeyEntry, ApiKeyTarget, DestructiveChanges, KeyAction, Plan, PlanEntry,
-    Summary, Target,
+    join_reasons, ApiKeyEntry, ApiKeyTarget, DestructiveChanges, KeyAction, OrphanKind, Plan,
+    PlanEntry, PlanRef, Summary, Target,
 };
 
 /// What follows a line that can refuse a live customer's requests, before its reason.
@@ -76,10 +76,47 @@ impl ActionLine {
 pub(super) fn header(entry: &PlanEntry) -> String {
     match (entry.id(), entry.has_changes()) {
         (None, _) => format!("+ {} (new plan)", entry.name),
+        (Some(id), _) if entry.delete => format!("- {} ({id}) orphaned", entry.name),
         (Some(id), true) => format!("~ {} ({id})", entry.name),
+        (Some(id), false) if entry.pending_grants.is_empty() => {
+            format!("= {} ({id}) bookkeeping only", entry.name)
+        }
         (Some(id), false) => format!("! {} ({id})", entry.name),
     }
 }
+
+/// The header of an orphaned key `--prune` deletes: `- API key old (k3y) orphaned`.
+pub(super) fn deleted_key_header(key: &PlanRef) -> String {
+    format!("- API key {} ({}) orphaned", key.name, key.id)
+}
+
+/// What happens to an orphaned key `--prune` deletes.
+pub(super) fn deleted_key_lines(key: &PlanRef) -> Vec<ActionLine> {
+    vec![
+        ActionLine::new(Tone::Removed, "delete key".to_string()).marked(&[&format!(
+            "API key {} deleted (orphaned): every request made with it is refused",
+            key.name
+        )]),
+    ]
+}
+
+/// One line per orphan left alone: `usage plan Old (k2k2k2)`, `API key old (k3y)`.
+pub(super) fn orphan_lines(plan: &Plan) -> Vec<String> {
+    plan.orphans
+        .iter()
+        .map(|orphan| {
+            let kind = match orphan.kind {
+                OrphanKind::UsagePlan => "usage plan",
+                OrphanKind::ApiKey => "API key",
+            };
+            format!("{kind} {} ({})", orphan.item.name, orphan.item.id)
+        })
+        .collect()
+}
+
+/// What introduces the orphans left alone.
+pub(super) const ORPHANS_TITLE: &str =
+    "Orphaned: owned by this target and no longer declared; `apply --prune` deletes them";
 
 /// Everything that happens to an entry, in the order it is applied, then the pending grants;
 /// the lines that can refuse a live customer's requests are marked with their reasons. Keys
@@ -126,6 +163,26 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
             ),
         )
     }));
+    if let Some(bookkeeping) = &entry.bookkeeping {
+        lines.extend(bookkeeping.set.iter().map(|(key, value)| {
+            ActionLine::new(
+                Tone::Plain,
+                format!("bookkeeping: set tag {key} = {}", quote(value)),
+            )
+        }));
+        lines.extend(bookkeeping.remove.iter().map(|key| {
+            ActionLine::new(
+                Tone::Plain,
+                format!("bookkeeping: remove the record {key} of a grant no longer declared"),
+            )
+        }));
+    }
+    if entry.delete {
+        lines.push(
+            ActionLine::new(Tone::Removed, "delete usage plan".to_string())
+                .marked(&destructive.reasons_for_deletion()),
+        );
+    }
     lines.extend(entry.pending_grants.iter().map(|pending| {
         ActionLine::new(
             Tone::Warning,
@@ -245,10 +302,19 @@ fn set_tag(key: &str, value: &str) -> ActionLine {
 /// only when there are some. Unchanged and unmanaged plans are always counted.
 pub(super) fn closing_line(plan: &Plan) -> String {
     let summary = plan.summary();
-    let rest = format!(
-        "{} unchanged, {} unmanaged.",
+    let mut rest = format!(
+        "{} unchanged, {} unmanaged",
         summary.unchanged, summary.unmanaged
     );
+    for (count, what) in [
+        (summary.orphaned, "orphaned"),
+        (summary.bookkeeping, "bookkeeping only"),
+    ] {
+        if count > 0 {
+            rest.push_str(&format!(", {count} {what}"));
+        }
+    }
+    rest.push('.');
     if !plan.has_changes() {
         return format!("No changes. {rest}");
     }
@@ -262,6 +328,7 @@ fn changes(summary: &Summary) -> Vec<String> {
         format!("{} to update", summary.update),
     ];
     let optional = [
+        (summary.delete, "to delete", "to delete"),
         (summary.api_keys, "API key change", "API key changes"),
         (summary.keys, "key", "keys"),
         (summary.grants, "grant", "grants"),

@@ -21,7 +21,8 @@ use super::FailedTarget;
 use crate::diff::PatchOp;
 use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{
-    join_reasons, ApiKeyEntry, ApiKeyTarget, KeyAction, Plan, PlanEntry, Summary, Target,
+    join_reasons, ApiKeyEntry, ApiKeyTarget, KeyAction, OrphanKind, Plan, PlanEntry, PlanRef,
+    Summary, Target,
 };
 
 /// The version of the JSON plan format.
@@ -112,6 +113,8 @@ struct Document<'a> {
     account: Option<&'a str>,
     changes: Vec<Change<'a>>,
     unmanaged: Vec<Named<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    orphans: Vec<OrphanJson<'a>>,
     pending_grants: Vec<Pending<'a>>,
     #[serde(skip_serializing_if = "Names::is_empty")]
     names: &'a Names,
@@ -134,6 +137,19 @@ impl<'a> Document<'a> {
                         .iter()
                         .flat_map(|entry| changes(entry, &plan.names)),
                 )
+                .chain(plan.deleted_keys.iter().map(deleted_key_change))
+                .collect(),
+            orphans: plan
+                .orphans
+                .iter()
+                .map(|orphan| OrphanJson {
+                    kind: match orphan.kind {
+                        OrphanKind::UsagePlan => "usage-plan",
+                        OrphanKind::ApiKey => "api-key",
+                    },
+                    name: &orphan.item.name,
+                    id: &orphan.item.id,
+                })
                 .collect(),
             unmanaged: plan
                 .unmanaged
@@ -173,6 +189,31 @@ impl<'a> Named<'a> {
             name: &entry.name,
             id: entry.id(),
         }
+    }
+}
+
+/// An orphan left alone: a plan or key this target owns and no longer declares.
+#[derive(Serialize)]
+struct OrphanJson<'a> {
+    kind: &'static str,
+    name: &'a str,
+    id: &'a str,
+}
+
+/// The `delete-api-key` change of an orphaned key `--prune` deletes.
+fn deleted_key_change(key: &PlanRef) -> Change<'_> {
+    let reason = format!(
+        "API key {} deleted (orphaned): every request made with it is refused",
+        key.name
+    );
+    Change {
+        action: "delete-api-key",
+        plan: Named {
+            name: &key.name,
+            id: Some(&key.id),
+        },
+        detail: Detail::Delete {},
+        destructive: DestructiveJson::of(&[&reason]),
     }
 }
 
@@ -233,6 +274,7 @@ enum Detail<'a> {
     CreateApiKey {
         request: ApiKeyRequest<'a>,
     },
+    Delete {},
     Grant {
         key_id: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -310,6 +352,21 @@ fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
             },
         )
     }));
+    if let Some(tags) = &entry.bookkeeping {
+        changes.push(change(
+            "bookkeeping",
+            Detail::Tag {
+                set: &tags.set,
+                remove: &tags.remove,
+            },
+        ));
+    }
+    if entry.delete {
+        changes.push(Change {
+            destructive: DestructiveJson::of(&destructive.reasons_for_deletion()),
+            ..change("delete", Detail::Delete {})
+        });
+    }
     changes
 }
 
@@ -536,8 +593,17 @@ struct SummaryJson {
     grants: usize,
     tags: usize,
     destructive: usize,
+    /// Orphans `--prune` deletes; left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    delete: usize,
     unchanged: usize,
     unmanaged: usize,
+    /// Orphans left alone; left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    orphaned: usize,
+    /// Managed plans whose only work is tollgate's own tags; left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    bookkeeping: usize,
 }
 
 impl From<Summary> for SummaryJson {
@@ -550,8 +616,11 @@ impl From<Summary> for SummaryJson {
             grants: summary.grants,
             tags: summary.tags,
             destructive: summary.destructive,
+            delete: summary.delete,
             unchanged: summary.unchanged,
             unmanaged: summary.unmanaged,
+            orphaned: summary.orphaned,
+            bookkeeping: summary.bookkeeping,
         }
     }
 }

@@ -10,10 +10,11 @@
 
 use super::body::body_diff;
 use super::human::{
-    action_lines, api_key_header, api_key_lines, closing_line, count_of, header, DESTRUCTIVE_MARKER,
+    action_lines, api_key_header, api_key_lines, closing_line, count_of, deleted_key_header,
+    deleted_key_lines, header, orphan_lines, ActionLine, DESTRUCTIVE_MARKER, ORPHANS_TITLE,
 };
 use crate::model::Names;
-use crate::plan::{ApiKeyEntry, Plan, PlanEntry, PlanRef, Target};
+use crate::plan::{Plan, PlanEntry, PlanRef, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -63,19 +64,35 @@ pub fn render_within(plan: &Plan, limit: usize) -> String {
         }
         out.push('\n');
     }
-    out.push_str(
-        &plan
-            .api_keys
-            .iter()
-            .map(api_key_section)
-            .collect::<String>(),
-    );
+    for entry in &plan.api_keys {
+        out.push_str(&lines_section(
+            &api_key_header(entry),
+            &api_key_lines(entry),
+        ));
+    }
     out.push_str(&sections.kept().concat());
+    for key in &plan.deleted_keys {
+        out.push_str(&lines_section(
+            &deleted_key_header(key),
+            &deleted_key_lines(key),
+        ));
+    }
     if !plan.unmanaged.is_empty() {
         out.push_str(&unmanaged_head);
         out.push_str(&unmanaged.kept().concat());
         if unmanaged.omitted() > 0 {
             out.push_str(&format!("- … and {} more\n", unmanaged.omitted()));
+        }
+        out.push_str(LIST_END);
+    }
+    let orphans = orphan_lines(plan);
+    if !orphans.is_empty() {
+        out.push_str(&format!(
+            "<details><summary>{}</summary>\n\n",
+            escape_html(&format!("{} {ORPHANS_TITLE}", orphans.len()))
+        ));
+        for orphan in &orphans {
+            out.push_str(&format!("- {}\n", escape(orphan)));
         }
         out.push_str(LIST_END);
     }
@@ -140,6 +157,9 @@ fn changes(entry: &PlanEntry) -> String {
     if let Target::Create { .. } = entry.target {
         parts.push("create".to_string());
     }
+    if entry.delete {
+        parts.push("delete (orphaned)".to_string());
+    }
     if let Some(operations) = entry.update() {
         parts.push(format!(
             "update: {}",
@@ -154,6 +174,9 @@ fn changes(entry: &PlanEntry) -> String {
     }
     if !entry.grants.is_empty() {
         parts.push(count_of(entry.grants.len(), "grant", "grants"));
+    }
+    if entry.bookkeeping.is_some() {
+        parts.push("bookkeeping".to_string());
     }
     if !entry.pending_grants.is_empty() {
         let count = entry.pending_grants.len();
@@ -190,15 +213,13 @@ fn section(entry: &PlanEntry, names: &Names) -> String {
     out
 }
 
-/// The collapsed section of a declared API key to create or update: what happens to it.
-fn api_key_section(entry: &ApiKeyEntry) -> String {
-    let lines: Vec<String> = api_key_lines(entry)
-        .iter()
-        .map(|line| line.plain())
-        .collect();
+/// The collapsed section of an API key (declared, or orphaned and deleted): its header and
+/// what happens to it.
+fn lines_section(header: &str, lines: &[ActionLine]) -> String {
+    let lines: Vec<String> = lines.iter().map(ActionLine::plain).collect();
     format!(
         "<details><summary>{}</summary>\n\n{}{DETAILS_END}",
-        escape_html(&api_key_header(entry)),
+        escape_html(header),
         fenced("text", &lines)
     )
 }

@@ -9,11 +9,8 @@ use crate::apply::{Applied, ApplyReport, Done};
 pub fn applied_line(applied: &Applied) -> String {
     let what = match &applied.done {
         Done::Created | Done::ApiKeyCreated => "created".to_string(),
-        Done::ApiKeyUpdated { operations } => format!(
-            "updated ({})",
-            count_of(*operations, "operation", "operations")
-        ),
-        Done::Updated { operations } => format!(
+        Done::Deleted | Done::ApiKeyDeleted => "deleted".to_string(),
+        Done::ApiKeyUpdated { operations } | Done::Updated { operations } => format!(
             "updated ({})",
             count_of(*operations, "operation", "operations")
         ),

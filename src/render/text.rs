@@ -10,7 +10,8 @@ use anstyle::{AnsiColor, Style as Paint};
 
 use super::body::{body_diff, DiffKind, DiffLine};
 use super::human::{
-    action_lines, api_key_header, api_key_lines, closing_line, header, ActionLine, Tone, MARKER_GAP,
+    action_lines, api_key_header, api_key_lines, closing_line, deleted_key_header,
+    deleted_key_lines, header, orphan_lines, ActionLine, Tone, MARKER_GAP, ORPHANS_TITLE,
 };
 use super::Style;
 use crate::plan::Plan;
@@ -34,6 +35,24 @@ pub fn render(plan: &Plan, style: Style) -> String {
         let diff = body_diff(entry.before(), &entry.after);
         let lines = action_lines(entry, &plan.names);
         out.push_str(&block(&header(entry), &diff, &lines, style));
+        out.push('\n');
+    }
+    for key in &plan.deleted_keys {
+        let lines = deleted_key_lines(key);
+        out.push_str(&block(&deleted_key_header(key), &[], &lines, style));
+        out.push('\n');
+    }
+    let orphans = orphan_lines(plan);
+    if !orphans.is_empty() {
+        out.push_str(&paint(
+            &format!("{ORPHANS_TITLE}:"),
+            Paint::new().bold(),
+            style,
+        ));
+        out.push('\n');
+        for orphan in orphans {
+            out.push_str(&indented(coloured(&orphan, Some(AnsiColor::Yellow), style)));
+        }
         out.push('\n');
     }
     out.push_str(&closing_line(plan));

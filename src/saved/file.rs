@@ -17,9 +17,8 @@ use super::context::Context;
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::live::creation_token;
-use crate::model::Names;
-use crate::model::{DesiredPlan, LiveKeys, LivePlan};
-use crate::plan::{Plan, PlanRef, PlanTarget};
+use crate::model::{owner, DesiredPlan, LiveKeys, LivePlan, Names};
+use crate::plan::{Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::render::json::{self, FORMAT_VERSION};
 
@@ -201,8 +200,15 @@ impl SavedPlan {
             let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
             format!("its plans do not match: {}", messages.join("; "))
         })?;
-        // A saved plan never retries pending grants (`plan --out` refuses that option).
-        let options = PlanOptions::default();
+        // A saved plan never retries pending grants (`plan --out` refuses that option) and
+        // never prunes (nor does `plan --out` take --prune).
+        let options = PlanOptions {
+            owner: owner_of(
+                file.saved.context.project.as_deref(),
+                file.target.as_deref(),
+            ),
+            ..PlanOptions::default()
+        };
         let mut plan = reconcile::build_plan(
             &file.region,
             &desired,
@@ -228,6 +234,21 @@ impl SavedPlan {
             .map(|named| PlanRef {
                 name: named.name,
                 id: named.id,
+            })
+            .collect();
+        plan.orphans = file
+            .orphans
+            .into_iter()
+            .map(|orphan| {
+                let kind = match orphan.kind.as_str() {
+                    "api-key" => OrphanKind::ApiKey,
+                    _ => OrphanKind::UsagePlan,
+                };
+                let item = PlanRef {
+                    name: orphan.name,
+                    id: orphan.id,
+                };
+                Orphan { kind, item }
             })
             .collect();
         Ok(SavedPlan {
@@ -274,6 +295,8 @@ struct FileFields {
     #[serde(default)]
     names: Names,
     unmanaged: Vec<Named>,
+    #[serde(default)]
+    orphans: Vec<SavedOrphan>,
     summary: Unchanged,
     saved: Saved,
 }
@@ -283,6 +306,21 @@ struct FileFields {
 struct Named {
     name: String,
     id: String,
+}
+
+/// An orphan left alone in the JSON plan.
+#[derive(Deserialize)]
+struct SavedOrphan {
+    kind: String,
+    name: String,
+    id: String,
+}
+
+/// The owner tag's value of a plan made for `target` of `project`; `None` outside a project.
+pub(super) fn owner_of(project: Option<&str>, target: Option<&str>) -> Option<String> {
+    project
+        .zip(target)
+        .map(|(project, target)| owner(project, target))
 }
 
 /// The part of the JSON plan's summary that reading needs.

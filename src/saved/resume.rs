@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::context::{mismatches, Target};
+use super::file::owner_of;
 use super::file::SavedPlan;
 use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
@@ -192,10 +193,21 @@ impl FoundPlans {
             live_keys,
             // A saved plan never retries pending grants: a grant pending now may have been
             // sent by a partial apply of this very file.
-            &PlanOptions::default(),
+            &PlanOptions {
+                owner: owner_of(
+                    saved.saved.context.project.as_deref(),
+                    saved
+                        .plan
+                        .target
+                        .as_ref()
+                        .map(|target| target.name.as_str()),
+                ),
+                ..PlanOptions::default()
+            },
         );
         plan.unchanged += saved.unchanged_elsewhere;
         plan.unmanaged = saved.plan.unmanaged.clone();
+        plan.orphans = saved.plan.orphans.clone();
         Ok(plan)
     }
 }

@@ -319,6 +319,8 @@ mod tests {
                 remaining: 5,
             }],
             pending_grants: vec![],
+            bookkeeping: None,
+            delete: false,
         }
     }
 

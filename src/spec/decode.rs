@@ -6,15 +6,15 @@
 use super::error::SpecError;
 use super::events::{Ev, Events, Fault, Pos};
 use super::limits::{
-    grant_record_too_long, DECLARABLE_TAGS, MAX_INTEGER, MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE,
+    grant_record_too_long, grant_records, plan_tags_too_many, MAX_INTEGER, MAX_TAG_KEY,
+    MAX_TAG_VALUE,
 };
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, Grant, MethodThrottles,
-    NamedKey, NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
-    CREATION_TAG,
+    is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedKey,
+    NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
 };
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 mod api_keys;
 mod project;
@@ -945,46 +945,10 @@ impl<'a> Reader<'a> {
         at: Pos,
     ) {
         let declared = tags.map_or(0, Tags::len);
-        let records: BTreeSet<String> = keys
-            .into_iter()
-            .flatten()
-            .flat_map(|key| key.grants.iter().map(|grant| grant_tag(&key.id, &grant.id)))
-            .collect();
-        // A key given by name has a record per grant too, whatever its id turns out to be.
-        let named: BTreeSet<(&str, &str)> = named_keys
-            .iter()
-            .flat_map(|key| {
-                key.grants
-                    .iter()
-                    .map(|(grant, _)| (key.name.as_str(), grant.id.as_str()))
-            })
-            .collect();
-        let records = records.len() + named.len();
-        let total = declared + records;
-        let (most, limit) = if pinned {
-            (MAX_TAGS, format!("AWS keeps at most {MAX_TAGS} on a plan"))
-        } else {
-            let limit = format!(
-                "AWS keeps at most {MAX_TAGS} on a plan and tollgate keeps one of them for the \
-                 creation marker `{CREATION_TAG}` of a plan it creates (pin the plan's `id` if \
-                 it exists already)"
-            );
-            (DECLARABLE_TAGS, limit)
-        };
-        if total <= most {
-            return;
+        let records = grant_records(keys, named_keys);
+        if let Some(message) = plan_tags_too_many(declared, records, pinned, false) {
+            self.error(at, message);
         }
-        let message = if records == 0 {
-            format!("{total} tags: {limit}; declare at most {most}")
-        } else {
-            let record = grant_tag("{keyId}", "{grantId}");
-            format!(
-                "{declared} tags and {records} grants make {total} tags: each grant keeps a tag \
-                 `{record}` on the plan for good, and {limit}; declare at most {most} tags \
-                 and grants together"
-            )
-        };
-        self.error(at, message);
     }
 
     /// The keys of `keys`: those given by id, and those given by name.

@@ -1,0 +1,389 @@
+//! Ownership and prune, with a project file: every plan a target manages and every key it
+//! creates carries `tollgate:owner` = `project/target`; adding it to a plan is bookkeeping,
+//! not a change; what carries this target's tag and is no longer declared is orphaned, and
+//! `apply --prune` deletes it (a plan's stages first). Nothing else is ever pruned: not a
+//! plan without the tag, not another owner's, not a key tollgate only referenced; and prune
+//! is refused without a project, with a subset of paths and past `--prune-max`.
+
+mod common;
+
+use common::{stdout_json, Env};
+
+/// A project of one target in the emulator's own account and region.
+const PROJECT: &str =
+    "project: payments\ntargets:\n  - name: prod\n    region: us-east-1\n    paths: [plans]\n";
+
+/// The owner tag's value of that target.
+const OWNER: &str = "payments/prod";
+
+const GOLD: &str = "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: one }]\n";
+const SILVER: &str = "usagePlans:\n  - name: Silver\n    apiStages: [{ api: orders, stage: prod }]\n    keys: [{ name: two }]\n";
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `tollgate ARGS` in the scratch folder (the project's root).
+fn run(env: &Env, args: &[&str]) -> std::process::Output {
+    env.tollgate().args(args).output().expect("tollgate runs")
+}
+
+/// Runs `tollgate ARGS`, which must exit with `code`; returns stdout.
+fn run_expecting(env: &Env, args: &[&str], code: i32) -> String {
+    let output = run(env, args);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}\nstdout:\n{}\nstderr:\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// The names of the live usage plans, sorted.
+fn live_plan_names(env: &Env) -> Vec<String> {
+    let plans = env
+        .block_on(env.sdk().get_usage_plans().limit(500).send())
+        .expect("GetUsagePlans");
+    let mut names: Vec<String> = plans
+        .items()
+        .iter()
+        .filter_map(|plan| plan.name().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The tags of the live plan named `name`.
+fn plan_tags(env: &Env, name: &str) -> std::collections::HashMap<String, String> {
+    env.plan(&env.plan_id(name))
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The ids of the live API keys named `name`.
+fn key_ids(env: &Env, name: &str) -> Vec<String> {
+    let keys = env
+        .block_on(env.sdk().get_api_keys().limit(500).send())
+        .expect("GetApiKeys");
+    keys.items()
+        .iter()
+        .filter(|key| key.name() == Some(name))
+        .filter_map(|key| key.id().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn an_orphan_is_shown_then_pruned_with_its_stages_removed_first() {
+    let env = Env::new("");
+    env.write("tollgate.yaml", PROJECT);
+    env.write("plans/gold.yaml", GOLD);
+    let silver = env.write("plans/silver.yaml", SILVER);
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    for plan in ["Gold", "Silver"] {
+        let tags = plan_tags(&env, plan);
+        assert_eq!(tags.get("tollgate:owner").map(String::as_str), Some(OWNER));
+    }
+    run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+
+    std::fs::remove_file(silver).expect("remove silver.yaml");
+    let silver_id = env.plan_id("Silver");
+    // Without --prune an orphan is shown, and is not a change.
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+    assert!(
+        shown.contains("Orphaned: owned by this target and no longer declared"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("usage plan Silver ({silver_id})")),
+        "{shown}"
+    );
+    assert!(shown.contains("1 orphaned."), "{shown}");
+    let json = stdout_json(&run(&env, &["plan", "--format", "json"]));
+    let orphans = &json["targets"][0]["orphans"];
+    assert_eq!(orphans[0]["kind"], "usage-plan", "{json:#}");
+    assert_eq!(orphans[0]["id"], silver_id.as_str(), "{json:#}");
+
+    // With --prune it is deleted: destructive, its stage removed first.
+    let shown = run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 2);
+    assert!(
+        shown.contains(&format!("- Silver ({silver_id}) orphaned")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("delete usage plan  # destructive: usage plan Silver deleted (orphaned)"),
+        "{shown}"
+    );
+    assert!(shown.contains("1 to delete"), "{shown}");
+    let json = stdout_json(&run(&env, &["plan", "--prune", "--format", "json"]));
+    let changes = json["targets"][0]["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let delete = changes
+        .iter()
+        .find(|change| change["action"] == "delete")
+        .unwrap_or_else(|| panic!("a delete change: {json:#}"));
+    assert_eq!(delete["id"], silver_id.as_str());
+    assert_eq!(delete["destructive"], true);
+    assert_eq!(json["summary"]["delete"], 1, "{json:#}");
+
+    let writes = env.writes();
+    run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert_eq!(live_plan_names(&env), ["Gold"]);
+    // AWS refuses to delete a plan with stages: one update removed it, then one delete.
+    assert_eq!(env.calls("DeleteUsagePlan"), 1);
+    assert_eq!(
+        env.writes() - writes,
+        2,
+        "UpdateUsagePlan, then DeleteUsagePlan"
+    );
+    run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn prune_leaves_what_this_target_does_not_own() {
+    // Legacy has no owner tag; Theirs belongs to another project; key `one` is only
+    // referenced.
+    let env = Env::new(
+        "usagePlans:
+  - { id: legacy0001, name: Legacy }
+  - { id: theirs0001, name: Theirs, tags: { \"tollgate:owner\": billing/prod } }
+",
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write("plans/gold.yaml", GOLD);
+    run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert_eq!(live_plan_names(&env), ["Gold", "Legacy", "Theirs"]);
+    // Gold stops referencing key one: a key tollgate did not create is never pruned.
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: []\n",
+    );
+    let shown = run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert!(!shown.contains("orphaned"), "{shown}");
+    assert_eq!(key_ids(&env, "one"), ["key1"]);
+    assert_eq!(live_plan_names(&env), ["Gold", "Legacy", "Theirs"]);
+    assert_eq!(env.calls("DeleteUsagePlan") + env.calls("DeleteApiKey"), 0);
+}
+
+#[test]
+fn a_declared_name_another_owner_holds_is_an_error_not_an_adoption() {
+    let env = Env::new(
+        "usagePlans:\n  - { id: theirs0001, name: Theirs, tags: { \"tollgate:owner\": billing/prod } }\n",
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/theirs.yaml",
+        "usagePlans:\n  - name: Theirs\n    description: mine now\n",
+    );
+    let output = run(&env, &["apply", "--auto-approve"]);
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{errors}");
+    assert!(
+        errors.contains(
+            "theirs.yaml:2:11: live usage plan \"Theirs\" (theirs0001) belongs to billing/prod"
+        ),
+        "{errors}"
+    );
+    assert_eq!(env.writes(), 0);
+}
+
+#[test]
+fn a_key_tollgate_created_is_pruned_once_nothing_declares_or_references_it() {
+    let env = Env::new("");
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "apiKeys:\n  - name: acme\nusagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: acme }]\n",
+    );
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    let acme = key_ids(&env, "acme");
+    assert_eq!(acme.len(), 1);
+    // No longer declared, still referenced: not an orphan.
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: acme }]\n",
+    );
+    let shown = run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+    assert!(!shown.contains("orphaned"), "{shown}");
+    // Neither declared nor referenced: the key tollgate created is pruned.
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: []\n",
+    );
+    let shown = run_expecting(&env, &["plan"], 0);
+    assert!(
+        shown.contains(&format!("API key acme ({})", acme[0])),
+        "listed as orphaned: {shown}"
+    );
+    let shown = run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert!(
+        shown.contains(&format!("- API key acme ({}) orphaned", acme[0])),
+        "{shown}"
+    );
+    assert!(key_ids(&env, "acme").is_empty(), "acme was deleted");
+    assert_eq!(env.calls("DeleteApiKey"), 1);
+    run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn prune_is_refused_without_a_project_with_a_subset_of_paths_and_past_prune_max() {
+    let env = Env::new("");
+    let gold = env.write("plans/gold.yaml", GOLD);
+    let output = run(&env, &["plan", "--prune"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--prune needs a project file"),
+        "{}",
+        stderr(&output)
+    );
+
+    env.write("tollgate.yaml", PROJECT);
+    for name in ["Bronze", "Copper", "Tin"] {
+        env.write(
+            &format!("plans/{name}.yaml"),
+            &format!("usagePlans:\n  - name: {name}\n"),
+        );
+    }
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    let calls: u64 = env.sim.calls().values().sum();
+    let output = env
+        .tollgate()
+        .args(["apply", "--prune", "--auto-approve"])
+        .arg(&gold)
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--prune runs over a target's complete paths"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        env.sim.calls().values().sum::<u64>(),
+        calls,
+        "nothing was read"
+    );
+
+    for name in ["Bronze", "Copper", "Tin"] {
+        std::fs::remove_file(env.dir.path().join(format!("plans/{name}.yaml"))).expect("rm");
+    }
+    let writes = env.writes();
+    let output = run(
+        &env,
+        &["apply", "--prune", "--prune-max", "2", "--auto-approve"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--prune would delete 3 plans and keys, more than --prune-max 2"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(env.writes(), writes, "nothing was sent");
+    let output = run(&env, &["plan", "--prune", "--prune-max", "2"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("apply would refuse"));
+    run_expecting(
+        &env,
+        &["apply", "--prune", "--prune-max", "3", "--auto-approve"],
+        0,
+    );
+    assert_eq!(live_plan_names(&env), ["Gold"]);
+}
+
+#[test]
+fn the_owner_tag_is_bookkeeping_and_prune_removes_records_of_grants_no_longer_declared() {
+    let env = Env::new(
+        "usagePlans:
+  - id: gold000001
+    name: Gold
+    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
+    tags: { \"tollgate:grant:key1:OLD-1\": applied }
+",
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ apiId: a1b2c3d4e5, stage: prod }]\n",
+    );
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+    assert!(
+        shown.contains("= Gold (gold000001) bookkeeping only"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("bookkeeping: set tag tollgate:owner = \"payments/prod\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("No changes. 1 unchanged, 0 unmanaged, 1 bookkeeping only."),
+        "{shown}"
+    );
+    let shown = run_expecting(&env, &["plan", "--prune"], 0);
+    assert!(
+        shown.contains(
+            "bookkeeping: remove the record tollgate:grant:key1:OLD-1 of a grant no longer declared"
+        ),
+        "{shown}"
+    );
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    let tags = plan_tags(&env, "Gold");
+    assert_eq!(tags.get("tollgate:owner").map(String::as_str), Some(OWNER));
+    assert!(
+        tags.contains_key("tollgate:grant:key1:OLD-1"),
+        "kept without --prune"
+    );
+    run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    let tags = plan_tags(&env, "Gold");
+    assert!(!tags.contains_key("tollgate:grant:key1:OLD-1"), "{tags:?}");
+    let shown = run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+    assert!(!shown.contains("bookkeeping"), "{shown}");
+}
+
+#[test]
+fn validate_counts_the_owner_tag_toward_the_fifty() {
+    let env = Env::new("");
+    let tags: Vec<String> = (0..49).map(|n| format!("t{n}: v")).collect();
+    env.write(
+        "plans/gold.yaml",
+        &format!(
+            "usagePlans:\n  - name: Gold\n    id: gold000001\n    tags: {{ {} }}\n",
+            tags.join(", ")
+        ),
+    );
+    // Pinned with 49 tags: room for the owner tag.
+    env.write("tollgate.yaml", PROJECT);
+    run_expecting(&env, &["validate"], 0);
+    let tags: Vec<String> = (0..50).map(|n| format!("t{n}: v")).collect();
+    env.write(
+        "plans/gold.yaml",
+        &format!(
+            "usagePlans:\n  - name: Gold\n    id: gold000001\n    tags: {{ {} }}\n",
+            tags.join(", ")
+        ),
+    );
+    let output = run(&env, &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "gold.yaml:2:11: usage plan Gold: 50 tags: AWS keeps at most 50 on a plan and \
+             tollgate keeps one of them for the owner tag `tollgate:owner`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // The same file is valid without a project file.
+    std::fs::remove_file(env.dir.path().join("tollgate.yaml")).expect("rm");
+    run_expecting(&env, &["validate"], 0);
+}

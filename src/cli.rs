@@ -475,17 +475,21 @@ fn check_prune(places: &Places) -> Result<()> {
     Ok(())
 }
 
+/// `target prod-us: ` before a message about a target's plan; empty without a project file.
+fn target_prefix(plan: &Plan) -> String {
+    plan.target
+        .as_ref()
+        .map(|target| format!("target {}: ", target.name))
+        .unwrap_or_default()
+}
+
 /// The targets whose plan would delete more than `--prune-max` allows, as error lines.
 fn past_prune_max(plans: &[Plan], most: usize) -> Vec<String> {
     plans
         .iter()
         .filter(|plan| plan.deletions() > most)
         .map(|plan| {
-            let prefix = plan
-                .target
-                .as_ref()
-                .map(|target| format!("target {}: ", target.name))
-                .unwrap_or_default();
+            let prefix = target_prefix(plan);
             format!(
                 "{prefix}--prune would delete {} plans and keys, more than --prune-max {most}; \
                  check the list above, then raise --prune-max to {} if they are all to go",
@@ -862,11 +866,7 @@ async fn apply_plans(
     let mut unusable: Vec<String> = plans
         .iter()
         .flat_map(|plan| {
-            let prefix = plan
-                .target
-                .as_ref()
-                .map(|target| format!("target {}: ", target.name))
-                .unwrap_or_default();
+            let prefix = target_prefix(plan);
             apply::unusable_values(plan)
                 .into_iter()
                 .map(move |problem| format!("{prefix}{problem}"))
@@ -903,12 +903,7 @@ async fn apply_plans(
         .map(|ready| async move {
             let cost = apply::cost(&ready.plan);
             let minimum = ready.client.pacer().minimum(cost.updates, cost.calls);
-            let prefix = ready
-                .plan
-                .target
-                .as_ref()
-                .map(|t| format!("target {}: ", t.name))
-                .unwrap_or_default();
+            let prefix = target_prefix(&ready.plan);
             let bar = one && std::io::stderr().is_terminal();
             let mut progress = Progress::new(cost, ready.client.pacer(), bar, prefix.clone());
             let started = Instant::now();

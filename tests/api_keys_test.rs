@@ -48,22 +48,6 @@ fn live_keys(env: &Env, name: &str) -> Vec<aws_sdk_apigateway::types::ApiKey> {
         .collect()
 }
 
-/// The ids of the keys on the live plan `plan_id`.
-fn plan_key_ids(env: &Env, plan_id: &str) -> Vec<String> {
-    let keys = env
-        .block_on(
-            env.sdk()
-                .get_usage_plan_keys()
-                .usage_plan_id(plan_id)
-                .send(),
-        )
-        .expect("GetUsagePlanKeys");
-    keys.items()
-        .iter()
-        .filter_map(|key| key.id().map(str::to_owned))
-        .collect()
-}
-
 #[test]
 fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowhere() {
     let env = Env::new("");
@@ -134,7 +118,7 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
     let tags = acme.tags().cloned().unwrap_or_default();
     assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
     let acme_id = acme.id().unwrap_or_default().to_owned();
-    assert_eq!(plan_key_ids(&env, &env.plan_id("Gold")), [acme_id]);
+    assert_eq!(env.plan_key_ids(&env.plan_id("Gold")), [acme_id]);
     assert_eq!(env.calls("CreateApiKey"), 1);
 
     // Converged, and still no secret needed to check it.
@@ -260,6 +244,6 @@ fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
         "the key AWS made is adopted, never made twice"
     );
     let acme_id = acme[0].id().unwrap_or_default().to_owned();
-    assert_eq!(plan_key_ids(&env, &env.plan_id("Gold")), [acme_id]);
+    assert_eq!(env.plan_key_ids(&env.plan_id("Gold")), [acme_id]);
     env.assert_in_sync(&path);
 }

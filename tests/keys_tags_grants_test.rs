@@ -45,25 +45,6 @@ fn env() -> Env {
     )
 }
 
-fn live_keys(env: &Env, plan_id: &str) -> Vec<String> {
-    let keys = env
-        .block_on(
-            env.sdk()
-                .get_usage_plan_keys()
-                .usage_plan_id(plan_id)
-                .send(),
-        )
-        .expect("GetUsagePlanKeys");
-    let mut ids: Vec<String> = keys
-        .items()
-        .iter()
-        .filter_map(|k| k.id())
-        .map(str::to_string)
-        .collect();
-    ids.sort();
-    ids
-}
-
 fn tags(env: &Env) -> std::collections::BTreeMap<String, String> {
     tags_of(env, "gold000001")
 }
@@ -129,7 +110,7 @@ fn keys_tags_and_grants_are_planned_in_order_and_applied() {
     );
 
     env.apply(&path);
-    assert_eq!(live_keys(&env, "gold000001"), ["key1", "key2"]);
+    assert_eq!(env.plan_key_ids("gold000001"), ["key1", "key2"]);
     let tags = tags(&env);
     assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
     assert_eq!(tags.get("tier").map(String::as_str), Some("gold"));
@@ -291,7 +272,7 @@ usagePlans:
     .expect("DeleteUsagePlanKey");
     env.apply(&path);
     env.assert_in_sync(&path);
-    assert_eq!(live_keys(&env, "gold000001"), ["key3"]);
+    assert_eq!(env.plan_key_ids("gold000001"), ["key3"]);
 }
 
 #[test]
@@ -373,8 +354,8 @@ usagePlans:
             && stderr.contains("moved key key1 here from \"Gold\" (gold000001)"),
         "each key moves as one step: {stderr}"
     );
-    assert_eq!(live_keys(&env, "gold000001"), ["key2"]);
-    assert_eq!(live_keys(&env, "silver0001"), ["key1"]);
+    assert_eq!(env.plan_key_ids("gold000001"), ["key2"]);
+    assert_eq!(env.plan_key_ids("silver0001"), ["key1"]);
     assert_eq!(env.calls("CreateUsagePlanKey"), 2, "no addition refused");
     assert_eq!(
         tags_of(&env, "gold000001").get("tollgate:grant:key2:UPGRADE-1"),

@@ -387,3 +387,37 @@ fn validate_counts_the_owner_tag_toward_the_fifty() {
     std::fs::remove_file(env.dir.path().join("tollgate.yaml")).expect("rm");
     run_expecting(&env, &["validate"], 0);
 }
+
+#[test]
+fn a_lost_answer_to_a_delete_is_settled_without_an_error() {
+    use tollgate_sim::{Config, Faults};
+    let env = Env::with_config(
+        "",
+        Config {
+            // Seed 85 draws 0.43, then 0.86: the first answer is lost, the next is not.
+            faults: Some(Faults {
+                seed: 85,
+                lost_rate: 0.5,
+                operations: vec!["DeleteUsagePlan".to_string()],
+                ..Faults::default()
+            }),
+            ..Config::default()
+        },
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write("plans/gold.yaml", GOLD);
+    let silver = env.write("plans/silver.yaml", SILVER);
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    std::fs::remove_file(silver).expect("remove silver.yaml");
+    // AWS deletes Silver and the answer is lost; the retry finds it gone (404): done.
+    let output = run(&env, &["apply", "--prune", "--auto-approve"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(live_plan_names(&env), ["Gold"]);
+    assert_eq!(env.sim.carried_out()["DeleteUsagePlan"], 1);
+    assert_eq!(
+        env.calls("DeleteUsagePlan"),
+        2,
+        "the lost one, then the 404"
+    );
+    run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+}

@@ -416,7 +416,9 @@ impl LiveClient {
         {
             Ok(created) => created,
             Err(Failure { error, .. }) if error.kind.may_have_happened() => {
-                return self.adopt_created_key(&key.name, marker, error).await
+                return self
+                    .adopt_created(Made::ApiKey, &key.name, marker, error)
+                    .await
             }
             Err(failure) => return Err(failure.error),
         };
@@ -426,42 +428,6 @@ impl LiveClient {
             kind: AwsErrorKind::Other,
             detail: "AWS answered without the new key's id".into(),
         })
-    }
-
-    /// After a key create whose outcome is unknown: the id of the key carrying the creation
-    /// marker `token`, or an error saying that the key may exist.
-    async fn adopt_created_key(
-        &self,
-        name: &str,
-        token: &str,
-        error: AwsError,
-    ) -> Result<String, AwsError> {
-        let unknown = |detail: String| AwsError {
-            kind: AwsErrorKind::OutcomeUnknown,
-            detail,
-            ..error.clone()
-        };
-        let keys = self.finishing().list_api_keys().await.map_err(|read| {
-            unknown(format!(
-                "{}; the key may have been created, and reading the keys to find it failed \
-                 ({read}); run `tollgate plan` in a minute: once AWS lists it, apply uses the \
-                 key \"{name}\" instead of creating another",
-                error.detail
-            ))
-        })?;
-        if let Some(key) = keys
-            .iter()
-            .find(|key| key.tags.get(CREATION_TAG).map(String::as_str) == Some(token))
-        {
-            return Ok(key.id.clone());
-        }
-        Err(unknown(format!(
-            "{}; the key may have been created and is not listed yet (tag \
-             {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a \
-             minute: once AWS lists it, apply uses the key \"{name}\" instead of creating \
-             another",
-            error.detail
-        )))
     }
 
     /// Sends one UpdateApiKey call with these `replace` operations; sending them again is
@@ -601,7 +567,9 @@ impl LiveClient {
         {
             Ok(created) => created,
             Err(Failure { error, .. }) if error.kind.may_have_happened() => {
-                return self.adopt_created(&body.name, &token, error).await
+                return self
+                    .adopt_created(Made::Plan, &body.name, &token, error)
+                    .await
             }
             Err(failure) => return Err(failure.error),
         };
@@ -613,10 +581,11 @@ impl LiveClient {
         })
     }
 
-    /// After a create whose outcome is unknown: the id of the plan carrying the creation
-    /// marker `token`, or an error saying that the plan may exist.
+    /// After a create whose outcome is unknown: the id of the usage plan or API key carrying
+    /// the creation marker `token`, or an error saying that it may exist.
     async fn adopt_created(
         &self,
+        made: Made,
         name: &str,
         token: &str,
         error: AwsError,
@@ -626,24 +595,39 @@ impl LiveClient {
             detail,
             ..error.clone()
         };
-        let plans = self.finishing().list_plans().await.map_err(|read| {
+        let (what, then) = match made {
+            Made::Plan => ("plan", "updates the plan"),
+            Made::ApiKey => ("key", "uses the key"),
+        };
+        let reader = self.finishing();
+        let listed = match made {
+            Made::Plan => reader.list_plans().await.map(|plans| {
+                let marked = plans.into_iter().map(|plan| (plan.id, plan.tags));
+                marked.collect::<Vec<_>>()
+            }),
+            Made::ApiKey => reader.list_api_keys().await.map(|keys| {
+                let marked = keys.into_iter().map(|key| (key.id, key.tags));
+                marked.collect::<Vec<_>>()
+            }),
+        };
+        let listed = listed.map_err(|read| {
             unknown(format!(
-                "{}; the plan may have been created, and reading the plans to find it failed \
-                 ({read}); run `tollgate plan` in a minute: once AWS lists it, apply updates the \
-                 plan \"{name}\" instead of creating another",
+                "{}; the {what} may have been created, and reading the {what}s to find it \
+                 failed ({read}); run `tollgate plan` in a minute: once AWS lists it, apply \
+                 {then} \"{name}\" instead of creating another",
                 error.detail
             ))
         })?;
-        if let Some(plan) = plans
-            .iter()
-            .find(|plan| plan.tags.get(CREATION_TAG).map(String::as_str) == Some(token))
+        if let Some((id, _)) = listed
+            .into_iter()
+            .find(|(_, tags)| tags.get(CREATION_TAG).map(String::as_str) == Some(token))
         {
-            return Ok(plan.id.clone());
+            return Ok(id);
         }
         Err(unknown(format!(
-            "{}; the plan may have been created and is not listed yet (tag \
+            "{}; the {what} may have been created and is not listed yet (tag \
              {CREATION_TAG}={token}), so it was not sent again; run `tollgate plan` in a minute: \
-             once AWS lists it, apply updates the plan \"{name}\" instead of creating another",
+             once AWS lists it, apply {then} \"{name}\" instead of creating another",
             error.detail
         )))
     }
@@ -861,4 +845,11 @@ fn gone(deleted: Result<(), Failure>) -> Result<(), AwsError> {
         Err(failure) if failure.error.kind != AwsErrorKind::NotFound => Err(failure.error),
         Ok(()) | Err(_) => Ok(()),
     }
+}
+
+/// What a create made, for [`LiveClient::adopt_created`].
+#[derive(Debug, Clone, Copy)]
+enum Made {
+    Plan,
+    ApiKey,
 }

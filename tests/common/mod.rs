@@ -168,6 +168,25 @@ impl Env {
             .expect("GetUsagePlan")
     }
 
+    /// The ids of the API keys on the live plan `plan_id`, sorted.
+    pub fn plan_key_ids(&self, plan_id: &str) -> Vec<String> {
+        let keys = self
+            .block_on(
+                self.sdk()
+                    .get_usage_plan_keys()
+                    .usage_plan_id(plan_id)
+                    .send(),
+            )
+            .expect("GetUsagePlanKeys");
+        let mut ids: Vec<String> = keys
+            .items()
+            .iter()
+            .filter_map(|key| key.id().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The id of the live plan named `name`.
     pub fn plan_id(&self, name: &str) -> String {
         let plans = self

@@ -28,7 +28,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use crate::diff::{self, Op, PatchOp};
 use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
-    grant_tag, is_placeholder, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
+    grant_tag, is_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
 };
 use crate::plan::{ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, Plan, PlanEntry, Target};
 
@@ -42,14 +42,15 @@ pub enum Done {
         /// How many patch operations were sent.
         operations: usize,
     },
-    /// CreateUsagePlanKey put the key on the plan.
+    /// CreateUsagePlanKey put the key on the plan; the key as people read it, its name beside
+    /// its id where the run knows it (`acme (k3yacme)`), else its id.
     KeyAdded(String),
-    /// DeleteUsagePlanKey took the key off the plan.
+    /// DeleteUsagePlanKey took the key off the plan (the key as in [`Done::KeyAdded`]).
     KeyRemoved(String),
     /// The key left another plan sharing a stage and joined this one.
     KeyMoved {
-        /// The API key's id.
-        key_id: String,
+        /// The API key, as in [`Done::KeyAdded`].
+        key: String,
         /// The declared name of the plan it left.
         from_plan: String,
         /// The id of the plan it left, when known.
@@ -74,8 +75,8 @@ pub enum Done {
     Granted {
         /// The grant's id.
         grant_id: String,
-        /// The API key's id.
-        key_id: String,
+        /// The API key, as in [`Done::KeyAdded`].
+        key: String,
         /// The remaining quota set.
         remaining: i64,
     },
@@ -449,7 +450,7 @@ pub fn cost(plan: &Plan) -> Cost {
         .map(|entry| entry.id().map(str::to_string))
         .collect();
     for node in &nodes {
-        let done = planned(node, &entries, &ids);
+        let done = planned(node, &entries, &ids, &plan.names);
         cost.calls += done.calls();
         cost.updates += usize::from(matches!(done, Done::Updated { .. }));
     }
@@ -641,6 +642,11 @@ fn with_created_keys(
     report: &mut ApplyReport,
 ) -> Plan {
     let mut plan = plan.clone();
+    for (placeholder, id) in created {
+        if let Some(name) = plan.names.key_name(placeholder).map(str::to_string) {
+            plan.names.api_keys.insert(id.clone(), name);
+        }
+    }
     for entry in &mut plan.entries {
         let before = entry.keys.len() + entry.grants.len();
         entry
@@ -724,7 +730,7 @@ pub async fn apply(
                 let started = Applied {
                     plan: entry.name.clone(),
                     id: ids[node.entry].clone(),
-                    done: planned(node, &entries, &ids),
+                    done: planned(node, &entries, &ids, &plan.names),
                 };
                 progress(Event::Started(&started));
                 let from_id = match node.step {
@@ -751,7 +757,7 @@ pub async fn apply(
                 if ran.created_id.is_some() {
                     ids[node.entry] = ran.created_id;
                 }
-                let mut done = planned(node, &entries, &ids);
+                let mut done = planned(node, &entries, &ids, &plan.names);
                 if let (Done::Updated { operations }, Some(sent)) = (&mut done, ran.operations_sent)
                 {
                     *operations = sent;
@@ -794,16 +800,16 @@ pub async fn apply(
 }
 
 /// What a step will do, before it runs.
-fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> Done {
+fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>], names: &Names) -> Done {
     match node.step {
         Step::Create(_) => Done::Created,
         Step::Update(operations) => Done::Updated {
             operations: operations.len(),
         },
-        Step::AddKey(key_id) => Done::KeyAdded(key_id.to_string()),
-        Step::RemoveKey(key_id) => Done::KeyRemoved(key_id.to_string()),
+        Step::AddKey(key_id) => Done::KeyAdded(names.key(key_id)),
+        Step::RemoveKey(key_id) => Done::KeyRemoved(names.key(key_id)),
         Step::MoveKey { key_id, from } => Done::KeyMoved {
-            key_id: key_id.to_string(),
+            key: names.key(key_id),
             from_plan: entries[from].name.clone(),
             from_id: ids[from].clone(),
         },
@@ -811,7 +817,7 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>]) -> D
         Step::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
         Step::Grant(grant) => Done::Granted {
             grant_id: grant.grant_id.clone(),
-            key_id: grant.key_id.clone(),
+            key: names.key(&grant.key_id),
             remaining: grant.remaining,
         },
         Step::Delete => Done::Deleted,

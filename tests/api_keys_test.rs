@@ -118,6 +118,10 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
     let tags = acme.tags().cloned().unwrap_or_default();
     assert_eq!(tags.get("team").map(String::as_str), Some("payments"));
     let acme_id = acme.id().unwrap_or_default().to_owned();
+    assert!(
+        stderr.contains(&format!("added key acme ({acme_id})")),
+        "the progress names the key it just created: {stderr}"
+    );
     assert_eq!(env.plan_key_ids(&env.plan_id("Gold")), [acme_id]);
     assert_eq!(env.calls("CreateApiKey"), 1);
 

@@ -88,9 +88,10 @@ const API_KEY_CALLS_PER_SECOND: f64 = 5.0;
 /// How much slower than the quota tollgate paces itself, so that a request that travels
 /// faster than the one before it still arrives inside the quota.
 const MARGIN: f64 = 1.02;
-/// The least margin, however fast the quota: what two requests' travel times and a busy
-/// machine's scheduling can differ by (it matters only for quotas sped up many times, as an
-/// emulator's are: AWS's own are slow enough for [`MARGIN`] alone).
+/// The least margin of a quota without burst, however fast: what two requests' travel
+/// times and a busy machine's scheduling can differ by, with no burst to absorb it (it
+/// matters only for quotas sped up many times, as an emulator's are: AWS's own are slow
+/// enough for [`MARGIN`] alone).
 const LEAST_MARGIN: Duration = Duration::from_millis(8);
 
 /// One quota as a generic cell rate algorithm: one call every `interval`, `burst` at once.
@@ -106,7 +107,12 @@ struct Quota {
 impl Quota {
     fn new(per_second: f64, burst: f64) -> Self {
         let quota = Duration::from_secs_f64(1.0 / per_second);
-        let interval = quota.mul_f64(MARGIN).max(quota + LEAST_MARGIN);
+        let least = if burst > 1.0 {
+            quota
+        } else {
+            quota + LEAST_MARGIN
+        };
+        let interval = quota.mul_f64(MARGIN).max(least);
         Quota {
             interval,
             tolerance: interval.mul_f64(burst - 1.0),

@@ -14,23 +14,23 @@ pub fn applied_line(applied: &Applied) -> String {
             "updated ({})",
             count_of(*operations, "operation", "operations")
         ),
-        Done::KeyAdded(key_id) => format!("added key {key_id}"),
-        Done::KeyRemoved(key_id) => format!("removed key {key_id}"),
+        Done::KeyAdded(key) => format!("added key {key}"),
+        Done::KeyRemoved(key) => format!("removed key {key}"),
         Done::KeyMoved {
-            key_id,
+            key,
             from_plan,
             from_id,
         } => match from_id {
-            Some(from_id) => format!("moved key {key_id} here from \"{from_plan}\" ({from_id})"),
-            None => format!("moved key {key_id} here from \"{from_plan}\""),
+            Some(from_id) => format!("moved key {key} here from \"{from_plan}\" ({from_id})"),
+            None => format!("moved key {key} here from \"{from_plan}\""),
         },
         Done::TagsSet(count) => format!("set {}", count_of(*count, "tag", "tags")),
         Done::TagsRemoved(count) => format!("removed {}", count_of(*count, "tag", "tags")),
         Done::Granted {
             grant_id,
-            key_id,
+            key,
             remaining,
-        } => format!("granted {grant_id} to key {key_id}: remaining = {remaining}"),
+        } => format!("granted {grant_id} to key {key}: remaining = {remaining}"),
     };
     let id = applied.id.as_deref().unwrap_or("new");
     format!("{} ({id}): {what}", applied.plan)
@@ -115,7 +115,7 @@ mod tests {
             ),
             (
                 Done::KeyMoved {
-                    key_id: "k1".into(),
+                    key: "k1".into(),
                     from_plan: "Silver".into(),
                     from_id: Some("s1".into()),
                 },
@@ -126,7 +126,7 @@ mod tests {
             (
                 Done::Granted {
                     grant_id: "SUP-1".into(),
-                    key_id: "k1".into(),
+                    key: "k1".into(),
                     remaining: 50,
                 },
                 "Gold (ywbqww): granted SUP-1 to key k1: remaining = 50",
@@ -141,7 +141,7 @@ mod tests {
         };
         assert_eq!(applied_line(&creating), "Gold (new): created");
         let from_unknown = applied(Done::KeyMoved {
-            key_id: "k1".into(),
+            key: "k1".into(),
             from_plan: "Silver".into(),
             from_id: None,
         });

@@ -51,12 +51,7 @@ pub fn match_keys(
                     tags: None,
                 });
             }
-            Some([found])
-                if found
-                    .tags
-                    .get(OWNER_TAG)
-                    .is_some_and(|theirs| Some(theirs.as_str()) != owner) =>
-            {
+            Some([found]) if owned_elsewhere(found, owner) => {
                 errors.push(SpecError {
                     location: Some(key.location.clone()),
                     message: format!(
@@ -107,6 +102,13 @@ pub fn match_keys(
     } else {
         Err(errors)
     }
+}
+
+/// Whether, in a project (with an `owner`), the live key carries another owner's tag.
+/// Without a project nothing is owned.
+fn owned_elsewhere(key: &LiveApiKey, owner: Option<&str>) -> bool {
+    let theirs = key.tags.get(OWNER_TAG).map(String::as_str);
+    owner.is_some() && theirs.is_some() && theirs != owner
 }
 
 /// The live keys this target created and no longer declares (orphans): those carrying its

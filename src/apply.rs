@@ -528,7 +528,10 @@ async fn apply_api_keys(
     let mut created = BTreeMap::new();
     for entry in &plan.api_keys {
         let mut id = entry.id().map(str::to_string);
-        for step in key_steps(entry) {
+        let steps = key_steps(entry);
+        let mut left = steps.len();
+        for step in steps {
+            left -= 1;
             if client.stop().requested() {
                 report.not_started += 1;
                 continue;
@@ -574,6 +577,8 @@ async fn apply_api_keys(
                     let error = error.on_api_key(&entry.key.name, id.as_deref());
                     progress(Event::Failed(&error));
                     report.failed.push(error);
+                    // The key's other calls need it as this one would have left it.
+                    report.skipped += left;
                     break;
                 }
             }
@@ -593,6 +598,11 @@ async fn delete_orphan_keys(
     for key in &plan.deleted_keys {
         if client.stop().requested() {
             report.not_started += 1;
+            continue;
+        }
+        // A failed step may have left the key on a plan that was to let go of it.
+        if !report.failed.is_empty() {
+            report.skipped += 1;
             continue;
         }
         let applied = Applied {

@@ -332,8 +332,11 @@ struct PlanInputs {
     options: PlanOptions,
     /// The declared API keys, matched to the account's.
     api_keys: Vec<ApiKeyEntry>,
-    /// The keys this target created and no longer declares.
+    /// The keys this target created and no longer declares (with --prune, those no plan
+    /// outside this apply's reach still has).
     orphan_keys: Vec<PlanRef>,
+    /// With --prune, the orphaned keys still on a plan this apply leaves them on.
+    orphan_keys_in_use: Vec<PlanRef>,
     /// The REST APIs and keys listed to resolve the YAML's names (none when it uses none).
     listed: Listed,
 }
@@ -365,15 +368,17 @@ impl PlanInputs {
             .filter(|entry| entry.has_changes())
             .cloned()
             .collect();
-        if self.options.prune {
-            plan.deleted_keys = self.orphan_keys.clone();
-        } else {
-            plan.orphans
-                .extend(self.orphan_keys.iter().map(|key| Orphan {
-                    kind: OrphanKind::ApiKey,
-                    item: key.clone(),
-                }));
-        }
+        let left_alone = match self.options.prune {
+            true => {
+                plan.deleted_keys = self.orphan_keys.clone();
+                &self.orphan_keys_in_use
+            }
+            false => &self.orphan_keys,
+        };
+        plan.orphans.extend(left_alone.iter().map(|key| Orphan {
+            kind: OrphanKind::ApiKey,
+            item: key.clone(),
+        }));
         plan
     }
 }
@@ -593,10 +598,38 @@ async fn read_inputs(
         owner: owner.clone(),
         prune: args.prune,
     };
-    let orphan_keys = match &owner {
+    let mut orphan_keys = match &owner {
         Some(owner) => api_keys::orphan_keys(&listed.keys, &declared_keys, &desired, owner),
         None => Vec::new(),
     };
+    let mut orphan_keys_in_use = Vec::new();
+    if let (Some(owner), true) = (&owner, args.prune) {
+        // A key still on a plan that this apply neither takes it off nor deletes serves
+        // someone: it is listed, never deleted.
+        let frees = |plan_id: &str, key_id: &str| {
+            let declared_without = desired.iter().zip(&matching.matched).any(|(plan, at)| {
+                at.is_some_and(|i| live[i].id == plan_id)
+                    && plan
+                        .keys
+                        .as_ref()
+                        .is_some_and(|keys| keys.iter().all(|key| key.id != key_id))
+            });
+            let deleted = matching.unmanaged.iter().any(|&i| {
+                live[i].id == plan_id && live[i].tags.get(model::OWNER_TAG) == Some(owner)
+            });
+            declared_without || deleted
+        };
+        let mut unused = Vec::new();
+        for key in orphan_keys {
+            let plans = client.plans_with_key(&key.id).await?;
+            if plans.iter().all(|plan_id| frees(plan_id, &key.id)) {
+                unused.push(key);
+            } else {
+                orphan_keys_in_use.push(key);
+            }
+        }
+        orphan_keys = unused;
+    }
     Ok(Some(PlanInputs {
         client,
         target,
@@ -607,6 +640,7 @@ async fn read_inputs(
         options,
         api_keys,
         orphan_keys,
+        orphan_keys_in_use,
         listed,
     }))
 }

@@ -421,3 +421,60 @@ fn a_lost_answer_to_a_delete_is_settled_without_an_error() {
     );
     run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
 }
+
+#[test]
+fn an_orphaned_key_still_on_a_plan_this_apply_leaves_alone_is_not_deleted() {
+    let env = Env::new(
+        "usagePlans:\n  - { id: legacy0001, name: Legacy, apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ] }\n",
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "apiKeys:\n  - name: acme\nusagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: acme }]\n",
+    );
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    let acme = key_ids(&env, "acme");
+    // Someone puts acme on the unmanaged Legacy plan by hand.
+    env.block_on(
+        env.sdk()
+            .create_usage_plan_key()
+            .usage_plan_id("legacy0001")
+            .key_id(&acme[0])
+            .key_type("API_KEY")
+            .send(),
+    )
+    .expect("CreateUsagePlanKey");
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: []\n",
+    );
+    let shown = run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert!(
+        shown.contains(&format!("API key acme ({})", acme[0])) && shown.contains("Orphaned"),
+        "listed as orphaned, left alone: {shown}"
+    );
+    assert!(!shown.contains("delete key"), "{shown}");
+    assert_eq!(key_ids(&env, "acme"), acme, "still serving Legacy");
+    assert_eq!(env.plan_key_ids("legacy0001"), acme);
+    assert_eq!(env.calls("DeleteApiKey"), 0);
+}
+
+#[test]
+fn a_saved_plan_with_bookkeeping_applies_again_after_its_changes_were_made() {
+    let env = Env::new(
+        "usagePlans:\n  - { id: gold000001, name: Gold, throttle: { rateLimit: 10, burstLimit: 20 } }\n",
+    );
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    throttle: { rateLimit: 20, burstLimit: 20 }\n",
+    );
+    run_expecting(&env, &["plan", "--out", "gold.plan"], 0);
+    // Another apply (or an earlier, partial apply of this file) made its changes, the owner
+    // tag included: what is left of the saved plan is nothing, not a stale plan.
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    let output = run(&env, &["apply", "gold.plan", "--auto-approve"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let tags = plan_tags(&env, "Gold");
+    assert_eq!(tags.get("tollgate:owner").map(String::as_str), Some(OWNER));
+}

@@ -349,6 +349,27 @@ impl LiveClient {
         .await
     }
 
+    /// The ids of the usage plans the API key `key_id` is on (GetUsagePlans with `keyId`,
+    /// 500 a page).
+    pub async fn plans_with_key(&self, key_id: &str) -> Result<Vec<String>, AwsError> {
+        let send = |position| {
+            let request = self
+                .client
+                .get_usage_plans()
+                .key_id(key_id)
+                .limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        self.every_page("GetUsagePlans", send, |page: &GetUsagePlansOutput| {
+            let ids = page
+                .items()
+                .iter()
+                .filter_map(|plan| plan.id().map(str::to_string));
+            Ok((ids.collect(), page.position().map(str::to_string)))
+        })
+        .await
+    }
+
     /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id
     /// and name, for the YAML's `api:` names.
     pub async fn list_rest_apis(&self) -> Result<Vec<Named>, AwsError> {

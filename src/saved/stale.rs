@@ -203,10 +203,11 @@ fn keys_after(before: &BTreeSet<String>, entry: &PlanEntry) -> BTreeSet<String> 
     keys
 }
 
-/// The tags the entry leaves on the plan: its tag change, and a record `applied` per grant.
+/// The tags the entry leaves on the plan: its tag change, its bookkeeping, and a record
+/// `applied` per grant.
 fn tags_after(before: &Tags, entry: &PlanEntry) -> Tags {
     let mut tags = before.clone();
-    if let Some(change) = &entry.tags {
+    for change in entry.tags.iter().chain(&entry.bookkeeping) {
         for key in &change.remove {
             tags.remove(key);
         }

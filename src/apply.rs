@@ -28,7 +28,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use crate::diff::{self, Op, PatchOp};
 use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
-    grant_tag, is_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
+    grant_tag, swap_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
 };
 use crate::plan::{ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, Plan, PlanEntry, Target};
 
@@ -131,9 +131,15 @@ pub struct ApplyReport {
     pub interrupted: bool,
 }
 
-/// Creation markers fixed ahead of the apply (a saved plan's), by declared plan name; a
-/// create not listed draws a fresh one.
-pub type CreationMarkers = BTreeMap<String, String>;
+/// Creation markers fixed ahead of the apply (a saved plan's); a create not listed draws a
+/// fresh one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreationMarkers {
+    /// By declared plan name.
+    pub plans: BTreeMap<String, String>,
+    /// By declared API key name.
+    pub api_keys: BTreeMap<String, String>,
+}
 
 /// What a plan's apply costs: the figures for progress estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -522,6 +528,7 @@ fn key_steps(entry: &ApiKeyEntry) -> Vec<KeyStep<'_>> {
 async fn apply_api_keys(
     client: &LiveClient,
     plan: &Plan,
+    markers: &CreationMarkers,
     progress: &mut dyn FnMut(Event<'_>),
     report: &mut ApplyReport,
 ) -> BTreeMap<String, String> {
@@ -551,7 +558,7 @@ async fn apply_api_keys(
             };
             progress(Event::Started(&applied));
             let sent = match (step, id.as_deref()) {
-                (KeyStep::Create, _) => create_api_key(client, entry).await.map(|new| {
+                (KeyStep::Create, _) => create_api_key(client, entry, markers).await.map(|new| {
                     if let ApiKeyTarget::Create { placeholder } = &entry.target {
                         created.insert(placeholder.clone(), new.clone());
                     }
@@ -627,8 +634,12 @@ async fn delete_orphan_keys(
 }
 
 /// CreateApiKey for a declared key, with its value from the environment when it names a
-/// variable, and its tags.
-async fn create_api_key(client: &LiveClient, entry: &ApiKeyEntry) -> Result<String, AwsError> {
+/// variable, its tags, and its creation marker (a saved plan's, else a fresh one).
+async fn create_api_key(
+    client: &LiveClient,
+    entry: &ApiKeyEntry,
+    markers: &CreationMarkers,
+) -> Result<String, AwsError> {
     let value = match &entry.key.value_from {
         Some(variable) => Some(std::env::var(variable).map_err(|_| AwsError {
             operation: "CreateApiKey",
@@ -639,8 +650,12 @@ async fn create_api_key(client: &LiveClient, entry: &ApiKeyEntry) -> Result<Stri
         None => None,
     };
     let tags = entry.key.tags.clone().unwrap_or_default();
+    let marker = match markers.api_keys.get(&entry.key.name) {
+        Some(marker) => marker.clone(),
+        None => creation_token(),
+    };
     client
-        .create_api_key(&entry.key, value.as_deref(), &tags, &creation_token())
+        .create_api_key(&entry.key, value.as_deref(), &tags, &marker)
         .await
 }
 
@@ -670,21 +685,6 @@ fn with_created_keys(
     plan
 }
 
-/// Puts the created key's id in place of a placeholder; false for a placeholder of a key
-/// that was not created.
-fn swap_placeholder(key_id: &mut String, created: &BTreeMap<String, String>) -> bool {
-    if !is_placeholder(key_id) {
-        return true;
-    }
-    match created.get(key_id.as_str()) {
-        Some(id) => {
-            *key_id = id.clone();
-            true
-        }
-        None => false,
-    }
-}
-
 /// Applies every change of `plan`, telling `progress` as each starts, completes or fails:
 /// first the declared API keys, then the plans. Steps whose dependencies are done run
 /// concurrently; the client paces their calls.
@@ -695,7 +695,7 @@ pub async fn apply(
     progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
-    let created = apply_api_keys(client, plan, progress, &mut report).await;
+    let created = apply_api_keys(client, plan, markers, progress, &mut report).await;
     let plan = &with_created_keys(plan, &created, &mut report);
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_work()).collect();
     let mut ids: Vec<Option<String>> = entries
@@ -879,7 +879,7 @@ async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran,
     };
     match node.step {
         Step::Create(tags) => {
-            let marker = context.markers.get(&entry.name).map(String::as_str);
+            let marker = context.markers.plans.get(&entry.name).map(String::as_str);
             let id = client.create_plan(&entry.after, tags, marker).await?;
             return Ok(Ran {
                 created_id: Some(id),

@@ -715,14 +715,6 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     };
     let plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
     if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
-        if !plan.api_keys.is_empty() {
-            bail!(
-                "--out {}: the plan creates or updates declared API keys, which a saved plan \
-                 cannot hold yet; apply them from the YAML first (`tollgate apply`), then save \
-                 the plan. Nothing was written.",
-                path.display()
-            );
-        }
         let account = match &inputs.target {
             Some(target) => target.account.clone(),
             None => inputs.client.account_id().await?,
@@ -736,6 +728,7 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
                 live: &inputs.live,
                 matching: &inputs.matching,
                 live_keys: &inputs.live_keys,
+                live_api_keys: &inputs.listed.keys,
             },
             context,
         );
@@ -874,7 +867,7 @@ async fn apply_command(places: &Places, run: Run, args: ApplyArgs) -> Result<Out
         .map(|inputs| Ready {
             plan: inputs.plan(),
             client: inputs.client,
-            markers: CreationMarkers::new(),
+            markers: CreationMarkers::default(),
         })
         .collect();
     apply_plans(places, run, &args, ready, planned.failed).await

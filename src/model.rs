@@ -271,6 +271,21 @@ pub fn placeholder(name: &str) -> String {
     format!("{NEW_KEY_PREFIX}{name}")
 }
 
+/// Puts the created key's id in place of a placeholder; false for a placeholder of a key
+/// that was not created.
+pub fn swap_placeholder(key_id: &mut String, created: &BTreeMap<String, String>) -> bool {
+    if !is_placeholder(key_id) {
+        return true;
+    }
+    match created.get(key_id.as_str()) {
+        Some(id) => {
+            *key_id = id.clone();
+            true
+        }
+        None => false,
+    }
+}
+
 /// Whether `id` is the placeholder of a key still to create.
 pub fn is_placeholder(id: &str) -> bool {
     id.starts_with(NEW_KEY_PREFIX)
@@ -339,7 +354,8 @@ fn unique(listed: &[Named]) -> BTreeMap<String, String> {
 
 /// An API key as the YAML declares it under `apiKeys`: created when no key has its name,
 /// updated when one differs. Its value is never read back or compared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DesiredApiKey {
     /// The key's name, its identity in the account and region.
     pub name: String,
@@ -359,7 +375,8 @@ pub struct DesiredApiKey {
 }
 
 /// An API key as AWS holds it, without its value.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LiveApiKey {
     /// Its id.
     pub id: String,

@@ -251,3 +251,86 @@ fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
     assert_eq!(env.plan_key_ids(&env.plan_id("Gold")), [acme_id]);
     env.assert_in_sync(&path);
 }
+
+#[test]
+fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+    let saved = env.dir.path().join("acme.plan");
+    // Even with the variable set, planning reads no value.
+    let planned = env
+        .tollgate()
+        .args(["plan", "--out"])
+        .arg(&saved)
+        .arg(&path)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    let file = std::fs::read_to_string(&saved).expect("the saved plan");
+    assert!(!file.contains(SECRET), "no value in the saved plan");
+    assert!(file.contains("\"env\": \"ACME_KEY\""), "{file}");
+    let shown = env.run(&["show"], &saved);
+    assert!(text(&shown.stdout).contains("+ API key acme (new)"));
+
+    let missing = env.run(&["apply", "--auto-approve"], &saved);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("ACME_KEY, which is not set"));
+    assert_eq!(env.writes(), 0);
+
+    let apply = |env: &Env| {
+        env.tollgate()
+            .args(["apply", "--auto-approve"])
+            .arg(&saved)
+            .env("ACME_KEY", SECRET)
+            .output()
+            .expect("tollgate runs")
+    };
+    let applied = apply(&env);
+    let (stdout, stderr) = (text(&applied.stdout), text(&applied.stderr));
+    assert_eq!(applied.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    let acme = live_keys(&env, "acme");
+    assert_eq!(acme.len(), 1);
+    assert_eq!(acme[0].value(), Some(SECRET));
+    let acme_id = acme[0].id().unwrap_or_default().to_owned();
+    assert_eq!(env.plan_key_ids(&env.plan_id("Gold")), [acme_id]);
+    // Applied again, the file finds its own key and plan by their markers: nothing twice.
+    let again = apply(&env);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(env.calls("CreateApiKey"), 1);
+    assert_eq!(env.calls("CreateUsagePlan"), 1);
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_saved_plan_refuses_a_key_someone_else_created_meanwhile() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+    let saved = env.dir.path().join("acme.plan");
+    let planned = env
+        .tollgate()
+        .args(["plan", "--out"])
+        .arg(&saved)
+        .arg(&path)
+        .output();
+    assert_eq!(planned.expect("tollgate runs").status.code(), Some(0));
+    env.block_on(env.sdk().create_api_key().name("acme").enabled(true).send())
+        .expect("CreateApiKey");
+    let writes = env.writes();
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&saved)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("API key \"acme\", which the plan creates, now exists"),
+        "{stderr}"
+    );
+    assert_eq!(env.writes(), writes, "nothing sent");
+    assert_eq!(live_keys(&env, "acme").len(), 1);
+}

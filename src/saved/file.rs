@@ -16,9 +16,10 @@ use serde_json::Value;
 use super::context::Context;
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
+use crate::api_keys;
 use crate::live::creation_token;
-use crate::model::{owner, DesiredPlan, LiveKeys, LivePlan, Names};
-use crate::plan::{Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
+use crate::model::{owner, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Names};
+use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::render::json::{self, FORMAT_VERSION};
 
@@ -31,6 +32,24 @@ pub struct Saved {
     pub context: Context,
     /// The plans the saved plan changes or shows, in the plan's order.
     pub plans: Vec<SavedEntry>,
+    /// The declared API keys the saved plan creates or changes, in the plan's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_keys: Vec<SavedApiKey>,
+}
+
+/// One declared API key a saved plan creates or changes. Its value is never here: only the
+/// name of the environment variable the apply reads it from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedApiKey {
+    /// The declaration.
+    pub declared: DesiredApiKey,
+    /// The live key as read; absent for a key to create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveApiKey>,
+    /// For a key to create, the token of its creation marker, drawn when the plan was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_token: Option<String>,
 }
 
 /// One plan a saved plan changes or shows.
@@ -77,6 +96,8 @@ pub struct Inputs<'a> {
     pub matching: &'a Matching,
     /// The keys read.
     pub live_keys: &'a LiveKeys,
+    /// The account's API keys, as listed for the declared ones.
+    pub live_api_keys: &'a [LiveApiKey],
 }
 
 impl SavedPlan {
@@ -104,9 +125,25 @@ impl SavedPlan {
             .iter()
             .filter(|entry| !entry.has_changes())
             .count();
+        let api_keys = plan
+            .api_keys
+            .iter()
+            .map(|entry| SavedApiKey {
+                declared: entry.key.clone(),
+                live: entry.id().and_then(|id| {
+                    let live = inputs.live_api_keys.iter().find(|key| key.id == id);
+                    live.cloned()
+                }),
+                creation_token: entry.id().is_none().then(creation_token),
+            })
+            .collect();
         SavedPlan {
             region: plan.region.clone(),
-            saved: Saved { context, plans },
+            saved: Saved {
+                context,
+                plans,
+                api_keys,
+            },
             plan: plan.clone(),
             unchanged_elsewhere: plan.unchanged.saturating_sub(in_file),
         }
@@ -222,6 +259,7 @@ impl SavedPlan {
             .unchanged
             .checked_sub(plan.unchanged)
             .ok_or("its summary counts fewer unchanged plans than it holds")?;
+        plan.api_keys = saved_api_keys(&file.saved.api_keys, &file.region, &options)?;
         plan.unchanged = file.summary.unchanged;
         plan.names = file.names;
         plan.target = file
@@ -258,6 +296,27 @@ impl SavedPlan {
             unchanged_elsewhere,
         })
     }
+}
+
+/// The entries of the declared keys a saved plan holds, matched to the live keys saved with
+/// them, as `plan` made them.
+fn saved_api_keys(
+    keys: &[SavedApiKey],
+    region: &str,
+    options: &PlanOptions,
+) -> Result<Vec<ApiKeyEntry>, String> {
+    let declared: Vec<DesiredApiKey> = keys.iter().map(|key| key.declared.clone()).collect();
+    let live: Vec<LiveApiKey> = keys.iter().filter_map(|key| key.live.clone()).collect();
+    let matched = api_keys::match_keys(&declared, &live, region, options.owner.as_deref())
+        .map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            format!("its API keys do not match: {}", messages.join("; "))
+        })?;
+    Ok(matched
+        .entries
+        .into_iter()
+        .filter(ApiKeyEntry::has_changes)
+        .collect())
 }
 
 /// The saved entry of a declared plan and the live plan it matched.

@@ -2,7 +2,7 @@
 //! and makes its changes again from the saved declarations and the live plans, restricted to
 //! the plans the file holds.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::context::{mismatches, Target};
@@ -10,10 +10,14 @@ use super::file::owner_of;
 use super::file::SavedPlan;
 use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
+use crate::api_keys;
 use crate::apply::CreationMarkers;
 use crate::live::{Connection, LiveClient, Pace};
-use crate::model::{DesiredPlan, LiveKeys, LivePlan, CREATION_TAG};
-use crate::plan::Plan;
+use crate::model::{
+    managed_tags, placeholder, swap_placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys,
+    LivePlan, Tags, CREATION_TAG,
+};
+use crate::plan::{ApiKeyEntry, Plan};
 use crate::reconcile::{self, PlanOptions};
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
@@ -40,24 +44,180 @@ pub async fn resume(
             mismatches: elsewhere,
         });
     }
-    let live = client.list_plans().await?;
     let stale = |changes| SavedPlanError::Stale {
         path: name.clone(),
         changes,
     };
+    let (api_keys, created) = if saved.saved.api_keys.is_empty() {
+        (Vec::new(), BTreeMap::new())
+    } else {
+        let listed = client.list_api_keys().await?;
+        find_api_keys(saved, &listed).map_err(stale)?
+    };
+    // Keys an earlier, partial apply of this file created stand in for their placeholders.
+    let saved = &with_created_keys(saved, &created);
+    let live = client.list_plans().await?;
     let found = find_plans(saved, &live).map_err(stale)?;
     let live_keys = client.list_plan_keys(found.plans_needing_keys()).await?;
-    let plan = found.plan(saved, &live_keys).map_err(stale)?;
-    let markers = saved
-        .saved
-        .plans
-        .iter()
-        .filter_map(|entry| {
-            let token = entry.creation_token.clone()?;
-            Some((entry.desired.body.name.clone(), token))
-        })
-        .collect();
+    let mut plan = found.plan(saved, &live_keys).map_err(stale)?;
+    plan.api_keys = api_keys;
+    plan.names = saved.plan.names.clone();
+    let tokens = |name: &String, token: &Option<String>| Some((name.clone(), token.clone()?));
+    let markers = CreationMarkers {
+        plans: saved
+            .saved
+            .plans
+            .iter()
+            .filter_map(|entry| tokens(&entry.desired.body.name, &entry.creation_token))
+            .collect(),
+        api_keys: saved
+            .saved
+            .api_keys
+            .iter()
+            .filter_map(|key| tokens(&key.declared.name, &key.creation_token))
+            .collect(),
+    };
     Ok((client, plan, markers))
+}
+
+/// The ids of the keys an earlier apply of a saved plan created, by placeholder.
+type CreatedKeys = BTreeMap<String, String>;
+
+/// `saved` with the keys an earlier apply of it created in place of their placeholders, in
+/// its declarations and in the plan it shows.
+fn with_created_keys(saved: &SavedPlan, created: &CreatedKeys) -> SavedPlan {
+    let mut saved = saved.clone();
+    for entry in &mut saved.saved.plans {
+        for key in entry.desired.keys.iter_mut().flatten() {
+            swap_placeholder(&mut key.id, created);
+        }
+    }
+    for entry in &mut saved.plan.entries {
+        for key in &mut entry.keys {
+            swap_placeholder(&mut key.key_id, created);
+        }
+        for grant in &mut entry.grants {
+            swap_placeholder(&mut grant.key_id, created);
+        }
+    }
+    saved
+}
+
+/// The declared keys of `saved` among `listed`: what is left to do for each, and the keys an
+/// earlier apply of the file created (by placeholder). A key changed since the plan in a way
+/// the plan did not make, deleted, or created by someone else is a reason to refuse.
+fn find_api_keys(
+    saved: &SavedPlan,
+    listed: &[LiveApiKey],
+) -> Result<(Vec<ApiKeyEntry>, CreatedKeys), Vec<String>> {
+    let owner = owner_of(
+        saved.saved.context.project.as_deref(),
+        saved
+            .plan
+            .target
+            .as_ref()
+            .map(|target| target.name.as_str()),
+    );
+    let mut declared = Vec::new();
+    let mut now = Vec::new();
+    let mut created = BTreeMap::new();
+    let mut problems = Vec::new();
+    for key in &saved.saved.api_keys {
+        let name = &key.declared.name;
+        match &key.live {
+            Some(before) => match listed.iter().find(|live| live.id == before.id) {
+                Some(live) => {
+                    problems.extend(changed_key(before, &key.declared, live));
+                    now.push(live.clone());
+                }
+                None => problems.push(format!(
+                    "API key \"{name}\" ({}) was deleted since the plan",
+                    before.id
+                )),
+            },
+            None => {
+                let namesakes: Vec<&LiveApiKey> =
+                    listed.iter().filter(|live| live.name == *name).collect();
+                match namesakes.as_slice() {
+                    [] => {}
+                    [live] if live.tags.get(CREATION_TAG) == key.creation_token.as_ref() => {
+                        created.insert(placeholder(name), live.id.clone());
+                        now.push((*live).clone());
+                    }
+                    found => {
+                        problems.push(format!(
+                        "API key \"{name}\", which the plan creates, now exists ({}) and was not \
+                         created by an apply of this file",
+                        found.iter().map(|live| live.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ))
+                    }
+                }
+            }
+        }
+        declared.push(key.declared.clone());
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let matched = api_keys::match_keys(&declared, &now, &saved.region, owner.as_deref())
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let left = matched.entries.into_iter().filter(ApiKeyEntry::has_changes);
+    Ok((left.collect(), created))
+}
+
+/// What changed on a live key since the plan that the plan would not have made: each field
+/// and each of its own tags must hold its value at plan time or the declared one.
+fn changed_key(before: &LiveApiKey, declared: &DesiredApiKey, now: &LiveApiKey) -> Vec<String> {
+    let enabled = |value: bool| value.to_string();
+    let fields = [
+        (
+            "description",
+            &before.description,
+            &declared.description,
+            &now.description,
+        ),
+        (
+            "customerId",
+            &before.customer_id,
+            &declared.customer_id,
+            &now.customer_id,
+        ),
+    ]
+    .map(|(what, before, declared, now)| (what, before.clone(), declared.clone(), now.clone()));
+    let enabled = (
+        "enabled",
+        enabled(before.enabled),
+        enabled(declared.enabled),
+        enabled(now.enabled),
+    );
+    let (before_tags, now_tags) = (managed_tags(&before.tags), managed_tags(&now.tags));
+    let tag_names: BTreeSet<&String> = before_tags.keys().chain(now_tags.keys()).collect();
+    let tags = tag_names.into_iter().map(|tag| {
+        let value = |tags: &Tags| tags.get(tag).cloned().unwrap_or_default();
+        // Without `tags`, the declaration leaves them alone: only their value at plan time.
+        let wanted = match &declared.tags {
+            Some(tags) => value(tags),
+            None => value(&before_tags),
+        };
+        (tag.as_str(), value(&before_tags), wanted, value(&now_tags))
+    });
+    let tags: Vec<(String, String, String, String)> = tags
+        .map(|(tag, before, wanted, now)| (format!("tag {tag}"), before, wanted, now))
+        .collect();
+    fields
+        .into_iter()
+        .chain([enabled])
+        .map(|(what, before, wanted, now)| (what.to_string(), before, wanted, now))
+        .chain(tags)
+        .filter(|(_, then, wanted, now)| now != then && now != wanted)
+        .map(|(what, then, wanted, now)| {
+            format!(
+                "API key \"{}\" ({}): {what} is {now:?} now, neither {then:?} (at plan time) \
+                 nor {wanted:?} (declared)",
+                declared.name, before.id
+            )
+        })
+        .collect()
 }
 
 /// One plan of the file, found among the live plans.
@@ -209,5 +369,63 @@ impl FoundPlans {
         plan.unmanaged = saved.plan.unmanaged.clone();
         plan.orphans = saved.plan.orphans.clone();
         Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+    use crate::model::SourceLocation;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_key_may_hold_its_planned_from_or_declared_values_and_nothing_else() {
+        let before = LiveApiKey {
+            id: "k1".into(),
+            name: "acme".into(),
+            enabled: true,
+            tags: tags(&[("team", "sales"), ("tollgate:creation", "t")]),
+            ..LiveApiKey::default()
+        };
+        let declared = DesiredApiKey {
+            name: "acme".into(),
+            description: "Acme".into(),
+            enabled: false,
+            customer_id: String::new(),
+            tags: Some(tags(&[("team", "payments")])),
+            value_from: None,
+            location: SourceLocation {
+                path: "k.yaml".into(),
+                line: 2,
+                column: 11,
+            },
+        };
+        // Half applied: the update made, the tags not yet.
+        let half = LiveApiKey {
+            description: "Acme".into(),
+            enabled: false,
+            ..before.clone()
+        };
+        assert_eq!(changed_key(&before, &declared, &half), Vec::<String>::new());
+        let edited = LiveApiKey {
+            description: "by hand".into(),
+            tags: tags(&[("team", "sales"), ("extra", "x")]),
+            ..before.clone()
+        };
+        assert_eq!(
+            changed_key(&before, &declared, &edited),
+            [
+                "API key \"acme\" (k1): description is \"by hand\" now, neither \"\" (at plan \
+                 time) nor \"Acme\" (declared)",
+                "API key \"acme\" (k1): tag extra is \"x\" now, neither \"\" (at plan time) nor \
+                 \"\" (declared)"
+            ]
+        );
     }
 }

@@ -5,8 +5,8 @@ use crate::model::{
     placeholder, DesiredApiKey, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
 };
 use crate::plan::{
-    ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, KeyChange, PendingGrant, Plan, PlanEntry,
-    PlanRef, TagChange, Target,
+    ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant,
+    Plan, PlanEntry, PlanRef, TagChange, Target,
 };
 
 /// A patch operation from its parts.
@@ -374,6 +374,31 @@ pub fn api_keys() -> Plan {
             }),
         },
     ];
+    plan
+}
+
+/// A plan whose names from AWS are hostile: a plan name that closes the Markdown section and
+/// mentions a user, a key name with a terminal escape sequence, an API name with a table
+/// separator and backticks, an orphan whose name holds a line break.
+pub fn hostile_names() -> Plan {
+    let mut plan = every_change_with_names();
+    plan.unmanaged = vec![PlanRef {
+        name: "Gold</summary></details>\n\n**Plan: 0 to change.** @octocat".to_string(),
+        id: "k2k2k2".to_string(),
+    }];
+    plan.names
+        .api_keys
+        .insert("3JX4ISs7Ik".into(), "\u{1b}[31mevil\u{1b}[0m".into());
+    plan.names
+        .rest_apis
+        .insert("a1b2c3".into(), "pets | `x` <b>".into());
+    plan.orphans = vec![Orphan {
+        kind: OrphanKind::UsagePlan,
+        item: PlanRef {
+            name: "Old\n+ Fake (new plan)".to_string(),
+            id: "old001".to_string(),
+        },
+    }];
     plan
 }
 

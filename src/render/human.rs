@@ -1,6 +1,8 @@
 //! What both human views say about a plan: each entry's header and action lines (a
 //! destructive one marked with its reason), and the closing line with the counts.
 
+use std::borrow::Cow;
+
 use crate::diff::PatchOp;
 use crate::model::Names;
 use crate::plan::{
@@ -74,20 +76,25 @@ impl ActionLine {
 /// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, or `! Bronze (brz001)`
 /// for an entry shown only for attention.
 pub(super) fn header(entry: &PlanEntry) -> String {
+    let name = printable(&entry.name);
     match (entry.id(), entry.has_changes()) {
-        (None, _) => format!("+ {} (new plan)", entry.name),
-        (Some(id), _) if entry.delete => format!("- {} ({id}) orphaned", entry.name),
-        (Some(id), true) => format!("~ {} ({id})", entry.name),
+        (None, _) => format!("+ {name} (new plan)"),
+        (Some(id), _) if entry.delete => format!("- {name} ({id}) orphaned"),
+        (Some(id), true) => format!("~ {name} ({id})"),
         (Some(id), false) if entry.pending_grants.is_empty() => {
-            format!("= {} ({id}) bookkeeping only", entry.name)
+            format!("= {name} ({id}) bookkeeping only")
         }
-        (Some(id), false) => format!("! {} ({id})", entry.name),
+        (Some(id), false) => format!("! {name} ({id})"),
     }
 }
 
 /// The header of an orphaned key `--prune` deletes: `- API key old (k3y) orphaned`.
 pub(super) fn deleted_key_header(key: &PlanRef) -> String {
-    format!("- API key {} ({}) orphaned", key.name, key.id)
+    format!(
+        "- API key {} ({}) orphaned",
+        printable(&key.name),
+        printable(&key.id)
+    )
 }
 
 /// What happens to an orphaned key `--prune` deletes.
@@ -109,7 +116,8 @@ pub(super) fn orphan_lines(plan: &Plan) -> Vec<String> {
                 OrphanKind::UsagePlan => "usage plan",
                 OrphanKind::ApiKey => "API key",
             };
-            format!("{kind} {} ({})", orphan.item.name, orphan.item.id)
+            let (name, id) = (printable(&orphan.item.name), printable(&orphan.item.id));
+            format!("{kind} {name} ({id})")
         })
         .collect()
 }
@@ -134,12 +142,13 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
     }
     lines.extend(entry.keys.iter().map(|key| {
         let line = match key.action {
-            KeyAction::Add => {
-                ActionLine::new(Tone::Added, format!("add key {}", names.key(&key.key_id)))
-            }
+            KeyAction::Add => ActionLine::new(
+                Tone::Added,
+                format!("add key {}", printable(&names.key(&key.key_id))),
+            ),
             KeyAction::Remove => ActionLine::new(
                 Tone::Removed,
-                format!("remove key {}", names.key(&key.key_id)),
+                format!("remove key {}", printable(&names.key(&key.key_id))),
             ),
         };
         line.marked(&destructive.reasons_for_key(key))
@@ -158,7 +167,7 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
             format!(
                 "grant {} to key {}: remaining = {}",
                 grant.grant_id,
-                names.key(&grant.key_id),
+                printable(&names.key(&grant.key_id)),
                 grant.remaining
             ),
         )
@@ -191,7 +200,7 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
                  is not applied again; check the key's usage, then rerun with \
                  --retry-pending-grants to apply it",
                 pending.grant_id,
-                names.key(&pending.key_id)
+                printable(&names.key(&pending.key_id))
             ),
         )
     }));
@@ -223,7 +232,7 @@ fn stage_named(op: &PatchOp, names: &Names) -> Option<String> {
         None => return None,
     };
     let (api_id, stage) = stage.split_once(':')?;
-    Some(format!("{}/{stage}", names.api(api_id)?))
+    Some(format!("{}/{stage}", printable(names.api(api_id)?)))
 }
 
 /// The header of a declared key's entry: `+ API key acme (new)` or `~ API key acme (k3yacme)`.
@@ -347,6 +356,29 @@ fn changes(summary: &Summary) -> Vec<String> {
 /// `1 key`, `2 keys`.
 pub fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// Text from outside (a name from AWS, an error message) made inert for a terminal and for
+/// a line of the views: every control character (a line break, an escape sequence's ESC) is
+/// written as an escape (`\n`, `\u{1b}`), so that no value can start a line of its own,
+/// move the cursor or change colours.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut inert = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        match character {
+            '\n' => inert.push_str("\\n"),
+            '\r' => inert.push_str("\\r"),
+            '\t' => inert.push_str("\\t"),
+            control if control.is_control() => {
+                inert.push_str(&format!("\\u{{{:x}}}", u32::from(control)));
+            }
+            other => inert.push(other),
+        }
+    }
+    Cow::Owned(inert)
 }
 
 /// `text` as a double-quoted string, escaped so that both YAML and JSON read it back.

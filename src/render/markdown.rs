@@ -11,7 +11,8 @@
 use super::body::body_diff;
 use super::human::{
     action_lines, api_key_header, api_key_lines, closing_line, count_of, deleted_key_header,
-    deleted_key_lines, header, orphan_lines, ActionLine, DESTRUCTIVE_MARKER, ORPHANS_TITLE,
+    deleted_key_lines, header, orphan_lines, printable, ActionLine, DESTRUCTIVE_MARKER,
+    ORPHANS_TITLE,
 };
 use crate::model::Names;
 use crate::plan::{Plan, PlanEntry, PlanRef, Target};
@@ -253,21 +254,27 @@ fn fenced(info: &str, lines: &[String]) -> String {
     format!("{fence}{info}\n{}\n{fence}\n\n", lines.join("\n"))
 }
 
-/// Text made safe for Markdown inline content and table cells.
+/// Text made safe for Markdown inline content and table cells: Markdown's and HTML's
+/// characters escaped, control characters (a line break would end a table row) written as
+/// escapes, and `@` followed by a zero-width space, so that no name mentions anyone.
 pub(super) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
+    for character in printable(text).chars() {
         if "\\`*_[]<>|~&#!".contains(character) {
             escaped.push('\\');
         }
         escaped.push(character);
+        if character == '@' {
+            escaped.push('\u{200B}');
+        }
     }
     escaped
 }
 
 /// Text made safe inside an HTML block, where Markdown is not read.
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
+    printable(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -332,6 +339,30 @@ mod tests {
     #[test]
     fn declared_api_keys_are_pinned() {
         insta::assert_snapshot!(render(&fixtures::api_keys()));
+    }
+
+    #[test]
+    fn hostile_names_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::hostile_names()));
+    }
+
+    #[test]
+    fn names_from_aws_are_inert_in_the_markdown_view() {
+        let comment = render(&fixtures::hostile_names());
+        assert!(!comment.contains("@octocat"), "no live mention");
+        assert!(
+            !comment.contains("</summary></details>\n"),
+            "no raw HTML from data"
+        );
+        assert!(
+            !comment.contains("\n**Plan: 0 to change.**"),
+            "no line of its own"
+        );
+        assert!(!comment.contains("\u{1b}"), "no escape sequence");
+        assert!(
+            !comment.lines().any(|line| line.starts_with("+ Fake")),
+            "{comment}"
+        );
     }
 
     #[test]

@@ -74,7 +74,9 @@ pub fn render_targets(
     for target in failed {
         let line = format!(
             "Target {} ({}): no plan: {}",
-            target.name, target.region, target.error
+            target.name,
+            target.region,
+            human::printable(&target.error)
         );
         out.push_str(&match format {
             Format::Markdown => format!("> [!CAUTION]\n> {}\n\n", markdown::escape(&line)),

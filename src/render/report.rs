@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::human::count_of;
+use super::human::{count_of, printable};
 use crate::apply::{Applied, ApplyReport, Done};
 
 /// The line of a change: `Gold (ywbqww): added key k1` (`Trial (new)` before its create).
@@ -33,7 +33,7 @@ pub fn applied_line(applied: &Applied) -> String {
         } => format!("granted {grant_id} to key {key}: remaining = {remaining}"),
     };
     let id = applied.id.as_deref().unwrap_or("new");
-    format!("{} ({id}): {what}", applied.plan)
+    printable(&format!("{} ({id}): {what}", applied.plan)).into_owned()
 }
 
 /// A duration as people read it: `850ms`, `12.3s`, `4m 05s`.

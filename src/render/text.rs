@@ -145,6 +145,25 @@ mod tests {
     }
 
     #[test]
+    fn hostile_names_are_pinned() {
+        insta::assert_snapshot!(render(&fixtures::hostile_names(), PLAIN));
+    }
+
+    #[test]
+    fn names_from_aws_are_inert_in_the_text_view() {
+        let text = render(&fixtures::hostile_names(), COLOUR);
+        assert!(
+            !text.contains("\u{1b}[31mevil"),
+            "no escape sequence from data"
+        );
+        assert!(text.contains("\\u{1b}[31mevil"));
+        assert!(
+            !text.lines().any(|line| line.starts_with("+ Fake")),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn no_change_is_pinned() {
         insta::assert_snapshot!(render(&fixtures::no_change(), PLAIN));
     }

@@ -346,6 +346,31 @@ impl<'a> Reader<'a> {
 
     /// A string: any scalar but null, a number or boolean as written.
     fn text(&mut self, node: Node<'a>) -> Option<String> {
+        let pos = node.pos;
+        let text = self.lines(node)?;
+        match text.chars().find(|c| c.is_control()) {
+            None => Some(text),
+            Some(control) => {
+                self.error(
+                    pos,
+                    format!(
+                        "this value holds a control character (U+{:04X}{}); names, ids, stages \
+                         and tags are one line of printable characters: remove it",
+                        u32::from(control),
+                        if control == '\n' {
+                            ", a line break"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string that may hold line breaks and other control characters: a description.
+    fn lines(&mut self, node: Node<'a>) -> Option<String> {
         match node.event {
             Ev::Scalar(text, _) if !node.is_null() => Some(text.into_owned()),
             _ => {
@@ -624,7 +649,7 @@ impl<'a> Reader<'a> {
                         }
                     }
                     "id" => id = reader.nonempty(value, "id").map(|text| (text, pos)),
-                    "description" => body.description = reader.text(value).unwrap_or_default(),
+                    "description" => body.description = reader.lines(value).unwrap_or_default(),
                     "productCode" => body.product_code = reader.nonempty(value, "productCode"),
                     "throttle" => {
                         // A plan-level throttle left out for its errors is still there.
@@ -1109,6 +1134,24 @@ mod tests {
             .into_iter()
             .map(|declared| declared.plan)
             .collect()
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_names_but_not_in_descriptions() {
+        let errors = errors_of(
+            "usagePlans:\n  - name: \"Gold</summary>\\n**Plan: 0 to change.** @octocat\"\n    description: \"two\\nlines\"\n    tags: { team: \"\\e[31mred\" }\n",
+        );
+        assert_eq!(
+            errors,
+            [
+                "p.yaml:2:11: this value holds a control character (U+000A, a line break); \
+                 names, ids, stages and tags are one line of printable characters: remove it",
+                "p.yaml:4:19: this value holds a control character (U+001B); names, ids, \
+                 stages and tags are one line of printable characters: remove it",
+            ]
+        );
+        let plans = plans_of("usagePlans:\n  - name: Gold\n    description: \"two\\nlines\"\n");
+        assert_eq!(plans[0].body.description, "two\nlines");
     }
 
     #[test]

@@ -369,9 +369,16 @@ mod tests {
             "ünïcode",
         ];
         for text in awkward {
-            let mut plan = bare("k1", text);
+            // Names and other one-line values refuse control characters; a description
+            // holds any text.
+            let line = if text.chars().any(char::is_control) {
+                "one line"
+            } else {
+                text
+            };
+            let mut plan = bare("k1", line);
             plan.body.description = text.to_owned();
-            plan.body.product_code = Some(text.to_owned());
+            plan.body.product_code = Some(line.to_owned());
             let none = BTreeSet::new();
             let yaml = document_of(&[ExportPlan {
                 plan: &plan,

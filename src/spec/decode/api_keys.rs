@@ -38,7 +38,7 @@ impl<'a> Reader<'a> {
                 let pos = value.pos;
                 match field {
                     "name" => name = reader.nonempty(value, "name").map(|name| (name, pos)),
-                    "description" => key.description = reader.text(value).unwrap_or_default(),
+                    "description" => key.description = reader.lines(value).unwrap_or_default(),
                     "enabled" => key.enabled = reader.boolean(value).unwrap_or(true),
                     "customerId" => {
                         key.customer_id = reader.nonempty(value, "customerId").unwrap_or_default()

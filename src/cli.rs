@@ -740,6 +740,22 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
         );
     }
     let format = args.format.into();
+    if args.read.detailed_exitcode && format == Format::Text {
+        // The drift check leads with one line per drifted field.
+        let drift: Vec<String> = planned
+            .made
+            .iter()
+            .zip(&plans)
+            .flat_map(|(inputs, plan)| {
+                let prefix = target_prefix(plan);
+                let lines = render::drift::drift_lines(plan, &inputs.desired);
+                lines.into_iter().map(move |line| format!("{prefix}{line}"))
+            })
+            .collect();
+        if !drift.is_empty() {
+            println!("{}\n", drift.join("\n"));
+        }
+    }
     print!(
         "{}",
         render_plans(places, &plans, &planned.failed, format, run.style)

@@ -239,6 +239,53 @@ pub struct DesiredPlan {
     /// resolved into `keys`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named_keys: Vec<NamedKey>,
+    /// Where each of its fields is written, in the file of `location`.
+    #[serde(default, skip_serializing_if = "FieldLines::is_empty")]
+    pub fields: FieldLines,
+}
+
+/// A line and column in a file, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineColumn {
+    /// The line.
+    pub line: usize,
+    /// The column.
+    pub column: usize,
+}
+
+/// Where each field of a declared plan is written (its key), when it is: what a message about
+/// one field points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldLines {
+    /// Where `description` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LineColumn>,
+    /// Where `productCode` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<LineColumn>,
+    /// Where `throttle` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<LineColumn>,
+    /// Where `quota` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<LineColumn>,
+    /// Where `apiStages` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_stages: Option<LineColumn>,
+    /// Where `tags` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<LineColumn>,
+    /// Where `keys` is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<LineColumn>,
+}
+
+impl FieldLines {
+    /// Whether no field's place is known.
+    pub fn is_empty(&self) -> bool {
+        *self == FieldLines::default()
+    }
 }
 
 /// An API key the YAML gives by name, to be resolved against the account.

@@ -202,6 +202,7 @@ mod tests {
             location: at(1),
             named_stages: Vec::new(),
             named_keys: Vec::new(),
+            fields: Default::default(),
         }
     }
 

@@ -589,3 +589,58 @@ fn a_lowered_quota_and_a_removed_key_are_shown_destructive_in_every_format() {
     assert!(markdown.contains("> [!CAUTION]"), "{markdown}");
     assert_eq!(env.writes(), 0, "plan changes nothing");
 }
+
+/// The scheduled drift check leads with one line per drifted field, at its line in the YAML.
+#[test]
+fn the_drift_check_leads_with_one_line_per_drifted_field() {
+    let env = Env::new("");
+    env.write(
+        "plans/silver.yaml",
+        "# Small businesses.\nusagePlans:\n  - name: Silver\n    description: Small businesses\n    throttle: { rateLimit: 20, burstLimit: 40 }\n    quota: { limit: 100000, period: MONTH }\n    apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]\n",
+    );
+    let check = || {
+        env.tollgate()
+            .args(["plan", "--detailed-exitcode", "plans/silver.yaml"])
+            .output()
+            .expect("tollgate runs")
+    };
+    assert_eq!(
+        check().status.code(),
+        Some(2),
+        "Silver is to create: a change"
+    );
+    env.tollgate()
+        .args(["apply", "--auto-approve", "plans/silver.yaml"])
+        .assert()
+        .success();
+    let id = env.plan_id("Silver");
+    env.block_on(
+        env.sdk()
+            .update_usage_plan()
+            .usage_plan_id(&id)
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/quota/limit")
+                    .value("250000")
+                    .build(),
+            )
+            .send(),
+    )
+    .expect("UpdateUsagePlan");
+    let output = check();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("Silver: quota limit is 250,000 live, 100,000 in plans/silver.yaml:6"),
+        "{stdout}"
+    );
+    // Without --detailed-exitcode, the plan alone.
+    let plain = env
+        .tollgate()
+        .args(["plan", "plans/silver.yaml"])
+        .output()
+        .expect("tollgate runs");
+    assert!(String::from_utf8_lossy(&plain.stdout).starts_with("Region: us-east-1"));
+}

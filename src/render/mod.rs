@@ -2,6 +2,7 @@
 //! decisions are made here.
 
 mod body;
+pub mod drift;
 mod human;
 pub mod json;
 pub mod markdown;

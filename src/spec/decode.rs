@@ -10,8 +10,9 @@ use super::limits::{
     MAX_TAG_VALUE,
 };
 use crate::model::{
-    is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, Grant, MethodThrottles, NamedKey,
-    NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
+    is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, FieldLines, Grant, LineColumn,
+    MethodThrottles, NamedKey, NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags,
+    Throttle,
 };
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -631,13 +632,28 @@ impl<'a> Reader<'a> {
         let mut keys = None;
         let mut named_keys = Vec::new();
         let (mut tags_at, mut keys_at) = (node.pos, node.pos);
+        let mut lines = FieldLines::default();
         self.fields(
             node,
             "usage plan",
             PLAN,
             &["name"],
-            |reader, field, _, value| {
+            |reader, field, key_pos, value| {
                 let pos = value.pos;
+                let written = Some(LineColumn {
+                    line: key_pos.line,
+                    column: key_pos.column,
+                });
+                match field {
+                    "description" => lines.description = written,
+                    "productCode" => lines.product_code = written,
+                    "throttle" => lines.throttle = written,
+                    "quota" => lines.quota = written,
+                    "apiStages" => lines.api_stages = written,
+                    "tags" => lines.tags = written,
+                    "keys" => lines.keys = written,
+                    _ => {}
+                }
                 match field {
                     "name" => {
                         name = reader.text(value).map(|text| (text, pos));
@@ -707,6 +723,7 @@ impl<'a> Reader<'a> {
                 location: self.at(name_at),
                 named_stages,
                 named_keys,
+                fields: lines,
             },
             id_at,
             valid: self.errors.len() == errors_before,

@@ -73,7 +73,7 @@ pub fn drift_lines(plan: &Plan, desired: &[DesiredPlan]) -> Vec<String> {
             let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
             field(what.into(), value(before), value(after), fields.quota);
         }
-        stage_lines(before, after, &plan.names, &mut field);
+        stage_lines(before, after, &plan.names, fields.api_stages, &mut field);
         for key in &entry.keys {
             let key_name = printable(&plan.names.key(&key.key_id)).into_owned();
             let (live, yaml) = match key.action {
@@ -122,6 +122,7 @@ fn stage_lines(
     before: &PlanBody,
     after: &PlanBody,
     names: &Names,
+    written: Option<LineColumn>,
     field: &mut impl FnMut(String, String, String, Option<LineColumn>),
 ) {
     let stage_name = |stage: &crate::model::StageRef| match names.api(&stage.api_id) {
@@ -134,13 +135,13 @@ fn stage_lines(
                 format!("stage {}", stage_name(stage)),
                 "present".into(),
                 "absent".into(),
-                None,
+                written,
             ),
             Some(declared) if declared != throttles => field(
                 format!("method throttles of stage {}", stage_name(stage)),
                 "different".into(),
                 "as declared".into(),
-                None,
+                written,
             ),
             Some(_) => {}
         }
@@ -151,7 +152,7 @@ fn stage_lines(
                 format!("stage {}", stage_name(stage)),
                 "absent".into(),
                 "present".into(),
-                None,
+                written,
             );
         }
     }
@@ -229,7 +230,7 @@ mod tests {
     #[test]
     fn each_drifted_field_is_one_line_at_its_place_in_the_yaml() {
         let (dir, desired) = decode_plans(
-            "# Small businesses.\nusagePlans:\n  - name: Silver\n    description: Small businesses\n    throttle: { rateLimit: 20, burstLimit: 40 }\n    quota: { limit: 100000, period: MONTH }\n",
+            "# Small businesses.\nusagePlans:\n  - name: Silver\n    description: Small businesses\n    throttle: { rateLimit: 20, burstLimit: 40 }\n    quota: { limit: 100000, period: MONTH }\n    apiStages:\n      - { apiId: a1, stage: prod }\n",
         );
         let mut live_body = desired[0].body.clone();
         live_body.quota = Some(Quota {
@@ -238,6 +239,13 @@ mod tests {
             period: Period::Month,
         });
         live_body.description = "set by hand".into();
+        live_body.stages.insert(
+            crate::model::StageRef {
+                api_id: "a1".into(),
+                stage: "beta".into(),
+            },
+            Default::default(),
+        );
         let live = [crate::model::LivePlan {
             id: "silver0001".into(),
             body: live_body,
@@ -260,6 +268,7 @@ mod tests {
                     "Silver: description is \"set by hand\" live, \"Small businesses\" in {file}:4"
                 ),
                 format!("Silver: quota limit is 250,000 live, 100,000 in {file}:6"),
+                format!("Silver: stage a1:beta is present live, absent in {file}:7"),
             ]
         );
     }

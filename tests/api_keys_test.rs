@@ -252,21 +252,27 @@ fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
     env.assert_in_sync(&path);
 }
 
-#[test]
-fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
-    let env = Env::new("");
-    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+/// `plan --out acme.plan` of the YAML at `path`, run with ACME_KEY set; the saved plan's path.
+fn saved_plan(env: &Env, path: &std::path::Path) -> std::path::PathBuf {
     let saved = env.dir.path().join("acme.plan");
-    // Even with the variable set, planning reads no value.
     let planned = env
         .tollgate()
         .args(["plan", "--out"])
         .arg(&saved)
-        .arg(&path)
+        .arg(path)
         .env("ACME_KEY", SECRET)
         .output()
         .expect("tollgate runs");
     assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    saved
+}
+
+#[test]
+fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+    // Even with the variable set, planning reads no value.
+    let saved = saved_plan(&env, &path);
     let file = std::fs::read_to_string(&saved).expect("the saved plan");
     assert!(!file.contains(SECRET), "no value in the saved plan");
     assert!(file.contains("\"env\": \"ACME_KEY\""), "{file}");
@@ -307,14 +313,7 @@ fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
 fn a_saved_plan_refuses_a_key_someone_else_created_meanwhile() {
     let env = Env::new("");
     let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
-    let saved = env.dir.path().join("acme.plan");
-    let planned = env
-        .tollgate()
-        .args(["plan", "--out"])
-        .arg(&saved)
-        .arg(&path)
-        .output();
-    assert_eq!(planned.expect("tollgate runs").status.code(), Some(0));
+    let saved = saved_plan(&env, &path);
     env.block_on(env.sdk().create_api_key().name("acme").enabled(true).send())
         .expect("CreateApiKey");
     let writes = env.writes();

@@ -149,6 +149,12 @@ impl SavedPlan {
         }
     }
 
+    /// The owner tag's value of the target the plan was made for; `None` outside a project.
+    pub fn owner(&self) -> Option<String> {
+        let target = self.plan.target.as_ref().map(|target| target.name.as_str());
+        owner_of(self.saved.context.project.as_deref(), target)
+    }
+
     /// Writes the file.
     pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
         let text =
@@ -376,7 +382,7 @@ struct SavedOrphan {
 }
 
 /// The owner tag's value of a plan made for `target` of `project`; `None` outside a project.
-pub(super) fn owner_of(project: Option<&str>, target: Option<&str>) -> Option<String> {
+fn owner_of(project: Option<&str>, target: Option<&str>) -> Option<String> {
     project
         .zip(target)
         .map(|(project, target)| owner(project, target))

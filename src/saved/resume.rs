@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::context::{mismatches, Target};
-use super::file::owner_of;
 use super::file::SavedPlan;
 use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
@@ -110,14 +109,7 @@ fn find_api_keys(
     saved: &SavedPlan,
     listed: &[LiveApiKey],
 ) -> Result<(Vec<ApiKeyEntry>, CreatedKeys), Vec<String>> {
-    let owner = owner_of(
-        saved.saved.context.project.as_deref(),
-        saved
-            .plan
-            .target
-            .as_ref()
-            .map(|target| target.name.as_str()),
-    );
+    let owner = saved.owner();
     let mut declared = Vec::new();
     let mut now = Vec::new();
     let mut created = BTreeMap::new();
@@ -354,14 +346,7 @@ impl FoundPlans {
             // A saved plan never retries pending grants: a grant pending now may have been
             // sent by a partial apply of this very file.
             &PlanOptions {
-                owner: owner_of(
-                    saved.saved.context.project.as_deref(),
-                    saved
-                        .plan
-                        .target
-                        .as_ref()
-                        .map(|target| target.name.as_str()),
-                ),
+                owner: saved.owner(),
                 ..PlanOptions::default()
             },
         );

@@ -5,143 +5,189 @@
 
 use super::human::printable;
 use crate::model::{
-    format_number, DesiredPlan, LineColumn, Names, PlanBody, Quota, SourceLocation, Throttle,
+    format_number, DesiredPlan, LineColumn, Names, PlanBody, Quota, SourceLocation, StageRef,
+    Throttle,
 };
-use crate::plan::{KeyAction, Plan, Target};
+use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Site, Target};
 
-/// The drift lines of `plan`, whose declared plans are `desired`: per plan with changes, one
-/// line per field that differs, in field order.
-pub fn drift_lines(plan: &Plan, desired: &[DesiredPlan]) -> Vec<String> {
-    let mut lines = Vec::new();
-    for key in plan.api_keys.iter().filter(|key| key.has_changes()) {
-        let at = place(&key.key.location, None);
-        let what = match key.id() {
-            None => "not live".to_string(),
-            Some(id) => format!("differs live ({id})"),
-        };
-        lines.push(format!(
-            "API key {}: {what}; declared in {at}",
-            printable(&key.key.name)
-        ));
-    }
-    for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
-        let name = printable(&entry.name);
-        let declared = desired.iter().find(|plan| plan.body.name == entry.name);
-        let Some(declared) = declared else {
-            lines.push(format!(
-                "{name}: orphaned ({}), no longer declared; deleted by --prune",
-                entry.id().unwrap_or_default()
-            ));
-            continue;
-        };
-        let fields = &declared.fields;
-        let at = |field: Option<LineColumn>| place(&declared.location, field);
-        let before = match &entry.target {
-            Target::Create { .. } => {
-                lines.push(format!("{name}: not live; declared in {}", at(None)));
-                continue;
-            }
-            Target::Live { before, .. } => before,
-        };
-        let after = &entry.after;
-        let mut field = |what: String, live: String, yaml: String, written| {
-            if live != yaml {
-                lines.push(format!(
-                    "{name}: {what} is {live} live, {yaml} in {}",
-                    at(written)
-                ));
-            }
-        };
-        field(
-            "description".into(),
-            quoted(&before.description),
-            quoted(&after.description),
-            fields.description,
-        );
-        let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quoted);
-        field(
-            "product code".into(),
-            code(before),
-            code(after),
-            fields.product_code,
-        );
-        for (what, part) in THROTTLE_PARTS {
-            let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
-            field(what.into(), value(before), value(after), fields.throttle);
-        }
-        for (what, part) in QUOTA_PARTS {
-            let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
-            field(what.into(), value(before), value(after), fields.quota);
-        }
-        stage_lines(before, after, &plan.names, fields.api_stages, &mut field);
-        for key in &entry.keys {
-            let key_name = printable(&plan.names.key(&key.key_id)).into_owned();
-            let (live, yaml) = match key.action {
-                KeyAction::Add => ("absent", "present"),
-                KeyAction::Remove => ("present", "absent"),
-            };
-            field(
-                format!("key {key_name}"),
-                live.into(),
-                yaml.into(),
-                fields.keys,
-            );
-        }
-        if let Some(tags) = &entry.tags {
-            for (tag, value) in &tags.set {
-                field(
-                    format!("tag {}", printable(tag)),
-                    "different or absent".into(),
-                    quoted(value),
-                    fields.tags,
-                );
-            }
-            for tag in &tags.remove {
-                field(
-                    format!("tag {}", printable(tag)),
-                    "present".into(),
-                    "absent".into(),
-                    fields.tags,
-                );
-            }
-        }
-        for grant in &entry.grants {
-            field(
-                format!("grant {}", printable(&grant.grant_id)),
-                "not applied".into(),
-                "declared".into(),
-                fields.keys,
-            );
-        }
-    }
-    lines
+/// One drifted field: what differs and where the YAML declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// What it is about: the plan's declared name, or `API key NAME`.
+    pub subject: String,
+    /// What differs: `quota limit is 250,000 live, 100,000`.
+    pub what: String,
+    /// Where the YAML declares it (the field's key, or the plan's name for a field not
+    /// written and for a stage or key removed); `None` for an orphan, declared nowhere.
+    pub at: Option<SourceLocation>,
+    /// Why the change can refuse live customers' requests, when it can.
+    pub destructive: Option<String>,
 }
 
-/// The lines of the stages added or removed, and of the stages whose method throttles differ.
-fn stage_lines(
-    before: &PlanBody,
-    after: &PlanBody,
+impl FieldChange {
+    /// The drift line: `Silver: quota limit is 250,000 live, 100,000 in plans/silver.yaml:6`.
+    pub fn line(&self) -> String {
+        let mut line = format!("{}: {}", printable(&self.subject), self.what);
+        if let Some(at) = &self.at {
+            line.push_str(&format!(" in {}:{}", printable(&at.path), at.line));
+        }
+        line
+    }
+}
+
+/// The drift lines of `plan`, whose declared plans are `desired`.
+pub fn drift_lines(plan: &Plan, desired: &[DesiredPlan]) -> Vec<String> {
+    field_changes(plan, desired)
+        .iter()
+        .map(FieldChange::line)
+        .collect()
+}
+
+/// The changes of `plan`, whose declared plans are `desired`, one per field that differs:
+/// the declared keys first, then per plan in field order.
+pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    for key in plan.api_keys.iter().filter(|key| key.has_changes()) {
+        changes.push(FieldChange {
+            subject: format!("API key {}", key.key.name),
+            what: match key.id() {
+                None => "not live; declared".to_string(),
+                Some(id) => format!("differs live ({id}); declared"),
+            },
+            at: Some(key.key.location.clone()),
+            destructive: key.destructive(),
+        });
+    }
+    for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
+        match desired.iter().find(|plan| plan.body.name == entry.name) {
+            Some(declared) => plan_changes(entry, declared, &plan.names, &mut changes),
+            None => changes.push(FieldChange {
+                subject: entry.name.clone(),
+                what: format!(
+                    "orphaned ({}), no longer declared; deleted by --prune",
+                    entry.id().unwrap_or_default()
+                ),
+                at: None,
+                destructive: destructive_reason(entry, &|_| true),
+            }),
+        }
+    }
+    changes
+}
+
+/// The reasons, joined, of `entry`'s destructive changes whose site `relevant` accepts.
+fn destructive_reason(entry: &PlanEntry, relevant: &dyn Fn(&Site) -> bool) -> Option<String> {
+    let destructive = entry.destructive();
+    let reasons: Vec<&str> = destructive
+        .items()
+        .iter()
+        .filter(|item| relevant(&item.site))
+        .map(|item| item.reason.as_str())
+        .collect();
+    join_reasons(&reasons)
+}
+
+/// The changes of one declared plan's entry.
+fn plan_changes(
+    entry: &PlanEntry,
+    declared: &DesiredPlan,
     names: &Names,
-    written: Option<LineColumn>,
-    field: &mut impl FnMut(String, String, String, Option<LineColumn>),
+    changes: &mut Vec<FieldChange>,
 ) {
-    let stage_name = |stage: &crate::model::StageRef| match names.api(&stage.api_id) {
+    let fields = &declared.fields;
+    let at = |field: Option<LineColumn>| {
+        let mut at = declared.location.clone();
+        if let Some(field) = field {
+            (at.line, at.column) = (field.line, field.column);
+        }
+        at
+    };
+    let before = match &entry.target {
+        Target::Create { .. } => {
+            changes.push(FieldChange {
+                subject: entry.name.clone(),
+                what: "not live; declared".to_string(),
+                at: Some(at(None)),
+                destructive: None,
+            });
+            return;
+        }
+        Target::Live { before, .. } => before,
+    };
+    let after = &entry.after;
+    let reasons = |relevant: &dyn Fn(&Site) -> bool| destructive_reason(entry, relevant);
+    let leaf_under = |prefix: &'static str| move |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(prefix));
+    let mut field = |what: String, live: String, yaml: String, written, destructive| {
+        if live != yaml {
+            changes.push(FieldChange {
+                subject: entry.name.clone(),
+                what: format!("{what} is {live} live, {yaml}"),
+                at: Some(at(written)),
+                destructive,
+            });
+        }
+    };
+    field(
+        "description".into(),
+        quoted(&before.description),
+        quoted(&after.description),
+        fields.description,
+        None,
+    );
+    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quoted);
+    field(
+        "product code".into(),
+        code(before),
+        code(after),
+        fields.product_code,
+        None,
+    );
+    for (what, part, path) in THROTTLE_PARTS {
+        let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
+        let destructive = reasons(&leaf_under(path));
+        field(
+            what.into(),
+            value(before),
+            value(after),
+            fields.throttle,
+            destructive,
+        );
+    }
+    for (what, part, path) in QUOTA_PARTS {
+        let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
+        let destructive = reasons(&leaf_under(path));
+        field(
+            what.into(),
+            value(before),
+            value(after),
+            fields.quota,
+            destructive,
+        );
+    }
+    let stage_name = |stage: &StageRef| match names.api(&stage.api_id) {
         Some(api) => format!("{}/{} ({})", printable(api), stage.stage, stage.api_id),
         None => stage.to_string(),
     };
     for (stage, throttles) in before.stages.iter() {
+        let removed = |site: &Site| matches!(site, Site::StageRemoval(gone) if gone == stage);
+        let throttle_path = format!("/apiStages/{stage}/");
+        let lowered =
+            |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(&throttle_path));
         match after.stages.get(stage) {
+            // A removed stage points at the plan: its line is gone from the YAML.
             None => field(
                 format!("stage {}", stage_name(stage)),
                 "present".into(),
                 "absent".into(),
-                written,
+                None,
+                reasons(&removed),
             ),
             Some(declared) if declared != throttles => field(
                 format!("method throttles of stage {}", stage_name(stage)),
                 "different".into(),
                 "as declared".into(),
-                written,
+                fields.api_stages,
+                reasons(&lowered),
             ),
             Some(_) => {}
         }
@@ -152,35 +198,89 @@ fn stage_lines(
                 format!("stage {}", stage_name(stage)),
                 "absent".into(),
                 "present".into(),
-                written,
+                fields.api_stages,
+                None,
             );
         }
     }
+    for key in &entry.keys {
+        let key_name = printable(&names.key(&key.key_id)).into_owned();
+        let removed = |site: &Site| matches!(site, Site::KeyRemoval(gone) if *gone == key.key_id);
+        let (live, yaml, written) = match key.action {
+            KeyAction::Add => ("absent", "present", fields.keys),
+            KeyAction::Remove => ("present", "absent", None),
+        };
+        field(
+            format!("key {key_name}"),
+            live.into(),
+            yaml.into(),
+            written,
+            reasons(&removed),
+        );
+    }
+    if let Some(tags) = &entry.tags {
+        for (tag, value) in &tags.set {
+            field(
+                format!("tag {}", printable(tag)),
+                "different or absent".into(),
+                quoted(value),
+                fields.tags,
+                None,
+            );
+        }
+        for tag in &tags.remove {
+            field(
+                format!("tag {}", printable(tag)),
+                "present".into(),
+                "absent".into(),
+                fields.tags,
+                None,
+            );
+        }
+    }
+    for grant in &entry.grants {
+        field(
+            format!("grant {}", printable(&grant.grant_id)),
+            "not applied".into(),
+            "declared".into(),
+            fields.keys,
+            None,
+        );
+    }
 }
 
-/// A part of a block a line is about: its words, and its value as the line shows it.
-type Part<T> = (&'static str, fn(&T) -> String);
+/// A part of a block a line is about: its words, its value as the line shows it, and the
+/// patch paths under which a change of it is destructive.
+type Part<T> = (&'static str, fn(&T) -> String, &'static str);
 
 /// The parts of a throttle a line is about.
 const THROTTLE_PARTS: [Part<Throttle>; 2] = [
-    ("throttle rate", |throttle| {
-        format!("{}/s", format_number(throttle.rate_limit))
-    }),
-    ("throttle burst", |throttle| grouped(throttle.burst_limit)),
+    (
+        "throttle rate",
+        |throttle| format!("{}/s", format_number(throttle.rate_limit)),
+        "/throttle/rateLimit",
+    ),
+    (
+        "throttle burst",
+        |throttle| grouped(throttle.burst_limit),
+        "/throttle/burstLimit",
+    ),
 ];
 
 /// The parts of a quota a line is about.
 const QUOTA_PARTS: [Part<Quota>; 3] = [
-    ("quota limit", |quota| grouped(quota.limit)),
-    ("quota period", |quota| quota.period.as_str().to_string()),
-    ("quota offset", |quota| quota.offset.to_string()),
+    ("quota limit", |quota| grouped(quota.limit), "/quota/limit"),
+    (
+        "quota period",
+        |quota| quota.period.as_str().to_string(),
+        "/quota/period",
+    ),
+    (
+        "quota offset",
+        |quota| quota.offset.to_string(),
+        "/quota/offset",
+    ),
 ];
-
-/// `FILE:LINE` of a field, or of the plan when the field is not written.
-fn place(plan: &SourceLocation, field: Option<LineColumn>) -> String {
-    let line = field.map_or(plan.line, |field| field.line);
-    format!("{}:{line}", printable(&plan.path))
-}
 
 /// A string as the line shows it: quoted and inert.
 fn quoted(text: &str) -> String {
@@ -268,7 +368,7 @@ mod tests {
                     "Silver: description is \"set by hand\" live, \"Small businesses\" in {file}:4"
                 ),
                 format!("Silver: quota limit is 250,000 live, 100,000 in {file}:6"),
-                format!("Silver: stage a1:beta is present live, absent in {file}:7"),
+                format!("Silver: stage a1:beta is present live, absent in {file}:3"),
             ]
         );
     }

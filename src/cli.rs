@@ -85,22 +85,36 @@ enum FormatArg {
     Markdown,
     /// For a machine: the JSON plan of format 1.
     Json,
+    /// For GitHub Actions: workflow commands that annotate the YAML's lines (plan only), then
+    /// the text view; with GITHUB_STEP_SUMMARY set, the Markdown view in the job summary.
+    Github,
 }
 
-impl From<FormatArg> for Format {
-    fn from(format: FormatArg) -> Self {
-        match format {
-            FormatArg::Text => Format::Text,
-            FormatArg::Markdown => Format::Markdown,
-            FormatArg::Json => Format::Json,
+impl FormatArg {
+    /// The view of a plan this format is; `None` for `github`, which also needs the YAML.
+    fn view(self) -> Option<Format> {
+        match self {
+            FormatArg::Text => Some(Format::Text),
+            FormatArg::Markdown => Some(Format::Markdown),
+            FormatArg::Json => Some(Format::Json),
+            FormatArg::Github => None,
         }
     }
+}
+
+/// `validate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValidateFormat {
+    /// Errors as `FILE:LINE:COLUMN: message`.
+    Text,
+    /// Errors also as GitHub workflow commands (`::error file=...`) on stdout.
+    Github,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check the YAML offline; no AWS call.
-    Validate(PathsArg),
+    Validate(ValidateArgs),
     /// Show what apply would change; with --out, also save the plan for `apply FILE`.
     Plan(PlanArgs),
     /// Render a saved plan (written by `plan --out`); no AWS call.
@@ -119,6 +133,15 @@ struct PathsArg {
     /// project file each target's paths, which given paths narrow); for `apply`, a single
     /// saved plan file (any name not ending in .yaml or .yml) instead.
     paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    paths: PathsArg,
+    /// How errors are reported.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    format: ValidateFormat,
 }
 
 #[derive(Debug, Args)]
@@ -211,7 +234,7 @@ impl Cli {
             verbose: self.verbose,
         };
         let given: &[PathBuf] = match &self.command {
-            Command::Validate(args) => &args.paths,
+            Command::Validate(args) => &args.paths.paths,
             Command::Plan(args) => &args.read.paths.paths,
             Command::Apply(args) => &args.read.paths.paths,
             Command::Show(_) | Command::Export(_) | Command::Schema => &[],
@@ -251,7 +274,7 @@ impl Cli {
             return Ok(Outcome::Failed);
         };
         match self.command {
-            Command::Validate(_) => Ok(validate(&places)),
+            Command::Validate(args) => Ok(validate(&places, args.format)),
             Command::Plan(args) => plan(&places, run, args).await,
             Command::Apply(args) => apply_command(&places, run, args).await,
             Command::Export(args) => export(&places, run.pace, args).await,
@@ -271,6 +294,14 @@ struct Run {
 /// Loads the YAML of every place, printing every error once in `PATH:LINE:COLUMN: message`
 /// form (a file two targets share, once); `None` after errors.
 fn load_desired(places: &Places) -> Option<Vec<Desired>> {
+    load_every_place(places)
+        .map_err(|errors| places::report(&errors, "in the YAML"))
+        .ok()
+}
+
+/// Loads the YAML of every place: every error found, each once (a file two targets share
+/// holds its errors once).
+fn load_every_place(places: &Places) -> Result<Vec<Desired>, SpecErrors> {
     let mut loaded = Vec::new();
     let mut errors: Vec<SpecError> = Vec::new();
     for place in &places.places {
@@ -296,16 +327,22 @@ fn load_desired(places: &Places) -> Option<Vec<Desired>> {
         }
     }
     if errors.is_empty() {
-        Some(loaded)
+        Ok(loaded)
     } else {
-        places::report(&SpecErrors(errors), "in the YAML");
-        None
+        Err(SpecErrors(errors))
     }
 }
 
-fn validate(places: &Places) -> Outcome {
-    let Some(loaded) = load_desired(places) else {
-        return Outcome::Failed;
+fn validate(places: &Places, format: ValidateFormat) -> Outcome {
+    let loaded = match load_every_place(places) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            if format == ValidateFormat::Github {
+                print!("{}", render::github::error_annotations(&errors.0));
+            }
+            places::report(&errors, "in the YAML");
+            return Outcome::Failed;
+        }
     };
     for (place, desired) in places.places.iter().zip(&loaded) {
         let mut valid = count_of(desired.plans.len(), "usage plan", "usage plans");
@@ -739,8 +776,21 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
             path.display()
         );
     }
-    let format = args.format.into();
-    if args.read.detailed_exitcode && format == Format::Text {
+    let format = args.format.view().unwrap_or(Format::Text);
+    if args.format == FormatArg::Github {
+        for (inputs, plan) in planned.made.iter().zip(&plans) {
+            let changes = render::drift::field_changes(plan, &inputs.desired);
+            print!(
+                "{}",
+                render::github::plan_annotations(&changes, &target_prefix(plan))
+            );
+        }
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+            let markdown =
+                render_plans(places, &plans, &planned.failed, Format::Markdown, run.style);
+            append_step_summary(Path::new(&summary), &markdown, &plans)?;
+        }
+    } else if args.read.detailed_exitcode && format == Format::Text {
         // The drift check leads with one line per drifted field.
         let drift: Vec<String> = planned
             .made
@@ -770,10 +820,53 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     Ok(pending(changes, args.read.detailed_exitcode))
 }
 
+/// GitHub's limit on a step's job summary, in bytes.
+const STEP_SUMMARY_BYTES: u64 = 1024 * 1024;
+
+/// Appends the Markdown plan to the job summary at `path`, cut to what is left of its 1 MiB
+/// (whole sections left out, with notices), or a notice alone when even that does not fit.
+fn append_step_summary(path: &Path, markdown: &str, plans: &[Plan]) -> Result<()> {
+    let used = std::fs::metadata(path).map_or(0, |file| file.len());
+    let room = usize::try_from(STEP_SUMMARY_BYTES.saturating_sub(used)).unwrap_or(usize::MAX);
+    // A character takes at most 4 bytes.
+    let cut = match plans {
+        [plan] if room / 4 > render::markdown::MIN_LIMIT => {
+            render::markdown::render_within(plan, room / 4)
+        }
+        _ => String::new(),
+    };
+    let notice = "> [!NOTE]\n> The plan does not fit in what is left of this step's summary \
+                  (GitHub keeps 1 MiB per step); see the step's log.\n";
+    let text = if markdown.len() <= room {
+        markdown
+    } else if !cut.is_empty() && cut.len() <= room {
+        &cut
+    } else if notice.len() <= room {
+        notice
+    } else {
+        eprintln!("warning: the job summary is full (1 MiB); the plan is in the log only");
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the job summary {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write the job summary {}", path.display()))?;
+    Ok(())
+}
+
 /// `show FILE`: renders a saved plan as `plan` printed it; no AWS call.
 fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
+    let Some(format) = args.format.view() else {
+        bail!(
+            "show --format github: annotations point at the YAML, which a saved plan does not \
+             hold; run `tollgate plan --format github` on the YAML"
+        );
+    };
     let saved = SavedPlan::read(&args.file)?;
-    print!("{}", render::render(&saved.plan, args.format.into(), style));
+    print!("{}", render::render(&saved.plan, format, style));
     Ok(Outcome::Done)
 }
 
@@ -1119,8 +1212,8 @@ mod tests {
             ("json", Format::Json),
         ] {
             assert_eq!(
-                FormatArg::from_str(name, false).map(Format::from),
-                Ok(format)
+                FormatArg::from_str(name, false).map(FormatArg::view),
+                Ok(Some(format))
             );
         }
     }

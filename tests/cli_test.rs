@@ -644,3 +644,97 @@ fn the_drift_check_leads_with_one_line_per_drifted_field() {
         .expect("tollgate runs");
     assert!(String::from_utf8_lossy(&plain.stdout).starts_with("Region: us-east-1"));
 }
+
+/// `plan --format github`: one annotation per changed field at its line and column in the
+/// YAML (a warning for a destructive one), the text plan for the log, and the Markdown plan
+/// in the job summary.
+#[test]
+fn plan_for_github_annotates_each_changed_field_at_its_place() {
+    let env = Env::new(
+        "usagePlans:
+  - id: silver0001
+    name: Silver
+    description: Small businesses
+    quota: { limit: 250000, offset: 0, period: MONTH }
+",
+    );
+    env.write(
+        "plans/silver.yaml",
+        "usagePlans:\n  - name: Silver\n    description: \"50% off, for: now\"\n    quota: { limit: 100000, period: MONTH }\n",
+    );
+    env.write("plans/trial.yaml", "usagePlans:\n  - name: Trial\n");
+    let summary = env.dir.path().join("summary.md");
+    let output = env
+        .tollgate()
+        .args(["plan", "--format", "github", "plans"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let commands: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("::"))
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "::warning file=plans/silver.yaml,line=4,col=5,title=tollgate plan::Silver: quota \
+             limit is 250,000 live, 100,000 (destructive: quota limit lowered from 250000 to \
+             100000)",
+            "::notice file=plans/silver.yaml,line=3,col=5,title=tollgate plan::Silver: \
+             description is \"Small businesses\" live, \"50%25 off, for: now\"",
+            "::notice file=plans/trial.yaml,line=2,col=11,title=tollgate plan::Trial: not \
+             live; declared",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Region: us-east-1"),
+        "the text plan follows for the log"
+    );
+    let written = std::fs::read_to_string(&summary).expect("the job summary");
+    assert!(
+        written.starts_with("### tollgate plan for us-east-1"),
+        "{written}"
+    );
+
+    // A summary with no room left gets a notice instead of a broken plan.
+    std::fs::write(&summary, "x".repeat(1024 * 1024 - 300)).expect("fill the summary");
+    env.tollgate()
+        .args(["plan", "--format", "github", "plans"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(&summary).expect("the job summary");
+    assert!(
+        written.ends_with("see the step's log.\n") && written.len() <= 1024 * 1024,
+        "{}",
+        &written[written.len() - 200..]
+    );
+}
+
+/// `validate --format github`: each error also as an `::error` command at its place.
+#[test]
+fn validate_for_github_annotates_each_error() {
+    let env = Env::new("");
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    quotas: { limit: 1 }\n",
+    );
+    let output = env
+        .tollgate()
+        .args(["validate", "--format", "github", "plans"])
+        .output()
+        .expect("tollgate runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(
+            "::error file=plans/gold.yaml,line=3,col=5,title=tollgate validate::unknown field \
+             `quotas`"
+        ),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("plans/gold.yaml:3:5: "));
+}

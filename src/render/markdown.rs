@@ -23,6 +23,9 @@ pub const MAX_COMMENT_CHARS: usize = 65_536;
 /// Room kept under [`MAX_COMMENT_CHARS`] for the notices about what was left out.
 const NOTICE_MARGIN: usize = 1_024;
 
+/// The smallest limit worth giving [`render_within`]: room for the notices and a head.
+pub const MIN_LIMIT: usize = 2 * NOTICE_MARGIN;
+
 /// Renders the plan as a pull-request comment of fewer than [`MAX_COMMENT_CHARS`] characters.
 pub fn render(plan: &Plan) -> String {
     render_within(plan, MAX_COMMENT_CHARS)

@@ -3,6 +3,7 @@
 
 mod body;
 pub mod drift;
+pub mod github;
 mod human;
 pub mod json;
 pub mod markdown;

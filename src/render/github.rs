@@ -1,0 +1,232 @@
+//! GitHub workflow commands: the plan's changes and the YAML's errors as annotations at the
+//! file, line and column of the YAML, which GitHub shows on the pull request's diff.
+//!
+//! A change is a `::notice`, a destructive one a `::warning`, a YAML error an `::error`.
+//! GitHub shows 10 annotations of each type per step: at most 9 of a type are printed, then
+//! one that says how many more there are. Every value is escaped as the workflow-command rules
+//! require (`%`, CR and LF everywhere, and `:` and `,` in properties), so that no name can end
+//! the command early or start one of its own.
+
+use super::drift::FieldChange;
+use super::human::printable;
+use crate::model::SourceLocation;
+use crate::spec::SpecError;
+
+/// The most annotations of one type GitHub shows per step, less the one that says how many
+/// more there are.
+const SHOWN_PER_TYPE: usize = 9;
+
+/// One annotation: its type, where it points, its title and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Annotation {
+    level: Level,
+    at: Option<SourceLocation>,
+    title: String,
+    message: String,
+}
+
+/// The annotation types tollgate prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Notice,
+    Warning,
+    Error,
+}
+
+impl Level {
+    fn command(self) -> &'static str {
+        match self {
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Level::Notice => "changes",
+            Level::Warning => "destructive changes",
+            Level::Error => "errors",
+        }
+    }
+}
+
+/// The plan's changes as annotations: a notice per changed field, a warning per destructive
+/// one (with its reason). `prefix` names the target in a project (`target prod-us: `).
+pub fn plan_annotations(changes: &[FieldChange], prefix: &str) -> String {
+    let annotations = changes.iter().map(|change| {
+        let mut message = format!("{}: {}", printable(&change.subject), change.what);
+        let level = match &change.destructive {
+            Some(reason) => {
+                message.push_str(&format!(" (destructive: {})", printable(reason)));
+                Level::Warning
+            }
+            None => Level::Notice,
+        };
+        Annotation {
+            level,
+            at: change.at.clone(),
+            title: format!("{prefix}tollgate plan"),
+            message,
+        }
+    });
+    folded(annotations.collect())
+}
+
+/// The YAML's errors as annotations, one `::error` each at its place.
+pub fn error_annotations(errors: &[SpecError]) -> String {
+    let annotations = errors.iter().map(|error| Annotation {
+        level: Level::Error,
+        at: error.location.clone(),
+        title: "tollgate validate".to_string(),
+        message: printable(&error.message).into_owned(),
+    });
+    folded(annotations.collect())
+}
+
+/// The workflow commands of `annotations`, at most [`SHOWN_PER_TYPE`] of each type, then one
+/// per type saying how many more there are.
+fn folded(annotations: Vec<Annotation>) -> String {
+    let mut out = String::new();
+    for level in [Level::Error, Level::Warning, Level::Notice] {
+        let of_level: Vec<&Annotation> = annotations
+            .iter()
+            .filter(|annotation| annotation.level == level)
+            .collect();
+        for annotation in of_level.iter().take(SHOWN_PER_TYPE) {
+            out.push_str(&command(annotation));
+        }
+        if of_level.len() > SHOWN_PER_TYPE {
+            let more = of_level.len() - SHOWN_PER_TYPE;
+            out.push_str(&command(&Annotation {
+                level,
+                at: None,
+                title: "tollgate".to_string(),
+                message: format!(
+                    "{more} more {} not shown here (GitHub shows 10 annotations of a type per \
+                     step); see the step's log or the job summary for the whole plan",
+                    level.plural()
+                ),
+            }));
+        }
+    }
+    out
+}
+
+/// One workflow command: `::warning file=F,line=L,col=C,title=T::MESSAGE`.
+fn command(annotation: &Annotation) -> String {
+    let mut properties = Vec::new();
+    if let Some(at) = &annotation.at {
+        properties.push(format!("file={}", property(&at.path)));
+        properties.push(format!("line={}", at.line));
+        properties.push(format!("col={}", at.column));
+    }
+    properties.push(format!("title={}", property(&annotation.title)));
+    format!(
+        "::{} {}::{}\n",
+        annotation.level.command(),
+        properties.join(","),
+        data(&annotation.message)
+    )
+}
+
+/// A command's message escaped: `%`, CR and LF.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property's value escaped: as [`data`], and `:` and `,`, which end a property.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(path: &str, line: usize, column: usize) -> Option<SourceLocation> {
+        Some(SourceLocation {
+            path: path.into(),
+            line,
+            column,
+        })
+    }
+
+    fn change(subject: &str, destructive: Option<&str>) -> FieldChange {
+        FieldChange {
+            subject: subject.into(),
+            what: "quota limit is 250,000 live, 100,000".into(),
+            at: at("plans/silver.yaml", 6, 5),
+            destructive: destructive.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_change_is_a_notice_and_a_destructive_one_a_warning_at_its_place() {
+        let out = plan_annotations(
+            &[
+                change("Silver", None),
+                change("Gold", Some("quota limit lowered from 1000 to 500")),
+            ],
+            "",
+        );
+        assert_eq!(
+            out,
+            "::warning file=plans/silver.yaml,line=6,col=5,title=tollgate plan::Gold: quota \
+             limit is 250,000 live, 100,000 (destructive: quota limit lowered from 1000 to 500)\n\
+             ::notice file=plans/silver.yaml,line=6,col=5,title=tollgate plan::Silver: quota \
+             limit is 250,000 live, 100,000\n"
+        );
+    }
+
+    #[test]
+    fn values_are_escaped_so_that_no_name_ends_or_starts_a_command() {
+        let mut hostile = change("50% off, a: b\n::error::pwned", None);
+        hostile.at = at("plans/a,b:c%.yaml", 2, 11);
+        let out = plan_annotations(&[hostile], "target a:b,c: ");
+        assert_eq!(
+            out,
+            "::notice file=plans/a%2Cb%3Ac%25.yaml,line=2,col=11,title=target a%3Ab%2Cc%3A \
+             tollgate plan::50%25 off, a: b\\n::error::pwned: quota limit is 250,000 live, \
+             100,000\n"
+        );
+        assert_eq!(
+            out.lines().count(),
+            1,
+            "one command, whatever the name holds"
+        );
+        // Without `printable`, a raw line break is escaped as the rules say.
+        assert_eq!(data("a\r\nb%"), "a%0D%0Ab%25");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn past_nine_of_a_type_one_more_says_how_many() {
+        let changes: Vec<FieldChange> = (0..12).map(|i| change(&format!("P{i}"), None)).collect();
+        let out = plan_annotations(&changes, "");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 10);
+        assert!(lines[8].contains("::P8: "), "{}", lines[8]);
+        assert_eq!(
+            lines[9],
+            "::notice title=tollgate::3 more changes not shown here (GitHub shows 10 \
+             annotations of a type per step); see the step's log or the job summary for the \
+             whole plan"
+        );
+    }
+
+    #[test]
+    fn errors_are_error_commands_at_their_place() {
+        let errors = [SpecError {
+            location: at("plans/gold.yaml", 4, 7),
+            message: "unknown field `quotas` in usage plan".into(),
+        }];
+        assert_eq!(
+            error_annotations(&errors),
+            "::error file=plans/gold.yaml,line=4,col=7,title=tollgate validate::unknown field \
+             `quotas` in usage plan\n"
+        );
+    }
+}

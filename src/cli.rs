@@ -778,17 +778,23 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     }
     let format = args.format.view().unwrap_or(Format::Text);
     if args.format == FormatArg::Github {
+        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
+        let mut changes = Vec::new();
         for (inputs, plan) in planned.made.iter().zip(&plans) {
-            let changes = render::drift::field_changes(plan, &inputs.desired);
-            print!(
-                "{}",
-                render::github::plan_annotations(&changes, &target_prefix(plan))
-            );
+            for mut change in render::drift::field_changes(plan, &inputs.desired) {
+                if let (Some(at), Some(root)) = (&mut change.at, &workspace) {
+                    at.path = from_root(&at.path, root);
+                }
+                changes.push((target_prefix(plan), change));
+            }
         }
+        print!("{}", render::github::plan_annotations(&changes));
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
             let markdown =
                 render_plans(places, &plans, &planned.failed, Format::Markdown, run.style);
-            append_step_summary(Path::new(&summary), &markdown, &plans)?;
+            if let Err(error) = append_step_summary(Path::new(&summary), &markdown, &plans) {
+                eprintln!("warning: {error:#}; the plan is in the log only");
+            }
         }
     } else if args.read.detailed_exitcode && format == Format::Text {
         // The drift check leads with one line per drifted field.
@@ -818,6 +824,20 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     }
     let changes = plans.iter().any(Plan::has_changes);
     Ok(pending(changes, args.read.detailed_exitcode))
+}
+
+/// `path` from the repository's root `root` (GitHub's workspace), as GitHub wants it for an
+/// annotation; as it is when it lies outside or cannot be resolved.
+fn from_root(path: &str, root: &Path) -> String {
+    let resolved = std::fs::canonicalize(path).ok();
+    let root = std::fs::canonicalize(root).ok();
+    match (resolved, root) {
+        (Some(resolved), Some(root)) => match resolved.strip_prefix(&root) {
+            Ok(inside) => inside.display().to_string(),
+            Err(_) => path.to_string(),
+        },
+        _ => path.to_string(),
+    }
 }
 
 /// GitHub's limit on a step's job summary, in bytes.

@@ -693,6 +693,19 @@ fn plan_for_github_annotates_each_changed_field_at_its_place() {
         stdout.contains("Region: us-east-1"),
         "the text plan follows for the log"
     );
+    // Run from another folder, the files are named from the repository's root.
+    let elsewhere = env
+        .tollgate()
+        .current_dir(env.dir.path().join("plans"))
+        .args(["plan", "--format", "github", "."])
+        .env("GITHUB_WORKSPACE", env.dir.path())
+        .output()
+        .expect("tollgate runs");
+    let from_root = String::from_utf8_lossy(&elsewhere.stdout);
+    assert!(
+        from_root.starts_with("::warning file=plans/silver.yaml,line=4,col=5,"),
+        "{from_root}"
+    );
     let written = std::fs::read_to_string(&summary).expect("the job summary");
     assert!(
         written.starts_with("### tollgate plan for us-east-1"),

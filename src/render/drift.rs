@@ -3,7 +3,7 @@
 //! live, 100,000 in plans/silver.yaml:6`), so that an issue opened from the output reads
 //! without the diff.
 
-use super::human::printable;
+use super::human::{printable, quote};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, Names, PlanBody, Quota, SourceLocation, StageRef,
     Throttle,
@@ -59,7 +59,8 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
         });
     }
     for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
-        match desired.iter().find(|plan| plan.body.name == entry.name) {
+        let declared = desired.iter().find(|plan| plan.body.name == entry.name);
+        match declared.filter(|_| !entry.delete) {
             Some(declared) => plan_changes(entry, declared, &plan.names, &mut changes),
             None => changes.push(FieldChange {
                 subject: entry.name.clone(),
@@ -71,6 +72,20 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                 destructive: destructive_reason(entry, &|_| true),
             }),
         }
+    }
+    for key in &plan.deleted_keys {
+        changes.push(FieldChange {
+            subject: format!("API key {}", key.name),
+            what: format!(
+                "orphaned ({}), no longer declared; deleted by --prune",
+                key.id
+            ),
+            at: None,
+            destructive: Some(format!(
+                "API key {} deleted (orphaned): every request made with it is refused",
+                key.name
+            )),
+        });
     }
     changes
 }
@@ -128,13 +143,20 @@ fn plan_changes(
         }
     };
     field(
+        "name".into(),
+        quote(&before.name),
+        quote(&after.name),
+        None,
+        None,
+    );
+    field(
         "description".into(),
-        quoted(&before.description),
-        quoted(&after.description),
+        quote(&before.description),
+        quote(&after.description),
         fields.description,
         None,
     );
-    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quoted);
+    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quote);
     field(
         "product code".into(),
         code(before),
@@ -223,7 +245,7 @@ fn plan_changes(
             field(
                 format!("tag {}", printable(tag)),
                 "different or absent".into(),
-                quoted(value),
+                quote(value),
                 fields.tags,
                 None,
             );
@@ -281,11 +303,6 @@ const QUOTA_PARTS: [Part<Quota>; 3] = [
         "/quota/offset",
     ),
 ];
-
-/// A string as the line shows it: quoted and inert.
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", printable(text))
-}
 
 /// An integer with its thousands grouped: `250,000`.
 fn grouped(value: i64) -> String {

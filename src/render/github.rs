@@ -12,9 +12,8 @@ use super::human::printable;
 use crate::model::SourceLocation;
 use crate::spec::SpecError;
 
-/// The most annotations of one type GitHub shows per step, less the one that says how many
-/// more there are.
-const SHOWN_PER_TYPE: usize = 9;
+/// The most annotations of one type GitHub shows per step.
+const GITHUB_SHOWS: usize = 10;
 
 /// One annotation: its type, where it points, its title and its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +50,11 @@ impl Level {
     }
 }
 
-/// The plan's changes as annotations: a notice per changed field, a warning per destructive
-/// one (with its reason). `prefix` names the target in a project (`target prod-us: `).
-pub fn plan_annotations(changes: &[FieldChange], prefix: &str) -> String {
-    let annotations = changes.iter().map(|change| {
+/// The plans' changes as annotations: a notice per changed field, a warning per destructive
+/// one (with its reason). Each change comes with the prefix that names its target in a project
+/// (`target prod-us: `, else empty); all of one step's changes are folded together.
+pub fn plan_annotations(changes: &[(String, FieldChange)]) -> String {
+    let annotations = changes.iter().map(|(prefix, change)| {
         let mut message = format!("{}: {}", printable(&change.subject), change.what);
         let level = match &change.destructive {
             Some(reason) => {
@@ -84,8 +84,8 @@ pub fn error_annotations(errors: &[SpecError]) -> String {
     folded(annotations.collect())
 }
 
-/// The workflow commands of `annotations`, at most [`SHOWN_PER_TYPE`] of each type, then one
-/// per type saying how many more there are.
+/// The workflow commands of `annotations`: all of a type when GitHub shows them all, else
+/// one fewer than it shows and one saying how many more there are.
 fn folded(annotations: Vec<Annotation>) -> String {
     let mut out = String::new();
     for level in [Level::Error, Level::Warning, Level::Notice] {
@@ -93,11 +93,16 @@ fn folded(annotations: Vec<Annotation>) -> String {
             .iter()
             .filter(|annotation| annotation.level == level)
             .collect();
-        for annotation in of_level.iter().take(SHOWN_PER_TYPE) {
+        let shown = if of_level.len() > GITHUB_SHOWS {
+            GITHUB_SHOWS - 1
+        } else {
+            of_level.len()
+        };
+        for annotation in &of_level[..shown] {
             out.push_str(&command(annotation));
         }
-        if of_level.len() > SHOWN_PER_TYPE {
-            let more = of_level.len() - SHOWN_PER_TYPE;
+        if shown < of_level.len() {
+            let more = of_level.len() - shown;
             out.push_str(&command(&Annotation {
                 level,
                 at: None,
@@ -165,13 +170,13 @@ mod tests {
 
     #[test]
     fn a_change_is_a_notice_and_a_destructive_one_a_warning_at_its_place() {
-        let out = plan_annotations(
-            &[
-                change("Silver", None),
+        let out = plan_annotations(&[
+            (String::new(), change("Silver", None)),
+            (
+                String::new(),
                 change("Gold", Some("quota limit lowered from 1000 to 500")),
-            ],
-            "",
-        );
+            ),
+        ]);
         assert_eq!(
             out,
             "::warning file=plans/silver.yaml,line=6,col=5,title=tollgate plan::Gold: quota \
@@ -185,7 +190,7 @@ mod tests {
     fn values_are_escaped_so_that_no_name_ends_or_starts_a_command() {
         let mut hostile = change("50% off, a: b\n::error::pwned", None);
         hostile.at = at("plans/a,b:c%.yaml", 2, 11);
-        let out = plan_annotations(&[hostile], "target a:b,c: ");
+        let out = plan_annotations(&[("target a:b,c: ".to_string(), hostile)]);
         assert_eq!(
             out,
             "::notice file=plans/a%2Cb%3Ac%25.yaml,line=2,col=11,title=target a%3Ab%2Cc%3A \
@@ -203,9 +208,18 @@ mod tests {
     }
 
     #[test]
-    fn past_nine_of_a_type_one_more_says_how_many() {
-        let changes: Vec<FieldChange> = (0..12).map(|i| change(&format!("P{i}"), None)).collect();
-        let out = plan_annotations(&changes, "");
+    fn past_ten_of_a_type_nine_and_one_more_that_says_how_many() {
+        let changes = |count: usize| -> Vec<(String, FieldChange)> {
+            (0..count)
+                .map(|i| (String::new(), change(&format!("P{i}"), None)))
+                .collect()
+        };
+        assert_eq!(
+            plan_annotations(&changes(10)).lines().count(),
+            10,
+            "all ten"
+        );
+        let out = plan_annotations(&changes(12));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 10);
         assert!(lines[8].contains("::P8: "), "{}", lines[8]);

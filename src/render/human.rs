@@ -1,7 +1,7 @@
 //! What both human views say about a plan: each entry's header and action lines (a
 //! destructive one marked with its reason), and the closing line with the counts.
 
-use std::borrow::Cow;
+pub use crate::inert::printable;
 
 use crate::diff::PatchOp;
 use crate::model::Names;
@@ -156,9 +156,9 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
     if let Some(tags) = &entry.tags {
         lines.extend(tags.set.iter().map(|(key, value)| set_tag(key, value)));
         lines.extend(
-            tags.remove
-                .iter()
-                .map(|key| ActionLine::new(Tone::Removed, format!("remove tag {key}"))),
+            tags.remove.iter().map(|key| {
+                ActionLine::new(Tone::Removed, format!("remove tag {}", printable(key)))
+            }),
         );
     }
     lines.extend(entry.grants.iter().map(|grant| {
@@ -212,9 +212,10 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
 /// (`add /apiStages = "a1b2c3:prod" (pets/prod)`), marked when it carries out one of the
 /// entry's `destructive` changes.
 fn operation(op: &PatchOp, destructive: &DestructiveChanges, names: &Names) -> ActionLine {
+    let path = printable(&op.path);
     let mut text = match &op.value {
-        Some(value) => format!("{} {} = {}", op.op, op.path, quote(value)),
-        None => format!("{} {}", op.op, op.path),
+        Some(value) => format!("{} {path} = {}", op.op, quote(value)),
+        None => format!("{} {path}", op.op),
     };
     if let Some(stage) = stage_named(op, names) {
         text.push_str(&format!(" ({stage})"));
@@ -291,9 +292,9 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
     if let Some(tags) = &entry.tags {
         lines.extend(tags.set.iter().map(|(name, value)| set_tag(name, value)));
         lines.extend(
-            tags.remove
-                .iter()
-                .map(|name| ActionLine::new(Tone::Removed, format!("remove tag {name}"))),
+            tags.remove.iter().map(|name| {
+                ActionLine::new(Tone::Removed, format!("remove tag {}", printable(name)))
+            }),
         );
     }
     lines
@@ -301,6 +302,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
 
 /// A tag set on a plan: `set tag team = "payments"`.
 fn set_tag(key: &str, value: &str) -> ActionLine {
+    let key = printable(key);
     ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quote(value)))
 }
 
@@ -358,31 +360,8 @@ pub fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-/// Text from outside (a name from AWS, an error message) made inert for a terminal and for
-/// a line of the views: every control character (a line break, an escape sequence's ESC) is
-/// written as an escape (`\n`, `\u{1b}`), so that no value can start a line of its own,
-/// move the cursor or change colours.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut inert = String::with_capacity(text.len() + 8);
-    for character in text.chars() {
-        match character {
-            '\n' => inert.push_str("\\n"),
-            '\r' => inert.push_str("\\r"),
-            '\t' => inert.push_str("\\t"),
-            control if control.is_control() => {
-                inert.push_str(&format!("\\u{{{:x}}}", u32::from(control)));
-            }
-            other => inert.push(other),
-        }
-    }
-    Cow::Owned(inert)
-}
-
 /// `text` as a double-quoted string, escaped so that both YAML and JSON read it back.
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('"');
     for character in text.chars() {

@@ -274,9 +274,10 @@ pub(super) fn escape(text: &str) -> String {
     escaped
 }
 
-/// Text made safe inside an HTML block, where Markdown is not read.
+/// Text made safe inside an HTML block, where Markdown is not read, and with no @mention.
 fn escape_html(text: &str) -> String {
     printable(text)
+        .replace('@', "@\u{200B}")
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

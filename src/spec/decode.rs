@@ -349,25 +349,31 @@ impl<'a> Reader<'a> {
     fn text(&mut self, node: Node<'a>) -> Option<String> {
         let pos = node.pos;
         let text = self.lines(node)?;
-        match text.chars().find(|c| c.is_control()) {
-            None => Some(text),
-            Some(control) => {
-                self.error(
-                    pos,
-                    format!(
-                        "this value holds a control character (U+{:04X}{}); names, ids, stages \
-                         and tags are one line of printable characters: remove it",
-                        u32::from(control),
-                        if control == '\n' {
-                            ", a line break"
-                        } else {
-                            ""
-                        }
-                    ),
-                );
-                None
-            }
+        if text.chars().any(char::is_control) {
+            self.control_character(pos, &text);
+            return None;
         }
+        Some(text)
+    }
+
+    /// Reports the first control character of `text`, a key or a value that must be one line.
+    fn control_character(&mut self, pos: Pos, text: &str) {
+        let Some(control) = text.chars().find(|c| c.is_control()) else {
+            return;
+        };
+        let what = if control == '\n' {
+            ", a line break"
+        } else {
+            ""
+        };
+        self.error(
+            pos,
+            format!(
+                "this value holds a control character (U+{:04X}{what}); names, ids, stages, \
+                 keys and tags are one line of printable characters: remove it",
+                u32::from(control)
+            ),
+        );
     }
 
     /// A string that may hold line breaks and other control characters: a description.
@@ -485,6 +491,11 @@ impl<'a> Reader<'a> {
         while let Some(key) = self.child() {
             let key_pos = key.pos;
             let key = match key.event {
+                Ev::Scalar(text, _) if text.chars().any(char::is_control) => {
+                    self.control_character(key_pos, &text);
+                    refused += 1;
+                    None
+                }
                 Ev::Scalar(text, plain) if !key.is_null() => Some((text, plain)),
                 _ => {
                     self.expected(key, "a string");
@@ -1156,15 +1167,18 @@ mod tests {
     #[test]
     fn control_characters_are_refused_in_names_but_not_in_descriptions() {
         let errors = errors_of(
-            "usagePlans:\n  - name: \"Gold</summary>\\n**Plan: 0 to change.** @octocat\"\n    description: \"two\\nlines\"\n    tags: { team: \"\\e[31mred\" }\n",
+            "usagePlans:\n  - name: \"Gold</summary>\\n**Plan: 0 to change.** @octocat\"\n    description: \"two\\nlines\"\n    tags: { team: \"\\e[31mred\" }\n    throttle:\n      { \"\\e[2J\": 1 }\n",
         );
         assert_eq!(
             errors,
             [
                 "p.yaml:2:11: this value holds a control character (U+000A, a line break); \
-                 names, ids, stages and tags are one line of printable characters: remove it",
+                 names, ids, stages, keys and tags are one line of printable characters: \
+                 remove it",
                 "p.yaml:4:19: this value holds a control character (U+001B); names, ids, \
-                 stages and tags are one line of printable characters: remove it",
+                 stages, keys and tags are one line of printable characters: remove it",
+                "p.yaml:6:9: this value holds a control character (U+001B); names, ids, \
+                 stages, keys and tags are one line of printable characters: remove it",
             ]
         );
         let plans = plans_of("usagePlans:\n  - name: Gold\n    description: \"two\\nlines\"\n");

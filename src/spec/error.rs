@@ -3,6 +3,8 @@
 use crate::model::SourceLocation;
 use std::fmt;
 
+use crate::inert::printable;
+
 /// One error in the desired state, at a place in a file when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
@@ -14,9 +16,11 @@ pub struct SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A message may quote the YAML (an unknown field's name): shown inert.
+        let message = printable(&self.message);
         match &self.location {
-            Some(location) => write!(f, "{location}: {}", self.message),
-            None => write!(f, "error: {}", self.message),
+            Some(location) => write!(f, "{}: {message}", printable(&location.to_string())),
+            None => write!(f, "error: {message}"),
         }
     }
 }

@@ -337,6 +337,36 @@ mod tests {
     }
 
     #[test]
+    fn a_rename_by_id_is_a_line_of_its_own() {
+        let (dir, desired) =
+            decode_plans("usagePlans:\n  - name: Silver Plus\n    id: silver0001\n");
+        let live = [crate::model::LivePlan {
+            id: "silver0001".into(),
+            body: PlanBody {
+                name: "Silver".into(),
+                ..PlanBody::default()
+            },
+            tags: Default::default(),
+        }];
+        let matching = match_plans(&desired, &live).expect("matches");
+        let plan = build_plan(
+            "us-east-1",
+            &desired,
+            &live,
+            &matching,
+            &Default::default(),
+            &PlanOptions::default(),
+        );
+        let file = dir.path().join("plans/silver.yaml").display().to_string();
+        assert_eq!(
+            drift_lines(&plan, &desired),
+            [format!(
+                "Silver Plus: name is \"Silver\" live, \"Silver Plus\" in {file}:2"
+            )]
+        );
+    }
+
+    #[test]
     fn thousands_are_grouped() {
         assert_eq!(grouped(250_000), "250,000");
         assert_eq!(grouped(1_000_000), "1,000,000");

@@ -336,30 +336,36 @@ mod tests {
         (dir, loaded.plans)
     }
 
-    #[test]
-    fn a_rename_by_id_is_a_line_of_its_own() {
-        let (dir, desired) =
-            decode_plans("usagePlans:\n  - name: Silver Plus\n    id: silver0001\n");
+    /// The drift lines of `desired` against one live plan `silver0001` with `live_body`.
+    fn lines_against(desired: &[DesiredPlan], live_body: PlanBody) -> Vec<String> {
         let live = [crate::model::LivePlan {
             id: "silver0001".into(),
-            body: PlanBody {
-                name: "Silver".into(),
-                ..PlanBody::default()
-            },
+            body: live_body,
             tags: Default::default(),
         }];
-        let matching = match_plans(&desired, &live).expect("matches");
+        let matching = match_plans(desired, &live).expect("matches");
         let plan = build_plan(
             "us-east-1",
-            &desired,
+            desired,
             &live,
             &matching,
             &Default::default(),
             &PlanOptions::default(),
         );
+        drift_lines(&plan, desired)
+    }
+
+    #[test]
+    fn a_rename_by_id_is_a_line_of_its_own() {
+        let (dir, desired) =
+            decode_plans("usagePlans:\n  - name: Silver Plus\n    id: silver0001\n");
+        let live_body = PlanBody {
+            name: "Silver".into(),
+            ..PlanBody::default()
+        };
         let file = dir.path().join("plans/silver.yaml").display().to_string();
         assert_eq!(
-            drift_lines(&plan, &desired),
+            lines_against(&desired, live_body),
             [format!(
                 "Silver Plus: name is \"Silver\" live, \"Silver Plus\" in {file}:2"
             )]
@@ -393,23 +399,9 @@ mod tests {
             },
             Default::default(),
         );
-        let live = [crate::model::LivePlan {
-            id: "silver0001".into(),
-            body: live_body,
-            tags: Default::default(),
-        }];
-        let matching = match_plans(&desired, &live).expect("matches");
-        let plan = build_plan(
-            "us-east-1",
-            &desired,
-            &live,
-            &matching,
-            &Default::default(),
-            &PlanOptions::default(),
-        );
         let file = dir.path().join("plans/silver.yaml").display().to_string();
         assert_eq!(
-            drift_lines(&plan, &desired),
+            lines_against(&desired, live_body),
             [
                 format!(
                     "Silver: description is \"set by hand\" live, \"Small businesses\" in {file}:4"

@@ -12,7 +12,9 @@ use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
-use tollgate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
+use tollgate::plan::{
+    format_day, ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, PlanUsage, Usage,
+};
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
@@ -174,6 +176,10 @@ struct PlanArgs {
     /// (the view still goes to stdout).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Read the usage of the plans with destructive changes (GetUsage) and tell which keys
+    /// each change affects.
+    #[arg(long)]
+    impact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -682,6 +688,45 @@ async fn read_inputs(
     }))
 }
 
+/// Reads the usage `plan --impact` needs (GetUsage: one call and its pages per live plan
+/// with a quota change or a change that takes stages from keys) and works out what the
+/// plan's destructive changes do to the keys using the plans.
+async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
+    let day = inputs.client.today();
+    let today = format_day(day);
+    let mut usage = Usage {
+        today: today.clone(),
+        plans: Default::default(),
+    };
+    for read in plan.usage_reads(day) {
+        let start = format_day(read.start);
+        let keys = inputs
+            .client
+            .usage(&read.plan_id, &start, &today)
+            .await
+            .map_err(|error| {
+                let name = plan
+                    .entries
+                    .iter()
+                    .find(|entry| entry.id() == Some(&read.plan_id));
+                let name = name.map_or(read.plan_id.as_str(), |entry| entry.name.as_str());
+                error.on_plan(name, Some(&read.plan_id))
+            })?;
+        usage.plans.insert(read.plan_id, PlanUsage { start, keys });
+    }
+    let read_any = !usage.plans.is_empty();
+    plan.impact = Some(plan.assess(usage, &inputs.live_keys));
+    // The keys the impact names, by name: listed now when the run has not listed them (no
+    // value is read).
+    let listed_keys = match inputs.listed.keys.is_empty() && read_any {
+        true => inputs.client.list_api_keys().await?,
+        false => inputs.listed.keys.clone(),
+    };
+    let keys: Vec<Named> = listed_keys.iter().map(LiveApiKey::named).collect();
+    plan.names = plan.mentioned_names(&inputs.listed.apis, &keys);
+    Ok(())
+}
+
 /// The outcome of a successful run: changes pending or not, as --detailed-exitcode asks.
 fn pending(has_changes: bool, detailed: bool) -> Outcome {
     if detailed && has_changes {
@@ -750,7 +795,21 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     let Some(planned) = make_plans(places, run, &args.read).await? else {
         return Ok(Outcome::Failed);
     };
-    let plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
+    let mut plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
+    if args.impact {
+        let assessed = planned.made.iter().zip(&mut plans).map(|(inputs, plan)| {
+            let place = target_prefix(plan);
+            async move {
+                assess_impact(inputs, plan)
+                    .await
+                    .with_context(|| format!("{place}reading usage for --impact"))
+            }
+        });
+        join_all(assessed)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<()>>>()?;
+    }
     if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
         let account = match &inputs.target {
             Some(target) => target.account.clone(),

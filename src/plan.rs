@@ -7,8 +7,13 @@ use crate::diff::PatchOp;
 use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
 mod destructive;
+mod impact;
 
 pub use destructive::{join_reasons, Destructive, DestructiveChanges, Site};
+pub use impact::{
+    format_day, parse_day, Effect, Impact, Impacts, PlanUsage, Usage, UsageRead, NEAR_PERCENT,
+    RECENT_DAYS,
+};
 
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,6 +275,8 @@ pub struct Summary {
     pub delete: usize,
     /// Managed plans whose only work is tollgate's own tags.
     pub bookkeeping: usize,
+    /// Changes that affect keys that have used the plans (`plan --impact`).
+    pub impact: usize,
 }
 
 /// The target of a project file a plan was made for.
@@ -303,6 +310,9 @@ pub struct Plan {
     pub orphans: Vec<Orphan>,
     /// Orphaned keys `--prune` deletes (DeleteApiKey), after everything else.
     pub deleted_keys: Vec<PlanRef>,
+    /// What the destructive changes do to the keys using the plans (`plan --impact`);
+    /// `None` when it was not assessed.
+    pub impact: Option<Impacts>,
 }
 
 impl std::ops::Add for Summary {
@@ -322,6 +332,7 @@ impl std::ops::Add for Summary {
             orphaned: self.orphaned + other.orphaned,
             delete: self.delete + other.delete,
             bookkeeping: self.bookkeeping + other.bookkeeping,
+            impact: self.impact + other.impact,
         }
     }
 }
@@ -345,7 +356,8 @@ impl Plan {
     }
 
     /// The names among `apis` and `keys` of the REST APIs and keys the plan mentions: the stages
-    /// of its bodies before and after, its key changes, grants and pending grants.
+    /// of its bodies before and after, its key changes, grants and pending grants, and the keys
+    /// its impact names.
     pub fn mentioned_names(&self, apis: &[Named], keys: &[Named]) -> Names {
         let mut api_ids = BTreeSet::new();
         let mut key_ids = BTreeSet::new();
@@ -360,6 +372,11 @@ impl Plan {
                     .pending_grants
                     .iter()
                     .map(|grant| grant.key_id.as_str()),
+            );
+            key_ids.extend(
+                self.impacts_of(entry)
+                    .iter()
+                    .filter_map(|impact| impact.effect.key_id()),
             );
         }
         let pick = |ids: &BTreeSet<&str>, named: &[Named]| {
@@ -395,6 +412,10 @@ impl Plan {
             api_keys: self.api_keys.iter().filter(|key| key.has_changes()).count(),
             orphaned: self.orphans.len(),
             delete: self.deletions(),
+            impact: self
+                .impact
+                .as_ref()
+                .map_or(0, Impacts::changes_affecting_keys),
             ..Summary::default()
         };
         for entry in &self.entries {

@@ -317,6 +317,7 @@ pub fn build_plan(
         unmanaged,
         orphans,
         deleted_keys: Vec::new(),
+        impact: None,
     }
 }
 

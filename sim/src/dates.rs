@@ -94,9 +94,35 @@ pub fn weekday(days: i64) -> i64 {
     (days + 4).rem_euclid(7)
 }
 
+/// Unix seconds as an HTTP date (RFC 9110's IMF-fixdate): `Thu, 03 Dec 2026 12:52:17 GMT`.
+pub fn http_date(seconds: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = seconds.div_euclid(DAY_SECONDS);
+    let time = seconds.rem_euclid(DAY_SECONDS);
+    let (year, month, dom) = civil_from_days(day);
+    let weekday = WEEKDAYS[usize::try_from(weekday(day)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(month - 1).unwrap_or(0)];
+    format!(
+        "{weekday}, {dom:02} {month} {year:04} {:02}:{:02}:{:02} GMT",
+        time / 3600,
+        time / 60 % 60,
+        time % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_are_imf_fixdates() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        let seconds = parse_rfc3339("2026-12-03T12:52:17Z").unwrap();
+        assert_eq!(http_date(seconds), "Thu, 03 Dec 2026 12:52:17 GMT");
+    }
 
     #[test]
     fn round_trips_dates() {

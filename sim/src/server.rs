@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, DATE, RETRY_AFTER};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::admin;
 use crate::core::Core;
+use crate::dates;
 use crate::error::{ErrorKind, SimError};
 use crate::faults::Fault;
 use crate::ops::{dispatch, ApiRequest};
@@ -81,6 +82,11 @@ async fn handle(
     };
     if let Ok(id) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-RequestId", id);
+    }
+    // Dated by the emulator's clock, as AWS dates its answers by its own.
+    let seconds = core.now().floor() as i64;
+    if let Ok(date) = HeaderValue::from_str(&dates::http_date(seconds)) {
+        response.headers_mut().insert(DATE, date);
     }
     Ok(response)
 }

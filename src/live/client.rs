@@ -3,6 +3,7 @@
 //! Every attempt of every call takes its slot from the account's [`Pacer`] and is retried
 //! by tollgate itself (the SDK's own retries are off), as docs/retries.md tabulates.
 
+use std::collections::BTreeMap;
 use std::error::Error as StdError;
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput;
 use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
+use aws_sdk_apigateway::operation::get_usage::GetUsageOutput;
 use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
@@ -24,6 +26,7 @@ use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
 use super::pace::{Pace, Pacer};
 use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
+use super::server_date::ServerDate;
 use super::stop::Stop;
 use crate::diff::PatchOp;
 use crate::model::{
@@ -75,6 +78,8 @@ pub struct LiveClient {
     sts: aws_sdk_sts::Client,
     /// The endpoint configured (`--endpoint-url` or `AWS_ENDPOINT_URL`), if any.
     endpoint_url: Option<String>,
+    /// The date of AWS's latest answer.
+    server_date: ServerDate,
 }
 
 /// A failed call, and whether an attempt before the last one may have been carried out.
@@ -124,8 +129,12 @@ impl LiveClient {
                          in the AWS profile"
                     .into(),
             })?;
+        let server_date = ServerDate::default();
+        let api_config = aws_sdk_apigateway::config::Builder::from(&config)
+            .interceptor(server_date.clone())
+            .build();
         Ok(LiveClient {
-            client: Client::new(&config),
+            client: Client::from_conf(api_config),
             region,
             pacer: Arc::new(Pacer::new(pace)),
             budget: Arc::new(RetryBudget::new(RUN_BUDGET)),
@@ -134,6 +143,7 @@ impl LiveClient {
             finishing: false,
             sts: aws_sdk_sts::Client::new(&config),
             endpoint_url: config.endpoint_url().map(str::to_string),
+            server_date,
         })
     }
 
@@ -368,6 +378,39 @@ impl LiveClient {
             Ok((ids.collect(), page.position().map(str::to_string)))
         })
         .await
+    }
+
+    /// Today (UTC) as AWS's latest answer was dated, or by this machine's clock before any.
+    pub fn today(&self) -> time::Date {
+        self.server_date.today()
+    }
+
+    /// The requests each API key on the usage plan `plan_id` made each day from `start` to
+    /// `end` (GetUsage, 500 keys a page). Usage only: no key value is read.
+    pub async fn usage(
+        &self,
+        plan_id: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<BTreeMap<String, Vec<i64>>, AwsError> {
+        let send = |position| {
+            let request = self
+                .client
+                .get_usage()
+                .usage_plan_id(plan_id)
+                .start_date(start)
+                .end_date(end)
+                .limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        let pages = self.every_page("GetUsage", send, |page: &GetUsageOutput| {
+            let keys = page.items().into_iter().flatten().map(|(key_id, days)| {
+                let used = days.iter().map(|day| day.first().copied().unwrap_or(0));
+                (key_id.clone(), used.collect::<Vec<i64>>())
+            });
+            Ok((keys.collect(), page.position().map(str::to_string)))
+        });
+        Ok(pages.await?.into_iter().collect())
     }
 
     /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id

@@ -6,6 +6,7 @@ mod convert;
 mod error;
 mod pace;
 mod retry;
+mod server_date;
 mod settings;
 mod stop;
 

@@ -30,7 +30,7 @@ pub struct Destructive {
 }
 
 /// The change a [`Destructive`] item is, so that the views can mark its line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Site {
     /// The UpdateUsagePlan `replace` of this leaf (`/quota/limit`,
     /// `/apiStages/a1b2c3:prod/throttle//pets/GET/rateLimit`).
@@ -50,7 +50,19 @@ impl Destructive {
 
     /// Whether the patch operation `op` carries out this change.
     pub fn marks_operation(&self, op: &PatchOp) -> bool {
-        match &self.site {
+        self.site.marks_operation(op)
+    }
+
+    /// Whether the key change `key` carries out this change.
+    pub fn marks_key(&self, key: &KeyChange) -> bool {
+        self.site.marks_key(key)
+    }
+}
+
+impl Site {
+    /// Whether the patch operation `op` carries out this change.
+    pub fn marks_operation(&self, op: &PatchOp) -> bool {
+        match self {
             Site::Leaf(path) => op.op == Op::Replace && op.path == *path,
             Site::StageRemoval(stage) => {
                 op.op == Op::Remove
@@ -63,9 +75,22 @@ impl Destructive {
 
     /// Whether the key change `key` carries out this change.
     pub fn marks_key(&self, key: &KeyChange) -> bool {
-        match &self.site {
+        match self {
             Site::KeyRemoval(key_id) => key.action == KeyAction::Remove && key.key_id == *key_id,
             Site::Leaf(_) | Site::StageRemoval(_) | Site::Deletion => false,
+        }
+    }
+}
+
+/// The change as the JSON plan names it: `replace /quota/limit`, `remove /apiStages
+/// a1b2c3:prod`, `remove-key 9QZ1OLDKEY`, `delete`.
+impl std::fmt::Display for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Site::Leaf(path) => write!(f, "replace {path}"),
+            Site::StageRemoval(stage) => write!(f, "remove {API_STAGES} {stage}"),
+            Site::KeyRemoval(key_id) => write!(f, "remove-key {key_id}"),
+            Site::Deletion => write!(f, "delete"),
         }
     }
 }
@@ -639,6 +664,7 @@ mod tests {
             api_keys: Vec::new(),
             orphans: Vec::new(),
             deleted_keys: Vec::new(),
+            impact: None,
         };
         assert_eq!(plan.summary().destructive, 3);
     }

@@ -3,10 +3,9 @@
 //! live, 100,000 in plans/silver.yaml:6`), so that an issue opened from the output reads
 //! without the diff.
 
-use super::human::{printable, quote};
+use super::human::{effect_sentence, grouped, printable, quote};
 use crate::model::{
-    format_number, DesiredPlan, LineColumn, Names, PlanBody, Quota, SourceLocation, StageRef,
-    Throttle,
+    format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
 use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Site, Target};
 
@@ -22,6 +21,8 @@ pub struct FieldChange {
     pub at: Option<SourceLocation>,
     /// Why the change can refuse live customers' requests, when it can.
     pub destructive: Option<String>,
+    /// What the change does to the keys using the plan (`plan --impact`), one sentence each.
+    pub impact: Vec<String>,
 }
 
 impl FieldChange {
@@ -56,12 +57,13 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
             },
             at: Some(key.key.location.clone()),
             destructive: key.destructive(),
+            impact: Vec::new(),
         });
     }
     for entry in plan.entries.iter().filter(|entry| entry.has_changes()) {
         let declared = desired.iter().find(|plan| plan.body.name == entry.name);
         match declared.filter(|_| !entry.delete) {
-            Some(declared) => plan_changes(entry, declared, &plan.names, &mut changes),
+            Some(declared) => plan_changes(plan, entry, declared, &mut changes),
             None => changes.push(FieldChange {
                 subject: entry.name.clone(),
                 what: format!(
@@ -70,6 +72,7 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                 ),
                 at: None,
                 destructive: destructive_reason(entry, &|_| true),
+                impact: impact_sentences(plan, entry, &|_| true),
             }),
         }
     }
@@ -85,6 +88,7 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                 "API key {} deleted (orphaned): every request made with it is refused",
                 key.name
             )),
+            impact: Vec::new(),
         });
     }
     changes
@@ -102,13 +106,27 @@ fn destructive_reason(entry: &PlanEntry, relevant: &dyn Fn(&Site) -> bool) -> Op
     join_reasons(&reasons)
 }
 
+/// The impact sentences of `entry`'s changes whose site `relevant` accepts.
+fn impact_sentences(
+    plan: &Plan,
+    entry: &PlanEntry,
+    relevant: &dyn Fn(&Site) -> bool,
+) -> Vec<String> {
+    plan.impacts_of(entry)
+        .iter()
+        .filter(|impact| relevant(&impact.site))
+        .map(|impact| effect_sentence(&impact.effect, &plan.names))
+        .collect()
+}
+
 /// The changes of one declared plan's entry.
 fn plan_changes(
+    plan: &Plan,
     entry: &PlanEntry,
     declared: &DesiredPlan,
-    names: &Names,
     changes: &mut Vec<FieldChange>,
 ) {
+    let names = &plan.names;
     let fields = &declared.fields;
     let at = |field: Option<LineColumn>| {
         let mut at = declared.location.clone();
@@ -124,37 +142,41 @@ fn plan_changes(
                 what: "not live; declared".to_string(),
                 at: Some(at(None)),
                 destructive: None,
+                impact: Vec::new(),
             });
             return;
         }
         Target::Live { before, .. } => before,
     };
     let after = &entry.after;
-    let reasons = |relevant: &dyn Fn(&Site) -> bool| destructive_reason(entry, relevant);
     let leaf_under = |prefix: &'static str| move |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(prefix));
-    let mut field = |what: String, live: String, yaml: String, written, destructive| {
-        if live != yaml {
-            changes.push(FieldChange {
-                subject: entry.name.clone(),
-                what: format!("{what} is {live} live, {yaml}"),
-                at: Some(at(written)),
-                destructive,
-            });
-        }
-    };
+    let none = |_: &Site| false;
+    // A field that differs, with the reasons and impact of the changes `sites` accepts.
+    let mut field =
+        |what: String, live: String, yaml: String, written, sites: &dyn Fn(&Site) -> bool| {
+            if live != yaml {
+                changes.push(FieldChange {
+                    subject: entry.name.clone(),
+                    what: format!("{what} is {live} live, {yaml}"),
+                    at: Some(at(written)),
+                    destructive: destructive_reason(entry, sites),
+                    impact: impact_sentences(plan, entry, sites),
+                });
+            }
+        };
     field(
         "name".into(),
         quote(&before.name),
         quote(&after.name),
         None,
-        None,
+        &none,
     );
     field(
         "description".into(),
         quote(&before.description),
         quote(&after.description),
         fields.description,
-        None,
+        &none,
     );
     let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quote);
     field(
@@ -162,28 +184,26 @@ fn plan_changes(
         code(before),
         code(after),
         fields.product_code,
-        None,
+        &none,
     );
     for (what, part, path) in THROTTLE_PARTS {
         let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
-        let destructive = reasons(&leaf_under(path));
         field(
             what.into(),
             value(before),
             value(after),
             fields.throttle,
-            destructive,
+            &leaf_under(path),
         );
     }
     for (what, part, path) in QUOTA_PARTS {
         let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
-        let destructive = reasons(&leaf_under(path));
         field(
             what.into(),
             value(before),
             value(after),
             fields.quota,
-            destructive,
+            &leaf_under(path),
         );
     }
     let stage_name = |stage: &StageRef| match names.api(&stage.api_id) {
@@ -202,14 +222,14 @@ fn plan_changes(
                 "present".into(),
                 "absent".into(),
                 None,
-                reasons(&removed),
+                &removed,
             ),
             Some(declared) if declared != throttles => field(
                 format!("method throttles of stage {}", stage_name(stage)),
                 "different".into(),
                 "as declared".into(),
                 fields.api_stages,
-                reasons(&lowered),
+                &lowered,
             ),
             Some(_) => {}
         }
@@ -221,7 +241,7 @@ fn plan_changes(
                 "absent".into(),
                 "present".into(),
                 fields.api_stages,
-                None,
+                &none,
             );
         }
     }
@@ -237,7 +257,7 @@ fn plan_changes(
             live.into(),
             yaml.into(),
             written,
-            reasons(&removed),
+            &removed,
         );
     }
     if let Some(tags) = &entry.tags {
@@ -247,7 +267,7 @@ fn plan_changes(
                 "different or absent".into(),
                 quote(value),
                 fields.tags,
-                None,
+                &none,
             );
         }
         for tag in &tags.remove {
@@ -256,7 +276,7 @@ fn plan_changes(
                 "present".into(),
                 "absent".into(),
                 fields.tags,
-                None,
+                &none,
             );
         }
     }
@@ -266,7 +286,7 @@ fn plan_changes(
             "not applied".into(),
             "declared".into(),
             fields.keys,
-            None,
+            &none,
         );
     }
 }
@@ -303,22 +323,6 @@ const QUOTA_PARTS: [Part<Quota>; 3] = [
         "/quota/offset",
     ),
 ];
-
-/// An integer with its thousands grouped: `250,000`.
-fn grouped(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if value < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -271,6 +271,7 @@ pub fn every_change() -> Plan {
         api_keys: Vec::new(),
         orphans: Vec::new(),
         deleted_keys: Vec::new(),
+        impact: None,
     }
 }
 
@@ -414,6 +415,7 @@ pub fn no_change() -> Plan {
         api_keys: Vec::new(),
         orphans: Vec::new(),
         deleted_keys: Vec::new(),
+        impact: None,
     }
 }
 
@@ -432,5 +434,6 @@ pub fn many_updates(count: usize) -> Plan {
         api_keys: Vec::new(),
         orphans: Vec::new(),
         deleted_keys: Vec::new(),
+        impact: None,
     }
 }

@@ -51,8 +51,9 @@ impl Level {
 }
 
 /// The plans' changes as annotations: a notice per changed field, a warning per destructive
-/// one (with its reason). Each change comes with the prefix that names its target in a project
-/// (`target prod-us: `, else empty); all of one step's changes are folded together.
+/// one (with its reason, and with `plan --impact` what it does to the keys using the plan).
+/// Each change comes with the prefix that names its target in a project (`target prod-us: `,
+/// else empty); all of one step's changes are folded together.
 pub fn plan_annotations(changes: &[(String, FieldChange)]) -> String {
     let annotations = changes.iter().map(|(prefix, change)| {
         let mut message = format!("{}: {}", printable(&change.subject), change.what);
@@ -63,6 +64,9 @@ pub fn plan_annotations(changes: &[(String, FieldChange)]) -> String {
             }
             None => Level::Notice,
         };
+        for sentence in &change.impact {
+            message.push_str(&format!("\nImpact: {sentence}"));
+        }
         Annotation {
             level,
             at: change.at.clone(),
@@ -165,6 +169,7 @@ mod tests {
             what: "quota limit is 250,000 live, 100,000".into(),
             at: at("plans/silver.yaml", 6, 5),
             destructive: destructive.map(str::to_string),
+            impact: Vec::new(),
         }
     }
 

@@ -5,9 +5,11 @@ pub use crate::inert::printable;
 
 use crate::diff::PatchOp;
 use crate::model::Names;
+use crate::model::StageRef;
 use crate::plan::{
-    join_reasons, ApiKeyEntry, ApiKeyTarget, DestructiveChanges, KeyAction, OrphanKind, Plan,
-    PlanEntry, PlanRef, Summary, Target,
+    format_day, join_reasons, ApiKeyEntry, ApiKeyTarget, DestructiveChanges, Effect, Impact,
+    KeyAction, OrphanKind, Plan, PlanEntry, PlanRef, Site, Summary, Target, NEAR_PERCENT,
+    RECENT_DAYS,
 };
 
 /// What follows a line that can refuse a live customer's requests, before its reason.
@@ -15,6 +17,9 @@ pub(super) const DESTRUCTIVE_MARKER: &str = "# destructive:";
 
 /// What separates a line's words from its destructive marker.
 pub(super) const MARKER_GAP: &str = "  ";
+
+/// What starts each line that tells, under a change, what it does to the keys using the plan.
+pub(super) const IMPACT_PREFIX: &str = "    ! ";
 
 /// How an action line is meant to be read, for the views that decorate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +43,9 @@ pub(super) struct ActionLine {
     pub text: String,
     /// Why the line can refuse a live customer's requests, when it can.
     pub destructive: Option<String>,
+    /// What the line's change does to the keys using the plan (`plan --impact`), one
+    /// sentence each.
+    pub impact: Vec<String>,
 }
 
 impl ActionLine {
@@ -46,7 +54,25 @@ impl ActionLine {
             tone,
             text,
             destructive: None,
+            impact: Vec::new(),
         }
+    }
+
+    /// The line with the sentences of the `impacts` whose change `marks` says it carries out.
+    fn with_impact(self, impacts: &[Impact], names: &Names, marks: impl Fn(&Site) -> bool) -> Self {
+        let impact = impacts
+            .iter()
+            .filter(|impact| marks(&impact.site))
+            .map(|impact| effect_sentence(&impact.effect, names))
+            .collect();
+        ActionLine { impact, ..self }
+    }
+
+    /// The line's impact sentences, each as a line of its own under it.
+    pub fn impact_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.impact
+            .iter()
+            .map(|sentence| format!("{IMPACT_PREFIX}{sentence}"))
     }
 
     /// The line, marked destructive with `reasons` when there are any.
@@ -71,6 +97,96 @@ impl ActionLine {
             None => self.text.clone(),
         }
     }
+
+    /// The line undecorated, then its impact lines.
+    pub fn plain_lines(&self) -> Vec<String> {
+        std::iter::once(self.plain())
+            .chain(self.impact_lines())
+            .collect()
+    }
+}
+
+/// What a change does to a key (or to every request, for a throttle), in one sentence.
+pub(super) fn effect_sentence(effect: &Effect, names: &Names) -> String {
+    match effect {
+        Effect::Quota {
+            key_id,
+            used,
+            limit,
+            since,
+            resets,
+        } => {
+            let key = printable(&names.key(key_id)).into_owned();
+            let (used_text, limit_text) = (grouped(*used), grouped(*limit));
+            let since = format_day(*since);
+            let resets = format_day(*resets);
+            if effect.over_limit() {
+                format!(
+                    "key {key} has used {used_text} requests since {since}, at or over the new \
+                     limit of {limit_text}: refused until the quota resets on {resets}"
+                )
+            } else {
+                format!(
+                    "key {key} has used {used_text} requests since {since}, within \
+                     {NEAR_PERCENT}% of the new limit of {limit_text} (the quota resets on \
+                     {resets})"
+                )
+            }
+        }
+        Effect::Access {
+            key_id,
+            requests,
+            stages,
+            certain,
+        } => {
+            let key = printable(&names.key(key_id)).into_owned();
+            let stages: Vec<String> = stages
+                .iter()
+                .map(|stage| stage_name(stage, names))
+                .collect();
+            let stages = stages.join(", ");
+            let requests = grouped(*requests);
+            let traffic = format!(
+                "it made {requests} requests through this plan in the last {RECENT_DAYS} days"
+            );
+            if *certain {
+                format!("key {key} loses {stages}: {traffic}")
+            } else {
+                format!(
+                    "key {key} may lose {stages}: {traffic}, on any of its stages (AWS does not \
+                     count usage by stage)"
+                )
+            }
+        }
+        Effect::Throttle => "requests above the new limit are refused with 429 Too Many \
+                             Requests; not measured, as AWS counts no usage per second"
+            .to_string(),
+    }
+}
+
+/// A stage as a person reads it: `pets/prod` where its REST API's name is known, else
+/// `a1b2c3:prod`.
+fn stage_name(stage: &StageRef, names: &Names) -> String {
+    match names.api(&stage.api_id) {
+        Some(api) => printable(&format!("{api}/{}", stage.stage)).into_owned(),
+        None => printable(&stage.to_string()).into_owned(),
+    }
+}
+
+/// An integer with its thousands grouped: `250,000`.
+pub(super) fn grouped(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if value < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, or `! Bronze (brz001)`
@@ -129,9 +245,16 @@ pub(super) const ORPHANS_TITLE: &str =
 /// Everything that happens to an entry, in the order it is applied, then the pending grants;
 /// the lines that can refuse a live customer's requests are marked with their reasons. Keys
 /// and stages are named where `names` knows them.
-pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> {
+pub(super) fn action_lines(
+    entry: &PlanEntry,
+    names: &Names,
+    impacts: &[Impact],
+) -> Vec<ActionLine> {
     let destructive = entry.destructive();
-    let operation = |op: &PatchOp| operation(op, &destructive, names);
+    let operation = |op: &PatchOp| {
+        operation(op, &destructive, names)
+            .with_impact(impacts, names, |site| site.marks_operation(op))
+    };
     let mut lines = Vec::new();
     match &entry.target {
         Target::Create { tags, follow_up } => {
@@ -152,6 +275,7 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
             ),
         };
         line.marked(&destructive.reasons_for_key(key))
+            .with_impact(impacts, names, |site| site.marks_key(key))
     }));
     if let Some(tags) = &entry.tags {
         lines.extend(tags.set.iter().map(|(key, value)| set_tag(key, value)));
@@ -189,7 +313,8 @@ pub(super) fn action_lines(entry: &PlanEntry, names: &Names) -> Vec<ActionLine> 
     if entry.delete {
         lines.push(
             ActionLine::new(Tone::Removed, "delete usage plan".to_string())
-                .marked(&destructive.reasons_for_deletion()),
+                .marked(&destructive.reasons_for_deletion())
+                .with_impact(impacts, names, |site| *site == Site::Deletion),
         );
     }
     lines.extend(entry.pending_grants.iter().map(|pending| {
@@ -345,6 +470,11 @@ fn changes(summary: &Summary) -> Vec<String> {
         (summary.grants, "grant", "grants"),
         (summary.tags, "tag change", "tag changes"),
         (summary.destructive, "destructive", "destructive"),
+        (
+            summary.impact,
+            "change affects live keys",
+            "changes affect live keys",
+        ),
     ];
     parts.extend(
         optional
@@ -409,7 +539,7 @@ mod tests {
         let marked: Vec<(String, String)> = plan
             .entries
             .iter()
-            .flat_map(|entry| action_lines(entry, &plan.names))
+            .flat_map(|entry| action_lines(entry, &plan.names, &[]))
             .filter_map(|line| Some((line.text.clone(), line.marker()?)))
             .collect();
         assert_eq!(

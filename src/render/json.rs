@@ -11,7 +11,10 @@
 //!   operation, a `remove-key`): `"destructive": true`, `reasons` (one per destructive part,
 //!   in the order they are applied) and `reason` (the same joined by `; `); other changes
 //!   leave the three fields out;
-//! - `summary.destructive`: the number of destructive parts, one per reason.
+//! - `summary.destructive`: the number of destructive parts, one per reason;
+//! - with `plan --impact`, `impact`: what the destructive changes do to the keys using the
+//!   plans, one item per key and change (`{"name", "id", "change", "kind", ...}`), and
+//!   `summary.impact`, the number of changes that affect keys which used the plans.
 
 use std::collections::BTreeMap;
 
@@ -21,8 +24,8 @@ use super::FailedTarget;
 use crate::diff::PatchOp;
 use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{
-    join_reasons, ApiKeyEntry, ApiKeyTarget, KeyAction, OrphanKind, Plan, PlanEntry, PlanRef,
-    Summary, Target,
+    format_day, join_reasons, ApiKeyEntry, ApiKeyTarget, Effect, KeyAction, OrphanKind, Plan,
+    PlanEntry, PlanRef, Summary, Target,
 };
 
 /// The version of the JSON plan format.
@@ -118,6 +121,8 @@ struct Document<'a> {
     pending_grants: Vec<Pending<'a>>,
     #[serde(skip_serializing_if = "Names::is_empty")]
     names: &'a Names,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<Vec<ImpactJson<'a>>>,
     summary: SummaryJson,
 }
 
@@ -171,9 +176,100 @@ impl<'a> Document<'a> {
                 })
                 .collect(),
             names: &plan.names,
+            impact: plan.impact.as_ref().map(|_| impact(plan)),
             summary: plan.summary().into(),
         }
     }
+}
+
+/// One element of `impact`: what one destructive change does to one key (or, for a
+/// throttle, to every request above it).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImpactJson<'a> {
+    #[serde(flatten)]
+    plan: Named<'a>,
+    /// The change, as `replace /quota/limit`, `remove /apiStages a1b2c3:prod`,
+    /// `remove-key 9QZ1OLDKEY` or `delete`.
+    change: String,
+    #[serde(flatten)]
+    effect: EffectJson<'a>,
+}
+
+/// What the change does.
+#[derive(Serialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+enum EffectJson<'a> {
+    /// The key's use in the new quota's current period is at, over or near the new limit.
+    Quota {
+        key_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_name: Option<&'a str>,
+        used: i64,
+        limit: i64,
+        over: bool,
+        since: String,
+        resets: String,
+    },
+    /// The key sent requests lately and loses (or, for a stage removal, may lose) stages.
+    Access {
+        key_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_name: Option<&'a str>,
+        requests: i64,
+        stages: Vec<String>,
+        certain: bool,
+    },
+    /// A throttle added or lowered; not measured.
+    Throttle {},
+}
+
+/// The `impact` list of an assessed plan, in the order of the plan's entries.
+fn impact(plan: &Plan) -> Vec<ImpactJson<'_>> {
+    let names = &plan.names;
+    plan.entries
+        .iter()
+        .flat_map(|entry| {
+            plan.impacts_of(entry).iter().map(move |impact| ImpactJson {
+                plan: Named::of(entry),
+                change: impact.site.to_string(),
+                effect: match &impact.effect {
+                    Effect::Quota {
+                        key_id,
+                        used,
+                        limit,
+                        since,
+                        resets,
+                    } => EffectJson::Quota {
+                        key_id,
+                        key_name: names.key_name(key_id),
+                        used: *used,
+                        limit: *limit,
+                        over: impact.effect.over_limit(),
+                        since: format_day(*since),
+                        resets: format_day(*resets),
+                    },
+                    Effect::Access {
+                        key_id,
+                        requests,
+                        stages,
+                        certain,
+                    } => EffectJson::Access {
+                        key_id,
+                        key_name: names.key_name(key_id),
+                        requests: *requests,
+                        stages: stages.iter().map(ToString::to_string).collect(),
+                        certain: *certain,
+                    },
+                    Effect::Throttle => EffectJson::Throttle {},
+                },
+            })
+        })
+        .collect()
 }
 
 /// A plan's declared name and its id (`null` for a plan being created).
@@ -604,6 +700,10 @@ struct SummaryJson {
     /// Managed plans whose only work is tollgate's own tags; left out when there are none.
     #[serde(skip_serializing_if = "is_zero")]
     bookkeeping: usize,
+    /// Changes that affect keys which used the plans (`plan --impact`); left out when there
+    /// are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    impact: usize,
 }
 
 impl From<Summary> for SummaryJson {
@@ -621,6 +721,7 @@ impl From<Summary> for SummaryJson {
             unmanaged: summary.unmanaged,
             orphaned: summary.orphaned,
             bookkeeping: summary.bookkeeping,
+            impact: summary.impact,
         }
     }
 }

@@ -15,7 +15,7 @@ use super::human::{
     ORPHANS_TITLE,
 };
 use crate::model::Names;
-use crate::plan::{Plan, PlanEntry, PlanRef, Target};
+use crate::plan::{Impact, Plan, PlanEntry, PlanRef, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -35,8 +35,9 @@ pub fn render(plan: &Plan) -> String {
 /// out whole pieces as [`render`] does.
 pub fn render_within(plan: &Plan, limit: usize) -> String {
     let head = head(plan);
+    let row = |entry| row(entry, plan.impacts_of(entry));
     let mut rows = Pieces::new(plan.entries.iter().map(row).collect());
-    let section = |entry| section(entry, &plan.names);
+    let section = |entry| section(entry, &plan.names, plan.impacts_of(entry));
     let mut sections = Pieces::new(plan.entries.iter().map(section).collect());
     let mut unmanaged = Pieces::new(plan.unmanaged.iter().map(unmanaged_item).collect());
     let unmanaged_head = unmanaged_head(plan.unmanaged.len());
@@ -132,6 +133,18 @@ fn head(plan: &Plan) -> String {
             count_of(destructive, "destructive change", "destructive changes")
         ));
     }
+    let affecting = plan.summary().impact;
+    if affecting > 0 {
+        let (affect, them) = match affecting {
+            1 => ("affects", "it"),
+            _ => ("affect", "them"),
+        };
+        head.push_str(&format!(
+            "> [!WARNING]\n> {} {affect} keys that used the plans lately: see the lines starting \
+             with `!` under {them}. AWS's usage figures can lag behind by a while.\n\n",
+            count_of(affecting, "change", "changes")
+        ));
+    }
     let pending: usize = plan.entries.iter().map(|e| e.pending_grants.len()).sum();
     if pending > 0 {
         let (them, they_are, keys) = match pending {
@@ -149,14 +162,18 @@ fn head(plan: &Plan) -> String {
 }
 
 /// One row of the table of plans.
-fn row(entry: &PlanEntry) -> String {
+fn row(entry: &PlanEntry, impacts: &[Impact]) -> String {
     let id = entry.id().map_or("(new)".to_string(), escape);
-    format!("| {} | {id} | {} |\n", escape(&entry.name), changes(entry))
+    format!(
+        "| {} | {id} | {} |\n",
+        escape(&entry.name),
+        changes(entry, impacts)
+    )
 }
 
 /// What happens to an entry, in a few words: `update: 7 operations, 2 keys, tags, 1 grant,
 /// **2 destructive**`.
-fn changes(entry: &PlanEntry) -> String {
+fn changes(entry: &PlanEntry, impacts: &[Impact]) -> String {
     let mut parts = Vec::new();
     if let Target::Create { .. } = entry.target {
         parts.push("create".to_string());
@@ -190,11 +207,14 @@ fn changes(entry: &PlanEntry) -> String {
     if destructive > 0 {
         parts.push(format!("**{destructive} destructive**"));
     }
+    if impacts.iter().any(|impact| impact.effect.affects_keys()) {
+        parts.push("**affects live keys**".to_string());
+    }
     parts.join(", ")
 }
 
 /// The collapsed section of one entry: the before/after diff and the action lines.
-fn section(entry: &PlanEntry, names: &Names) -> String {
+fn section(entry: &PlanEntry, names: &Names, impacts: &[Impact]) -> String {
     let mut out = format!(
         "<details><summary>{}</summary>\n\n",
         escape_html(&header(entry))
@@ -206,9 +226,9 @@ fn section(entry: &PlanEntry, names: &Names) -> String {
     if !diff.is_empty() {
         out.push_str(&fenced("diff", &diff));
     }
-    let actions: Vec<String> = action_lines(entry, names)
+    let actions: Vec<String> = action_lines(entry, names, impacts)
         .iter()
-        .map(|line| line.plain())
+        .flat_map(ActionLine::plain_lines)
         .collect();
     if !actions.is_empty() {
         out.push_str(&fenced("text", &actions));

@@ -33,7 +33,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
     }
     for entry in &plan.entries {
         let diff = body_diff(entry.before(), &entry.after);
-        let lines = action_lines(entry, &plan.names);
+        let lines = action_lines(entry, &plan.names, plan.impacts_of(entry));
         out.push_str(&block(&header(entry), &diff, &lines, style));
         out.push('\n');
     }
@@ -90,6 +90,9 @@ fn block(header: &str, diff: &[DiffLine], actions: &[ActionLine], style: Style) 
             text.push_str(&paint(&marker, destructive_paint(), style));
         }
         out.push_str(&indented(text));
+        for impact in line.impact_lines() {
+            out.push_str(&indented(paint(&impact, destructive_paint(), style)));
+        }
     }
     out
 }

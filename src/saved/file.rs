@@ -19,7 +19,7 @@ use super::SavedPlanError;
 use crate::api_keys;
 use crate::live::creation_token;
 use crate::model::{owner, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Names};
-use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget};
+use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, Usage};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::render::json::{self, FORMAT_VERSION};
 
@@ -35,6 +35,10 @@ pub struct Saved {
     /// The declared API keys the saved plan creates or changes, in the plan's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_keys: Vec<SavedApiKey>,
+    /// The usage read for `plan --impact`, from which the plan's impact is worked out again;
+    /// absent without `--impact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 /// One declared API key a saved plan creates or changes. Its value is never here: only the
@@ -143,6 +147,7 @@ impl SavedPlan {
                 context,
                 plans,
                 api_keys,
+                usage: plan.impact.as_ref().map(|impact| impact.usage.clone()),
             },
             plan: plan.clone(),
             unchanged_elsewhere: plan.unchanged.saturating_sub(in_file),
@@ -266,6 +271,11 @@ impl SavedPlan {
             .checked_sub(plan.unchanged)
             .ok_or("its summary counts fewer unchanged plans than it holds")?;
         plan.api_keys = saved_api_keys(&file.saved.api_keys, &file.region, &options)?;
+        plan.impact = file
+            .saved
+            .usage
+            .clone()
+            .map(|usage| plan.assess(usage, &live_keys));
         plan.unchanged = file.summary.unchanged;
         plan.names = file.names;
         plan.target = file

@@ -102,6 +102,15 @@ impl Env {
         command
     }
 
+    /// `program` run like [`Env::tollgate`] (in the scratch folder, against the emulator,
+    /// isolated), with `TOLLGATE` naming the binary: for the scripts that run tollgate.
+    pub fn script(&self, program: &Path) -> Command {
+        let mut command = std::process::Command::new(program);
+        isolate(&mut command, &self.sim.endpoint(), self.dir.path());
+        command.env("TOLLGATE", assert_cmd::cargo::cargo_bin("tollgate"));
+        Command::from_std(command)
+    }
+
     /// Runs `tollgate ARGS PATH` to completion.
     pub fn run(&self, args: &[&str], path: &Path) -> std::process::Output {
         self.tollgate()

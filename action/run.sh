@@ -3,6 +3,9 @@
 # for one command and writes what the action's GitHub API steps need into GITHUB_OUTPUT. No
 # GitHub API call is made here, so this script runs as it is in tests, against an emulator.
 #
+#   run.sh names   the names the action's other steps use: outputs artifact (the saved plan's
+#                  artifact, tied to the pull request's head commit), comment-marker and
+#                  issue-marker (the hidden markers of its one comment and one drift issue)
 #   run.sh plan    validate (annotations), plan (annotations, job summary, saved plan), and the
 #                  pull-request comment: outputs exitcode, has-changes, plan-file, comment-file
 #   run.sh apply   apply the saved plan at TOLLGATE_PLAN_FILE: fails, saying why, when it is
@@ -30,12 +33,16 @@ marker_target="${target:-default}"
 comment_marker="<!-- tollgate-plan target=$marker_target -->"
 # The hidden marker that finds this action's one drift issue for the target.
 issue_marker="<!-- tollgate-drift target=$marker_target -->"
+# The most characters of the report the drift issue holds (GitHub takes 65,536 in a body).
+MAX_REPORT_CHARS=60000
 
 global=()
 if [[ -n "$target" ]]; then
     global+=(--target "$target")
 fi
 read -r -a paths <<< "${INPUT_PATHS:-}"
+# The arrays are written ${a[@]+"${a[@]}"} where they may be empty: bash 3.2 (macOS's) takes
+# an empty "${a[@]}" for an unset variable under `set -u`.
 
 output() {
     printf '%s=%s\n' "$1" "$2" >> "$github_output"
@@ -47,7 +54,7 @@ annotate_error() {
     message="${message//'%'/'%25'}"
     message="${message//$'\r'/'%0D'}"
     message="${message//$'\n'/'%0A'}"
-    printf '::error title=tollgate %s::%s\n' "$command" "$message"
+    printf '::error title=tollgate::%s\n' "$message"
 }
 
 # Runs tollgate, setting `code` to its exit status without stopping the script.
@@ -67,10 +74,16 @@ fence_for() {
 }
 
 case "$command" in
+names)
+    output artifact "tollgate-plan-$marker_target-${TOLLGATE_HEAD_SHA:-}"
+    output comment-marker "$comment_marker"
+    output issue-marker "$issue_marker"
+    ;;
 plan)
-    run_tollgate "${global[@]}" validate --format github "${paths[@]}"
+    run_tollgate ${global[@]+"${global[@]}"} validate --format github ${paths[@]+"${paths[@]}"}
     if [[ $code -ne 0 ]]; then
-        annotate_error "the YAML is not valid (see the errors above); nothing was read from AWS"
+        # Not an annotation: validate's errors may already fill the 10 GitHub shows.
+        echo "tollgate: the YAML is not valid (see the errors above); nothing was read from AWS"
         output exitcode 1
         exit 1
     fi
@@ -80,8 +93,8 @@ plan)
     fi
     # Annotations at the YAML lines, the text plan in the log, the Markdown plan in the job
     # summary, and the saved plan for the apply on merge.
-    run_tollgate "${global[@]}" plan --format github --detailed-exitcode \
-        --out "$plan_file" "${impact[@]}" "${paths[@]}"
+    run_tollgate ${global[@]+"${global[@]}"} plan --format github --detailed-exitcode \
+        --out "$plan_file" ${impact[@]+"${impact[@]}"} ${paths[@]+"${paths[@]}"}
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
         annotate_error "tollgate could not make the plan (see the log); nothing was saved or applied"
@@ -90,14 +103,16 @@ plan)
     output has-changes "$([[ $code -eq 2 ]] && echo true || echo false)"
     output plan-file "$plan_file"
     comment_file="$out_dir/tollgate-comment.md"
-    {
-        printf '%s\n' "$comment_marker"
-        "$tollgate" "${global[@]}" show "$plan_file" --format markdown
-        if [[ -n "${TOLLGATE_HEAD_SHA:-}" ]]; then
-            printf '\n<sub>Planned for commit %s; merging applies exactly this plan.</sub>\n' \
-                "$TOLLGATE_HEAD_SHA"
-        fi
-    } > "$comment_file"
+    printf '%s\n' "$comment_marker" > "$comment_file"
+    run_tollgate ${global[@]+"${global[@]}"} show "$plan_file" --format markdown >> "$comment_file"
+    if [[ $code -ne 0 ]]; then
+        annotate_error "the saved plan could not be shown for the comment (see the log)"
+        exit 1
+    fi
+    if [[ -n "${TOLLGATE_HEAD_SHA:-}" ]]; then
+        printf '\n<sub>Planned for commit %s; merging applies exactly this plan.</sub>\n' \
+            "$TOLLGATE_HEAD_SHA" >> "$comment_file"
+    fi
     output comment-file "$comment_file"
     ;;
 apply)
@@ -106,8 +121,13 @@ apply)
         output exitcode 1
         exit 1
     fi
-    "$tollgate" "${global[@]}" show "$plan_file"
-    run_tollgate "${global[@]}" apply --auto-approve --detailed-exitcode "$plan_file"
+    run_tollgate ${global[@]+"${global[@]}"} show "$plan_file"
+    if [[ $code -ne 0 ]]; then
+        output exitcode 1
+        annotate_error "the saved plan of commit ${TOLLGATE_HEAD_SHA:-?} cannot be read (see the log); nothing was applied. Re-run the plan on the default branch, review it, and apply that."
+        exit 1
+    fi
+    run_tollgate ${global[@]+"${global[@]}"} apply --auto-approve --detailed-exitcode "$plan_file"
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
         annotate_error "the reviewed plan of commit ${TOLLGATE_HEAD_SHA:-?} was not applied in full: tollgate refused it as stale (a plan it changes changed since it was reviewed) or a change failed; the log says which. Re-run the plan on the default branch, review it, and apply that."
@@ -116,7 +136,7 @@ apply)
     ;;
 drift)
     report="$out_dir/tollgate-drift.txt"
-    run_tollgate "${global[@]}" plan --detailed-exitcode "${paths[@]}" > "$report"
+    run_tollgate ${global[@]+"${global[@]}"} plan --detailed-exitcode ${paths[@]+"${paths[@]}"} > "$report"
     cat "$report"
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
@@ -135,15 +155,18 @@ drift)
         fi
         printf ' Apply the YAML, or change it to what is live; this issue is closed by the first check that finds no drift.\n\n'
         printf '%stext\n' "$fence"
-        cat "$report"
+        if [[ $(wc -c < "$report") -gt $MAX_REPORT_CHARS ]]; then
+            head -c "$MAX_REPORT_CHARS" "$report"
+            printf '\n[cut here to fit in an issue: the whole report is in the run'"'"'s log]\n'
+        else
+            cat "$report"
+        fi
         printf '%s\n' "$fence"
     } > "$issue_file"
     output issue-file "$issue_file"
-    output issue-marker "$issue_marker"
     ;;
 *)
-    annotate_error "unknown command '$command': use plan, apply or drift"
+    annotate_error "unknown command: use plan, apply or drift"
     exit 1
     ;;
 esac
-output comment-marker "$comment_marker"

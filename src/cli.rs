@@ -696,7 +696,7 @@ async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
     let today = format_day(day);
     let mut usage = Usage {
         today: today.clone(),
-        plans: Default::default(),
+        ..Usage::default()
     };
     for read in plan.usage_reads(day) {
         let start = format_day(read.start);
@@ -715,6 +715,10 @@ async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
         usage.plans.insert(read.plan_id, PlanUsage { start, keys });
     }
     let read_any = !usage.plans.is_empty();
+    if read_any {
+        let ids = plan.plans_needing_keys_for_impact(&inputs.live_keys);
+        usage.plan_keys = inputs.client.list_plan_keys(ids).await?;
+    }
     plan.impact = Some(plan.assess(usage, &inputs.live_keys));
     // The keys the impact names, by name: listed now when the run has not listed them (no
     // value is read).

@@ -127,8 +127,13 @@ fn plan_annotates_summarises_saves_and_writes_the_comment() {
     );
     // The comment: the hidden marker first, then the Markdown plan, then the commit.
     let comment = std::fs::read_to_string(&run.outputs["comment-file"]).expect("the comment");
-    let marker = &run.outputs["comment-marker"];
+    let names = run_action(&env, "names", &[]);
+    let marker = &names.outputs["comment-marker"];
     assert_eq!(marker, "<!-- tollgate-plan target=default -->");
+    assert_eq!(
+        names.outputs["artifact"],
+        format!("tollgate-plan-default-{HEAD_SHA}")
+    );
     assert!(comment.starts_with(&format!("{marker}\n### tollgate plan for us-east-1\n")));
     assert!(comment.contains("| Gold | gold000001 | update: 1 operation, **1 destructive** |"));
     assert!(comment.trim_end().ends_with(&format!(
@@ -152,7 +157,7 @@ fn plan_stops_at_invalid_yaml_with_its_errors_annotated_and_nothing_read() {
     );
     assert!(run
         .stdout
-        .contains("::error title=tollgate plan::the YAML is not valid"));
+        .contains("tollgate: the YAML is not valid (see the errors above); nothing was read"));
     assert_eq!(run.outputs["exitcode"], "1");
     assert_eq!(env.calls("GetUsagePlans"), 0);
 }
@@ -181,7 +186,7 @@ fn apply_without_a_saved_plan_fails_saying_why_and_sends_nothing() {
     assert_eq!(run.code, Some(1));
     assert!(
         run.stdout.contains(&format!(
-            "::error title=tollgate apply::no saved plan for commit {HEAD_SHA}: the plan job did \
+            "::error title=tollgate::no saved plan for commit {HEAD_SHA}: the plan job did \
              not run or failed on the pull request's final commit; nothing was applied"
         )),
         "{}",
@@ -218,7 +223,7 @@ fn apply_of_a_stale_plan_fails_saying_why_and_changes_nothing() {
     assert_eq!(run.code, Some(1), "{}", run.stdout);
     assert!(run
         .stdout
-        .contains("::error title=tollgate apply::the reviewed plan of commit"));
+        .contains("::error title=tollgate::the reviewed plan of commit"));
     assert_eq!(env.writes(), writes, "nothing sent");
     assert_eq!(env.plan("gold000001").quota().map(|q| q.limit()), Some(700));
 }
@@ -235,7 +240,7 @@ fn drift_writes_the_issue_when_the_account_drifted_and_says_so_when_not() {
     assert_eq!(run.outputs["exitcode"], "2");
     assert_eq!(run.outputs["drift"], "true");
     let issue = std::fs::read_to_string(&run.outputs["issue-file"]).expect("the issue");
-    let marker = &run.outputs["issue-marker"];
+    let marker = &run_action(&env, "names", &[]).outputs["issue-marker"];
     assert_eq!(marker, "<!-- tollgate-drift target=default -->");
     assert!(issue.starts_with(&format!("{marker}\nThe live usage plans differ")));
     assert!(issue.contains("Found by https://example.test/run/1."));
@@ -279,9 +284,18 @@ fn with_a_project_the_target_is_passed_on_and_names_the_markers() {
     let vars = [("INPUT_PATHS", ""), ("INPUT_TARGET", "prod-us")];
     let run = run_script(&env, "run.sh", "plan", &vars);
     assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let names = run_script(&env, "run.sh", "names", &vars);
     assert_eq!(
-        run.outputs["comment-marker"],
+        names.outputs["comment-marker"],
         "<!-- tollgate-plan target=prod-us -->"
+    );
+    assert_eq!(
+        names.outputs["issue-marker"],
+        "<!-- tollgate-drift target=prod-us -->"
+    );
+    assert_eq!(
+        names.outputs["artifact"],
+        format!("tollgate-plan-prod-us-{HEAD_SHA}")
     );
     let comment = std::fs::read_to_string(&run.outputs["comment-file"]).expect("the comment");
     assert!(
@@ -293,10 +307,7 @@ fn with_a_project_the_target_is_passed_on_and_names_the_markers() {
         "only the target asked for: {comment}"
     );
     let drift = run_script(&env, "run.sh", "drift", &vars);
-    assert_eq!(
-        drift.outputs["issue-marker"],
-        "<!-- tollgate-drift target=prod-us -->"
-    );
+    assert_eq!(drift.outputs["drift"], "true");
     let issue = std::fs::read_to_string(&drift.outputs["issue-file"]).expect("the issue");
     assert!(
         issue.contains("The live usage plans of target prod-us differ"),
@@ -338,8 +349,16 @@ fn fake_release(base: &Path, version: &str, triple: &str, corrupt: bool) {
     std::fs::write(out.join(format!("{name}.tar.gz.sha256")), line).expect("checksum file");
 }
 
-/// `install.sh STEP` for a Linux x86_64 runner, downloading from `base`.
+/// `install.sh STEP` of v9.8.7 for a Linux x86_64 runner, downloading from `base`.
 fn install(env: &Env, step: &str, base: &Path, cache: &Path) -> ActionRun {
+    install_ref(env, step, "v9.8.7", base, cache)
+}
+
+/// `install.sh STEP` of `version` for a Linux x86_64 runner, downloading from `base`, with an
+/// empty folder as the action's source (so that nothing is built).
+fn install_ref(env: &Env, step: &str, version: &str, base: &Path, cache: &Path) -> ActionRun {
+    let no_source = env.dir.path().join("no-source");
+    std::fs::create_dir_all(&no_source).expect("a folder");
     let base_url = format!("file://{}", base.display());
     let github_path = env.dir.path().join("github-path");
     std::fs::write(&github_path, "").expect("GITHUB_PATH");
@@ -348,7 +367,8 @@ fn install(env: &Env, step: &str, base: &Path, cache: &Path) -> ActionRun {
         "install.sh",
         step,
         &[
-            ("TOLLGATE_VERSION", "v9.8.7"),
+            ("TOLLGATE_VERSION", version),
+            ("TOLLGATE_SOURCE", no_source.to_str().expect("UTF-8")),
             ("TOLLGATE_REPOSITORY", "example/tollgate"),
             ("TOLLGATE_DOWNLOAD_BASE", &base_url),
             ("RUNNER_OS", "Linux"),
@@ -360,6 +380,59 @@ fn install(env: &Env, step: &str, base: &Path, cache: &Path) -> ActionRun {
 }
 
 #[test]
+fn install_builds_the_actions_own_source_for_any_ref_but_a_release() {
+    let env = Env::new("");
+    let base = env.dir.path().join("releases");
+    let cache = env.dir.path().join("tool-cache");
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    for (version, cacheable, key) in [
+        ("main", "false", "tollgate-source-Linux-X64"),
+        ("v1", "false", "tollgate-source-Linux-X64"),
+        ("v1.2.3-fix/x", "false", "tollgate-source-Linux-X64"),
+        ("", "false", "tollgate-source-Linux-X64"),
+        (
+            commit,
+            "true",
+            &format!("tollgate-source-{commit}-Linux-X64"),
+        ),
+        (
+            "v1.2.3-rc.1",
+            "true",
+            "tollgate-v1.2.3-rc.1-x86_64-unknown-linux-gnu",
+        ),
+    ] {
+        let located = install_ref(&env, "locate", version, &base, &cache);
+        assert_eq!(located.outputs["cacheable"], cacheable, "{version}");
+        assert_eq!(located.outputs["cache-key"], key, "{version}");
+    }
+    // A branch builds from source: here there is none, and the step says what to do.
+    let built = install_ref(&env, "install", "main", &base, &cache);
+    assert_eq!(built.code, Some(1));
+    assert!(
+        built.stdout.contains(
+            "::error title=tollgate install::no release binary to install and no tollgate source"
+        ),
+        "{}",
+        built.stdout
+    );
+    // A release tag without an archive falls back to the source too.
+    let missing = install(&env, "install", &base, &cache);
+    assert_eq!(missing.code, Some(1));
+    assert!(
+        missing.stdout.contains(
+            "no release archive tollgate-v9.8.7-x86_64-unknown-linux-gnu.tar.gz to download"
+        ),
+        "{}",
+        missing.stdout
+    );
+    assert!(
+        missing.stdout.contains("no tollgate source"),
+        "{}",
+        missing.stdout
+    );
+}
+
+#[test]
 fn install_checks_the_checksum_before_installing_the_release_binary() {
     let env = Env::new("");
     let base = env.dir.path().join("releases");
@@ -367,7 +440,9 @@ fn install_checks_the_checksum_before_installing_the_release_binary() {
     let triple = "x86_64-unknown-linux-gnu";
     let located = install(&env, "locate", &base, &cache);
     assert_eq!(located.code, Some(0));
-    let dir = cache.join("tollgate/v9.8.7").join(triple);
+    let dir = cache
+        .join("tollgate")
+        .join(format!("tollgate-v9.8.7-{triple}"));
     assert_eq!(located.outputs["dir"], dir.display().to_string());
     assert_eq!(located.outputs["cacheable"], "true");
     assert_eq!(
@@ -447,7 +522,7 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
     // The outputs the shell steps write, as the other tests saw them.
     let env = env();
     let mut written: BTreeSet<String> = BTreeSet::new();
-    for command in ["plan", "drift"] {
+    for command in ["names", "plan", "drift"] {
         written.extend(run_action(&env, command, &[]).outputs.into_keys());
     }
     let base = env.dir.path().join("none");
@@ -463,7 +538,7 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
             assert!(ids.contains(step), "no step {step} for {expression}");
         }
         for output in names_after(expression, ".outputs.") {
-            let of_script = ["where", "run"]
+            let of_script = ["where", "names", "run"]
                 .iter()
                 .any(|id| expression.contains(&format!("steps.{id}.outputs.{output}")));
             if of_script {
@@ -477,6 +552,8 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
     // Every shell step runs one of the action's scripts, which exist and are executable.
     for step in steps.iter().filter(|step| step.get("run").is_some()) {
         let run = step["run"].as_str().expect("run");
+        // Inputs reach the scripts through the environment, never spliced into the command.
+        assert!(!run.contains("${{"), "an expression in a run line: {run}");
         let script = run
             .split('"')
             .find_map(|part| part.strip_prefix("$GITHUB_ACTION_PATH/"))
@@ -489,4 +566,28 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
         );
         assert_eq!(step["shell"], "bash");
     }
+}
+
+#[test]
+fn a_long_drift_report_is_cut_to_fit_in_an_issue() {
+    let (old, new) = ("o".repeat(150), "n".repeat(150));
+    let mut live = String::from("usagePlans:\n");
+    let mut yaml = String::from("usagePlans:\n");
+    for n in 0..100 {
+        live.push_str(&format!(
+            "  - {{ id: plan{n:06}, name: P{n:03}, description: {old} }}\n"
+        ));
+        yaml.push_str(&format!("  - {{ name: P{n:03}, description: {new} }}\n"));
+    }
+    let env = Env::new(&live);
+    env.write("plans/all.yaml", &yaml);
+    let run = run_action(&env, "drift", &[]);
+    assert_eq!(run.outputs["drift"], "true", "{}", run.stdout);
+    assert!(run.stdout.len() > 65_536, "the whole report is in the log");
+    let issue = std::fs::read_to_string(&run.outputs["issue-file"]).expect("the issue");
+    assert!(issue.chars().count() < 65_536, "{} characters", issue.len());
+    assert!(issue.starts_with("<!-- tollgate-drift target=default -->\n"));
+    assert!(issue.contains(&format!("```text\nP000: description is \"{old}\" live")));
+    assert!(issue
+        .contains("\n[cut here to fit in an issue: the whole report is in the run's log]\n```\n"));
 }

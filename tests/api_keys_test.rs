@@ -2,7 +2,8 @@
 //! the environment and associated in the same apply, its value found nowhere in what
 //! tollgate prints; `plan` runs without the variable, `apply` refuses before sending
 //! anything when it is missing or too short; a live key that differs is patched; a lost
-//! answer to CreateApiKey never makes a second key.
+//! answer to CreateApiKey never makes a second key, one to UpdateApiKey is sent again and
+//! settles; key writes throttled ten times in a row fail cleanly and are planned again.
 
 mod common;
 
@@ -332,4 +333,98 @@ fn a_saved_plan_refuses_a_key_someone_else_created_meanwhile() {
     );
     assert_eq!(env.writes(), writes, "nothing sent");
     assert_eq!(live_keys(&env, "acme").len(), 1);
+}
+
+/// An emulator whose `operations` meet `faults` (with the fixed clock of these tests).
+fn faulty(faults: Faults) -> Env {
+    Env::with_config(
+        "",
+        Config {
+            faults: Some(faults),
+            clock: ClockMode::manual_at("2026-11-23T12:00:00Z").expect("a date"),
+            ..Config::default()
+        },
+    )
+}
+
+/// Key "two" given a description and disabled.
+const TWO_PATCHED: &str = "apiKeys:\n  - name: two\n    description: Globex\n    enabled: false\n";
+
+#[test]
+fn a_lost_answer_to_update_api_key_is_sent_again_and_settles() {
+    // Seed 85 draws 0.43, then 0.86: the first answer is lost after the work, the next is not.
+    let env = faulty(Faults {
+        seed: 85,
+        lost_rate: 0.5,
+        operations: vec!["UpdateApiKey".to_string()],
+        ..Faults::default()
+    });
+    let path = env.write("plans/keys.yaml", TWO_PATCHED);
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // Its operations are all `replace`: sent again, it leaves the same key.
+    assert_eq!(env.calls("UpdateApiKey"), 2);
+    assert_eq!(env.sim.carried_out()["UpdateApiKey"], 2);
+    let two = live_keys(&env, "two");
+    assert_eq!(two[0].description(), Some("Globex"));
+    assert!(!two[0].enabled());
+    env.assert_in_sync(&path);
+}
+
+#[test]
+fn api_key_writes_throttled_ten_times_in_a_row_fail_cleanly_and_are_planned_again() {
+    // Every CreateApiKey and UpdateApiKey is answered 429: each is tried the 10 times a call
+    // gets, none is carried out, nothing is associated, and the next plan shows them again.
+    let env = faulty(Faults {
+        throttle_rate: 1.0,
+        operations: vec!["CreateApiKey".to_string(), "UpdateApiKey".to_string()],
+        ..Faults::default()
+    });
+    let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
+    env.write(
+        "plans/two.yaml",
+        "apiKeys:\n  - name: two\n    description: Globex\n",
+    );
+    let path = path.parent().expect("plans/").to_path_buf();
+    let output = env
+        .tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "CreateApiKey on API key \"acme\" failed: TooManyRequestsException (HTTP 429)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "UpdateApiKey on API key \"two\" (key2) failed: TooManyRequestsException (HTTP 429)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+    assert_eq!(env.calls("CreateApiKey"), 10, "{stderr}");
+    assert_eq!(env.calls("UpdateApiKey"), 10, "{stderr}");
+    assert_eq!(env.sim.carried_out().get("CreateApiKey"), None);
+    assert_eq!(env.sim.carried_out().get("UpdateApiKey"), None);
+    assert!(live_keys(&env, "acme").is_empty());
+    assert_eq!(
+        env.calls("CreateUsagePlanKey"),
+        0,
+        "nothing waits on a key never made"
+    );
+    let plan = env.plan_json(&path);
+    let actions: Vec<&str> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|change| change["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"create-api-key"), "{plan:#}");
+    assert!(actions.contains(&"update-api-key"), "{plan:#}");
 }

@@ -30,13 +30,18 @@ apiKeys:
   - { id: kdelta, name: delta, value: value-delta-00000000000000000000000000004 }
   - { id: kecho, name: echo, value: value-echo-000000000000000000000000000005 }
   - { id: kfoxtrot, name: foxtrot, value: value-foxtrot-000000000000000000000000006 }
+  - { id: kgolf, name: golf, value: value-golf-000000000000000000000000000007 }
 usagePlans:
   - id: gold000001
     name: Gold
     throttle: { rateLimit: 100, burstLimit: 200 }
     quota: { limit: 1000000, offset: 0, period: MONTH }
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod }, { apiId: a1b2c3d4e5, stage: beta } ]
-    keys: [kacme, kbravo, kcharlie, kdelta]
+    keys: [kacme, kbravo, kcharlie, kdelta, kgolf]
+  - id: lead000001
+    name: Lead
+    apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ]
+    keys: [kgolf]
   - id: silver0001
     name: Silver
     apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ]
@@ -51,15 +56,18 @@ usagePlans:
 "#;
 
 /// Gold: quota cut to 500,000, stage beta removed, throttle lowered, charlie taken off and
-/// delta moved to Silver, which gains pets' two stages. Bronze gets a quota of 100 a day.
-/// Tin changes only its description: nothing destructive.
+/// delta moved to Silver, which gains pets' two stages. Lead, which also has golf, gains
+/// beta. Bronze gets a quota of 100 a day. Tin changes only its description: nothing
+/// destructive.
 const DESIRED: &str = r#"
 usagePlans:
   - name: Gold
     throttle: { rateLimit: 50, burstLimit: 200 }
     quota: { limit: 500000, period: MONTH }
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
-    keys: [ { id: kacme }, { id: kbravo } ]
+    keys: [ { id: kacme }, { id: kbravo }, { id: kgolf } ]
+  - name: Lead
+    apiStages: [ { apiId: k9l8m7n6o5, stage: prod }, { apiId: a1b2c3d4e5, stage: beta } ]
   - name: Silver
     apiStages:
       - { apiId: k9l8m7n6o5, stage: prod }
@@ -97,6 +105,8 @@ fn env() -> Env {
         ("gold000001", "kcharlie", "2026-11-20", 1_234),
         // delta: busy lately, but Silver serves it both of Gold's stages after the move.
         ("gold000001", "kdelta", "2026-11-21", 9_000),
+        // golf: busy lately, and keeps beta through Lead (whose YAML has no `keys:`).
+        ("gold000001", "kgolf", "2026-11-23", 700),
         // foxtrot: 120 today, over Bronze's new 100 a day; 90 yesterday does not count.
         ("bronze0001", "kfoxtrot", "2026-11-22", 90),
         ("bronze0001", "kfoxtrot", "2026-11-23", 120),
@@ -134,12 +144,22 @@ fn the_text_plan_tells_under_each_change_which_keys_it_affects() {
     let env = env();
     let text = plan_impact(&env, &[]);
     insta::assert_snapshot!(text);
-    // One GetUsage per plan with a quota or access change (Gold, Bronze); none for Silver
-    // and Tin, whose changes are not destructive.
+    // One GetUsage per plan with a quota or access change (Gold, Bronze); none for Silver,
+    // Lead and Tin, whose changes are not destructive. Lead's keys are read (its YAML has no
+    // `keys:`): it gains a stage that Gold takes from golf.
     assert_eq!(env.calls("GetUsage"), 2);
+    assert_eq!(
+        env.calls("GetUsagePlanKeys"),
+        4,
+        "Bronze, Gold and Silver (their YAML has `keys:`), then Lead"
+    );
+    assert!(
+        !text.contains("key golf"),
+        "golf keeps beta through Lead: {text}"
+    );
     assert!(
         text.contains(
-            "Plan: 0 to create, 4 to update, 3 keys, 6 destructive, 4 changes affect live keys;"
+            "Plan: 0 to create, 5 to update, 3 keys, 6 destructive, 4 changes affect live keys;"
         ),
         "{text}"
     );
@@ -219,7 +239,7 @@ fn a_saved_plan_keeps_its_impact_for_show() {
 
 #[test]
 fn usage_is_read_by_the_page() {
-    // 500 more keys on Gold: GetUsage serves 500 keys a page, so Gold's 504 take two.
+    // 500 more keys on Gold: GetUsage serves 500 keys a page, so Gold's 505 take two.
     let mut bulk_keys = String::new();
     let mut keys = Vec::new();
     for n in 0..500 {
@@ -230,9 +250,9 @@ fn usage_is_read_by_the_page() {
     }
     let seed = SEED.replace("apiKeys:\n", &format!("apiKeys:\n{bulk_keys}"));
     let seed = seed.replace(
-        "keys: [kacme, kbravo, kcharlie, kdelta]",
+        "keys: [kacme, kbravo, kcharlie, kdelta, kgolf]",
         &format!(
-            "keys: [kacme, kbravo, kcharlie, kdelta, {}]",
+            "keys: [kacme, kbravo, kcharlie, kdelta, kgolf, {}]",
             keys.join(", ")
         ),
     );
@@ -244,9 +264,9 @@ fn usage_is_read_by_the_page() {
         },
     );
     let yaml = DESIRED.replace(
-        "keys: [ { id: kacme }, { id: kbravo } ]",
+        "keys: [ { id: kacme }, { id: kbravo }, { id: kgolf } ]",
         &format!(
-            "keys: [ {{ id: kacme }}, {{ id: kbravo }}, {} ]",
+            "keys: [ {{ id: kacme }}, {{ id: kbravo }}, {{ id: kgolf }}, {} ]",
             keys.iter()
                 .map(|key| format!("{{ id: {key} }}"))
                 .collect::<Vec<_>>()
@@ -264,7 +284,7 @@ fn usage_is_read_by_the_page() {
         .output()
         .expect("tollgate runs");
     let plan = stdout_json(&output);
-    // Gold's 504 keys take two pages, Bronze's one.
+    // Gold's 505 keys take two pages, Bronze's one.
     assert_eq!(env.calls("GetUsage"), 3);
     let bulk: Vec<&serde_json::Value> = plan["impact"]
         .as_array()

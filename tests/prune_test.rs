@@ -478,3 +478,81 @@ fn a_saved_plan_with_bookkeeping_applies_again_after_its_changes_were_made() {
     let tags = plan_tags(&env, "Gold");
     assert_eq!(tags.get("tollgate:owner").map(String::as_str), Some(OWNER));
 }
+
+/// A project where acme, a key this target created, is orphaned: declared once, then no
+/// longer declared nor referenced. Returns acme's id.
+fn orphaned_acme(env: &Env) -> String {
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "apiKeys:\n  - name: acme\nusagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: acme }]\n",
+    );
+    run_expecting(env, &["apply", "--auto-approve"], 0);
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: []\n",
+    );
+    run_expecting(env, &["apply", "--auto-approve"], 0);
+    let acme = key_ids(env, "acme");
+    assert_eq!(acme.len(), 1);
+    acme[0].clone()
+}
+
+#[test]
+fn a_lost_answer_to_delete_api_key_is_settled_without_an_error() {
+    use tollgate_sim::{Config, Faults};
+    let env = Env::with_config(
+        "",
+        Config {
+            // Seed 85 draws 0.43, then 0.86: the first answer is lost, the next is not.
+            faults: Some(Faults {
+                seed: 85,
+                lost_rate: 0.5,
+                operations: vec!["DeleteApiKey".to_string()],
+                ..Faults::default()
+            }),
+            ..Config::default()
+        },
+    );
+    orphaned_acme(&env);
+    // AWS deletes acme and the answer is lost; the retry finds it gone (404): done.
+    let output = run(&env, &["apply", "--prune", "--auto-approve"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(key_ids(&env, "acme").is_empty());
+    assert_eq!(env.sim.carried_out()["DeleteApiKey"], 1);
+    assert_eq!(env.calls("DeleteApiKey"), 2, "the lost one, then the 404");
+    run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn a_delete_api_key_throttled_ten_times_in_a_row_fails_cleanly_and_is_planned_again() {
+    use tollgate_sim::{Config, Faults};
+    let env = Env::with_config(
+        "",
+        Config {
+            faults: Some(Faults {
+                throttle_rate: 1.0,
+                operations: vec!["DeleteApiKey".to_string()],
+                ..Faults::default()
+            }),
+            ..Config::default()
+        },
+    );
+    let acme = orphaned_acme(&env);
+    let output = run(&env, &["apply", "--prune", "--auto-approve"]);
+    let errors = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{errors}");
+    assert!(
+        errors.contains("DeleteApiKey on API key \"acme\"") && errors.contains("(HTTP 429)"),
+        "{errors}"
+    );
+    assert_eq!(env.calls("DeleteApiKey"), 10, "{errors}");
+    assert_eq!(env.sim.carried_out().get("DeleteApiKey"), None);
+    assert_eq!(
+        key_ids(&env, "acme"),
+        std::slice::from_ref(&acme),
+        "still there"
+    );
+    let shown = run_expecting(&env, &["plan", "--prune"], 0);
+    assert!(shown.contains(&format!("API key acme ({acme})")), "{shown}");
+}

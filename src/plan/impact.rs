@@ -35,6 +35,10 @@ pub struct Usage {
     pub today: String,
     /// Per usage plan id, what GetUsage answered.
     pub plans: BTreeMap<String, PlanUsage>,
+    /// The keys on the plans that gain a stage and whose keys the plan did not read
+    /// ([`Plan::plans_needing_keys_for_impact`]), by plan id: read for the assessment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plan_keys: LiveKeys,
 }
 
 /// What GetUsage answered for one usage plan, from `start` to the day of the read.
@@ -255,15 +259,47 @@ impl Plan {
             .collect()
     }
 
+    /// The live plans, among those the plan changes, whose keys an assessment needs and
+    /// `live_keys` lacks: the plans that gain a stage (one could serve it to a key that loses
+    /// it elsewhere), when a change takes stages away from keys.
+    pub fn plans_needing_keys_for_impact(&self, live_keys: &LiveKeys) -> Vec<String> {
+        let takes_any = self.entries.iter().any(|entry| {
+            entry
+                .destructive()
+                .items()
+                .iter()
+                .any(|item| takes_access(&item.site))
+        });
+        if !takes_any {
+            return Vec::new();
+        }
+        self.entries
+            .iter()
+            .filter(|entry| !entry.delete)
+            .filter_map(|entry| {
+                let (id, before) = (entry.id()?, entry.before()?);
+                let gains = entry
+                    .after
+                    .stages
+                    .keys()
+                    .any(|stage| !before.stages.contains_key(stage));
+                (gains && !live_keys.contains_key(id)).then(|| id.to_string())
+            })
+            .collect()
+    }
+
     /// The impacts of the plan's destructive changes, from `usage` (read as
-    /// [`Plan::usage_reads`] says) and the key associations read (`live_keys`), which tell
-    /// which other plan still serves a key a stage once the plan is applied.
+    /// [`Plan::usage_reads`] and [`Plan::plans_needing_keys_for_impact`] say) and the key
+    /// associations read (`live_keys`), which tell which keys are on a plan and which other
+    /// plan still serves a key a stage once the plan is applied.
     pub fn assess(&self, usage: Usage, live_keys: &LiveKeys) -> Impacts {
         let mut by_plan = BTreeMap::new();
         let Some(today) = parse_day(&usage.today) else {
             return Impacts { usage, by_plan };
         };
-        let after = AfterApply::new(self, live_keys);
+        let mut known_keys = live_keys.clone();
+        known_keys.extend(usage.plan_keys.clone());
+        let after = AfterApply::new(self, &known_keys);
         for entry in &self.entries {
             let Some(id) = entry.id() else { continue };
             let read = usage.plans.get(id).and_then(|read| {
@@ -272,7 +308,8 @@ impl Plan {
                     keys: &read.keys,
                 })
             });
-            let impacts = entry_impacts(entry, read.as_ref(), today, &after);
+            let on_plan = known_keys.get(id);
+            let impacts = entry_impacts(entry, read.as_ref(), on_plan, today, &after);
             if !impacts.is_empty() {
                 by_plan.insert(id.to_string(), impacts);
             }
@@ -297,16 +334,19 @@ impl KeyDays<'_> {
     }
 }
 
-/// The impacts of one live plan's destructive changes, in their order.
+/// The impacts of one live plan's destructive changes, in their order. `on_plan` holds the
+/// keys read on the plan, when they were: GetUsage's keys not among them are left out.
 fn entry_impacts(
     entry: &PlanEntry,
     read: Option<&KeyDays<'_>>,
+    on_plan: Option<&BTreeSet<String>>,
     today: Date,
     after: &AfterApply<'_>,
 ) -> Vec<Impact> {
     let Some(plan_id) = entry.id() else {
         return Vec::new();
     };
+    let is_on_plan = |key_id: &str| on_plan.is_none_or(|keys| keys.contains(key_id));
     let removed: BTreeSet<&str> = entry
         .keys
         .iter()
@@ -341,7 +381,7 @@ fn entry_impacts(
                 let resets = period_end(quota, since);
                 read.keys
                     .iter()
-                    .filter(|(key_id, _)| !removed.contains(key_id.as_str()))
+                    .filter(|(key_id, _)| is_on_plan(key_id) && !removed.contains(key_id.as_str()))
                     .map(|(key_id, days)| (key_id, read.since(days, since)))
                     .filter(|(_, used)| near_or_over(*used, quota.limit))
                     .map(|(key_id, used)| Effect::Quota {
@@ -359,7 +399,7 @@ fn entry_impacts(
             Site::StageRemoval(stage) => keys
                 .into_iter()
                 .flatten()
-                .filter(|(key_id, _)| !removed.contains(key_id.as_str()))
+                .filter(|(key_id, _)| is_on_plan(key_id) && !removed.contains(key_id.as_str()))
                 .filter_map(|(key_id, days)| {
                     let stages = lost(key_id, &[stage]);
                     access(key_id, recent(days), stages, false)
@@ -373,6 +413,7 @@ fn entry_impacts(
             Site::Deletion => keys
                 .into_iter()
                 .flatten()
+                .filter(|(key_id, _)| is_on_plan(key_id))
                 .filter_map(|(key_id, days)| {
                     access(key_id, recent(days), lost(key_id, &live_stages), true)
                 })

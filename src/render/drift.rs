@@ -3,7 +3,7 @@
 //! live, 100,000 in plans/silver.yaml:6`), so that an issue opened from the output reads
 //! without the diff.
 
-use super::human::{effect_sentence, grouped, printable, quote};
+use super::human::{effect_sentence, grouped, printable, quote, stage_name};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
@@ -206,9 +206,10 @@ fn plan_changes(
             &leaf_under(path),
         );
     }
+    // `pets/prod (a1b2c3)` where the API's name is known, `a1b2c3:prod` otherwise.
     let stage_name = |stage: &StageRef| match names.api(&stage.api_id) {
-        Some(api) => format!("{}/{} ({})", printable(api), stage.stage, stage.api_id),
-        None => stage.to_string(),
+        Some(_) => format!("{} ({})", stage_name(stage, names), stage.api_id),
+        None => stage_name(stage, names),
     };
     for (stage, throttles) in before.stages.iter() {
         let removed = |site: &Site| matches!(site, Site::StageRemoval(gone) if gone == stage);

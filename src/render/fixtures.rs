@@ -5,8 +5,8 @@ use crate::model::{
     placeholder, DesiredApiKey, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
 };
 use crate::plan::{
-    ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant,
-    Plan, PlanEntry, PlanRef, TagChange, Target,
+    ApiKeyEntry, ApiKeyTarget, Effect, GrantChange, Impact, Impacts, KeyAction, KeyChange, Orphan,
+    OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef, Site, TagChange, Target, Usage,
 };
 
 /// A patch operation from its parts.
@@ -380,9 +380,33 @@ pub fn api_keys() -> Plan {
 
 /// A plan whose names from AWS are hostile: a plan name that closes the Markdown section and
 /// mentions a user, a key name with a terminal escape sequence, an API name with a table
-/// separator and backticks, an orphan whose name holds a line break.
+/// separator and backticks, an orphan whose name holds a line break, and an impact line naming
+/// a key whose name mentions a user, closes the section and breaks the line.
 pub fn hostile_names() -> Plan {
     let mut plan = every_change_with_names();
+    plan.names.api_keys.insert(
+        "9QZ1OLDKEY".into(),
+        "@octocat `x` | </details>\n+ Fake".into(),
+    );
+    plan.impact = Some(Impacts {
+        usage: Usage::default(),
+        by_plan: [(
+            "ywbqww".to_string(),
+            vec![Impact {
+                site: Site::KeyRemoval("9QZ1OLDKEY".into()),
+                effect: Effect::Access {
+                    key_id: "9QZ1OLDKEY".into(),
+                    requests: 1234,
+                    stages: vec![StageRef {
+                        api_id: "a1b2c3".into(),
+                        stage: "prod".into(),
+                    }],
+                    certain: true,
+                },
+            }],
+        )]
+        .into(),
+    });
     plan.unmanaged = vec![PlanRef {
         name: "Gold</summary></details>\n\n**Plan: 0 to change.** @octocat".to_string(),
         id: "k2k2k2".to_string(),

@@ -166,7 +166,7 @@ pub(super) fn effect_sentence(effect: &Effect, names: &Names) -> String {
 
 /// A stage as a person reads it: `pets/prod` where its REST API's name is known, else
 /// `a1b2c3:prod`.
-fn stage_name(stage: &StageRef, names: &Names) -> String {
+pub(super) fn stage_name(stage: &StageRef, names: &Names) -> String {
     match names.api(&stage.api_id) {
         Some(api) => printable(&format!("{api}/{}", stage.stage)).into_owned(),
         None => printable(&stage.to_string()).into_owned(),
@@ -358,7 +358,12 @@ fn stage_named(op: &PatchOp, names: &Names) -> Option<String> {
         None => return None,
     };
     let (api_id, stage) = stage.split_once(':')?;
-    Some(format!("{}/{stage}", printable(names.api(api_id)?)))
+    names.api(api_id)?;
+    let stage = StageRef {
+        api_id: api_id.to_string(),
+        stage: stage.to_string(),
+    };
+    Some(stage_name(&stage, names))
 }
 
 /// The header of a declared key's entry: `+ API key acme (new)` or `~ API key acme (k3yacme)`.

@@ -370,14 +370,38 @@ mod tests {
         insta::assert_snapshot!(render(&fixtures::hostile_names()));
     }
 
+    /// The lines of `comment` outside its fenced code blocks, where Markdown and HTML render.
+    fn outside_fences(comment: &str) -> String {
+        let mut fence: Option<&str> = None;
+        let mut out = String::new();
+        for line in comment.lines() {
+            let backticks = &line[..line.len() - line.trim_start_matches('`').len()];
+            match fence {
+                Some(open) if line == open => fence = None,
+                Some(_) => {}
+                None if backticks.len() >= 3 => fence = Some(backticks),
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
     #[test]
     fn names_from_aws_are_inert_in_the_markdown_view() {
         let comment = render(&fixtures::hostile_names());
-        assert!(!comment.contains("@octocat"), "no live mention");
-        assert!(
-            !comment.contains("</summary></details>\n"),
-            "no raw HTML from data"
+        let rendered = outside_fences(&comment);
+        assert!(!rendered.contains("@octocat"), "no live mention");
+        assert_eq!(
+            rendered.matches("</details>").count(),
+            rendered.matches("<details>").count(),
+            "no raw HTML from data: every section closes where it opened: {rendered}"
         );
+        assert!(!rendered.contains("</summary></details>"), "{rendered}");
+        // Inside a fence, a name is shown as it is, on its one line.
+        assert!(comment.contains("\nremove key @octocat `x` | </details>\\n+ Fake (9QZ1OLDKEY)"));
         assert!(
             !comment.contains("\n**Plan: 0 to change.**"),
             "no line of its own"

@@ -13,6 +13,16 @@ use tollgate_sim::{ClockMode, Config, Faults};
 /// The value the tests give ACME_KEY: it must never appear in anything tollgate writes.
 const SECRET: &str = "s3cr3t-acme-value-0123456789abcdef";
 
+/// `tollgate apply --auto-approve PATH` (YAML or a saved plan) with ACME_KEY set.
+fn apply_with_acme_key(env: &Env, path: &std::path::Path) -> std::process::Output {
+    env.tollgate()
+        .args(["apply", "--auto-approve"])
+        .arg(path)
+        .env("ACME_KEY", SECRET)
+        .output()
+        .expect("tollgate runs")
+}
+
 /// Acme declared with its value from ACME_KEY, and Gold serving it on pets/prod by name.
 const ACME_ON_GOLD: &str = r#"apiKeys:
   - name: acme
@@ -232,13 +242,7 @@ fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
         },
     );
     let path = env.write("plans/gold.yaml", ACME_ON_GOLD);
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .env("ACME_KEY", SECRET)
-        .output()
-        .expect("tollgate runs");
+    let output = apply_with_acme_key(&env, &path);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains(SECRET));
@@ -285,14 +289,7 @@ fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
     assert!(text(&missing.stderr).contains("ACME_KEY, which is not set"));
     assert_eq!(env.writes(), 0);
 
-    let apply = |env: &Env| {
-        env.tollgate()
-            .args(["apply", "--auto-approve"])
-            .arg(&saved)
-            .env("ACME_KEY", SECRET)
-            .output()
-            .expect("tollgate runs")
-    };
+    let apply = |env: &Env| apply_with_acme_key(env, &saved);
     let applied = apply(&env);
     let (stdout, stderr) = (text(&applied.stdout), text(&applied.stderr));
     assert_eq!(applied.status.code(), Some(0), "{stderr}");
@@ -318,13 +315,7 @@ fn a_saved_plan_refuses_a_key_someone_else_created_meanwhile() {
     env.block_on(env.sdk().create_api_key().name("acme").enabled(true).send())
         .expect("CreateApiKey");
     let writes = env.writes();
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&saved)
-        .env("ACME_KEY", SECRET)
-        .output()
-        .expect("tollgate runs");
+    let output = apply_with_acme_key(&env, &saved);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
@@ -386,13 +377,7 @@ fn api_key_writes_throttled_ten_times_in_a_row_fail_cleanly_and_are_planned_agai
         "apiKeys:\n  - name: two\n    description: Globex\n",
     );
     let path = path.parent().expect("plans/").to_path_buf();
-    let output = env
-        .tollgate()
-        .args(["apply", "--auto-approve"])
-        .arg(&path)
-        .env("ACME_KEY", SECRET)
-        .output()
-        .expect("tollgate runs");
+    let output = apply_with_acme_key(&env, &path);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

@@ -8,6 +8,7 @@
 mod common;
 
 use common::{stdout_json, Env};
+use tollgate_sim::{Config, Faults};
 
 /// A project of one target in the emulator's own account and region.
 const PROJECT: &str =
@@ -388,22 +389,31 @@ fn validate_counts_the_owner_tag_toward_the_fifty() {
     run_expecting(&env, &["validate"], 0);
 }
 
-#[test]
-fn a_lost_answer_to_a_delete_is_settled_without_an_error() {
-    use tollgate_sim::{Config, Faults};
-    let env = Env::with_config(
+/// An emulator, seeded with no plan, whose answers meet `faults`.
+fn with_faults(faults: Faults) -> Env {
+    Env::with_config(
         "",
         Config {
-            // Seed 85 draws 0.43, then 0.86: the first answer is lost, the next is not.
-            faults: Some(Faults {
-                seed: 85,
-                lost_rate: 0.5,
-                operations: vec!["DeleteUsagePlan".to_string()],
-                ..Faults::default()
-            }),
+            faults: Some(faults),
             ..Config::default()
         },
-    );
+    )
+}
+
+/// An emulator that loses the first answer to `operation` after doing the work, and no
+/// other: seed 85 draws 0.43, then 0.86.
+fn losing_first_answer_to(operation: &str) -> Env {
+    with_faults(Faults {
+        seed: 85,
+        lost_rate: 0.5,
+        operations: vec![operation.to_string()],
+        ..Faults::default()
+    })
+}
+
+#[test]
+fn a_lost_answer_to_a_delete_is_settled_without_an_error() {
+    let env = losing_first_answer_to("DeleteUsagePlan");
     env.write("tollgate.yaml", PROJECT);
     env.write("plans/gold.yaml", GOLD);
     let silver = env.write("plans/silver.yaml", SILVER);
@@ -500,20 +510,7 @@ fn orphaned_acme(env: &Env) -> String {
 
 #[test]
 fn a_lost_answer_to_delete_api_key_is_settled_without_an_error() {
-    use tollgate_sim::{Config, Faults};
-    let env = Env::with_config(
-        "",
-        Config {
-            // Seed 85 draws 0.43, then 0.86: the first answer is lost, the next is not.
-            faults: Some(Faults {
-                seed: 85,
-                lost_rate: 0.5,
-                operations: vec!["DeleteApiKey".to_string()],
-                ..Faults::default()
-            }),
-            ..Config::default()
-        },
-    );
+    let env = losing_first_answer_to("DeleteApiKey");
     orphaned_acme(&env);
     // AWS deletes acme and the answer is lost; the retry finds it gone (404): done.
     let output = run(&env, &["apply", "--prune", "--auto-approve"]);
@@ -526,18 +523,11 @@ fn a_lost_answer_to_delete_api_key_is_settled_without_an_error() {
 
 #[test]
 fn a_delete_api_key_throttled_ten_times_in_a_row_fails_cleanly_and_is_planned_again() {
-    use tollgate_sim::{Config, Faults};
-    let env = Env::with_config(
-        "",
-        Config {
-            faults: Some(Faults {
-                throttle_rate: 1.0,
-                operations: vec!["DeleteApiKey".to_string()],
-                ..Faults::default()
-            }),
-            ..Config::default()
-        },
-    );
+    let env = with_faults(Faults {
+        throttle_rate: 1.0,
+        operations: vec!["DeleteApiKey".to_string()],
+        ..Faults::default()
+    });
     let acme = orphaned_acme(&env);
     let output = run(&env, &["apply", "--prune", "--auto-approve"]);
     let errors = stderr(&output);

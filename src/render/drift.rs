@@ -3,7 +3,10 @@
 //! live, 100,000 in plans/silver.yaml:6`), so that an issue opened from the output reads
 //! without the diff.
 
+use std::collections::BTreeSet;
+
 use super::human::{effect_sentence, grouped, printable, quote, stage_name};
+use crate::diff::method_throttle_path;
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
@@ -213,26 +216,33 @@ fn plan_changes(
     };
     for (stage, throttles) in before.stages.iter() {
         let removed = |site: &Site| matches!(site, Site::StageRemoval(gone) if gone == stage);
-        let throttle_path = format!("/apiStages/{stage}/");
-        let lowered =
-            |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(&throttle_path));
-        match after.stages.get(stage) {
+        let Some(declared) = after.stages.get(stage) else {
             // A removed stage points at the plan: its line is gone from the YAML.
-            None => field(
+            field(
                 format!("stage {}", stage_name(stage)),
                 "present".into(),
                 "absent".into(),
                 None,
                 &removed,
-            ),
-            Some(declared) if declared != throttles => field(
-                format!("method throttles of stage {}", stage_name(stage)),
-                "different".into(),
-                "as declared".into(),
+            );
+            continue;
+        };
+        let methods: BTreeSet<&String> = throttles.keys().chain(declared.keys()).collect();
+        for method in methods {
+            let leaf_prefix = format!("{}/", method_throttle_path(stage, method));
+            let lowered =
+                |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(&leaf_prefix));
+            field(
+                format!(
+                    "method throttle {} on stage {}",
+                    printable(method),
+                    stage_name(stage)
+                ),
+                method_throttle(throttles.get(method)),
+                method_throttle(declared.get(method)),
                 fields.api_stages,
                 &lowered,
-            ),
-            Some(_) => {}
+            );
         }
     }
     for stage in after.stages.keys() {
@@ -290,6 +300,17 @@ fn plan_changes(
             &none,
         );
     }
+}
+
+/// A method throttle as a line shows it: `10/s, burst 20`, or `none`.
+fn method_throttle(throttle: Option<&Throttle>) -> String {
+    throttle.map_or("none".into(), |throttle| {
+        format!(
+            "{}/s, burst {}",
+            format_number(throttle.rate_limit),
+            grouped(throttle.burst_limit)
+        )
+    })
 }
 
 /// A part of a block a line is about: its words, its value as the line shows it, and the
@@ -413,6 +434,50 @@ mod tests {
                 ),
                 format!("Silver: quota limit is 250,000 live, 100,000 in {file}:6"),
                 format!("Silver: stage a1:beta is present live, absent in {file}:3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_drifted_method_throttle_is_a_line_with_both_values() {
+        let (dir, desired) = decode_plans(
+            "usagePlans:\n  - name: Silver\n    throttle: { rateLimit: 50, burstLimit: 100 }\n    apiStages:\n      - apiId: a1\n        stage: prod\n        throttle:\n          /pets/GET: { rateLimit: 10, burstLimit: 20 }\n          /pets/POST: { rateLimit: 1, burstLimit: 2 }\n",
+        );
+        let mut live_body = desired[0].body.clone();
+        let throttles = live_body
+            .stages
+            .iter_mut()
+            .next()
+            .map(|(_, throttles)| throttles)
+            .expect("a stage");
+        throttles.insert(
+            "/pets/GET".into(),
+            Throttle {
+                rate_limit: 12.5,
+                burst_limit: 20,
+            },
+        );
+        throttles.remove("/pets/POST");
+        throttles.insert(
+            "/pets/DELETE".into(),
+            Throttle {
+                rate_limit: 2.0,
+                burst_limit: 4,
+            },
+        );
+        let file = dir.path().join("plans/silver.yaml").display().to_string();
+        assert_eq!(
+            lines_against(&desired, live_body),
+            [
+                format!(
+                    "Silver: method throttle /pets/DELETE on stage a1:prod is 2/s, burst 4 live, none in {file}:4"
+                ),
+                format!(
+                    "Silver: method throttle /pets/GET on stage a1:prod is 12.5/s, burst 20 live, 10/s, burst 20 in {file}:4"
+                ),
+                format!(
+                    "Silver: method throttle /pets/POST on stage a1:prod is none live, 1/s, burst 2 in {file}:4"
+                ),
             ]
         );
     }

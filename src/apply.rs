@@ -1051,6 +1051,7 @@ mod tests {
             pending_grants: Vec::new(),
             bookkeeping: None,
             delete: false,
+            matched_by_name: false,
         }
     }
 

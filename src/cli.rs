@@ -233,6 +233,7 @@ impl Cli {
                 ColorChoice::Never => false,
                 ColorChoice::Auto => std::io::stdout().is_terminal(),
             },
+            verbose: self.verbose,
         };
         let run = Run {
             pace: self.pace,

@@ -6,14 +6,14 @@ use std::collections::BTreeSet;
 use crate::diff::PatchOp;
 use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
-mod destructive;
 mod impact;
+mod risk;
 
-pub use destructive::{join_reasons, Destructive, DestructiveChanges, Site};
 pub use impact::{
     format_day, parse_day, Effect, Impact, Impacts, PlanUsage, Usage, UsageRead, NEAR_PERCENT,
     RECENT_DAYS,
 };
+pub use risk::{grouped, join_reasons, reasons_of, Risk, RiskClass, Risks, Site};
 
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +184,8 @@ pub struct PlanEntry {
     /// The plan is an orphan that `--prune` deletes: its stages are removed (`target`'s
     /// operations), then DeleteUsagePlan.
     pub delete: bool,
+    /// The declared plan has no `id:` and was matched to the live plan by its name.
+    pub matched_by_name: bool,
 }
 
 impl PlanEntry {
@@ -247,6 +249,18 @@ pub struct Orphan {
     pub item: PlanRef,
 }
 
+/// A key removed from one managed plan and added to another in the same plan: one change,
+/// judged by what the key ends up with.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyMove<'a> {
+    /// The API key's id.
+    pub key_id: &'a str,
+    /// The plan it leaves.
+    pub from: &'a PlanEntry,
+    /// The plan it joins.
+    pub to: &'a PlanEntry,
+}
+
 /// The counts of a plan's closing line and of the JSON `summary`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
@@ -254,8 +268,10 @@ pub struct Summary {
     pub create: usize,
     /// UpdateUsagePlan calls.
     pub update: usize,
-    /// Key associations to make or remove.
+    /// Key associations to make or remove (a move is two).
     pub keys: usize,
+    /// Keys moved from one plan to another (each also counted twice in `keys`).
+    pub moves: usize,
     /// Grants to apply.
     pub grants: usize,
     /// Plans whose tags change.
@@ -263,8 +279,10 @@ pub struct Summary {
     /// Declared API keys to create or update.
     pub api_keys: usize,
     /// Changes that can refuse a live customer's requests, one per reason
-    /// ([`PlanEntry::destructive`]).
+    /// ([`Plan::risks`]).
     pub destructive: usize,
+    /// Changes that remove a limit, so use becomes unlimited, one per reason.
+    pub unbounded: usize,
     /// Managed plans that need nothing at all.
     pub unchanged: usize,
     /// Live plans that no declared plan names.
@@ -323,10 +341,12 @@ impl std::ops::Add for Summary {
             create: self.create + other.create,
             update: self.update + other.update,
             keys: self.keys + other.keys,
+            moves: self.moves + other.moves,
             grants: self.grants + other.grants,
             tags: self.tags + other.tags,
             api_keys: self.api_keys + other.api_keys,
             destructive: self.destructive + other.destructive,
+            unbounded: self.unbounded + other.unbounded,
             unchanged: self.unchanged + other.unchanged,
             unmanaged: self.unmanaged + other.unmanaged,
             orphaned: self.orphaned + other.orphaned,
@@ -425,8 +445,11 @@ impl Plan {
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();
             summary.tags += usize::from(entry.tags.is_some());
-            summary.destructive += entry.destructive().len();
+            let risks = self.risks(entry);
+            summary.destructive += risks.count(RiskClass::Destructive);
+            summary.unbounded += risks.count(RiskClass::Unbounded);
         }
+        summary.moves = self.moves().len();
         summary.destructive += self
             .api_keys
             .iter()
@@ -434,6 +457,19 @@ impl Plan {
             .count()
             + self.deleted_keys.len();
         summary
+    }
+}
+
+impl Summary {
+    /// How many changes the plan makes, in the unit both closing lines count: a plan created,
+    /// a plan update, a declared API key created or updated, a key association made or
+    /// removed, a key moved (one, though it is two associations), a grant, a tag change and
+    /// a deletion are one change each, whatever the calls.
+    pub fn changes(&self) -> usize {
+        self.create + self.update + self.api_keys + self.keys - self.moves
+            + self.grants
+            + self.tags
+            + self.delete
     }
 }
 

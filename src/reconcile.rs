@@ -342,6 +342,7 @@ fn create_entry(plan: &DesiredPlan, options: &PlanOptions) -> PlanEntry {
         pending_grants,
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     }
 }
 
@@ -366,6 +367,7 @@ fn deletion_entry(current: &LivePlan) -> PlanEntry {
         pending_grants: Vec::new(),
         bookkeeping: None,
         delete: true,
+        matched_by_name: false,
     }
 }
 
@@ -419,6 +421,7 @@ fn update_entry(
         pending_grants,
         bookkeeping: bookkeeping(plan, current, options),
         delete: false,
+        matched_by_name: plan.id.is_none(),
     }
 }
 
@@ -736,6 +739,7 @@ mod tests {
                 pending_grants: vec![],
                 bookkeeping: None,
                 delete: false,
+                matched_by_name: false,
             }
         );
     }

@@ -1,10 +1,10 @@
-//! The minimal UpdateUsagePlan operations between two plan bodies, in an order AWS accepts.
+//! The minimal UpdateUsagePlan operations between two plan bodies, in an order AWS accepts:
+//! the projection of the typed changes ([`super::change`]) onto the wire.
 
-use std::collections::BTreeSet;
-
+use super::change::{field_changes, Field, FieldChange, MethodRef, Value};
 use super::path::{leaf_path, method_throttle_path, API_STAGES};
 use super::{Op, PatchOp};
-use crate::model::{format_number, MethodThrottles, PlanBody, Quota, StageRef, Throttle};
+use crate::model::{format_number, PlanBody, Quota, Throttle};
 
 /// Where an operation goes in the call; see [`body_operations`] for the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,96 +17,131 @@ enum Phase {
     MethodThrottleSet,
 }
 
-/// One leaf of a block (quota, throttle, method throttle): its name and its wire value.
-type Leaf = (&'static str, String);
+/// One operation with the phase that places it in the call.
+type Placed = (Phase, PatchOp);
 
-/// The operations collected so far, each with its phase.
-#[derive(Default)]
-struct Ops(Vec<(Phase, PatchOp)>);
-
-impl Ops {
-    fn push(&mut self, phase: Phase, op: Op, path: &str, value: Option<String>) {
-        let path = path.to_owned();
-        self.0.push((phase, PatchOp { op, path, value }));
-    }
-
-    /// A block that goes away is one `remove` of the block; a block that appears or changes
-    /// is one `replace` per leaf that differs.
-    fn block(
-        &mut self,
-        path: &str,
-        (removal, set): (Phase, Phase),
-        before: Option<Vec<Leaf>>,
-        after: Option<Vec<Leaf>>,
-    ) {
-        match (before, after) {
-            (Some(_), None) => self.push(removal, Op::Remove, path, None),
-            (before, Some(after)) => {
-                for (leaf, value) in after {
-                    let unchanged = before
-                        .iter()
-                        .flatten()
-                        .any(|old| *old == (leaf, value.clone()));
-                    if !unchanged {
-                        self.push(set, Op::Replace, &leaf_path(path, leaf), Some(value));
-                    }
-                }
-            }
-            (None, None) => {}
-        }
-    }
-
-    /// The method throttles of one stage, `before` being empty for a stage that appears.
-    fn method_throttles(
-        &mut self,
-        stage: &StageRef,
-        before: &MethodThrottles,
-        after: &MethodThrottles,
-    ) {
-        let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-        for key in keys {
-            self.block(
-                &method_throttle_path(stage, key),
-                (Phase::MethodThrottleRemoval, Phase::MethodThrottleSet),
-                before.get(key).map(throttle_leaves),
-                after.get(key).map(throttle_leaves),
-            );
-        }
-    }
-
-    /// The operations in the order they are sent (a stable sort keeps the order within a phase).
-    fn into_sorted(mut self) -> Vec<PatchOp> {
-        self.0.sort_by_key(|(phase, _)| *phase);
-        self.0.into_iter().map(|(_, op)| op).collect()
-    }
+fn placed(phase: Phase, op: Op, path: String, value: Option<String>) -> Placed {
+    (phase, PatchOp { op, path, value })
 }
 
-/// The leaves of a quota: limit, period, offset; or limit, offset, period when
-/// `offset_first`.
-fn quota_leaves(quota: &Quota, offset_first: bool) -> Vec<Leaf> {
-    let limit = ("limit", quota.limit.to_string());
-    let period = ("period", quota.period.as_str().to_owned());
-    let offset = ("offset", quota.offset.to_string());
-    if offset_first {
-        vec![limit, offset, period]
-    } else {
-        vec![limit, period, offset]
-    }
+/// The `replace` of each leaf of a quota that appears: limit, period, offset.
+fn quota_leaves(quota: &Quota) -> Vec<Placed> {
+    [
+        ("limit", quota.limit.to_string()),
+        ("period", quota.period.as_str().to_owned()),
+        ("offset", quota.offset.to_string()),
+    ]
+    .into_iter()
+    .map(|(leaf, value)| {
+        placed(
+            Phase::FieldSet,
+            Op::Replace,
+            leaf_path("/quota", leaf),
+            Some(value),
+        )
+    })
+    .collect()
 }
 
-/// Whether a quota's offset is set before its period, so that the plan stays valid after
-/// each operation: when the new offset fits the old period (MONTH/20 to WEEK/3 passes through
-/// MONTH/3, not WEEK/20); otherwise the period goes first (WEEK/3 to MONTH/20 passes through
-/// MONTH/3), and the old offset, smaller than the new one, fits the new period.
-fn offset_first(before: Option<&Quota>, after: &Quota) -> bool {
-    before.is_some_and(|before| after.offset <= before.period.max_offset())
-}
-
-fn throttle_leaves(throttle: &Throttle) -> Vec<Leaf> {
-    vec![
+/// The `replace` of each leaf of a throttle that appears at `path`: rateLimit, burstLimit.
+fn throttle_leaves(phase: Phase, path: &str, throttle: &Throttle) -> Vec<Placed> {
+    [
         ("rateLimit", format_number(throttle.rate_limit)),
         ("burstLimit", throttle.burst_limit.to_string()),
     ]
+    .into_iter()
+    .map(|(leaf, value)| placed(phase, Op::Replace, leaf_path(path, leaf), Some(value)))
+    .collect()
+}
+
+fn method_path(method: &MethodRef) -> String {
+    method_throttle_path(&method.stage, &method.key)
+}
+
+impl FieldChange {
+    /// The UpdateUsagePlan operations that carry out this change, each with its phase.
+    fn placed_operations(&self) -> Vec<Placed> {
+        use Phase::*;
+        let value = self.after.as_ref().map(Value::to_string);
+        let set = |phase, path: String| vec![placed(phase, Op::Replace, path, value.clone())];
+        let remove = |phase, path: &str| vec![placed(phase, Op::Remove, path.to_owned(), None)];
+        match (&self.field, &self.after) {
+            (Field::Name, _) => set(FieldSet, "/name".into()),
+            // A description that goes away is replaced by the empty string.
+            (Field::Description, _) => vec![placed(
+                FieldSet,
+                Op::Replace,
+                "/description".into(),
+                Some(value.clone().unwrap_or_default()),
+            )],
+            (Field::ProductCode, None) => remove(FieldRemoval, "/productCode"),
+            (Field::ProductCode, Some(_)) if self.before.is_none() => {
+                vec![placed(FieldSet, Op::Add, "/productCode".into(), value)]
+            }
+            (Field::ProductCode, Some(_)) => set(FieldSet, "/productCode".into()),
+            (Field::Quota, Some(Value::Quota(quota))) => quota_leaves(quota),
+            (Field::Quota, _) => remove(FieldRemoval, "/quota"),
+            (Field::QuotaLimit, _) => set(FieldSet, leaf_path("/quota", "limit")),
+            (Field::QuotaPeriod, _) => set(FieldSet, leaf_path("/quota", "period")),
+            (Field::QuotaOffset, _) => set(FieldSet, leaf_path("/quota", "offset")),
+            (Field::Throttle, Some(Value::Throttle(throttle))) => {
+                throttle_leaves(FieldSet, "/throttle", throttle)
+            }
+            (Field::Throttle, _) => remove(FieldRemoval, "/throttle"),
+            (Field::ThrottleRate, _) => set(FieldSet, leaf_path("/throttle", "rateLimit")),
+            (Field::ThrottleBurst, _) => set(FieldSet, leaf_path("/throttle", "burstLimit")),
+            (Field::Stage(stage), after) => {
+                let (phase, op) = match after {
+                    Some(_) => (StageAddition, Op::Add),
+                    None => (StageRemoval, Op::Remove),
+                };
+                vec![placed(
+                    phase,
+                    op,
+                    API_STAGES.into(),
+                    Some(stage.to_string()),
+                )]
+            }
+            (Field::MethodThrottle(method), Some(Value::Throttle(throttle))) => {
+                throttle_leaves(MethodThrottleSet, &method_path(method), throttle)
+            }
+            (Field::MethodThrottle(method), _) => {
+                remove(MethodThrottleRemoval, &method_path(method))
+            }
+            (Field::MethodRate(method), _) => set(
+                MethodThrottleSet,
+                leaf_path(&method_path(method), "rateLimit"),
+            ),
+            (Field::MethodBurst(method), _) => set(
+                MethodThrottleSet,
+                leaf_path(&method_path(method), "burstLimit"),
+            ),
+        }
+    }
+
+    /// The UpdateUsagePlan operations that carry out this change, as they are sent.
+    pub fn operations(&self) -> Vec<PatchOp> {
+        self.placed_operations()
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect()
+    }
+}
+
+impl FieldChange {
+    /// Where the change's operations go in the call: each change's operations share one
+    /// phase.
+    fn phase(&self) -> Option<Phase> {
+        self.placed_operations().first().map(|(phase, _)| *phase)
+    }
+}
+
+/// The typed changes that turn `before` into `after`, in the order they are applied: sorted
+/// by the phase of their operations (see [`body_operations`]), field order within a phase.
+pub fn body_changes(before: &PlanBody, after: &PlanBody) -> Vec<FieldChange> {
+    let mut changes = field_changes(before, after);
+    changes.sort_by_key(FieldChange::phase);
+    changes
 }
 
 /// The fewest UpdateUsagePlan operations that turn `before` into `after`, in an order AWS
@@ -128,72 +163,14 @@ fn throttle_leaves(throttle: &Throttle) -> Vec<Leaf> {
 /// 6. `replace` of each changed or appearing method-throttle leaf (rateLimit, burstLimit),
 ///    after the `add` of its stage and after a plan-level throttle that appears.
 ///
-/// Within a phase, operations keep the order of the list above; stages are sorted by
+/// Within a phase, operations keep field order: stages are sorted by
 /// `apiId:stage` and method throttles by key. The whole order is therefore total and
 /// deterministic.
 pub fn body_operations(before: &PlanBody, after: &PlanBody) -> Vec<PatchOp> {
-    const FIELD: (Phase, Phase) = (Phase::FieldRemoval, Phase::FieldSet);
-    let mut ops = Ops::default();
-    if before.name != after.name {
-        ops.push(
-            Phase::FieldSet,
-            Op::Replace,
-            "/name",
-            Some(after.name.clone()),
-        );
-    }
-    if before.description != after.description {
-        let description = Some(after.description.clone());
-        ops.push(Phase::FieldSet, Op::Replace, "/description", description);
-    }
-    match (&before.product_code, &after.product_code) {
-        (None, Some(code)) => {
-            ops.push(Phase::FieldSet, Op::Add, "/productCode", Some(code.clone()))
-        }
-        (Some(_), None) => ops.push(Phase::FieldRemoval, Op::Remove, "/productCode", None),
-        (Some(old), Some(new)) if old != new => {
-            ops.push(
-                Phase::FieldSet,
-                Op::Replace,
-                "/productCode",
-                Some(new.clone()),
-            );
-        }
-        _ => {}
-    }
-    let quotas = (before.quota.as_ref(), after.quota.as_ref());
-    ops.block(
-        "/quota",
-        FIELD,
-        quotas.0.map(|quota| quota_leaves(quota, false)),
-        quotas
-            .1
-            .map(|quota| quota_leaves(quota, offset_first(quotas.0, quota))),
-    );
-    let throttles = (before.throttle.as_ref(), after.throttle.as_ref());
-    ops.block(
-        "/throttle",
-        FIELD,
-        throttles.0.map(throttle_leaves),
-        throttles.1.map(throttle_leaves),
-    );
-
-    let stages: BTreeSet<&StageRef> = before.stages.keys().chain(after.stages.keys()).collect();
-    for stage in stages {
-        let value = Some(stage.to_string());
-        match (before.stages.get(stage), after.stages.get(stage)) {
-            (Some(_), None) => ops.push(Phase::StageRemoval, Op::Remove, API_STAGES, value),
-            (None, Some(added)) => {
-                ops.push(Phase::StageAddition, Op::Add, API_STAGES, value);
-                ops.method_throttles(stage, &MethodThrottles::new(), added);
-            }
-            (Some(kept_before), Some(kept_after)) => {
-                ops.method_throttles(stage, kept_before, kept_after);
-            }
-            (None, None) => {}
-        }
-    }
-    ops.into_sorted()
+    body_changes(before, after)
+        .iter()
+        .flat_map(FieldChange::operations)
+        .collect()
 }
 
 /// The UpdateUsagePlan that follows CreateUsagePlan, which cannot carry a product code:
@@ -210,7 +187,7 @@ pub fn create_follow_up(after: &PlanBody) -> Vec<PatchOp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Period;
+    use crate::model::{MethodThrottles, Period, StageRef};
 
     fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
         PatchOp {

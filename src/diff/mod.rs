@@ -1,12 +1,14 @@
-//! Desired x live -> changes and patch operations: the minimal UpdateUsagePlan operations,
-//! method-throttle path escaping and the order AWS accepts them in.
+//! Desired x live -> typed changes, and their projection onto patch operations: the minimal
+//! UpdateUsagePlan operations, method-throttle paths and the order AWS accepts them in.
 
 use std::fmt;
 
 mod body;
+mod change;
 mod path;
 
-pub use body::{body_operations, create_follow_up};
+pub use body::{body_changes, body_operations, create_follow_up};
+pub use change::{Field, FieldChange, MethodRef, Value};
 pub(crate) use path::{leaf_path, method_throttle_path, API_STAGES};
 
 /// A patch operation's verb.

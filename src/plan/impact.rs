@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month};
 
-use super::{KeyAction, Plan, PlanEntry, Site};
-use crate::diff::leaf_path;
+use super::{KeyAction, Plan, PlanEntry, RiskClass, Risks, Site};
+use crate::diff::Field;
 use crate::model::{LiveKeys, Period, Quota, StageRef};
 
 /// How many days, today included, count as "recent" traffic.
@@ -211,17 +211,11 @@ pub fn period_end(quota: &Quota, start: Date) -> Date {
     }
 }
 
-/// Whether a destructive change is a quota's (added, limit lowered, period changed).
-fn is_quota_site(site: &Site) -> bool {
-    let quota_leaf = |name| leaf_path("/quota", name);
-    matches!(site, Site::Leaf(path) if *path == quota_leaf("limit") || *path == quota_leaf("period"))
-}
-
 /// Whether a destructive change takes stages away from keys.
 fn takes_access(site: &Site) -> bool {
     matches!(
         site,
-        Site::StageRemoval(_) | Site::KeyRemoval(_) | Site::Deletion
+        Site::Field(Field::Stage(_)) | Site::KeyRemoval(_) | Site::Deletion
     )
 }
 
@@ -242,10 +236,14 @@ impl Plan {
             .iter()
             .filter_map(|entry| {
                 let id = entry.id()?;
-                let destructive = entry.destructive();
-                let sites = || destructive.items().iter().map(|item| &item.site);
+                let risks = self.risks(entry);
+                let sites = || {
+                    risks
+                        .of_class(RiskClass::Destructive)
+                        .map(|risk| &risk.site)
+                };
                 let quota_start = sites()
-                    .any(is_quota_site)
+                    .any(Site::is_quota)
                     .then_some(entry.after.quota.as_ref())
                     .flatten()
                     .map(|quota| period_start(quota, today));
@@ -264,11 +262,9 @@ impl Plan {
     /// it elsewhere), when a change takes stages away from keys.
     pub fn plans_needing_keys_for_impact(&self, live_keys: &LiveKeys) -> Vec<String> {
         let takes_any = self.entries.iter().any(|entry| {
-            entry
-                .destructive()
-                .items()
-                .iter()
-                .any(|item| takes_access(&item.site))
+            self.risks(entry)
+                .of_class(RiskClass::Destructive)
+                .any(|risk| takes_access(&risk.site))
         });
         if !takes_any {
             return Vec::new();
@@ -309,7 +305,8 @@ impl Plan {
                 })
             });
             let on_plan = known_keys.get(id);
-            let impacts = entry_impacts(entry, read.as_ref(), on_plan, today, &after);
+            let risks = self.risks(entry);
+            let impacts = entry_impacts(entry, &risks, read.as_ref(), on_plan, today, &after);
             if !impacts.is_empty() {
                 by_plan.insert(id.to_string(), impacts);
             }
@@ -338,6 +335,7 @@ impl KeyDays<'_> {
 /// keys read on the plan, when they were: GetUsage's keys not among them are left out.
 fn entry_impacts(
     entry: &PlanEntry,
+    risks: &Risks,
     read: Option<&KeyDays<'_>>,
     on_plan: Option<&BTreeSet<String>>,
     today: Date,
@@ -369,9 +367,9 @@ fn entry_impacts(
     let keys = read.map(|read| read.keys);
     let mut impacts = Vec::new();
     let mut quota_done = false;
-    for item in entry.destructive().items() {
+    for item in risks.of_class(RiskClass::Destructive) {
         let effects: Vec<Effect> = match &item.site {
-            Site::Leaf(_) if is_quota_site(&item.site) => {
+            site if site.is_quota() => {
                 let (Some(read), Some(quota), false) = (read, &entry.after.quota, quota_done)
                 else {
                     continue;
@@ -393,10 +391,9 @@ fn entry_impacts(
                     })
                     .collect()
             }
-            Site::Leaf(_) => vec![Effect::Throttle],
             // A deleted plan's stage removals are told once, on its deletion.
-            Site::StageRemoval(_) if entry.delete => Vec::new(),
-            Site::StageRemoval(stage) => keys
+            Site::Field(Field::Stage(_)) if entry.delete => Vec::new(),
+            Site::Field(Field::Stage(stage)) => keys
                 .into_iter()
                 .flatten()
                 .filter(|(key_id, _)| is_on_plan(key_id) && !removed.contains(key_id.as_str()))
@@ -410,6 +407,7 @@ fn entry_impacts(
                 .and_then(|days| access(key_id, recent(days), lost(key_id, &live_stages), true))
                 .into_iter()
                 .collect(),
+            Site::Field(_) => vec![Effect::Throttle],
             Site::Deletion => keys
                 .into_iter()
                 .flatten()

@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 
 use super::human::{effect_sentence, grouped, printable, quote, stage_name};
-use crate::diff::method_throttle_path;
+use crate::diff::{Field, MethodRef};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
-use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Site, Target};
+use crate::plan::{join_reasons, reasons_of, KeyAction, Plan, PlanEntry, RiskClass, Site, Target};
 
 /// One drifted field: what differs and where the YAML declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +19,16 @@ pub struct FieldChange {
     pub subject: String,
     /// What differs: `quota limit is 250,000 live, 100,000`.
     pub what: String,
+    /// What the plan will do about it: `will lower Silver's quota limit from 250,000 to
+    /// 100,000`.
+    pub planned: String,
     /// Where the YAML declares it (the field's key, or the plan's name for a field not
     /// written and for a stage or key removed); `None` for an orphan, declared nowhere.
     pub at: Option<SourceLocation>,
     /// Why the change can refuse live customers' requests, when it can.
     pub destructive: Option<String>,
+    /// Why the change leaves use unlimited, when it does.
+    pub unbounded: Option<String>,
     /// What the change does to the keys using the plan (`plan --impact`), one sentence each.
     pub impact: Vec<String>,
 }
@@ -52,14 +57,20 @@ pub fn drift_lines(plan: &Plan, desired: &[DesiredPlan]) -> Vec<String> {
 pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
     let mut changes = Vec::new();
     for key in plan.api_keys.iter().filter(|key| key.has_changes()) {
+        let name = printable(&key.key.name);
         changes.push(FieldChange {
             subject: format!("API key {}", key.key.name),
             what: match key.id() {
                 None => "not live; declared".to_string(),
                 Some(id) => format!("differs live ({id}); declared"),
             },
+            planned: match key.id() {
+                None => format!("will create API key {name}"),
+                Some(id) => format!("will update API key {name} ({id})"),
+            },
             at: Some(key.key.location.clone()),
             destructive: key.destructive(),
+            unbounded: None,
             impact: Vec::new(),
         });
     }
@@ -73,8 +84,14 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                     "orphaned ({}), no longer declared; deleted by --prune",
                     entry.id().unwrap_or_default()
                 ),
+                planned: format!(
+                    "will delete the orphaned usage plan {} ({})",
+                    printable(&entry.name),
+                    entry.id().unwrap_or_default()
+                ),
                 at: None,
-                destructive: destructive_reason(entry, &|_| true),
+                destructive: risk_reason(plan, entry, RiskClass::Destructive, &|_| true),
+                unbounded: None,
                 impact: impact_sentences(plan, entry, &|_| true),
             }),
         }
@@ -86,27 +103,73 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                 "orphaned ({}), no longer declared; deleted by --prune",
                 key.id
             ),
+            planned: format!(
+                "will delete the orphaned API key {} ({})",
+                printable(&key.name),
+                key.id
+            ),
             at: None,
             destructive: Some(format!(
                 "API key {} deleted (orphaned): every request made with it is refused",
                 key.name
             )),
+            unbounded: None,
             impact: Vec::new(),
         });
     }
     changes
 }
 
-/// The reasons, joined, of `entry`'s destructive changes whose site `relevant` accepts.
-fn destructive_reason(entry: &PlanEntry, relevant: &dyn Fn(&Site) -> bool) -> Option<String> {
-    let destructive = entry.destructive();
-    let reasons: Vec<&str> = destructive
-        .items()
-        .iter()
-        .filter(|item| relevant(&item.site))
-        .map(|item| item.reason.as_str())
+/// The reasons, joined, of `entry`'s risks of `class` whose site `relevant` accepts.
+fn risk_reason(
+    plan: &Plan,
+    entry: &PlanEntry,
+    class: RiskClass,
+    relevant: &dyn Fn(&Site) -> bool,
+) -> Option<String> {
+    let risks = plan.risks(entry);
+    join_reasons(&reasons_of(&risks.at(relevant), class))
+}
+
+/// What the plan will do about a field of the plan `subject` that is `live` in AWS and
+/// `yaml` in the YAML, in the reviewer's words: `will lower Gold's quota limit from 1,000,000
+/// to 100,000`, `will remove key initech from Gold`.
+fn planned(subject: &str, what: &str, live: &str, yaml: &str) -> String {
+    let subject = printable(subject);
+    match (live, yaml) {
+        ("absent", "present") => format!("will add {what} to {subject}"),
+        (from, "present") if from.starts_with("on ") => {
+            format!("will move {what} from {} to {subject}", &from[3..])
+        }
+        ("present", to) if to.starts_with("moved to ") => {
+            format!("will move {what} from {subject} to {}", &to[9..])
+        }
+        ("present", "absent") => format!("will remove {what} from {subject}"),
+        ("not applied", _) => format!("will apply {what} on {subject}"),
+        ("different or absent", value) => format!("will set {what} on {subject} to {value}"),
+        ("not live", _) => format!("will create the usage plan {subject}"),
+        _ => {
+            let verb = match (amount(live), amount(yaml)) {
+                (Some(old), Some(new)) if new < old => "lower",
+                (Some(old), Some(new)) if new > old => "raise",
+                _ => "change",
+            };
+            format!("will {verb} {subject}'s {what} from {live} to {yaml}")
+        }
+    }
+}
+
+/// The number a value shows (`250,000`, `10/s`, `10/s, burst 20` by its rate), if any.
+fn amount(shown: &str) -> Option<f64> {
+    let digits: String = shown
+        .split(", burst")
+        .next()
+        .unwrap_or(shown)
+        .trim_end_matches("/s")
+        .chars()
+        .filter(|c| *c != ',')
         .collect();
-    join_reasons(&reasons)
+    digits.parse().ok()
 }
 
 /// The impact sentences of `entry`'s changes whose site `relevant` accepts.
@@ -143,8 +206,10 @@ fn plan_changes(
             changes.push(FieldChange {
                 subject: entry.name.clone(),
                 what: "not live; declared".to_string(),
+                planned: planned(&entry.name, "", "not live", ""),
                 at: Some(at(None)),
                 destructive: None,
+                unbounded: None,
                 impact: Vec::new(),
             });
             return;
@@ -152,7 +217,8 @@ fn plan_changes(
         Target::Live { before, .. } => before,
     };
     let after = &entry.after;
-    let leaf_under = |prefix: &'static str| move |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(prefix));
+    let of_field =
+        |is: fn(&Field) -> bool| move |site: &Site| matches!(site, Site::Field(field) if is(field));
     let none = |_: &Site| false;
     // A field that differs, with the reasons and impact of the changes `sites` accepts.
     let mut field =
@@ -160,9 +226,11 @@ fn plan_changes(
             if live != yaml {
                 changes.push(FieldChange {
                     subject: entry.name.clone(),
+                    planned: planned(&entry.name, &what, &live, &yaml),
                     what: format!("{what} is {live} live, {yaml}"),
                     at: Some(at(written)),
-                    destructive: destructive_reason(entry, sites),
+                    destructive: risk_reason(plan, entry, RiskClass::Destructive, sites),
+                    unbounded: risk_reason(plan, entry, RiskClass::Unbounded, sites),
                     impact: impact_sentences(plan, entry, sites),
                 });
             }
@@ -189,24 +257,24 @@ fn plan_changes(
         fields.product_code,
         &none,
     );
-    for (what, part, path) in THROTTLE_PARTS {
+    for (what, part, is) in THROTTLE_PARTS {
         let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
         field(
             what.into(),
             value(before),
             value(after),
             fields.throttle,
-            &leaf_under(path),
+            &of_field(is),
         );
     }
-    for (what, part, path) in QUOTA_PARTS {
+    for (what, part, is) in QUOTA_PARTS {
         let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
         field(
             what.into(),
             value(before),
             value(after),
             fields.quota,
-            &leaf_under(path),
+            &of_field(is),
         );
     }
     // `pets/prod (a1b2c3)` where the API's name is known, `a1b2c3:prod` otherwise.
@@ -215,7 +283,8 @@ fn plan_changes(
         None => stage_name(stage, names),
     };
     for (stage, throttles) in before.stages.iter() {
-        let removed = |site: &Site| matches!(site, Site::StageRemoval(gone) if gone == stage);
+        let removed =
+            |site: &Site| matches!(site, Site::Field(Field::Stage(gone)) if gone == stage);
         let Some(declared) = after.stages.get(stage) else {
             // A removed stage points at the plan: its line is gone from the YAML.
             field(
@@ -229,9 +298,12 @@ fn plan_changes(
         };
         let methods: BTreeSet<&String> = throttles.keys().chain(declared.keys()).collect();
         for method in methods {
-            let leaf_prefix = format!("{}/", method_throttle_path(stage, method));
+            let this = MethodRef {
+                stage: stage.clone(),
+                key: method.clone(),
+            };
             let lowered =
-                |site: &Site| matches!(site, Site::Leaf(path) if path.starts_with(&leaf_prefix));
+                |site: &Site| matches!(site, Site::Field(field) if field.method() == Some(&this));
             field(
                 format!(
                     "method throttle {} on stage {}",
@@ -259,17 +331,22 @@ fn plan_changes(
     for key in &entry.keys {
         let key_name = printable(&names.key(&key.key_id)).into_owned();
         let removed = |site: &Site| matches!(site, Site::KeyRemoval(gone) if *gone == key.key_id);
-        let (live, yaml, written) = match key.action {
-            KeyAction::Add => ("absent", "present", fields.keys),
-            KeyAction::Remove => ("present", "absent", None),
+        let moved = plan.move_of(entry, key);
+        let (live, yaml, written) = match (key.action, moved) {
+            (KeyAction::Add, None) => ("absent".into(), "present".into(), fields.keys),
+            (KeyAction::Add, Some(moved)) => (
+                format!("on {}", printable(&moved.from.name)),
+                "present".into(),
+                fields.keys,
+            ),
+            (KeyAction::Remove, None) => ("present".into(), "absent".into(), None),
+            (KeyAction::Remove, Some(moved)) => (
+                "present".into(),
+                format!("moved to {}", printable(&moved.to.name)),
+                None,
+            ),
         };
-        field(
-            format!("key {key_name}"),
-            live.into(),
-            yaml.into(),
-            written,
-            &removed,
-        );
+        field(format!("key {key_name}"), live, yaml, written, &removed);
     }
     if let Some(tags) = &entry.tags {
         for (tag, value) in &tags.set {
@@ -314,35 +391,39 @@ fn method_throttle(throttle: Option<&Throttle>) -> String {
 }
 
 /// A part of a block a line is about: its words, its value as the line shows it, and the
-/// patch paths under which a change of it is destructive.
-type Part<T> = (&'static str, fn(&T) -> String, &'static str);
+/// fields whose risks its line carries.
+type Part<T> = (&'static str, fn(&T) -> String, fn(&Field) -> bool);
 
 /// The parts of a throttle a line is about.
 const THROTTLE_PARTS: [Part<Throttle>; 2] = [
     (
         "throttle rate",
         |throttle| format!("{}/s", format_number(throttle.rate_limit)),
-        "/throttle/rateLimit",
+        |field| matches!(field, Field::Throttle | Field::ThrottleRate),
     ),
     (
         "throttle burst",
         |throttle| grouped(throttle.burst_limit),
-        "/throttle/burstLimit",
+        |field| *field == Field::ThrottleBurst,
     ),
 ];
 
 /// The parts of a quota a line is about.
 const QUOTA_PARTS: [Part<Quota>; 3] = [
-    ("quota limit", |quota| grouped(quota.limit), "/quota/limit"),
+    (
+        "quota limit",
+        |quota| grouped(quota.limit),
+        |field| matches!(field, Field::Quota | Field::QuotaLimit),
+    ),
     (
         "quota period",
         |quota| quota.period.as_str().to_string(),
-        "/quota/period",
+        |field| *field == Field::QuotaPeriod,
     ),
     (
         "quota offset",
         |quota| quota.offset.to_string(),
-        "/quota/offset",
+        |field| *field == Field::QuotaOffset,
     ),
 ];
 

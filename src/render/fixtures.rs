@@ -114,6 +114,7 @@ fn bronze() -> PlanEntry {
         }],
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     }
 }
 
@@ -177,6 +178,7 @@ fn updated(name: &str, id: &str) -> PlanEntry {
         }],
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     }
 }
 
@@ -204,6 +206,7 @@ fn silver() -> PlanEntry {
         pending_grants: vec![],
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     }
 }
 
@@ -247,6 +250,7 @@ fn trial() -> PlanEntry {
         pending_grants: vec![],
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     }
 }
 
@@ -343,6 +347,7 @@ pub fn api_keys() -> Plan {
         pending_grants: vec![],
         bookkeeping: None,
         delete: false,
+        matched_by_name: false,
     };
     let mut plan = no_change();
     plan.unchanged = 3;

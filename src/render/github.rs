@@ -1,7 +1,8 @@
 //! GitHub workflow commands: the plan's changes and the YAML's errors as annotations at the
 //! file, line and column of the YAML, which GitHub shows on the pull request's diff.
 //!
-//! A change is a `::notice`, a destructive one a `::warning`, a YAML error an `::error`.
+//! A change is a `::notice`, a destructive or unbounded one a `::warning`, a YAML error an
+//! `::error`.
 //! GitHub shows 10 annotations of each type per step: at most 9 of a type are printed, then
 //! one that says how many more there are. Every value is escaped as the workflow-command rules
 //! require (`%`, CR and LF everywhere, and `:` and `,` in properties), so that no name can end
@@ -44,26 +45,31 @@ impl Level {
     fn plural(self) -> &'static str {
         match self {
             Level::Notice => "changes",
-            Level::Warning => "destructive changes",
+            Level::Warning => "risky changes",
             Level::Error => "errors",
         }
     }
 }
 
-/// The plans' changes as annotations: a notice per changed field, a warning per destructive
-/// one (with its reason, and with `plan --impact` what it does to the keys using the plan).
+/// The plans' changes as annotations, in the plan's words (`will lower Gold's quota limit
+/// from 1,000,000 to 100,000`): a notice per changed field, a warning per destructive or
+/// unbounded one (with its reasons, and with `plan --impact` what it does to the keys using
+/// the plan).
 /// Each change comes with the prefix that names its target in a project (`target prod-us: `,
 /// else empty); all of one step's changes are folded together.
 pub fn plan_annotations(changes: &[(String, FieldChange)]) -> String {
     let annotations = changes.iter().map(|(prefix, change)| {
-        let mut message = format!("{}: {}", printable(&change.subject), change.what);
-        let level = match &change.destructive {
-            Some(reason) => {
-                message.push_str(&format!(" (destructive: {})", printable(reason)));
-                Level::Warning
+        let mut message = change.planned.clone();
+        let mut level = Level::Notice;
+        for (class, reason) in [
+            ("destructive", &change.destructive),
+            ("unbounded", &change.unbounded),
+        ] {
+            if let Some(reason) = reason {
+                message.push_str(&format!(" ({class}: {})", printable(reason)));
+                level = Level::Warning;
             }
-            None => Level::Notice,
-        };
+        }
         for sentence in &change.impact {
             message.push_str(&format!("\nImpact: {sentence}"));
         }
@@ -167,27 +173,39 @@ mod tests {
         FieldChange {
             subject: subject.into(),
             what: "quota limit is 250,000 live, 100,000".into(),
+            planned: format!(
+                "will lower {}'s quota limit from 250,000 to 100,000",
+                printable(subject)
+            ),
             at: at("plans/silver.yaml", 6, 5),
             destructive: destructive.map(str::to_string),
+            unbounded: None,
             impact: Vec::new(),
         }
     }
 
     #[test]
-    fn a_change_is_a_notice_and_a_destructive_one_a_warning_at_its_place() {
+    fn a_change_is_a_notice_and_a_risky_one_a_warning_at_its_place_in_plan_words() {
+        let mut unbounded = change("Bronze", None);
+        unbounded.unbounded = Some("quota of 100 per DAY removed".into());
         let out = plan_annotations(&[
             (String::new(), change("Silver", None)),
             (
                 String::new(),
-                change("Gold", Some("quota limit lowered from 1000 to 500")),
+                change("Gold", Some("quota limit lowered from 1,000 to 500")),
             ),
+            (String::new(), unbounded),
         ]);
         assert_eq!(
             out,
-            "::warning file=plans/silver.yaml,line=6,col=5,title=tollgate plan::Gold: quota \
-             limit is 250,000 live, 100,000 (destructive: quota limit lowered from 1000 to 500)\n\
-             ::notice file=plans/silver.yaml,line=6,col=5,title=tollgate plan::Silver: quota \
-             limit is 250,000 live, 100,000\n"
+            "::warning file=plans/silver.yaml,line=6,col=5,title=tollgate plan::will lower \
+             Gold's quota limit from 250,000 to 100,000 (destructive: quota limit lowered from \
+             1,000 to 500)\n\
+             ::warning file=plans/silver.yaml,line=6,col=5,title=tollgate plan::will lower \
+             Bronze's quota limit from 250,000 to 100,000 (unbounded: quota of 100 per DAY \
+             removed)\n\
+             ::notice file=plans/silver.yaml,line=6,col=5,title=tollgate plan::will lower \
+             Silver's quota limit from 250,000 to 100,000\n"
         );
     }
 
@@ -199,8 +217,8 @@ mod tests {
         assert_eq!(
             out,
             "::notice file=plans/a%2Cb%3Ac%25.yaml,line=2,col=11,title=target a%3Ab%2Cc%3A \
-             tollgate plan::50%25 off, a: b\\n::error::pwned: quota limit is 250,000 live, \
-             100,000\n"
+             tollgate plan::will lower 50%25 off, a: b\\n::error::pwned's quota limit from \
+             250,000 to 100,000\n"
         );
         assert_eq!(
             out.lines().count(),
@@ -227,7 +245,7 @@ mod tests {
         let out = plan_annotations(&changes(12));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 10);
-        assert!(lines[8].contains("::P8: "), "{}", lines[8]);
+        assert!(lines[8].contains("::will lower P8's "), "{}", lines[8]);
         assert_eq!(
             lines[9],
             "::notice title=tollgate::3 more changes not shown here (GitHub shows 10 \

@@ -1,25 +1,26 @@
-//! What both human views say about a plan: each entry's header and action lines (a
-//! destructive one marked with its reason), and the closing line with the counts.
+//! What both human views say about a plan: each entry's header and action lines, one per
+//! change in the YAML's names (a risky one marked with its class and reasons), and the
+//! closing line with the counts.
 
 pub use crate::inert::printable;
 
-use crate::diff::PatchOp;
-use crate::model::Names;
-use crate::model::StageRef;
+use crate::diff::{body_changes, Field, FieldChange, MethodRef, PatchOp, Value};
+use crate::model::{format_number, Names, PlanBody, StageRef};
+pub(super) use crate::plan::grouped;
 use crate::plan::{
-    format_day, join_reasons, ApiKeyEntry, ApiKeyTarget, DestructiveChanges, Effect, Impact,
-    KeyAction, OrphanKind, Plan, PlanEntry, PlanRef, Site, Summary, Target, NEAR_PERCENT,
+    format_day, join_reasons, reasons_of, ApiKeyEntry, ApiKeyTarget, Effect, Impact, KeyAction,
+    OrphanKind, Plan, PlanEntry, PlanRef, Risk, RiskClass, Site, Summary, Target, NEAR_PERCENT,
     RECENT_DAYS,
 };
-
-/// What follows a line that can refuse a live customer's requests, before its reason.
-pub(super) const DESTRUCTIVE_MARKER: &str = "# destructive:";
 
 /// What separates a line's words from its destructive marker.
 pub(super) const MARKER_GAP: &str = "  ";
 
 /// What starts each line that tells, under a change, what it does to the keys using the plan.
 pub(super) const IMPACT_PREFIX: &str = "    ! ";
+
+/// What starts each patch operation shown under a change with `-v`.
+pub(super) const OPERATION_PREFIX: &str = "    = ";
 
 /// How an action line is meant to be read, for the views that decorate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +42,13 @@ pub(super) struct ActionLine {
     pub tone: Tone,
     /// The words.
     pub text: String,
-    /// Why the line can refuse a live customer's requests, when it can.
-    pub destructive: Option<String>,
+    /// The line's risks: per class, its reasons joined, destructive first.
+    pub risks: Vec<(RiskClass, String)>,
     /// What the line's change does to the keys using the plan (`plan --impact`), one
     /// sentence each.
     pub impact: Vec<String>,
+    /// The patch operations that carry the change out, shown with `-v`.
+    pub operations: Vec<String>,
 }
 
 impl ActionLine {
@@ -53,8 +56,9 @@ impl ActionLine {
         ActionLine {
             tone,
             text,
-            destructive: None,
+            risks: Vec::new(),
             impact: Vec::new(),
+            operations: Vec::new(),
         }
     }
 
@@ -75,22 +79,41 @@ impl ActionLine {
             .map(|sentence| format!("{IMPACT_PREFIX}{sentence}"))
     }
 
-    /// The line, marked destructive with `reasons` when there are any.
-    fn marked(self, reasons: &[&str]) -> Self {
-        ActionLine {
-            destructive: join_reasons(reasons),
-            ..self
-        }
+    /// The patch operations of the line's change (`-v`), each as a line of its own under it.
+    pub fn operation_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.operations
+            .iter()
+            .map(|operation| format!("{OPERATION_PREFIX}{operation}"))
     }
 
-    /// The marker that follows a destructive line: `# destructive: quota limit lowered from
-    /// 1000 to 500`; `None` for any other line.
+    /// The line, marked with the reasons of `risks`, class by class.
+    fn marked(self, risks: &[&Risk]) -> Self {
+        let risks = [RiskClass::Destructive, RiskClass::Unbounded]
+            .into_iter()
+            .filter_map(|class| Some((class, join_reasons(&reasons_of(risks, class))?)))
+            .collect();
+        ActionLine { risks, ..self }
+    }
+
+    /// The line, marked as `class` with `reasons` when there are any.
+    fn marked_as(mut self, class: RiskClass, reasons: &[&str]) -> Self {
+        self.risks
+            .extend(join_reasons(reasons).map(|joined| (class, joined)));
+        self
+    }
+
+    /// The marker that follows a risky line: `# destructive: quota limit lowered from 1,000 to
+    /// 500`, `# unbounded: ...`, both when both; `None` for any other line.
     pub fn marker(&self) -> Option<String> {
-        let reason = self.destructive.as_ref()?;
-        Some(format!("{DESTRUCTIVE_MARKER} {reason}"))
+        let markers: Vec<String> = self
+            .risks
+            .iter()
+            .map(|(class, reasons)| format!("# {}: {reasons}", class.as_str()))
+            .collect();
+        (!markers.is_empty()).then(|| markers.join(MARKER_GAP))
     }
 
-    /// The line undecorated: its words, then its marker when it is destructive.
+    /// The line undecorated: its words, then its marker when it is risky.
     pub fn plain(&self) -> String {
         match self.marker() {
             Some(marker) => format!("{}{MARKER_GAP}{marker}", self.text),
@@ -98,10 +121,11 @@ impl ActionLine {
         }
     }
 
-    /// The line undecorated, then its impact lines.
+    /// The line undecorated, then its impact lines and its operations.
     pub fn plain_lines(&self) -> Vec<String> {
         std::iter::once(self.plain())
             .chain(self.impact_lines())
+            .chain(self.operation_lines())
             .collect()
     }
 }
@@ -167,35 +191,18 @@ pub(super) fn effect_sentence(effect: &Effect, names: &Names) -> String {
 /// A stage as a person reads it: `pets/prod` where its REST API's name is known, else
 /// `a1b2c3:prod`.
 pub(super) fn stage_name(stage: &StageRef, names: &Names) -> String {
-    match names.api(&stage.api_id) {
-        Some(api) => printable(&format!("{api}/{}", stage.stage)).into_owned(),
-        None => printable(&stage.to_string()).into_owned(),
-    }
+    names.stage(stage)
 }
 
-/// An integer with its thousands grouped: `250,000`.
-pub(super) fn grouped(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if value < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
-/// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, or `! Bronze (brz001)`
+/// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, `~ Legacy (abc123,
+/// matched by name)` for a plan declared without `id:` that differs, or `! Bronze (brz001)`
 /// for an entry shown only for attention.
 pub(super) fn header(entry: &PlanEntry) -> String {
     let name = printable(&entry.name);
     match (entry.id(), entry.has_changes()) {
         (None, _) => format!("+ {name} (new plan)"),
         (Some(id), _) if entry.delete => format!("- {name} ({id}) orphaned"),
+        (Some(id), true) if entry.matched_by_name => format!("~ {name} ({id}, matched by name)"),
         (Some(id), true) => format!("~ {name} ({id})"),
         (Some(id), false) if entry.pending_grants.is_empty() => {
             format!("= {name} ({id}) bookkeeping only")
@@ -216,10 +223,13 @@ pub(super) fn deleted_key_header(key: &PlanRef) -> String {
 /// What happens to an orphaned key `--prune` deletes.
 pub(super) fn deleted_key_lines(key: &PlanRef) -> Vec<ActionLine> {
     vec![
-        ActionLine::new(Tone::Removed, "delete key".to_string()).marked(&[&format!(
-            "API key {} deleted (orphaned): every request made with it is refused",
-            key.name
-        )]),
+        ActionLine::new(Tone::Removed, "delete key".to_string()).marked_as(
+            RiskClass::Destructive,
+            &[&format!(
+                "API key {} deleted (orphaned): every request made with it is refused",
+                printable(&key.name)
+            )],
+        ),
     ]
 }
 
@@ -242,41 +252,71 @@ pub(super) fn orphan_lines(plan: &Plan) -> Vec<String> {
 pub(super) const ORPHANS_TITLE: &str =
     "Orphaned: owned by this target and no longer declared; `apply --prune` deletes them";
 
-/// Everything that happens to an entry, in the order it is applied, then the pending grants;
-/// the lines that can refuse a live customer's requests are marked with their reasons. Keys
-/// and stages are named where `names` knows them.
-pub(super) fn action_lines(
-    entry: &PlanEntry,
-    names: &Names,
-    impacts: &[Impact],
-) -> Vec<ActionLine> {
-    let destructive = entry.destructive();
-    let operation = |op: &PatchOp| {
-        operation(op, &destructive, names)
-            .with_impact(impacts, names, |site| site.marks_operation(op))
-    };
+/// Everything that happens to an entry, one line per change in the names the YAML uses
+/// (`quota.limit  100,000 → 150,000 per MONTH`, `+ stage pets/beta`, `move key acme from
+/// Silver`), in the order it is applied, then the pending grants. A risky line is marked with
+/// its reasons; with `verbose`, each body change is followed by the patch operations that
+/// carry it out.
+pub(super) fn action_lines(plan: &Plan, entry: &PlanEntry, verbose: bool) -> Vec<ActionLine> {
+    let names = &plan.names;
+    let impacts = plan.impacts_of(entry);
+    let risks = plan.risks(entry);
     let mut lines = Vec::new();
+    let field_lines = |changes: Vec<FieldChange>, with_operations: bool| {
+        changes
+            .into_iter()
+            .map(|change| {
+                let field_risks = risks.for_field(&change.field);
+                let site = Site::Field(change.field.clone());
+                let mut line = field_line(&change, entry, names)
+                    .marked(&field_risks)
+                    .with_impact(impacts, names, |at| *at == site);
+                if with_operations {
+                    line.operations = change.operations().iter().map(operation).collect();
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+    };
     match &entry.target {
-        Target::Create { tags, follow_up } => {
+        Target::Create { tags, .. } => {
+            let empty = PlanBody {
+                name: entry.after.name.clone(),
+                ..PlanBody::default()
+            };
+            lines.extend(field_lines(body_changes(&empty, &entry.after), false));
             lines.extend(tags.iter().map(|(key, value)| set_tag(key, value)));
-            lines.extend(follow_up.iter().map(operation));
         }
-        Target::Live { operations, .. } => lines.extend(operations.iter().map(operation)),
+        Target::Live { before, .. } if entry.update().is_some() => {
+            lines.extend(field_lines(body_changes(before, &entry.after), verbose));
+        }
+        Target::Live { .. } => {}
     }
-    lines.extend(entry.keys.iter().map(|key| {
-        let line = match key.action {
-            KeyAction::Add => ActionLine::new(
-                Tone::Added,
-                format!("add key {}", printable(&names.key(&key.key_id))),
-            ),
-            KeyAction::Remove => ActionLine::new(
-                Tone::Removed,
-                format!("remove key {}", printable(&names.key(&key.key_id))),
+    for key in &entry.keys {
+        let key_name = printable(&names.key(&key.key_id)).into_owned();
+        let moved = plan.move_of(entry, key);
+        let line = match (key.action, moved) {
+            (KeyAction::Add, None) => ActionLine::new(Tone::Added, format!("+ key {key_name}")),
+            (KeyAction::Add, Some(moved)) => ActionLine::new(
+                Tone::Plain,
+                format!("move key {key_name} from {}", printable(&moved.from.name)),
+            )
+            .marked(&plan.risks(moved.from).for_key(&key.key_id)),
+            (KeyAction::Remove, None) => {
+                ActionLine::new(Tone::Removed, format!("- key {key_name}"))
+                    .marked(&risks.for_key(&key.key_id))
+            }
+            (KeyAction::Remove, Some(moved)) => ActionLine::new(
+                Tone::Plain,
+                format!(
+                    "key {key_name} moves to {} (shown there)",
+                    printable(&moved.to.name)
+                ),
             ),
         };
-        line.marked(&destructive.reasons_for_key(key))
-            .with_impact(impacts, names, |site| site.marks_key(key))
-    }));
+        let site = Site::KeyRemoval(key.key_id.clone());
+        lines.push(line.with_impact(impacts, names, |at| *at == site));
+    }
     if let Some(tags) = &entry.tags {
         lines.extend(tags.set.iter().map(|(key, value)| set_tag(key, value)));
         lines.extend(
@@ -286,13 +326,21 @@ pub(super) fn action_lines(
         );
     }
     lines.extend(entry.grants.iter().map(|grant| {
+        let period = entry
+            .after
+            .quota
+            .map(|quota| format!(" this {}", quota.period))
+            .unwrap_or_default();
+        let key = names
+            .key_name(&grant.key_id)
+            .map_or_else(|| grant.key_id.clone(), str::to_string);
         ActionLine::new(
             Tone::Plain,
             format!(
-                "grant {} to key {}: remaining = {}",
-                grant.grant_id,
-                printable(&names.key(&grant.key_id)),
-                grant.remaining
+                "grant {}: {}'s remaining quota{period} set to {}",
+                printable(&grant.grant_id),
+                printable(&key),
+                grouped(grant.remaining)
             ),
         )
     }));
@@ -313,7 +361,7 @@ pub(super) fn action_lines(
     if entry.delete {
         lines.push(
             ActionLine::new(Tone::Removed, "delete usage plan".to_string())
-                .marked(&destructive.reasons_for_deletion())
+                .marked(&risks.at(|site| *site == Site::Deletion))
                 .with_impact(impacts, names, |site| *site == Site::Deletion),
         );
     }
@@ -332,38 +380,100 @@ pub(super) fn action_lines(
     lines
 }
 
-/// A patch operation as `replace /quota/limit = "1300"`, or `remove /throttle` without a value,
-/// followed by the stage's name when it is about a stage whose API `names` knows
-/// (`add /apiStages = "a1b2c3:prod" (pets/prod)`), marked when it carries out one of the
-/// entry's `destructive` changes.
-fn operation(op: &PatchOp, destructive: &DestructiveChanges, names: &Names) -> ActionLine {
-    let path = printable(&op.path);
-    let mut text = match &op.value {
-        Some(value) => format!("{} {path} = {}", op.op, quote(value)),
-        None => format!("{} {path}", op.op),
+/// One typed change as a reviewer reads it: `+ stage pets/beta`, `quota.limit  100,000 →
+/// 150,000 per MONTH`, `throttle on pets/prod GET /pets  40/s → 50/s`.
+fn field_line(change: &FieldChange, entry: &PlanEntry, names: &Names) -> ActionLine {
+    let quota_period = entry
+        .after
+        .quota
+        .map(|quota| format!(" per {}", quota.period))
+        .unwrap_or_default();
+    let subject = match &change.field {
+        Field::Name => "name".to_string(),
+        Field::Description => "description".to_string(),
+        Field::ProductCode => "productCode".to_string(),
+        Field::Quota => "quota".to_string(),
+        Field::QuotaLimit => "quota.limit".to_string(),
+        Field::QuotaPeriod => "quota.period".to_string(),
+        Field::QuotaOffset => "quota.offset".to_string(),
+        Field::Throttle => "throttle".to_string(),
+        Field::ThrottleRate => "throttle.rateLimit".to_string(),
+        Field::ThrottleBurst => "throttle.burstLimit".to_string(),
+        Field::Stage(stage) => format!("stage {}", names.stage(stage)),
+        Field::MethodThrottle(method) | Field::MethodRate(method) => {
+            format!("throttle on {}", method_name(method, names))
+        }
+        Field::MethodBurst(method) => format!("throttle burst on {}", method_name(method, names)),
     };
-    if let Some(stage) = stage_named(op, names) {
-        text.push_str(&format!(" ({stage})"));
+    let shown = |value: &Value| match (&change.field, value) {
+        (Field::QuotaLimit, Value::Count(limit)) => format!("{}{quota_period}", grouped(*limit)),
+        (_, value) => value_text(value),
+    };
+    let is_stage = matches!(change.field, Field::Stage(_));
+    let with = |sign: &str, value: &Value| match is_stage {
+        true => format!("{sign} {subject}"),
+        false => format!("{sign} {subject}  {}", shown(value)),
+    };
+    match (&change.before, &change.after) {
+        (None, Some(after)) => ActionLine::new(Tone::Added, with("+", after)),
+        (Some(before), None) => ActionLine::new(Tone::Removed, with("-", before)),
+        (Some(before), Some(after)) => {
+            let before = match (&change.field, before) {
+                (Field::QuotaLimit, Value::Count(limit)) => grouped(*limit),
+                (_, value) => value_text(value),
+            };
+            ActionLine::new(
+                Tone::Plain,
+                format!("{subject}  {before} → {}", shown(after)),
+            )
+        }
+        (None, None) => ActionLine::new(Tone::Plain, subject),
     }
-    ActionLine::new(Tone::Plain, text)
-        .marked(&destructive.reasons_for_operations(std::slice::from_ref(op)))
 }
 
-/// `pets/prod` for an operation on a stage of the REST API named `pets`: `add` and `remove
-/// /apiStages` name the stage in their value, method throttles in their path.
-fn stage_named(op: &PatchOp, names: &Names) -> Option<String> {
-    let stage = match op.path.strip_prefix("/apiStages") {
-        Some("") => op.value.as_deref()?,
-        Some(rest) => rest.strip_prefix('/')?.split('/').next()?,
-        None => return None,
-    };
-    let (api_id, stage) = stage.split_once(':')?;
-    names.api(api_id)?;
-    let stage = StageRef {
-        api_id: api_id.to_string(),
-        stage: stage.to_string(),
-    };
-    Some(stage_name(&stage, names))
+/// `pets/prod GET /pets`.
+fn method_name(method: &MethodRef, names: &Names) -> String {
+    let (resource, verb) = method.resource_and_method();
+    format!(
+        "{} {} {}",
+        names.stage(&method.stage),
+        printable(verb),
+        printable(resource)
+    )
+}
+
+/// A field's value as a reviewer reads it: `100,000 per MONTH`, `40/s, burst 80`, `"text"`.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Text(text) => quote(text),
+        Value::Count(count) => grouped(*count),
+        Value::Rate(rate) => format!("{}/s", format_number(*rate)),
+        Value::Period(period) => period.to_string(),
+        Value::Quota(quota) if quota.offset == 0 => {
+            format!("{} per {}", grouped(quota.limit), quota.period)
+        }
+        Value::Quota(quota) => format!(
+            "{} per {}, offset {}",
+            grouped(quota.limit),
+            quota.period,
+            quota.offset
+        ),
+        Value::Throttle(throttle) => format!(
+            "{}/s, burst {}",
+            format_number(throttle.rate_limit),
+            grouped(throttle.burst_limit)
+        ),
+    }
+}
+
+/// A patch operation as it is sent: `replace /quota/limit = "1300"`, or `remove /throttle`
+/// without a value.
+fn operation(op: &PatchOp) -> String {
+    let path = printable(&op.path);
+    match &op.value {
+        Some(value) => format!("{} {path} = {}", op.op, quote(value)),
+        None => format!("{} {path}", op.op),
+    }
 }
 
 /// The header of a declared key's entry: `+ API key acme (new)` or `~ API key acme (k3yacme)`.
@@ -415,7 +525,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
                     .filter(|_| op.path == "/enabled")
                     .map(String::as_str)
                     .collect();
-                ActionLine::new(Tone::Plain, text).marked(&reasons)
+                ActionLine::new(Tone::Plain, text).marked_as(RiskClass::Destructive, &reasons)
             }));
         }
     }
@@ -436,11 +546,14 @@ fn set_tag(key: &str, value: &str) -> ActionLine {
     ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quote(value)))
 }
 
-/// The closing line: `Plan: 1 to create, 3 to update, 2 keys, 1 grant, 1 tag change, 2
-/// destructive; 620 unchanged, 1 unmanaged.`, or `No changes. 620 unchanged, 1 unmanaged.`.
+/// The closing line: `Plan: 7 changes (1 to create, 1 to update, 2 keys, 1 key move, 2
+/// grants, 1 tag change), 3 destructive, 1 unbounded; 620 unchanged, 1 unmanaged.`, or `No
+/// changes. 620 unchanged, 1 unmanaged.`.
 ///
-/// Creates and updates are always counted; keys, grants, tag changes and destructive changes
-/// only when there are some. Unchanged and unmanaged plans are always counted.
+/// Changes are counted in one unit ([`Summary::changes`]), the one apply's closing line
+/// counts; creates and updates are always listed, the other kinds only when there are some.
+/// Risky changes and changes affecting live keys follow when there are some. Unchanged and
+/// unmanaged plans are always counted.
 pub(super) fn closing_line(plan: &Plan) -> String {
     let summary = plan.summary();
     let mut rest = format!(
@@ -459,11 +572,17 @@ pub(super) fn closing_line(plan: &Plan) -> String {
     if !plan.has_changes() {
         return format!("No changes. {rest}");
     }
-    format!("Plan: {}; {rest}", changes(&summary).join(", "))
+    let mut counted = vec![format!(
+        "{} ({})",
+        count_of(summary.changes(), "change", "changes"),
+        kinds(&summary).join(", ")
+    )];
+    counted.extend(risks(&summary));
+    format!("Plan: {}; {rest}", counted.join(", "))
 }
 
-/// The counted changes of the closing line, before the `;`.
-fn changes(summary: &Summary) -> Vec<String> {
+/// The kinds of changes of the closing line, inside its parentheses.
+fn kinds(summary: &Summary) -> Vec<String> {
     let mut parts = vec![
         format!("{} to create", summary.create),
         format!("{} to update", summary.update),
@@ -471,15 +590,10 @@ fn changes(summary: &Summary) -> Vec<String> {
     let optional = [
         (summary.delete, "to delete", "to delete"),
         (summary.api_keys, "API key change", "API key changes"),
-        (summary.keys, "key", "keys"),
+        (summary.keys - 2 * summary.moves, "key", "keys"),
+        (summary.moves, "key move", "key moves"),
         (summary.grants, "grant", "grants"),
         (summary.tags, "tag change", "tag changes"),
-        (summary.destructive, "destructive", "destructive"),
-        (
-            summary.impact,
-            "change affects live keys",
-            "changes affect live keys",
-        ),
     ];
     parts.extend(
         optional
@@ -488,6 +602,23 @@ fn changes(summary: &Summary) -> Vec<String> {
             .map(|(count, one, many)| count_of(count, one, many)),
     );
     parts
+}
+
+/// The risky changes and those affecting live keys, when there are some.
+fn risks(summary: &Summary) -> Vec<String> {
+    [
+        (summary.destructive, "destructive", "destructive"),
+        (summary.unbounded, "unbounded", "unbounded"),
+        (
+            summary.impact,
+            "change affects live keys",
+            "changes affect live keys",
+        ),
+    ]
+    .into_iter()
+    .filter(|(count, _, _)| *count > 0)
+    .map(|(count, one, many)| count_of(count, one, many))
+    .collect()
 }
 
 /// `1 key`, `2 keys`.
@@ -525,8 +656,8 @@ mod tests {
     fn the_closing_line_counts_in_the_singular_and_the_plural() {
         assert_eq!(
             closing_line(&fixtures::every_change()),
-            "Plan: 1 to create, 1 to update, 4 keys, 2 grants, 1 tag change, 3 destructive; 620 \
-             unchanged, 1 unmanaged."
+            "Plan: 9 changes (1 to create, 1 to update, 4 keys, 2 grants, 1 tag change), 3 \
+             destructive, 1 unbounded; 620 unchanged, 1 unmanaged."
         );
         let mut plan = fixtures::every_change();
         plan.entries.retain(|entry| entry.name == "Silver");
@@ -534,35 +665,42 @@ mod tests {
         plan.unmanaged.clear();
         assert_eq!(
             closing_line(&plan),
-            "Plan: 0 to create, 0 to update, 1 key, 1 destructive; 1 unchanged, 0 unmanaged."
+            "Plan: 1 change (0 to create, 0 to update, 1 key), 1 destructive; 1 unchanged, 0 \
+             unmanaged."
         );
     }
 
     #[test]
-    fn destructive_lines_and_only_they_carry_a_marker_with_their_reason() {
+    fn risky_lines_and_only_they_carry_a_marker_with_their_class_and_reason() {
         let plan = fixtures::every_change();
         let marked: Vec<(String, String)> = plan
             .entries
             .iter()
-            .flat_map(|entry| action_lines(entry, &plan.names, &[]))
+            .flat_map(|entry| action_lines(&plan, entry, false))
             .filter_map(|line| Some((line.text.clone(), line.marker()?)))
             .collect();
         assert_eq!(
             marked,
             [
                 (
-                    "replace /throttle/rateLimit = \"12.5\"".to_string(),
+                    "- throttle on a1b2c3:prod POST /pets  5/s, burst 10".to_string(),
+                    "# unbounded: method throttle POST /pets on a1b2c3:prod of 5 requests per \
+                     second, burst 10, removed: only the plan throttle caps its requests"
+                        .to_string()
+                ),
+                (
+                    "throttle.rateLimit  100/s → 12.5/s".to_string(),
                     "# destructive: plan throttle rate lowered from 100 to 12.5 requests per \
                      second"
                         .to_string()
                 ),
                 (
-                    "remove key 9QZ1OLDKEY".to_string(),
+                    "- key 9QZ1OLDKEY".to_string(),
                     "# destructive: key 9QZ1OLDKEY removed: it loses access to the plan's stages"
                         .to_string()
                 ),
                 (
-                    "remove key 5RT6GONE".to_string(),
+                    "- key 5RT6GONE".to_string(),
                     "# destructive: key 5RT6GONE removed: it loses access to the plan's stages"
                         .to_string()
                 ),
@@ -574,8 +712,13 @@ mod tests {
     fn a_plain_line_ends_with_its_marker() {
         let line = ActionLine::new(Tone::Removed, "remove key k1".to_string());
         assert_eq!(line.plain(), "remove key k1");
-        let line = line.marked(&["a", "b"]);
+        let line = line.marked_as(RiskClass::Destructive, &["a", "b"]);
         assert_eq!(line.plain(), "remove key k1  # destructive: a; b");
+        let line = line.marked_as(RiskClass::Unbounded, &["c"]);
+        assert_eq!(
+            line.plain(),
+            "remove key k1  # destructive: a; b  # unbounded: c"
+        );
     }
 
     #[test]

@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::FailedTarget;
-use crate::diff::PatchOp;
+use crate::diff::{body_changes, PatchOp, Value};
 use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{
-    format_day, join_reasons, ApiKeyEntry, ApiKeyTarget, Effect, KeyAction, OrphanKind, Plan,
-    PlanEntry, PlanRef, Summary, Target,
+    format_day, join_reasons, reasons_of, ApiKeyEntry, ApiKeyTarget, Effect, KeyAction, OrphanKind,
+    Plan, PlanEntry, PlanRef, Risk, RiskClass, Site, Summary, Target,
 };
 
 /// The version of the JSON plan format.
@@ -137,11 +137,7 @@ impl<'a> Document<'a> {
                 .api_keys
                 .iter()
                 .flat_map(api_key_changes)
-                .chain(
-                    plan.entries
-                        .iter()
-                        .flat_map(|entry| changes(entry, &plan.names)),
-                )
+                .chain(plan.entries.iter().flat_map(|entry| changes(plan, entry)))
                 .chain(plan.deleted_keys.iter().map(deleted_key_change))
                 .collect(),
             orphans: plan
@@ -310,6 +306,11 @@ fn deleted_key_change(key: &PlanRef) -> Change<'_> {
         },
         detail: Detail::Delete {},
         destructive: DestructiveJson::of(&[&reason]),
+        risk: vec![RiskJson {
+            class: RiskClass::Destructive,
+            reason,
+        }],
+        matched_by_name: false,
     }
 }
 
@@ -323,6 +324,48 @@ struct Change<'a> {
     detail: Detail<'a>,
     #[serde(flatten)]
     destructive: Option<DestructiveJson>,
+    /// Every risk of the change, destructive and unbounded; left out when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    risk: Vec<RiskJson>,
+    /// The declared plan has no `id:` and was matched to the live plan by name; left out
+    /// otherwise.
+    #[serde(rename = "matchedByName", skip_serializing_if = "std::ops::Not::not")]
+    matched_by_name: bool,
+}
+
+/// One risk of a change: its class and why.
+#[derive(Serialize)]
+struct RiskJson {
+    class: RiskClass,
+    reason: String,
+}
+
+impl Change<'_> {
+    /// The change with `risks`: all of them in `risk`, the destructive ones also in the
+    /// `destructive`, `reason` and `reasons` fields.
+    fn with_risks(self, risks: &[&Risk]) -> Self {
+        Change {
+            destructive: DestructiveJson::of(&reasons_of(risks, RiskClass::Destructive)),
+            risk: risks
+                .iter()
+                .map(|risk| RiskJson {
+                    class: risk.class,
+                    reason: risk.reason.clone(),
+                })
+                .collect(),
+            ..self
+        }
+    }
+}
+
+/// One changed field of an update: the field, its value before and after (`null` where it
+/// is absent), and the patch operations that carry it out.
+#[derive(Serialize)]
+struct FieldJson {
+    field: String,
+    before: Option<Value>,
+    after: Option<Value>,
+    operations: Vec<Operation>,
 }
 
 /// Why a change can refuse a live customer's requests: on destructive changes only.
@@ -357,11 +400,17 @@ enum Detail<'a> {
     },
     Update {
         operations: Vec<Operation>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<FieldJson>,
     },
     Key {
         key_id: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         key_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        moved_from: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        moved_to: Option<&'a str>,
     },
     Tag {
         set: &'a Tags,
@@ -382,15 +431,18 @@ enum Detail<'a> {
 
 /// The changes of one entry, in the order they are applied: create or update, keys, tags,
 /// grants.
-fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
+fn changes<'a>(plan: &'a Plan, entry: &'a PlanEntry) -> Vec<Change<'a>> {
+    let names = &plan.names;
     let key_name = |id| names.key_name(id);
     let change = |action, detail| Change {
         action,
         plan: Named::of(entry),
         detail,
         destructive: None,
+        risk: Vec::new(),
+        matched_by_name: entry.matched_by_name,
     };
-    let destructive = entry.destructive();
+    let risks = plan.risks(entry);
     let mut changes = Vec::new();
     if let Target::Create { tags, follow_up } = &entry.target {
         changes.push(change(
@@ -401,32 +453,45 @@ fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
             },
         ));
     }
-    if let Some(ops) = entry.update() {
-        changes.push(Change {
-            destructive: DestructiveJson::of(&destructive.reasons_for_operations(ops)),
-            ..change(
-                "update",
-                Detail::Update {
-                    operations: operations(ops),
-                },
-            )
-        });
+    if let (Some(ops), Some(before)) = (entry.update(), entry.before()) {
+        let fields = body_changes(before, &entry.after)
+            .into_iter()
+            .map(|field| FieldJson {
+                field: field.field.to_string(),
+                operations: operations(&field.operations()),
+                before: field.before,
+                after: field.after,
+            })
+            .collect();
+        let update = change(
+            "update",
+            Detail::Update {
+                operations: operations(ops),
+                fields,
+            },
+        );
+        changes.push(update.with_risks(&risks.at(|site| matches!(site, Site::Field(_)))));
     }
     changes.extend(entry.keys.iter().map(|key| {
         let action = match key.action {
             KeyAction::Add => "add-key",
             KeyAction::Remove => "remove-key",
         };
-        Change {
-            destructive: DestructiveJson::of(&destructive.reasons_for_key(key)),
-            ..change(
-                action,
-                Detail::Key {
-                    key_id: &key.key_id,
-                    key_name: key_name(&key.key_id),
-                },
-            )
-        }
+        let moved = plan.move_of(entry, key);
+        change(
+            action,
+            Detail::Key {
+                key_id: &key.key_id,
+                key_name: key_name(&key.key_id),
+                moved_from: moved
+                    .filter(|_| key.action == KeyAction::Add)
+                    .map(|moved| moved.from.name.as_str()),
+                moved_to: moved
+                    .filter(|_| key.action == KeyAction::Remove)
+                    .map(|moved| moved.to.name.as_str()),
+            },
+        )
+        .with_risks(&risks.for_key(&key.key_id))
     }));
     if let Some(tags) = &entry.tags {
         changes.push(change(
@@ -458,10 +523,10 @@ fn changes<'a>(entry: &'a PlanEntry, names: &'a Names) -> Vec<Change<'a>> {
         ));
     }
     if entry.delete {
-        changes.push(Change {
-            destructive: DestructiveJson::of(&destructive.reasons_for_deletion()),
-            ..change("delete", Detail::Delete {})
-        });
+        changes.push(
+            change("delete", Detail::Delete {})
+                .with_risks(&risks.at(|site| *site == Site::Deletion)),
+        );
     }
     changes
 }
@@ -478,6 +543,8 @@ fn api_key_changes(entry: &ApiKeyEntry) -> Vec<Change<'_>> {
         },
         detail,
         destructive: None,
+        risk: Vec::new(),
+        matched_by_name: false,
     };
     let mut changes = Vec::new();
     match &entry.target {
@@ -494,10 +561,18 @@ fn api_key_changes(entry: &ApiKeyEntry) -> Vec<Change<'_>> {
             let reasons: Vec<&str> = reasons.iter().map(String::as_str).collect();
             changes.push(Change {
                 destructive: DestructiveJson::of(&reasons),
+                risk: reasons
+                    .iter()
+                    .map(|reason| RiskJson {
+                        class: RiskClass::Destructive,
+                        reason: reason.to_string(),
+                    })
+                    .collect(),
                 ..change(
                     "update-api-key",
                     Detail::Update {
                         operations: operations(ops),
+                        fields: Vec::new(),
                     },
                 )
             });
@@ -686,9 +761,16 @@ struct SummaryJson {
     #[serde(rename = "apiKeys", skip_serializing_if = "is_zero")]
     api_keys: usize,
     keys: usize,
+    /// Key moves (each also two of `keys`); left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    moves: usize,
     grants: usize,
     tags: usize,
     destructive: usize,
+    /// Changes that remove a limit, so use becomes unlimited.
+    unbounded: usize,
+    /// Every change, in the unit both closing lines count (a key move is one).
+    changes: usize,
     /// Orphans `--prune` deletes; left out when there are none.
     #[serde(skip_serializing_if = "is_zero")]
     delete: usize,
@@ -713,9 +795,12 @@ impl From<Summary> for SummaryJson {
             update: summary.update,
             api_keys: summary.api_keys,
             keys: summary.keys,
+            moves: summary.moves,
             grants: summary.grants,
             tags: summary.tags,
             destructive: summary.destructive,
+            unbounded: summary.unbounded,
+            changes: summary.changes(),
             delete: summary.delete,
             unchanged: summary.unchanged,
             unmanaged: summary.unmanaged,
@@ -801,7 +886,8 @@ mod tests {
         assert_eq!(
             value["summary"],
             json!({ "create": 1, "update": 1, "keys": 4, "grants": 2, "tags": 1,
-                    "destructive": 3, "unchanged": 620, "unmanaged": 1 })
+                    "destructive": 3, "unbounded": 1, "changes": 9, "unchanged": 620,
+                    "unmanaged": 1 })
         );
         assert_eq!(
             value["pendingGrants"],
@@ -844,10 +930,10 @@ mod tests {
             names
         };
         let common = ["action", "name", "id"];
-        let destructive = ["destructive", "reason", "reasons"];
+        let destructive = ["destructive", "reason", "reasons", "risk"];
         assert_eq!(
             field_names(&changes[0]),
-            fields(&[&common[..], &["operations"], &destructive].concat())
+            fields(&[&common[..], &["operations", "fields"], &destructive].concat())
         );
         assert_eq!(
             field_names(&changes[1]),

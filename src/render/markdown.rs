@@ -1,21 +1,19 @@
 //! The Markdown view, for a pull-request comment: the summary first, a table of the plans
-//! with something to do or to show, a collapsed section per such plan with its before/after
-//! diff and its operations, and the unmanaged plans in a collapsed list. Destructive changes
+//! with something to do or to show, a collapsed section per such plan with one line per
+//! change, and the unmanaged plans in a collapsed list. Destructive and unbounded changes
 //! are announced under the summary, counted per plan in the table, and marked
-//! `# destructive:` with their reasons on their lines.
+//! `# destructive:` or `# unbounded:` with their reasons on their lines.
 //!
 //! A comment longer than GitHub allows is shortened by whole pieces, never inside a fence:
 //! first the per-plan sections from the end, then the table rows, then the unmanaged names,
 //! each with a notice saying what was left out.
 
-use super::body::body_diff;
 use super::human::{
     action_lines, api_key_header, api_key_lines, closing_line, count_of, deleted_key_header,
-    deleted_key_lines, header, orphan_lines, printable, ActionLine, DESTRUCTIVE_MARKER,
-    ORPHANS_TITLE,
+    deleted_key_lines, header, orphan_lines, printable, ActionLine, ORPHANS_TITLE,
 };
-use crate::model::Names;
-use crate::plan::{Impact, Plan, PlanEntry, PlanRef, Target};
+use crate::diff::body_changes;
+use crate::plan::{Plan, PlanEntry, PlanRef, RiskClass, Target};
 
 /// GitHub's limit on the length of a comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -35,9 +33,9 @@ pub fn render(plan: &Plan) -> String {
 /// out whole pieces as [`render`] does.
 pub fn render_within(plan: &Plan, limit: usize) -> String {
     let head = head(plan);
-    let row = |entry| row(entry, plan.impacts_of(entry));
+    let row = |entry| row(plan, entry);
     let mut rows = Pieces::new(plan.entries.iter().map(row).collect());
-    let section = |entry| section(entry, &plan.names, plan.impacts_of(entry));
+    let section = |entry| section(plan, entry);
     let mut sections = Pieces::new(plan.entries.iter().map(section).collect());
     let mut unmanaged = Pieces::new(plan.unmanaged.iter().map(unmanaged_item).collect());
     let unmanaged_head = unmanaged_head(plan.unmanaged.len());
@@ -129,8 +127,20 @@ fn head(plan: &Plan) -> String {
         };
         head.push_str(&format!(
             "> [!CAUTION]\n> {} {can} refuse live customers' requests: see the {lines} marked \
-             `{DESTRUCTIVE_MARKER}` below, with {reasons}.\n\n",
+             `# destructive:` below, with {reasons}.\n\n",
             count_of(destructive, "destructive change", "destructive changes")
+        ));
+    }
+    let unbounded = plan.summary().unbounded;
+    if unbounded > 0 {
+        let (removes, lines, reasons) = match unbounded {
+            1 => ("removes a limit", "line", "its reason"),
+            _ => ("each remove a limit", "lines", "their reasons"),
+        };
+        head.push_str(&format!(
+            "> [!WARNING]\n> {} {removes}, so use of the plan is no longer capped there: see \
+             the {lines} marked `# unbounded:` below, with {reasons}.\n\n",
+            count_of(unbounded, "unbounded change", "unbounded changes")
         ));
     }
     let affecting = plan.summary().impact;
@@ -162,18 +172,18 @@ fn head(plan: &Plan) -> String {
 }
 
 /// One row of the table of plans.
-fn row(entry: &PlanEntry, impacts: &[Impact]) -> String {
+fn row(plan: &Plan, entry: &PlanEntry) -> String {
     let id = entry.id().map_or("(new)".to_string(), escape);
     format!(
         "| {} | {id} | {} |\n",
         escape(&entry.name),
-        changes(entry, impacts)
+        changes(plan, entry)
     )
 }
 
-/// What happens to an entry, in a few words: `update: 7 operations, 2 keys, tags, 1 grant,
+/// What happens to an entry, in a few words: `update: 7 fields, 2 keys, tags, 1 grant,
 /// **2 destructive**`.
-fn changes(entry: &PlanEntry, impacts: &[Impact]) -> String {
+fn changes(plan: &Plan, entry: &PlanEntry) -> String {
     let mut parts = Vec::new();
     if let Target::Create { .. } = entry.target {
         parts.push("create".to_string());
@@ -181,11 +191,9 @@ fn changes(entry: &PlanEntry, impacts: &[Impact]) -> String {
     if entry.delete {
         parts.push("delete (orphaned)".to_string());
     }
-    if let Some(operations) = entry.update() {
-        parts.push(format!(
-            "update: {}",
-            count_of(operations.len(), "operation", "operations")
-        ));
+    if let (Some(before), Some(_)) = (entry.before(), entry.update()) {
+        let fields = body_changes(before, &entry.after).len();
+        parts.push(format!("update: {}", count_of(fields, "field", "fields")));
     }
     if !entry.keys.is_empty() {
         parts.push(count_of(entry.keys.len(), "key", "keys"));
@@ -203,30 +211,27 @@ fn changes(entry: &PlanEntry, impacts: &[Impact]) -> String {
         let count = entry.pending_grants.len();
         parts.push(count_of(count, "pending grant", "pending grants"));
     }
-    let destructive = entry.destructive().len();
-    if destructive > 0 {
-        parts.push(format!("**{destructive} destructive**"));
+    let risks = plan.risks(entry);
+    for class in [RiskClass::Destructive, RiskClass::Unbounded] {
+        let count = risks.count(class);
+        if count > 0 {
+            parts.push(format!("**{count} {}**", class.as_str()));
+        }
     }
+    let impacts = plan.impacts_of(entry);
     if impacts.iter().any(|impact| impact.effect.affects_keys()) {
         parts.push("**affects live keys**".to_string());
     }
     parts.join(", ")
 }
 
-/// The collapsed section of one entry: the before/after diff and the action lines.
-fn section(entry: &PlanEntry, names: &Names, impacts: &[Impact]) -> String {
+/// The collapsed section of one entry: its action lines.
+fn section(plan: &Plan, entry: &PlanEntry) -> String {
     let mut out = format!(
         "<details><summary>{}</summary>\n\n",
         escape_html(&header(entry))
     );
-    let diff: Vec<String> = body_diff(entry.before(), &entry.after)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    if !diff.is_empty() {
-        out.push_str(&fenced("diff", &diff));
-    }
-    let actions: Vec<String> = action_lines(entry, names, impacts)
+    let actions: Vec<String> = action_lines(plan, entry, false)
         .iter()
         .flat_map(ActionLine::plain_lines)
         .collect();
@@ -401,7 +406,7 @@ mod tests {
         );
         assert!(!rendered.contains("</summary></details>"), "{rendered}");
         // Inside a fence, a name is shown as it is, on its one line.
-        assert!(comment.contains("\nremove key @octocat `x` | </details>\\n+ Fake (9QZ1OLDKEY)"));
+        assert!(comment.contains("\n- key @octocat `x` | </details>\\n+ Fake (9QZ1OLDKEY)"));
         assert!(
             !comment.contains("\n**Plan: 0 to change.**"),
             "no line of its own"
@@ -438,7 +443,7 @@ mod tests {
              for the full plan."
         ));
         assert!(comment.contains("more plans not listed."));
-        assert!(comment.contains("| Plan 0000 | id0000 | update: 7 operations"));
+        assert!(comment.contains("| Plan 0000 | id0000 | update: 7 fields"));
         assert!(comment.contains("<summary>1 unmanaged plan (left alone)</summary>"));
         assert!(comment.contains("- Legacy (k2k2k2)"));
         assert_eq!(
@@ -494,7 +499,7 @@ mod tests {
         ));
         assert!(comment.contains("| Silver | slv777 | 1 key, **1 destructive** |"));
         assert!(comment.contains(
-            "\nremove key 5RT6GONE  # destructive: key 5RT6GONE removed: it loses access to the \
+            "\n- key 5RT6GONE  # destructive: key 5RT6GONE removed: it loses access to the \
              plan's stages\n"
         ));
 

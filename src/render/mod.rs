@@ -1,7 +1,6 @@
 //! Text, Markdown and JSON views of a Plan, and the views of an apply as it runs; no
 //! decisions are made here.
 
-mod body;
 pub mod drift;
 pub mod github;
 mod human;
@@ -33,6 +32,8 @@ pub enum Format {
 pub struct Style {
     /// Whether to colour additions and removals with ANSI codes (a terminal only).
     pub color: bool,
+    /// Whether to show, under each change, the patch operations that carry it out (`-v`).
+    pub verbose: bool,
 }
 
 /// A target of a project whose plan could not be made.
@@ -107,7 +108,10 @@ mod tests {
     #[test]
     fn render_picks_the_view_of_the_format() {
         let plan = fixtures::every_change();
-        let colour = Style { color: true };
+        let colour = Style {
+            color: true,
+            verbose: false,
+        };
         assert_eq!(
             render(&plan, Format::Text, colour),
             text::render(&plan, colour)

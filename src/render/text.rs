@@ -1,14 +1,13 @@
 //! The text view, for a terminal or a CI log: per declared API key to create or update its
-//! header and what happens to it; per plan a header, the before/after diff of its body, the
-//! exact operations and other actions; then a closing line with the counts.
+//! header and what happens to it; per plan a header and one line per change, in the names the
+//! YAML uses (with `-v`, the patch operations under each body change); then a closing line
+//! with the counts.
 //!
-//! Unmanaged plans appear only as a count in the closing line. A line that can refuse a live
-//! customer's requests is followed by `# destructive:` and its reason, in bold red when
-//! colour is on.
+//! A risky line is followed by `# destructive:` or `# unbounded:` and its reasons, in bold red
+//! when colour is on.
 
 use anstyle::{AnsiColor, Style as Paint};
 
-use super::body::{body_diff, DiffKind, DiffLine};
 use super::human::{
     action_lines, api_key_header, api_key_lines, closing_line, deleted_key_header,
     deleted_key_lines, header, orphan_lines, ActionLine, Tone, MARKER_GAP, ORPHANS_TITLE,
@@ -28,18 +27,17 @@ pub fn render(plan: &Plan, style: Style) -> String {
     };
     for entry in &plan.api_keys {
         let lines = api_key_lines(entry);
-        out.push_str(&block(&api_key_header(entry), &[], &lines, style));
+        out.push_str(&block(&api_key_header(entry), &lines, style));
         out.push('\n');
     }
     for entry in &plan.entries {
-        let diff = body_diff(entry.before(), &entry.after);
-        let lines = action_lines(entry, &plan.names, plan.impacts_of(entry));
-        out.push_str(&block(&header(entry), &diff, &lines, style));
+        let lines = action_lines(plan, entry, style.verbose);
+        out.push_str(&block(&header(entry), &lines, style));
         out.push('\n');
     }
     for key in &plan.deleted_keys {
         let lines = deleted_key_lines(key);
-        out.push_str(&block(&deleted_key_header(key), &[], &lines, style));
+        out.push_str(&block(&deleted_key_header(key), &lines, style));
         out.push('\n');
     }
     let orphans = orphan_lines(plan);
@@ -60,23 +58,10 @@ pub fn render(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// One entry: its header, the diff of its body (a plan's), a blank line, then its action
-/// lines.
-fn block(header: &str, diff: &[DiffLine], actions: &[ActionLine], style: Style) -> String {
+/// One entry: its header, then its action lines.
+fn block(header: &str, actions: &[ActionLine], style: Style) -> String {
     let mut out = paint(header, Paint::new().bold(), style);
     out.push('\n');
-    for line in diff {
-        let colour = match line.kind {
-            DiffKind::Hunk => Some(AnsiColor::Cyan),
-            DiffKind::Context => None,
-            DiffKind::Removed => Some(AnsiColor::Red),
-            DiffKind::Added => Some(AnsiColor::Green),
-        };
-        out.push_str(&indented(coloured(&line.to_string(), colour, style)));
-    }
-    if !diff.is_empty() && !actions.is_empty() {
-        out.push('\n');
-    }
     for line in actions {
         let colour = match line.tone {
             Tone::Plain => None,
@@ -87,18 +72,21 @@ fn block(header: &str, diff: &[DiffLine], actions: &[ActionLine], style: Style) 
         let mut text = coloured(&line.text, colour, style);
         if let Some(marker) = line.marker() {
             text.push_str(MARKER_GAP);
-            text.push_str(&paint(&marker, destructive_paint(), style));
+            text.push_str(&paint(&marker, risk_paint(), style));
         }
         out.push_str(&indented(text));
         for impact in line.impact_lines() {
-            out.push_str(&indented(paint(&impact, destructive_paint(), style)));
+            out.push_str(&indented(paint(&impact, risk_paint(), style)));
+        }
+        for operation in line.operation_lines() {
+            out.push_str(&indented(paint(&operation, Paint::new().dimmed(), style)));
         }
     }
     out
 }
 
-/// How a destructive marker is painted: bold red.
-fn destructive_paint() -> Paint {
+/// How a risk marker and an impact line are painted: bold red.
+fn risk_paint() -> Paint {
     Paint::new().bold().fg_color(Some(AnsiColor::Red.into()))
 }
 
@@ -129,8 +117,14 @@ mod tests {
     use super::*;
     use crate::render::fixtures;
 
-    const PLAIN: Style = Style { color: false };
-    const COLOUR: Style = Style { color: true };
+    const PLAIN: Style = Style {
+        color: false,
+        verbose: false,
+    };
+    const COLOUR: Style = Style {
+        color: true,
+        verbose: false,
+    };
 
     #[test]
     fn every_kind_of_change_is_pinned() {
@@ -177,20 +171,33 @@ mod tests {
         let plain = render(&plan, PLAIN);
         assert!(!plain.contains('\u{1b}'));
         let coloured = render(&plan, COLOUR);
-        assert!(coloured.contains("\u{1b}[32m+  limit: 130000\u{1b}[0m"));
-        assert!(coloured.contains("\u{1b}[31m-  limit: 100000\u{1b}[0m"));
-        assert!(coloured.contains("\u{1b}[31mremove key 9QZ1OLDKEY\u{1b}[0m"));
+        assert!(coloured.contains("\u{1b}[32m+ stage a1b2c3:staging\u{1b}[0m"));
+        assert!(coloured.contains("\u{1b}[31m- productCode  \"prod-gold\"\u{1b}[0m"));
         assert!(coloured.contains("\u{1b}[33mpending grant SUP-1000"));
         assert!(coloured.contains("\u{1b}[1m~ Gold (ywbqww)\u{1b}[0m"));
-        assert!(coloured.contains(&format!("{INDENT}replace /quota/limit = \"130000\"\n")));
+        assert!(coloured.contains(&format!(
+            "{INDENT}quota.limit  100,000 → 130,000 per MONTH\n"
+        )));
         assert!(coloured.contains(
-            "\u{1b}[31mremove key 9QZ1OLDKEY\u{1b}[0m  \u{1b}[1m\u{1b}[31m# destructive: key \
+            "\u{1b}[31m- key 9QZ1OLDKEY\u{1b}[0m  \u{1b}[1m\u{1b}[31m# destructive: key \
              9QZ1OLDKEY removed: it loses access to the plan's stages\u{1b}[0m\n"
         ));
         assert!(coloured.contains(
-            "replace /throttle/rateLimit = \"12.5\"  \u{1b}[1m\u{1b}[31m# destructive: plan \
+            "throttle.rateLimit  100/s → 12.5/s  \u{1b}[1m\u{1b}[31m# destructive: plan \
              throttle rate lowered from 100 to 12.5 requests per second\u{1b}[0m\n"
         ));
+        let verbose = render(
+            &plan,
+            Style {
+                color: false,
+                verbose: true,
+            },
+        );
+        assert!(verbose.contains(
+            "    quota.limit  100,000 → 130,000 per MONTH\n        = replace /quota/limit = \
+             \"130000\"\n"
+        ));
+        assert!(!plain.contains("= replace"), "operations only with -v");
         let stripped = coloured
             .replace("\u{1b}[0m", "")
             .replace("\u{1b}[1m", "")

@@ -322,6 +322,7 @@ mod tests {
             pending_grants: vec![],
             bookkeeping: None,
             delete: false,
+            matched_by_name: false,
         }
     }
 

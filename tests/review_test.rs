@@ -47,13 +47,13 @@ usagePlans:
         throttle: { /pets/GET: { rateLimit: 50, burstLimit: 80 } }
       - api: pets
         stage: beta
-    keys: [key1, key2]
+    keys: [{ id: key1 }, { id: key2 }]
   - id: silver0001
     name: Silver
     throttle: { rateLimit: 10, burstLimit: 20 }
     quota: { limit: 50000, period: MONTH }
     apiStages: [ { api: pets, stage: prod } ]
-    keys: [key3]
+    keys: [{ id: key3 }]
   - name: Legacy
     throttle: { rateLimit: 5, burstLimit: 5 }
     apiStages: [ { api: orders, stage: prod } ]
@@ -67,6 +67,11 @@ fn text_plan(env: &Env, args: &[&str], path: &std::path::Path) -> String {
         .arg(path)
         .output()
         .expect("tollgate runs");
+    assert!(
+        output.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
@@ -197,20 +202,20 @@ usagePlans:
     throttle: { rateLimit: 10, burstLimit: 20 }
     quota: { limit: 100000, period: MONTH }
     apiStages: [ { api: pets, stage: prod } ]
-    keys: [key1, key2, key3]
+    keys: [{ id: key1 }, { id: key2 }, { id: key3 }]
 "#,
     );
     let text = text_plan(&env, &[], &path);
     assert!(
         text.contains(
-            "    move key one (key1) from Gold  # destructive: key one (key1) moved from Gold to \
+            "    move key key1 from Gold  # destructive: key key1 moved from Gold to \
              Silver: its quota goes from 1,000,000 per MONTH to 100,000 per MONTH, its throttle \
              goes from 100/s burst 200 to 10/s burst 20\n"
         ),
         "{text}"
     );
     assert!(
-        text.contains("    key one (key1) moves to Silver (shown there)\n"),
+        text.contains("    key key1 moves to Silver (shown there)\n"),
         "{text}"
     );
     assert!(

@@ -148,6 +148,8 @@ fn planned(subject: &str, what: &str, live: &str, yaml: &str) -> String {
         ("not applied", _) => format!("will apply {what} on {subject}"),
         ("different or absent", value) => format!("will set {what} on {subject} to {value}"),
         ("not live", _) => format!("will create the usage plan {subject}"),
+        (live, "none") => format!("will remove {subject}'s {what} ({live})"),
+        ("none", yaml) => format!("will set {subject}'s {what} to {yaml}"),
         _ => {
             let verb = match (amount(live), amount(yaml)) {
                 (Some(old), Some(new)) if new < old => "lower",

@@ -56,9 +56,15 @@ impl Level {
 /// unbounded one (with its reasons, and with `plan --impact` what it does to the keys using
 /// the plan).
 /// Each change comes with the prefix that names its target in a project (`target prod-us: `,
-/// else empty); all of one step's changes are folded together.
+/// else empty); a change told twice (a key move, on both plans) is annotated once; all of one
+/// step's changes are folded together.
 pub fn plan_annotations(changes: &[(String, FieldChange)]) -> String {
-    let annotations = changes.iter().map(|(prefix, change)| {
+    let mut seen = std::collections::BTreeSet::new();
+    // A key move is a line on both plans; it is annotated once.
+    let changes = changes
+        .iter()
+        .filter(|(prefix, change)| seen.insert((prefix, &change.planned)));
+    let annotations = changes.map(|(prefix, change)| {
         let mut message = change.planned.clone();
         let mut level = Level::Notice;
         for (class, reason) in [

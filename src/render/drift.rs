@@ -5,12 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use super::human::{effect_sentence, grouped, printable, quote, stage_name};
+use super::human::{effect_sentence, grouped, orphan_clears, printable, quote, stage_name};
 use crate::diff::method_throttle_path;
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
-use crate::plan::{join_reasons, KeyAction, Plan, PlanEntry, Site, Target};
+use crate::plan::{join_reasons, KeyAction, OrphanKind, Plan, PlanEntry, Site, Target};
 
 /// One drifted field: what differs and where the YAML declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +94,26 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
             impact: Vec::new(),
         });
     }
+    changes.extend(orphans_left(plan));
     changes
+}
+
+/// One line per orphan left alone (not deleted by this plan), saying how it clears.
+fn orphans_left(plan: &Plan) -> impl Iterator<Item = FieldChange> + '_ {
+    plan.orphans.iter().map(|orphan| FieldChange {
+        subject: match orphan.kind {
+            OrphanKind::UsagePlan => orphan.item.name.clone(),
+            OrphanKind::ApiKey => format!("API key {}", orphan.item.name),
+        },
+        what: format!(
+            "orphaned ({}), owned by this target and no longer declared: {}",
+            printable(&orphan.item.id),
+            orphan_clears(orphan.kind)
+        ),
+        at: None,
+        destructive: None,
+        impact: Vec::new(),
+    })
 }
 
 /// The reasons, joined, of `entry`'s destructive changes whose site `relevant` accepts.

@@ -1029,8 +1029,8 @@ fn prune_mismatch(saved: &SavedPlan, file: &Path, prune: bool) -> Option<String>
     let file = file.display();
     match (saved.saved.prune, prune) {
         (true, false) => Some(format!(
-            "{file} was made with --prune: it deletes {} and removes the records of grants \
-             no longer declared; pass --prune to apply it, or make a plan without --prune",
+            "{file} was made with --prune: it deletes {} and any records of grants no \
+             longer declared; pass --prune to apply it, or make a plan without --prune",
             count_of(saved.plan.deletions(), "orphan", "orphans"),
         )),
         (false, true) => Some(format!(

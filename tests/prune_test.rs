@@ -691,6 +691,20 @@ fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly
         silver.as_str()
     );
     assert_eq!(saved["saved"]["deletedKeys"][0]["id"], acme.as_str());
+    // An orphan's saved state edited by hand is refused, as any other plan's.
+    let mut edited = saved.clone();
+    edited["saved"]["deletions"][0]["live"]["body"]["description"] = "edited".into();
+    env.write("edited.plan", &edited.to_string());
+    let output = run(&env, &["show", "edited.plan"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "the live state saved for orphaned usage plan \"Silver\" does not match its \
+             fingerprint"
+        ),
+        "{}",
+        stderr(&output)
+    );
     let markdown = run_expecting(&env, &["show", "p.plan", "--format", "markdown"], 0);
     assert!(markdown.contains("delete (orphaned)"), "{markdown}");
     assert!(
@@ -704,16 +718,20 @@ fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains(
-            "p.plan was made with --prune: it deletes 2 orphans and removes the records of \
-             grants no longer declared; pass --prune to apply it"
+            "p.plan was made with --prune: it deletes 2 orphans and any records of grants no \
+             longer declared; pass --prune to apply it"
         ),
         "{}",
         stderr(&output)
     );
     assert_eq!(env.writes(), writes, "nothing was sent");
 
+    env.sim.reset_counters();
     let output = env.run(&["apply", "--prune", "--auto-approve"], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Its reads: the keys listed once, the plans once, and the plans holding acme.
+    assert_eq!(env.calls("GetApiKeys"), 1);
+    assert_eq!(env.calls("GetUsagePlans"), 2);
     assert_eq!(live_plan_names(&env), ["Gold", "Legacy"]);
     assert!(key_ids(&env, "acme").is_empty());
     assert_eq!(env.calls("DeleteUsagePlan"), 1);

@@ -522,6 +522,46 @@ impl FoundPlans {
 }
 
 #[cfg(test)]
+mod deleted_key_tests {
+    use super::*;
+
+    #[test]
+    fn every_field_and_tag_of_a_key_that_changed_is_named() {
+        let before = LiveApiKey {
+            id: "k1".into(),
+            name: "acme".into(),
+            enabled: true,
+            tags: [("tollgate:owner", "p/t"), ("team", "a")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..LiveApiKey::default()
+        };
+        assert_eq!(key_changes(&before, &before), Vec::<String>::new());
+        let mut now = LiveApiKey {
+            name: "acme2".into(),
+            enabled: false,
+            customer_id: "c".into(),
+            ..before.clone()
+        };
+        now.tags.remove("tollgate:owner");
+        now.tags.insert("team".into(), "b".into());
+        now.tags.insert("new".into(), "x".into());
+        assert_eq!(
+            key_changes(&before, &now),
+            [
+                "name is \"acme2\", was \"acme\"",
+                "customerId is \"c\", was \"\"",
+                "enabled is false, was true",
+                "tag `new` was added (\"x\")",
+                "tag `team` is \"b\", was \"a\"",
+                "tag `tollgate:owner` was removed",
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
 mod key_tests {
     use super::*;
     use crate::model::SourceLocation;

@@ -691,20 +691,28 @@ fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly
         silver.as_str()
     );
     assert_eq!(saved["saved"]["deletedKeys"][0]["id"], acme.as_str());
-    // An orphan's saved state edited by hand is refused, as any other plan's.
+    // An orphan's saved state edited by hand is refused, as any other plan's; so is a key to
+    // delete that is not an orphan of this target.
     let mut edited = saved.clone();
     edited["saved"]["deletions"][0]["live"]["body"]["description"] = "edited".into();
-    env.write("edited.plan", &edited.to_string());
-    let output = run(&env, &["show", "edited.plan"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains(
+    let mut foreign = saved.clone();
+    foreign["saved"]["deletedKeys"][0]["tags"]["tollgate:owner"] = "billing/prod".into();
+    for (file, expected) in [
+        (
+            edited,
             "the live state saved for orphaned usage plan \"Silver\" does not match its \
-             fingerprint"
+             fingerprint",
         ),
-        "{}",
-        stderr(&output)
-    );
+        (
+            foreign,
+            "it deletes an API key that is not an orphan of its target made with --prune",
+        ),
+    ] {
+        env.write("edited.plan", &file.to_string());
+        let output = run(&env, &["show", "edited.plan"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
     let markdown = run_expecting(&env, &["show", "p.plan", "--format", "markdown"], 0);
     assert!(markdown.contains("delete (orphaned)"), "{markdown}");
     assert!(

@@ -5,9 +5,9 @@
 //! were to be retried, and for each plan with something to do or to show: its declaration
 //! (pinned to the live plan's id when there is one) and the live plan as read, with the
 //! fingerprint of each part. A plan made with `--prune` also holds each orphan it deletes, as
-//! read. Reading a file rebuilds the plan from these with the same code
-//! that made it, and checks that it equals the JSON plan beside them, so `show` renders
-//! exactly what `plan` printed and an edited file is refused.
+//! read. Reading a file rebuilds the plan from these with the same code that made it, and
+//! checks that it equals the JSON plan beside them, so `show` renders exactly what `plan`
+//! printed and an edited file is refused.
 
 use std::path::Path;
 
@@ -351,15 +351,7 @@ impl SavedPlan {
                 id: named.id,
             })
             .collect();
-        plan.deleted_keys = file
-            .saved
-            .deleted_keys
-            .iter()
-            .map(|key| PlanRef {
-                name: key.name.clone(),
-                id: key.id.clone(),
-            })
-            .collect();
+        plan.deleted_keys = deleted_keys(&file.saved, &desired, options.owner.as_deref())?;
         plan.orphans = file
             .orphans
             .into_iter()
@@ -382,6 +374,36 @@ impl SavedPlan {
             unchanged_elsewhere,
         })
     }
+}
+
+/// The orphaned keys a saved plan deletes, as `plan --prune` found them: each must carry the
+/// target's owner tag and a creation marker, and be neither declared nor referenced by the
+/// plans the file holds; a file holding any other key was edited.
+fn deleted_keys(
+    saved: &Saved,
+    desired: &[DesiredPlan],
+    owner: Option<&str>,
+) -> Result<Vec<PlanRef>, String> {
+    if saved.deleted_keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let declared: Vec<DesiredApiKey> = saved
+        .api_keys
+        .iter()
+        .map(|key| key.declared.clone())
+        .collect();
+    let orphans = match (owner, saved.prune) {
+        (Some(owner), true) => {
+            api_keys::orphan_keys(&saved.deleted_keys, &declared, desired, owner)
+        }
+        _ => Vec::new(),
+    };
+    if orphans.len() != saved.deleted_keys.len() {
+        return Err(
+            "it deletes an API key that is not an orphan of its target made with --prune".into(),
+        );
+    }
+    Ok(orphans)
 }
 
 /// The entries of the declared keys a saved plan holds, matched to the live keys saved with

@@ -233,18 +233,18 @@ async fn deleted_keys_changed(
 ) -> Result<Vec<String>, AwsError> {
     let mut problems = Vec::new();
     for before in &saved.saved.deleted_keys {
-        let key = format!(
+        let subject = format!(
             "API key \"{}\" ({}), which the plan deletes as an orphan,",
             before.name, before.id
         );
         let Some(now) = listed.iter().find(|key| key.id == before.id) else {
-            problems.push(format!("{key} was deleted since the plan"));
+            problems.push(format!("{subject} was deleted since the plan"));
             continue;
         };
         let changes = key_changes(before, now);
         if !changes.is_empty() {
             problems.push(format!(
-                "{key} changed since the plan: {}",
+                "{subject} changed since the plan: {}",
                 changes.join(", ")
             ));
             continue;
@@ -260,10 +260,10 @@ async fn deleted_keys_changed(
         };
         for plan_id in client.plans_with_key(&before.id).await? {
             if !frees(&plan_id) {
-                let name = live.iter().find(|plan| plan.id == plan_id);
-                let name = name.map_or("", |plan| plan.body.name.as_str());
+                let holder = live.iter().find(|holder| holder.id == plan_id);
+                let name = holder.map_or("", |holder| holder.body.name.as_str());
                 problems.push(format!(
-                    "{key} is now on usage plan \"{name}\" ({plan_id}), which the plan leaves alone"
+                    "{subject} is now on usage plan \"{name}\" ({plan_id}), which the plan leaves alone"
                 ));
             }
         }

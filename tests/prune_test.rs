@@ -588,6 +588,15 @@ fn an_orphan_keeps_the_drift_check_at_2_until_it_is_pruned_or_released() {
         shown.contains(&format!("    usage plan Silver ({silver}): {clears}\n")),
         "{shown}"
     );
+    // GitHub annotations name it too (a notice without a place: it is declared nowhere).
+    let annotations = run_expecting(&env, &["plan", "--format", "github"], 0);
+    assert!(
+        annotations.contains(&format!(
+            "::notice title=target prod%3A tollgate plan::Silver: orphaned ({silver}), owned by \
+             this target and no longer declared: {clears}\n"
+        )),
+        "{annotations}"
+    );
     run_expecting(&env, &["apply", "--dry-run", "--detailed-exitcode"], 2);
     // An apply without --prune has nothing to do: it makes no change and exits 0.
     run_expecting(&env, &["apply", "--auto-approve", "--detailed-exitcode"], 0);

@@ -14,6 +14,8 @@
 #
 # Inputs (environment): INPUT_PATHS (space-separated YAML files or folders; empty: the
 # project's or plans/), INPUT_TARGET (a project target), INPUT_IMPACT (true/false),
+# INPUT_PRUNE (true/false: plan --prune and apply --prune, with a project file),
+# INPUT_PRUNE_MAX (--prune-max; empty: tollgate's default),
 # TOLLGATE_HEAD_SHA (the commit the plan is for), TOLLGATE_PLAN_FILE (where the saved plan is
 # written or read), TOLLGATE_RUN_URL (this run, for the drift issue), TOLLGATE (the binary;
 # default: tollgate on PATH). Exit status: 0 done (changes or drift are outputs, not
@@ -41,6 +43,15 @@ if [[ -n "$target" ]]; then
     global+=(--target "$target")
 fi
 read -r -a paths <<< "${INPUT_PATHS:-}"
+# --prune and --prune-max, given alike to plan and apply: a saved plan made with --prune is
+# applied only with --prune.
+prune=()
+if [[ "${INPUT_PRUNE:-false}" == "true" ]]; then
+    prune=(--prune)
+    if [[ -n "${INPUT_PRUNE_MAX:-}" ]]; then
+        prune+=(--prune-max "$INPUT_PRUNE_MAX")
+    fi
+fi
 # The arrays are written ${a[@]+"${a[@]}"} where they may be empty: bash 3.2 (macOS's) takes
 # an empty "${a[@]}" for an unset variable under `set -u`.
 
@@ -94,7 +105,8 @@ plan)
     # Annotations at the YAML lines, the text plan in the log, the Markdown plan in the job
     # summary, and the saved plan for the apply on merge.
     run_tollgate ${global[@]+"${global[@]}"} plan --format github --detailed-exitcode \
-        --out "$plan_file" ${impact[@]+"${impact[@]}"} ${paths[@]+"${paths[@]}"}
+        --out "$plan_file" ${impact[@]+"${impact[@]}"} ${prune[@]+"${prune[@]}"} \
+        ${paths[@]+"${paths[@]}"}
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
         annotate_error "tollgate could not make the plan (see the log); nothing was saved or applied"
@@ -127,10 +139,11 @@ apply)
         annotate_error "the saved plan of commit ${TOLLGATE_HEAD_SHA:-?} cannot be read (see the log); nothing was applied. Re-run the plan on the default branch, review it, and apply that."
         exit 1
     fi
-    run_tollgate ${global[@]+"${global[@]}"} apply --auto-approve --detailed-exitcode "$plan_file"
+    run_tollgate ${global[@]+"${global[@]}"} apply --auto-approve --detailed-exitcode \
+        ${prune[@]+"${prune[@]}"} "$plan_file"
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
-        annotate_error "the reviewed plan of commit ${TOLLGATE_HEAD_SHA:-?} was not applied in full: tollgate refused it as stale (a plan it changes changed since it was reviewed) or a change failed; the log says which. Re-run the plan on the default branch, review it, and apply that."
+        annotate_error "the reviewed plan of commit ${TOLLGATE_HEAD_SHA:-?} was not applied in full: tollgate refused it as stale (a plan or key it changes or deletes changed since it was reviewed), refused its deletions (the prune input differs from the plan job's, or they exceed prune-max), or a change failed; the log says which. Re-run the plan on the default branch, review it, and apply that."
         exit 1
     fi
     ;;

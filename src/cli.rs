@@ -157,7 +157,8 @@ struct ReadArgs {
     #[arg(long)]
     detailed_exitcode: bool,
     /// With a project file: delete the plans and keys this target owns and no longer declares
-    /// (its stages removed first), and the records of grants no longer declared.
+    /// (its stages removed first), and the records of grants no longer declared; `plan --out`
+    /// saves the deletions, and `apply FILE` needs it when the saved plan was made with it.
     #[arg(long)]
     prune: bool,
     /// The most plans and keys --prune may delete in one target; more is refused.
@@ -757,13 +758,6 @@ fn render_plans(
 }
 
 async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
-    if args.out.is_some() && args.read.prune {
-        bail!(
-            "--prune cannot be saved with --out yet: a saved plan does not hold deletions; run \
-             `tollgate plan --prune` to review them and `tollgate apply --prune` to make them. \
-             Nothing was read or written."
-        );
-    }
     if args.out.is_some() && args.read.retry_pending_grants {
         bail!(
             "--retry-pending-grants cannot be saved with --out: a pending grant may have been \
@@ -830,6 +824,7 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
                 matching: &inputs.matching,
                 live_keys: &inputs.live_keys,
                 live_api_keys: &inputs.listed.keys,
+                prune: args.read.prune,
             },
             context,
         );
@@ -886,7 +881,11 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     if !planned.complete() {
         return Ok(Outcome::Failed);
     }
-    let changes = plans.iter().any(Plan::has_changes);
+    // Orphans left alone are pending too: the drift check shows them until they are pruned
+    // or released.
+    let changes = plans
+        .iter()
+        .any(|plan| plan.has_changes() || plan.has_orphans());
     Ok(pending(changes, args.read.detailed_exitcode))
 }
 
@@ -960,12 +959,6 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
     if !can_ask(args) {
         return Ok(Outcome::Failed);
     }
-    if args.read.prune {
-        eprintln!(
-            "error: --prune cannot be used with a saved plan, which holds no deletions; run `tollgate apply --prune` on the YAML. Nothing was sent to AWS."
-        );
-        return Ok(Outcome::Failed);
-    }
     if args.read.retry_pending_grants {
         eprintln!(
             "error: --retry-pending-grants cannot be used with a saved plan: a grant pending now may have been granted by an earlier apply of {}; check the key's usage, then run `tollgate apply --retry-pending-grants` on the YAML. Nothing was sent to AWS.",
@@ -974,6 +967,10 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         return Ok(Outcome::Failed);
     }
     let saved = SavedPlan::read(file)?;
+    if let Some(problem) = prune_mismatch(&saved, file, args.read.prune) {
+        eprintln!("error: {problem}. Nothing was sent to AWS.");
+        return Ok(Outcome::Failed);
+    }
     let context = &saved.saved.context;
     let made_for = saved
         .plan
@@ -1025,6 +1022,25 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         markers,
     };
     apply_plans(places, run, args, vec![ready], Vec::new()).await
+}
+
+/// Why `apply FILE` refuses a saved plan given `--prune` or not: deleting needs `--prune` at
+/// plan time (where the deletions were reviewed) and again at apply; `None` when both agree.
+fn prune_mismatch(saved: &SavedPlan, file: &Path, prune: bool) -> Option<String> {
+    let file = file.display();
+    match (saved.saved.prune, prune) {
+        (true, false) => Some(format!(
+            "{file} was made with --prune: it deletes {} and any records of grants no \
+             longer declared; pass --prune to apply it, or make a plan without --prune",
+            count_of(saved.plan.deletions(), "orphan", "orphans"),
+        )),
+        (false, true) => Some(format!(
+            "{file} was made without --prune, so it deletes nothing; apply it without \
+             --prune, or make a plan with `tollgate plan --prune --out {file}`, review its \
+             deletions, and apply that"
+        )),
+        _ => None,
+    }
 }
 
 /// A plan ready to apply, with its client and the creation markers its creates carry.
@@ -1101,8 +1117,10 @@ async fn apply_plans(
         return Ok(Outcome::Failed);
     }
     if args.dry_run || !work {
+        // A dry run exits as `plan` does, orphans left alone included.
+        let orphans = args.dry_run && plans.iter().any(Plan::has_orphans);
         return Ok(if planned_all {
-            pending(changes, args.read.detailed_exitcode)
+            pending(changes || orphans, args.read.detailed_exitcode)
         } else {
             Outcome::Failed
         });

@@ -370,6 +370,13 @@ impl Plan {
         self.has_changes() || self.entries.iter().any(|entry| entry.bookkeeping.is_some())
     }
 
+    /// Whether plans or keys this target owns are left orphaned (no longer declared, not
+    /// deleted by this plan): not a change, yet `plan --detailed-exitcode` exits 2 until
+    /// `apply --prune` deletes them or their owner tag is removed.
+    pub fn has_orphans(&self) -> bool {
+        !self.orphans.is_empty()
+    }
+
     /// How many plans and keys `--prune` deletes.
     pub fn deletions(&self) -> usize {
         self.entries.iter().filter(|entry| entry.delete).count() + self.deleted_keys.len()

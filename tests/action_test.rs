@@ -315,6 +315,73 @@ fn with_a_project_the_target_is_passed_on_and_names_the_markers() {
     );
 }
 
+#[test]
+fn the_prune_inputs_save_deletions_at_plan_and_make_them_at_apply_within_prune_max() {
+    let env = env();
+    env.write(
+        "tollgate.yaml",
+        "project: payments\ntargets:\n  - name: prod\n    region: us-east-1\n    paths: [plans]\n",
+    );
+    let silver = env.write(
+        "plans/silver.yaml",
+        "usagePlans:\n  - name: Silver\n    apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ]\n",
+    );
+    env.apply(Path::new("plans/"));
+    let silver_id = env.plan_id("Silver");
+    std::fs::remove_file(silver).expect("Silver is no longer declared");
+
+    let prune = [("INPUT_PATHS", ""), ("INPUT_PRUNE", "true")];
+    let plan = run_script(&env, "run.sh", "plan", &prune);
+    assert_eq!(plan.code, Some(0), "{}", plan.stdout);
+    assert_eq!(plan.outputs["exitcode"], "2");
+    let comment = std::fs::read_to_string(&plan.outputs["comment-file"]).expect("the comment");
+    assert!(
+        comment.contains(&format!(
+            "| Silver | {silver_id} | delete (orphaned), update: 1 operation"
+        )),
+        "{comment}"
+    );
+    let plan_file = plan.outputs["plan-file"].clone();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).expect("the saved plan"))
+            .expect("JSON");
+    assert_eq!(saved["summary"]["delete"], 1, "{saved:#}");
+
+    // An apply job without the prune input refuses the deletions; so does one past prune-max.
+    let file = plan_file.as_str();
+    let apply_with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = vec![("INPUT_PATHS", ""), ("TOLLGATE_PLAN_FILE", file)];
+        vars.extend_from_slice(extra);
+        run_script(&env, "run.sh", "apply", &vars)
+    };
+    for extra in [
+        &[][..],
+        &[("INPUT_PRUNE", "true"), ("INPUT_PRUNE_MAX", "0")],
+    ] {
+        let writes = env.writes();
+        let apply = apply_with(extra);
+        assert_eq!(apply.code, Some(1), "{extra:?}: {}", apply.stdout);
+        assert!(
+            apply.stdout.contains(
+                "refused its deletions (the prune input differs from the plan job's, or they \
+                 exceed prune-max)"
+            ),
+            "{}",
+            apply.stdout
+        );
+        assert_eq!(env.writes(), writes, "{extra:?}: nothing sent");
+    }
+    let apply = apply_with(&[("INPUT_PRUNE", "true"), ("INPUT_PRUNE_MAX", "1")]);
+    assert_eq!(apply.code, Some(0), "{}", apply.stdout);
+    assert_eq!(apply.outputs["exitcode"], "2");
+    assert_eq!(env.calls("DeleteUsagePlan"), 1);
+    let left = env
+        .block_on(env.sdk().get_usage_plans().send())
+        .expect("GetUsagePlans");
+    let names: Vec<&str> = left.items().iter().filter_map(|plan| plan.name()).collect();
+    assert_eq!(names, ["Gold"]);
+}
+
 /// Builds a release archive of the tollgate binary as the release workflow does, under
 /// `base/VERSION/`, with its checksum file (corrupted when `corrupt`).
 fn fake_release(base: &Path, version: &str, triple: &str, corrupt: bool) {

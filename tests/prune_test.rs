@@ -95,8 +95,8 @@ fn an_orphan_is_shown_then_pruned_with_its_stages_removed_first() {
 
     std::fs::remove_file(silver).expect("remove silver.yaml");
     let silver_id = env.plan_id("Silver");
-    // Without --prune an orphan is shown, and is not a change.
-    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+    // Without --prune an orphan is shown: not a change, yet pending for the drift check.
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 2);
     assert!(
         shown.contains("Orphaned: owned by this target and no longer declared"),
         "{shown}"
@@ -105,7 +105,10 @@ fn an_orphan_is_shown_then_pruned_with_its_stages_removed_first() {
         shown.contains(&format!("usage plan Silver ({silver_id})")),
         "{shown}"
     );
-    assert!(shown.contains("1 orphaned."), "{shown}");
+    assert!(
+        shown.contains("No changes. 1 unchanged, 0 unmanaged, 1 orphaned."),
+        "{shown}"
+    );
     let json = stdout_json(&run(&env, &["plan", "--format", "json"]));
     let orphans = &json["targets"][0]["orphans"];
     assert_eq!(orphans[0]["kind"], "usage-plan", "{json:#}");
@@ -414,11 +417,7 @@ fn losing_first_answer_to(operation: &str) -> Env {
 #[test]
 fn a_lost_answer_to_a_delete_is_settled_without_an_error() {
     let env = losing_first_answer_to("DeleteUsagePlan");
-    env.write("tollgate.yaml", PROJECT);
-    env.write("plans/gold.yaml", GOLD);
-    let silver = env.write("plans/silver.yaml", SILVER);
-    run_expecting(&env, &["apply", "--auto-approve"], 0);
-    std::fs::remove_file(silver).expect("remove silver.yaml");
+    orphaned_silver(&env);
     // AWS deletes Silver and the answer is lost; the retry finds it gone (404): done.
     let output = run(&env, &["apply", "--prune", "--auto-approve"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -545,4 +544,405 @@ fn a_delete_api_key_throttled_ten_times_in_a_row_fails_cleanly_and_is_planned_ag
     );
     let shown = run_expecting(&env, &["plan", "--prune"], 0);
     assert!(shown.contains(&format!("API key acme ({acme})")), "{shown}");
+}
+
+/// Silver's owner tag removed by hand (as `aws apigateway untag-resource` does): released.
+fn untag_owner(env: &Env, arn_path: &str) {
+    env.block_on(
+        env.sdk()
+            .untag_resource()
+            .resource_arn(format!("arn:aws:apigateway:us-east-1::{arn_path}"))
+            .tag_keys("tollgate:owner")
+            .send(),
+    )
+    .expect("UntagResource");
+}
+
+/// Gold and Silver applied in the project, then Silver no longer declared: Silver is
+/// orphaned. Returns Silver's id.
+fn orphaned_silver(env: &Env) -> String {
+    env.write("tollgate.yaml", PROJECT);
+    env.write("plans/gold.yaml", GOLD);
+    let silver = env.write("plans/silver.yaml", SILVER);
+    run_expecting(env, &["apply", "--auto-approve"], 0);
+    std::fs::remove_file(silver).expect("remove silver.yaml");
+    env.plan_id("Silver")
+}
+
+#[test]
+fn an_orphan_keeps_the_drift_check_at_2_until_it_is_pruned_or_released() {
+    let env = Env::new("");
+    let silver = orphaned_silver(&env);
+    let clears = "`apply --prune` deletes it; removing its `tollgate:owner` tag releases it";
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 2);
+    // The drift check leads with a line per orphan that says how it clears; so does its line
+    // in the plan.
+    assert!(
+        shown.starts_with(&format!(
+            "target prod: Silver: orphaned ({silver}), owned by this target and no longer \
+             declared: {clears}\n"
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("    usage plan Silver ({silver}): {clears}\n")),
+        "{shown}"
+    );
+    // GitHub annotations name it too (a notice without a place: it is declared nowhere).
+    let annotations = run_expecting(&env, &["plan", "--format", "github"], 0);
+    assert!(
+        annotations.contains(&format!(
+            "::notice title=target prod%3A tollgate plan::Silver: orphaned ({silver}), owned by \
+             this target and no longer declared: {clears}\n"
+        )),
+        "{annotations}"
+    );
+    run_expecting(&env, &["apply", "--dry-run", "--detailed-exitcode"], 2);
+    // An apply without --prune has nothing to do: it makes no change and exits 0.
+    run_expecting(&env, &["apply", "--auto-approve", "--detailed-exitcode"], 0);
+
+    // Released: without this target's owner tag, Silver is unmanaged, named and left alone.
+    untag_owner(&env, &format!("/usageplans/{silver}"));
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+    assert!(
+        shown.contains(&format!(
+            "Unmanaged: live plans that no declared plan names; tollgate leaves them alone:\n    \
+             Silver ({silver})\n"
+        )),
+        "{shown}"
+    );
+    assert!(!shown.contains("Orphaned"), "{shown}");
+    run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    assert_eq!(live_plan_names(&env), ["Gold", "Silver"]);
+}
+
+#[test]
+fn an_orphaned_key_keeps_the_drift_check_at_2() {
+    let env = Env::new("");
+    let acme = orphaned_acme(&env);
+    let shown = run_expecting(&env, &["plan", "--detailed-exitcode"], 2);
+    assert!(
+        shown.starts_with(&format!(
+            "target prod: API key acme: orphaned ({acme}), owned by this target and no longer \
+             declared: `apply --prune` deletes it once no plan that the apply leaves alone has \
+             it; removing its `tollgate:owner` tag releases it\n"
+        )),
+        "{shown}"
+    );
+    run_expecting(&env, &["apply", "--prune", "--auto-approve"], 0);
+    run_expecting(&env, &["plan", "--detailed-exitcode"], 0);
+}
+
+/// A project where Silver and the key acme, which this target created, are orphaned: acme is
+/// still on Gold, which no longer lists it, and Legacy (no owner tag) is unmanaged. Returns
+/// Silver's and acme's ids.
+fn silver_and_acme_orphaned(env: &Env) -> (String, String) {
+    env.write("tollgate.yaml", PROJECT);
+    env.write(
+        "plans/gold.yaml",
+        "apiKeys:\n  - name: acme\nusagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: [{ name: acme }]\n",
+    );
+    let silver = env.write("plans/silver.yaml", SILVER);
+    run_expecting(env, &["apply", "--auto-approve"], 0);
+    env.write(
+        "plans/gold.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [{ api: pets, stage: prod }]\n    keys: []\n",
+    );
+    std::fs::remove_file(silver).expect("remove silver.yaml");
+    let acme = key_ids(env, "acme");
+    assert_eq!(acme.len(), 1);
+    (env.plan_id("Silver"), acme[0].clone())
+}
+
+const LEGACY: &str = "usagePlans:\n  - { id: legacy0001, name: Legacy, apiStages: [ { apiId: k9l8m7n6o5, stage: prod } ] }\n";
+
+#[test]
+fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly_them() {
+    let env = Env::new(LEGACY);
+    let (silver, acme) = silver_and_acme_orphaned(&env);
+    let shown = run_expecting(&env, &["plan", "--prune", "--out", "p.plan"], 0);
+    let file = env.dir.path().join("p.plan");
+    // `show` renders the deletions as `plan` printed them, in every view.
+    let text = run_expecting(&env, &["show", "p.plan"], 0);
+    assert_eq!(text, shown);
+    for line in [
+        format!("- Silver ({silver}) orphaned\n"),
+        "    remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)  # destructive".to_string(),
+        "    delete usage plan  # destructive: usage plan Silver deleted (orphaned)".to_string(),
+        format!("- API key acme ({acme}) orphaned\n"),
+        "Plan: 0 to create, 1 to update, 2 to delete, 1 key, 4 destructive; 0 unchanged, 1 \
+         unmanaged."
+            .to_string(),
+    ] {
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    let json = stdout_json(&run(&env, &["show", "p.plan", "--format", "json"]));
+    let actions: Vec<(&str, &str)> = json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|change| Some((change["action"].as_str()?, change["id"].as_str()?)))
+        .filter(|(action, _)| action.starts_with("delete"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("delete", silver.as_str()),
+            ("delete-api-key", acme.as_str())
+        ]
+    );
+    assert_eq!(json["summary"]["delete"], 2, "{json:#}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("p.plan")).expect("JSON");
+    assert_eq!(saved["saved"]["prune"], true, "{saved:#}");
+    assert_eq!(
+        saved["saved"]["deletions"][0]["live"]["id"],
+        silver.as_str()
+    );
+    assert_eq!(saved["saved"]["deletedKeys"][0]["id"], acme.as_str());
+    // An orphan's saved state edited by hand is refused, as any other plan's; so is a key to
+    // delete that is not an orphan of this target.
+    let mut edited = saved.clone();
+    edited["saved"]["deletions"][0]["live"]["body"]["description"] = "edited".into();
+    let mut foreign = saved.clone();
+    foreign["saved"]["deletedKeys"][0]["tags"]["tollgate:owner"] = "billing/prod".into();
+    for (file, expected) in [
+        (
+            edited,
+            "the live state saved for orphaned usage plan \"Silver\" does not match its \
+             fingerprint",
+        ),
+        (
+            foreign,
+            "it deletes an API key that is not an orphan of its target made with --prune",
+        ),
+    ] {
+        env.write("edited.plan", &file.to_string());
+        let output = run(&env, &["show", "edited.plan"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
+    let markdown = run_expecting(&env, &["show", "p.plan", "--format", "markdown"], 0);
+    assert!(markdown.contains("delete (orphaned)"), "{markdown}");
+    assert!(
+        markdown.contains(&format!("- API key acme ({acme}) orphaned")),
+        "{markdown}"
+    );
+
+    // Deleting needs --prune at apply too.
+    let writes = env.writes();
+    let output = env.run(&["apply", "--auto-approve"], &file);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "p.plan was made with --prune: it deletes 2 orphans and any records of grants no \
+             longer declared; pass --prune to apply it"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(env.writes(), writes, "nothing was sent");
+
+    env.sim.reset_counters();
+    let output = env.run(&["apply", "--prune", "--auto-approve"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Its reads: the keys listed once, the plans once, and the plans holding acme.
+    assert_eq!(env.calls("GetApiKeys"), 1);
+    assert_eq!(env.calls("GetUsagePlans"), 2);
+    assert_eq!(live_plan_names(&env), ["Gold", "Legacy"]);
+    assert!(key_ids(&env, "acme").is_empty());
+    assert_eq!(env.calls("DeleteUsagePlan"), 1);
+    assert_eq!(env.calls("DeleteApiKey"), 1);
+    run_expecting(&env, &["plan", "--prune", "--detailed-exitcode"], 0);
+}
+
+/// What happens to the account between `plan --prune --out` and `apply FILE`.
+type Meddling = fn(&Env, &str, &str);
+
+#[test]
+fn a_saved_prune_is_refused_as_stale_when_an_orphan_changed_or_vanished() {
+    let cases: [(&str, Meddling, &str); 5] = [
+        (
+            "Silver's description edited",
+            |env, silver, _| {
+                let op = aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/description")
+                    .value("edited")
+                    .build();
+                env.block_on(
+                    env.sdk()
+                        .update_usage_plan()
+                        .usage_plan_id(silver)
+                        .patch_operations(op)
+                        .send(),
+                )
+                .expect("UpdateUsagePlan");
+            },
+            "usage plan \"Silver\" ({silver}), which the plan deletes as an orphan: its body \
+             changed since the plan: /description",
+        ),
+        (
+            "Silver released",
+            |env, silver, _| untag_owner(env, &format!("/usageplans/{silver}")),
+            "usage plan \"Silver\" ({silver}), which the plan deletes as an orphan: its tags \
+             changed since the plan: tag `tollgate:owner` was removed",
+        ),
+        (
+            "Silver deleted",
+            |env, silver, _| {
+                let op = aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Remove)
+                    .path("/apiStages")
+                    .value("k9l8m7n6o5:prod")
+                    .build();
+                let sdk = env.sdk();
+                env.block_on(
+                    sdk.update_usage_plan()
+                        .usage_plan_id(silver)
+                        .patch_operations(op)
+                        .send(),
+                )
+                .expect("UpdateUsagePlan");
+                env.block_on(sdk.delete_usage_plan().usage_plan_id(silver).send())
+                    .expect("DeleteUsagePlan");
+            },
+            "usage plan \"Silver\" ({silver}), which the plan deletes as an orphan, was deleted \
+             since the plan",
+        ),
+        (
+            "acme released",
+            |env, _, acme| untag_owner(env, &format!("/apikeys/{acme}")),
+            "API key \"acme\" ({acme}), which the plan deletes as an orphan, changed since the \
+             plan: tag `tollgate:owner` was removed",
+        ),
+        (
+            "acme put on Legacy",
+            |env, _, acme| {
+                env.block_on(
+                    env.sdk()
+                        .create_usage_plan_key()
+                        .usage_plan_id("legacy0001")
+                        .key_id(acme)
+                        .key_type("API_KEY")
+                        .send(),
+                )
+                .expect("CreateUsagePlanKey");
+            },
+            "API key \"acme\" ({acme}), which the plan deletes as an orphan, is now on usage \
+             plan \"Legacy\" (legacy0001), which the plan leaves alone",
+        ),
+    ];
+    for (what, meddle, expected) in cases {
+        let env = Env::new(LEGACY);
+        let (silver, acme) = silver_and_acme_orphaned(&env);
+        run_expecting(&env, &["plan", "--prune", "--out", "p.plan"], 0);
+        meddle(&env, &silver, &acme);
+        let writes = env.writes();
+        let output = env.run(
+            &["apply", "--prune", "--auto-approve"],
+            &env.dir.path().join("p.plan"),
+        );
+        let errors = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{what}: {errors}");
+        let expected = expected
+            .replace("{silver}", &silver)
+            .replace("{acme}", &acme);
+        assert!(
+            errors.contains("p.plan is stale, so it was not applied:")
+                && errors.contains(&format!("  - {expected}\n")),
+            "{what}: {errors}"
+        );
+        assert_eq!(env.writes(), writes, "{what}: nothing was sent");
+    }
+}
+
+#[test]
+fn a_saved_prune_finishes_an_orphan_whose_stages_are_already_gone() {
+    let env = Env::new("");
+    let silver = orphaned_silver(&env);
+    run_expecting(&env, &["plan", "--prune", "--out", "p.plan"], 0);
+    // A first apply of the file removed Silver's stage and stopped before the delete.
+    let op = aws_sdk_apigateway::types::PatchOperation::builder()
+        .op(aws_sdk_apigateway::types::Op::Remove)
+        .path("/apiStages")
+        .value("k9l8m7n6o5:prod")
+        .build();
+    env.block_on(
+        env.sdk()
+            .update_usage_plan()
+            .usage_plan_id(&silver)
+            .patch_operations(op)
+            .send(),
+    )
+    .expect("UpdateUsagePlan");
+    let updates = env.calls("UpdateUsagePlan");
+    let output = env.run(
+        &["apply", "--prune", "--auto-approve"],
+        &env.dir.path().join("p.plan"),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(env.calls("UpdateUsagePlan"), updates, "the stage is gone");
+    assert_eq!(env.calls("DeleteUsagePlan"), 1);
+    assert_eq!(live_plan_names(&env), ["Gold"]);
+}
+
+#[test]
+fn a_saved_prune_is_applied_within_prune_max_and_only_with_prune() {
+    let env = Env::new("");
+    env.write("tollgate.yaml", PROJECT);
+    env.write("plans/gold.yaml", GOLD);
+    for name in ["Bronze", "Copper", "Tin"] {
+        env.write(
+            &format!("plans/{name}.yaml"),
+            &format!("usagePlans:\n  - name: {name}\n"),
+        );
+    }
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+    for name in ["Bronze", "Copper", "Tin"] {
+        std::fs::remove_file(env.dir.path().join(format!("plans/{name}.yaml"))).expect("rm");
+    }
+    // A plan saved without --prune deletes nothing, and is not applied with it.
+    run_expecting(&env, &["plan", "--out", "kept.plan"], 0);
+    let writes = env.writes();
+    let output = env.run(
+        &["apply", "--prune", "--auto-approve"],
+        &env.dir.path().join("kept.plan"),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("kept.plan was made without --prune, so it deletes nothing"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(
+        &env,
+        &["plan", "--prune", "--prune-max", "2", "--out", "p.plan"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--prune would delete 3 plans and keys, more than --prune-max 2; check the list above, then raise --prune-max to 3 if they are all to go; apply would refuse"),
+        "{}",
+        stderr(&output)
+    );
+    let file = env.dir.path().join("p.plan");
+    let output = env.run(
+        &["apply", "--prune", "--prune-max", "2", "--auto-approve"],
+        &file,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("--prune would delete 3 plans and keys, more than --prune-max 2"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(env.writes(), writes, "nothing was sent");
+    let output = env.run(
+        &["apply", "--prune", "--prune-max", "3", "--auto-approve"],
+        &file,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(live_plan_names(&env), ["Gold"]);
+    assert_eq!(env.calls("DeleteUsagePlan"), 3);
 }

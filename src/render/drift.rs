@@ -5,12 +5,14 @@
 
 use std::collections::BTreeSet;
 
-use super::human::{effect_sentence, grouped, printable, quote, stage_name};
+use super::human::{effect_sentence, grouped, orphan_clears, printable, quote, stage_name};
 use crate::diff::{Field, MethodRef};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
 };
-use crate::plan::{join_reasons, reasons_of, KeyAction, Plan, PlanEntry, RiskClass, Site, Target};
+use crate::plan::{
+    join_reasons, reasons_of, KeyAction, OrphanKind, Plan, PlanEntry, RiskClass, Site, Target,
+};
 
 /// One drifted field: what differs and where the YAML declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +119,37 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
             impact: Vec::new(),
         });
     }
+    changes.extend(orphans_left(plan));
     changes
+}
+
+/// One line per orphan left alone (not deleted by this plan), saying how it clears.
+fn orphans_left(plan: &Plan) -> impl Iterator<Item = FieldChange> + '_ {
+    plan.orphans.iter().map(|orphan| FieldChange {
+        subject: match orphan.kind {
+            OrphanKind::UsagePlan => orphan.item.name.clone(),
+            OrphanKind::ApiKey => format!("API key {}", orphan.item.name),
+        },
+        what: format!(
+            "orphaned ({}), owned by this target and no longer declared: {}",
+            printable(&orphan.item.id),
+            orphan_clears(orphan.kind)
+        ),
+        planned: format!(
+            "will leave the orphaned {} {} ({}) alone: {}",
+            match orphan.kind {
+                OrphanKind::UsagePlan => "usage plan",
+                OrphanKind::ApiKey => "API key",
+            },
+            printable(&orphan.item.name),
+            printable(&orphan.item.id),
+            orphan_clears(orphan.kind)
+        ),
+        at: None,
+        destructive: None,
+        unbounded: None,
+        impact: Vec::new(),
+    })
 }
 
 /// The reasons, joined, of `entry`'s risks of `class` whose site `relevant` accepts.

@@ -5,7 +5,7 @@
 pub use crate::inert::printable;
 
 use crate::diff::{body_changes, Field, FieldChange, MethodRef, PatchOp, Value};
-use crate::model::{format_number, Names, PlanBody, StageRef};
+use crate::model::{format_number, Names, PlanBody, StageRef, OWNER_TAG};
 pub(super) use crate::plan::grouped;
 use crate::plan::{
     format_day, join_reasons, reasons_of, ApiKeyEntry, ApiKeyTarget, Effect, Impact, KeyAction,
@@ -233,7 +233,8 @@ pub(super) fn deleted_key_lines(key: &PlanRef) -> Vec<ActionLine> {
     ]
 }
 
-/// One line per orphan left alone: `usage plan Old (k2k2k2)`, `API key old (k3y)`.
+/// One line per orphan left alone, saying how it clears: `usage plan Old (k2k2k2): `apply
+/// --prune` deletes it; removing its `tollgate:owner` tag releases it`.
 pub(super) fn orphan_lines(plan: &Plan) -> Vec<String> {
     plan.orphans
         .iter()
@@ -243,14 +244,24 @@ pub(super) fn orphan_lines(plan: &Plan) -> Vec<String> {
                 OrphanKind::ApiKey => "API key",
             };
             let (name, id) = (printable(&orphan.item.name), printable(&orphan.item.id));
-            format!("{kind} {name} ({id})")
+            format!("{kind} {name} ({id}): {}", orphan_clears(orphan.kind))
         })
         .collect()
 }
 
+/// How an orphan left alone stops being one: pruned, or released by removing its owner tag.
+pub(super) fn orphan_clears(kind: OrphanKind) -> String {
+    let prune = match kind {
+        OrphanKind::UsagePlan => "`apply --prune` deletes it",
+        OrphanKind::ApiKey => {
+            "`apply --prune` deletes it once no plan that the apply leaves alone has it"
+        }
+    };
+    format!("{prune}; removing its `{OWNER_TAG}` tag releases it")
+}
+
 /// What introduces the orphans left alone.
-pub(super) const ORPHANS_TITLE: &str =
-    "Orphaned: owned by this target and no longer declared; `apply --prune` deletes them";
+pub(super) const ORPHANS_TITLE: &str = "Orphaned: owned by this target and no longer declared";
 
 /// Everything that happens to an entry, one line per change in the names the YAML uses
 /// (`quota.limit  100,000 → 150,000 per MONTH`, `+ stage pets/beta`, `move key acme from

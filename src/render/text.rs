@@ -3,14 +3,16 @@
 //! YAML uses (with `-v`, the patch operations under each body change); then a closing line
 //! with the counts.
 //!
-//! A risky line is followed by `# destructive:` or `# unbounded:` and its reasons, in bold red
-//! when colour is on.
+//! Orphans left alone are listed, each with how it clears, then the unmanaged plans (the first
+//! 20 by name, then how many more). A risky line is followed by `# destructive:` or
+//! `# unbounded:` and its reasons, in bold red when colour is on.
 
 use anstyle::{AnsiColor, Style as Paint};
 
 use super::human::{
     action_lines, api_key_header, api_key_lines, closing_line, deleted_key_header,
-    deleted_key_lines, header, orphan_lines, ActionLine, Tone, MARKER_GAP, ORPHANS_TITLE,
+    deleted_key_lines, header, orphan_lines, printable, ActionLine, Tone, MARKER_GAP,
+    ORPHANS_TITLE,
 };
 use super::Style;
 use crate::plan::Plan;
@@ -53,7 +55,34 @@ pub fn render(plan: &Plan, style: Style) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&unmanaged_section(plan, style));
     out.push_str(&closing_line(plan));
+    out.push('\n');
+    out
+}
+
+/// How many unmanaged plans the text view names; the rest are counted.
+const UNMANAGED_NAMED: usize = 20;
+
+/// The unmanaged plans under a title that says they are left alone: the first
+/// [`UNMANAGED_NAMED`] by name and id, then how many more there are; empty when there are none.
+fn unmanaged_section(plan: &Plan, style: Style) -> String {
+    if plan.unmanaged.is_empty() {
+        return String::new();
+    }
+    let title = "Unmanaged: live plans that no declared plan names; tollgate leaves them alone:";
+    let mut out = paint(title, Paint::new().bold(), style);
+    out.push('\n');
+    for item in plan.unmanaged.iter().take(UNMANAGED_NAMED) {
+        let (name, id) = (printable(&item.name), printable(&item.id));
+        out.push_str(&indented(format!("{name} ({id})")));
+    }
+    let more = plan.unmanaged.len().saturating_sub(UNMANAGED_NAMED);
+    if more > 0 {
+        out.push_str(&indented(format!(
+            "and {more} more (`--format json` lists them all)"
+        )));
+    }
     out.push('\n');
     out
 }
@@ -115,6 +144,7 @@ fn paint(text: &str, paint: Paint, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::PlanRef;
     use crate::render::fixtures;
 
     const PLAIN: Style = Style {
@@ -158,6 +188,18 @@ mod tests {
             !text.lines().any(|line| line.starts_with("+ Fake")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn more_than_twenty_unmanaged_plans_are_named_then_counted() {
+        let mut plan = fixtures::no_change();
+        plan.unmanaged = (1..=23)
+            .map(|n| PlanRef {
+                name: format!("Legacy {n:02}"),
+                id: format!("lg{n:04}"),
+            })
+            .collect();
+        insta::assert_snapshot!(render(&plan, PLAIN));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! `saved` holds where and by what the plan was made ([`Context`]), whether pending grants
 //! were to be retried, and for each plan with something to do or to show: its declaration
 //! (pinned to the live plan's id when there is one) and the live plan as read, with the
-//! fingerprint of each part. Reading a file rebuilds the plan from these with the same code
-//! that made it, and checks that it equals the JSON plan beside them, so `show` renders
-//! exactly what `plan` printed and an edited file is refused.
+//! fingerprint of each part. A plan made with `--prune` also holds each orphan it deletes, as
+//! read. Reading a file rebuilds the plan from these with the same code that made it, and
+//! checks that it equals the JSON plan beside them, so `show` renders exactly what `plan`
+//! printed and an edited file is refused.
 
 use std::path::Path;
 
@@ -35,6 +36,17 @@ pub struct Saved {
     /// The declared API keys the saved plan creates or changes, in the plan's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_keys: Vec<SavedApiKey>,
+    /// Whether the plan was made with `--prune`: `apply FILE` then needs `--prune` too, and
+    /// the plan is made again with it (orphans deleted, records of grants no longer declared
+    /// removed); absent without.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
+    /// The orphaned plans the saved plan deletes, as read at plan time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deletions: Vec<SavedDeletion>,
+    /// The orphaned API keys the saved plan deletes, as listed at plan time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_keys: Vec<LiveApiKey>,
     /// The usage read for `plan --impact`, from which the plan's impact is worked out again;
     /// absent without `--impact`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +87,17 @@ pub struct SavedEntry {
     pub creation_token: Option<String>,
 }
 
+/// An orphaned plan a saved plan deletes (`plan --prune --out`): the live plan as read, and
+/// the fingerprint of each part, so that `apply FILE` refuses to delete one that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedDeletion {
+    /// The live plan as read (its keys are not read).
+    pub live: Snapshot,
+    /// The fingerprint of each part of `live`.
+    pub fingerprint: Fingerprint,
+}
+
 /// A saved plan: what the file holds, and the plan rebuilt from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedPlan {
@@ -100,8 +123,11 @@ pub struct Inputs<'a> {
     pub matching: &'a Matching,
     /// The keys read.
     pub live_keys: &'a LiveKeys,
-    /// The account's API keys, as listed for the declared ones.
+    /// The account's API keys, as listed for the declared ones (and, in a project, for
+    /// orphans).
     pub live_api_keys: &'a [LiveApiKey],
+    /// Whether the plan was made with `--prune`.
+    pub prune: bool,
 }
 
 impl SavedPlan {
@@ -141,12 +167,39 @@ impl SavedPlan {
                 creation_token: entry.id().is_none().then(creation_token),
             })
             .collect();
+        let deletions = plan
+            .entries
+            .iter()
+            .filter(|entry| entry.delete)
+            .filter_map(|entry| {
+                inputs
+                    .live
+                    .iter()
+                    .find(|live| Some(live.id.as_str()) == entry.id())
+            })
+            .map(|live| {
+                let snapshot = Snapshot::of(live, inputs.live_keys, false);
+                SavedDeletion {
+                    fingerprint: snapshot.fingerprint(),
+                    live: snapshot,
+                }
+            })
+            .collect();
+        let deleted_keys = plan
+            .deleted_keys
+            .iter()
+            .filter_map(|key| inputs.live_api_keys.iter().find(|live| live.id == key.id))
+            .cloned()
+            .collect();
         SavedPlan {
             region: plan.region.clone(),
             saved: Saved {
                 context,
                 plans,
                 api_keys,
+                prune: inputs.prune,
+                deletions,
+                deleted_keys,
                 usage: plan.impact.as_ref().map(|impact| impact.usage.clone()),
             },
             plan: plan.clone(),
@@ -227,11 +280,7 @@ impl SavedPlan {
             match (&entry.live, &entry.fingerprint) {
                 (None, None) => {}
                 (Some(snapshot), Some(fingerprint)) if snapshot.fingerprint() == *fingerprint => {
-                    live.push(LivePlan {
-                        id: snapshot.id.clone(),
-                        body: snapshot.body.clone(),
-                        tags: snapshot.tags.clone(),
-                    });
+                    live.push(snapshot.plan());
                     if let Some(keys) = &snapshot.keys {
                         live_keys.insert(snapshot.id.clone(), keys.clone());
                     }
@@ -244,17 +293,29 @@ impl SavedPlan {
                 }
             }
         }
+        for deletion in &file.saved.deletions {
+            let snapshot = &deletion.live;
+            if snapshot.fingerprint() != deletion.fingerprint {
+                return Err(format!(
+                    "the live state saved for orphaned usage plan \"{}\" does not match its \
+                     fingerprint",
+                    snapshot.body.name
+                ));
+            }
+            live.push(snapshot.plan());
+        }
         let matching = reconcile::match_plans(&desired, &live).map_err(|errors| {
             let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
             format!("its plans do not match: {}", messages.join("; "))
         })?;
-        // A saved plan never retries pending grants (`plan --out` refuses that option) and
-        // never prunes (nor does `plan --out` take --prune).
+        // A saved plan never retries pending grants (`plan --out` refuses that option); it
+        // prunes when it was made with --prune, which only a project's target can.
         let options = PlanOptions {
             owner: owner_of(
                 file.saved.context.project.as_deref(),
                 file.target.as_deref(),
             ),
+            prune: file.saved.prune,
             ..PlanOptions::default()
         };
         let mut plan = reconcile::build_plan(
@@ -290,6 +351,7 @@ impl SavedPlan {
                 id: named.id,
             })
             .collect();
+        plan.deleted_keys = deleted_keys(&file.saved, &desired, options.owner.as_deref())?;
         plan.orphans = file
             .orphans
             .into_iter()
@@ -312,6 +374,36 @@ impl SavedPlan {
             unchanged_elsewhere,
         })
     }
+}
+
+/// The orphaned keys a saved plan deletes, as `plan --prune` found them: each must carry the
+/// target's owner tag and a creation marker, and be neither declared nor referenced by the
+/// plans the file holds; a file holding any other key was edited.
+fn deleted_keys(
+    saved: &Saved,
+    desired: &[DesiredPlan],
+    owner: Option<&str>,
+) -> Result<Vec<PlanRef>, String> {
+    if saved.deleted_keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let declared: Vec<DesiredApiKey> = saved
+        .api_keys
+        .iter()
+        .map(|key| key.declared.clone())
+        .collect();
+    let orphans = match (owner, saved.prune) {
+        (Some(owner), true) => {
+            api_keys::orphan_keys(&saved.deleted_keys, &declared, desired, owner)
+        }
+        _ => Vec::new(),
+    };
+    if orphans.len() != saved.deleted_keys.len() {
+        return Err(
+            "it deletes an API key that is not an orphan of its target made with --prune".into(),
+        );
+    }
+    Ok(orphans)
 }
 
 /// The entries of the declared keys a saved plan holds, matched to the live keys saved with

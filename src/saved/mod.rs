@@ -1,6 +1,6 @@
 //! Saved plans: `plan --out FILE` writes one, `show FILE` renders it without calling AWS, and
 //! `apply FILE` applies exactly its changes, or refuses when the account, region or endpoint
-//! differ or a plan it changes has changed since.
+//! differ or a plan or key it changes or deletes has changed since.
 //!
 //! [`file`] is the file's format, [`context`] where it was made, [`stale`] the fingerprints
 //! and the staleness check, and [`resume`] the steps of `apply FILE`.

@@ -11,12 +11,12 @@ use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
 use crate::apply::CreationMarkers;
-use crate::live::{Connection, LiveClient, Pace};
+use crate::live::{AwsError, Connection, LiveClient, Pace};
 use crate::model::{
     managed_tags, placeholder, swap_placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys,
     LivePlan, Tags, CREATION_TAG,
 };
-use crate::plan::{ApiKeyEntry, Plan};
+use crate::plan::{ApiKeyEntry, KeyAction, Plan};
 use crate::reconcile::{self, PlanOptions};
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
@@ -47,10 +47,13 @@ pub async fn resume(
         path: name.clone(),
         changes,
     };
+    let listed = match saved.saved.api_keys.is_empty() && saved.saved.deleted_keys.is_empty() {
+        true => Vec::new(),
+        false => client.list_api_keys().await?,
+    };
     let (api_keys, created) = if saved.saved.api_keys.is_empty() {
         (Vec::new(), BTreeMap::new())
     } else {
-        let listed = client.list_api_keys().await?;
         find_api_keys(saved, &listed).map_err(stale)?
     };
     // Keys an earlier, partial apply of this file created stand in for their placeholders.
@@ -59,6 +62,11 @@ pub async fn resume(
     let found = find_plans(saved, &live).map_err(stale)?;
     let live_keys = client.list_plan_keys(found.plans_needing_keys()).await?;
     let mut plan = found.plan(saved, &live_keys).map_err(stale)?;
+    let keys_changed = deleted_keys_changed(&client, saved, &listed, &plan, &live).await?;
+    if !keys_changed.is_empty() {
+        return Err(stale(keys_changed));
+    }
+    plan.deleted_keys = saved.plan.deleted_keys.clone();
     plan.api_keys = api_keys;
     plan.names = saved.plan.names.clone();
     let tokens = |name: &String, token: &Option<String>| Some((name.clone(), token.clone()?));
@@ -212,6 +220,92 @@ fn changed_key(before: &LiveApiKey, declared: &DesiredApiKey, now: &LiveApiKey) 
         .collect()
 }
 
+/// What stops `apply FILE` from deleting the orphaned keys the file deletes, one sentence
+/// each: a key deleted or changed since the plan (its owner tag removed releases it), or now
+/// on a plan that `plan` (what is left of the file) neither takes it off nor deletes
+/// (GetUsagePlans with `keyId`, one call and its pages per key).
+async fn deleted_keys_changed(
+    client: &LiveClient,
+    saved: &SavedPlan,
+    listed: &[LiveApiKey],
+    plan: &Plan,
+    live: &[LivePlan],
+) -> Result<Vec<String>, AwsError> {
+    let mut problems = Vec::new();
+    for before in &saved.saved.deleted_keys {
+        let subject = format!(
+            "API key \"{}\" ({}), which the plan deletes as an orphan,",
+            before.name, before.id
+        );
+        let Some(now) = listed.iter().find(|key| key.id == before.id) else {
+            problems.push(format!("{subject} was deleted since the plan"));
+            continue;
+        };
+        let changes = key_changes(before, now);
+        if !changes.is_empty() {
+            problems.push(format!(
+                "{subject} changed since the plan: {}",
+                changes.join(", ")
+            ));
+            continue;
+        }
+        let frees = |plan_id: &str| {
+            plan.entries.iter().any(|entry| {
+                entry.id() == Some(plan_id)
+                    && (entry.delete
+                        || entry.keys.iter().any(|change| {
+                            change.action == KeyAction::Remove && change.key_id == before.id
+                        }))
+            })
+        };
+        for plan_id in client.plans_with_key(&before.id).await? {
+            if !frees(&plan_id) {
+                let holder = live.iter().find(|holder| holder.id == plan_id);
+                let name = holder.map_or("", |holder| holder.body.name.as_str());
+                problems.push(format!(
+                    "{subject} is now on usage plan \"{name}\" ({plan_id}), which the plan leaves alone"
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// What differs between an API key as listed at plan time and now, one phrase per field and
+/// tag.
+fn key_changes(before: &LiveApiKey, now: &LiveApiKey) -> Vec<String> {
+    let fields = [
+        ("name", &before.name, &now.name),
+        ("description", &before.description, &now.description),
+        ("customerId", &before.customer_id, &now.customer_id),
+    ];
+    let mut changes: Vec<String> = fields
+        .into_iter()
+        .filter(|(_, then, now)| then != now)
+        .map(|(what, then, now)| format!("{what} is {now:?}, was {then:?}"))
+        .collect();
+    if before.enabled != now.enabled {
+        changes.push(format!(
+            "enabled is {}, was {}",
+            now.enabled, before.enabled
+        ));
+    }
+    let tags: BTreeSet<&String> = before.tags.keys().chain(now.tags.keys()).collect();
+    changes.extend(tags.into_iter().filter_map(|tag| {
+        match (before.tags.get(tag), now.tags.get(tag)) {
+            (then, now) if then == now => None,
+            (Some(_), None) => Some(format!("tag `{tag}` was removed")),
+            (None, Some(value)) => Some(format!("tag `{tag}` was added ({value:?})")),
+            (then, now) => Some(format!(
+                "tag `{tag}` is {:?}, was {:?}",
+                now.map_or("", String::as_str),
+                then.map_or("", String::as_str)
+            )),
+        }
+    }));
+    changes
+}
+
 /// One plan of the file, found among the live plans.
 #[derive(Debug, Clone)]
 struct Found {
@@ -223,22 +317,59 @@ struct Found {
     before: Option<Snapshot>,
 }
 
+/// An orphaned plan the file deletes, found among the live plans.
+#[derive(Debug, Clone)]
+struct FoundDeletion {
+    /// The plan as read at plan time.
+    before: Snapshot,
+    /// The plan now.
+    now: LivePlan,
+}
+
 /// The plans of a file, found among the live plans.
 #[derive(Debug, Clone)]
-struct FoundPlans(Vec<Found>);
+struct FoundPlans {
+    /// The plans it creates or changes.
+    plans: Vec<Found>,
+    /// The orphaned plans it deletes.
+    deletions: Vec<FoundDeletion>,
+}
 
 /// The plans of `saved` among `live`: each existing plan by its id; each plan to create by
 /// its name, absent (to create) or carrying tollgate's creation marker (created by a partial
-/// apply, to finish). Every other finding is a reason to refuse, one sentence each.
+/// apply, to finish); each orphaned plan it deletes by its id, which must still be there.
+/// Every other finding is a reason to refuse, one sentence each.
 fn find_plans(saved: &SavedPlan, live: &[LivePlan]) -> Result<FoundPlans, Vec<String>> {
     let existing: BTreeSet<&str> = saved
         .saved
         .plans
         .iter()
         .filter_map(|entry| entry.live.as_ref().map(|snapshot| snapshot.id.as_str()))
+        .chain(
+            saved
+                .saved
+                .deletions
+                .iter()
+                .map(|deletion| deletion.live.id.as_str()),
+        )
         .collect();
     let mut found = Vec::new();
     let mut problems = Vec::new();
+    let mut deletions = Vec::new();
+    for deletion in &saved.saved.deletions {
+        let before = &deletion.live;
+        match live.iter().find(|plan| plan.id == before.id) {
+            Some(now) => deletions.push(FoundDeletion {
+                before: before.clone(),
+                now: now.clone(),
+            }),
+            None => problems.push(format!(
+                "usage plan \"{}\" ({}), which the plan deletes as an orphan, was deleted since \
+                 the plan",
+                before.body.name, before.id
+            )),
+        }
+    }
     for entry in &saved.saved.plans {
         let name = &entry.desired.body.name;
         match &entry.live {
@@ -290,7 +421,10 @@ fn find_plans(saved: &SavedPlan, live: &[LivePlan]) -> Result<FoundPlans, Vec<St
         }
     }
     if problems.is_empty() {
-        Ok(FoundPlans(found))
+        Ok(FoundPlans {
+            plans: found,
+            deletions,
+        })
     } else {
         Err(problems)
     }
@@ -299,7 +433,7 @@ fn find_plans(saved: &SavedPlan, live: &[LivePlan]) -> Result<FoundPlans, Vec<St
 impl FoundPlans {
     /// The ids of the live plans whose declaration manages keys.
     fn plans_needing_keys(&self) -> Vec<String> {
-        self.0
+        self.plans
             .iter()
             .filter(|found| found.desired.keys.is_some())
             .filter_map(|found| found.live.as_ref().map(|plan| plan.id.clone()))
@@ -309,7 +443,7 @@ impl FoundPlans {
     /// The plan of what is left to do, or the parts of plans changed since the plan.
     fn plan(self, saved: &SavedPlan, live_keys: &LiveKeys) -> Result<Plan, Vec<String>> {
         let mut problems = Vec::new();
-        for found in &self.0 {
+        for found in &self.plans {
             let (Some(before), Some(plan)) = (&found.before, &found.live) else {
                 continue;
             };
@@ -330,11 +464,40 @@ impl FoundPlans {
                     }),
             );
         }
+        for found in &self.deletions {
+            let planned = saved
+                .plan
+                .entries
+                .iter()
+                .find(|entry| entry.delete && entry.id() == Some(found.before.id.as_str()));
+            let Some(planned) = planned else {
+                continue;
+            };
+            let now = Snapshot::of(&found.now, live_keys, false);
+            problems.extend(changed_since(&found.before, planned, &now).into_iter().map(
+                |changed| {
+                    format!(
+                        "usage plan \"{}\" ({}), which the plan deletes as an orphan: \
+                             {changed}",
+                        planned.name, found.now.id
+                    )
+                },
+            ));
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
-        let desired: Vec<DesiredPlan> = self.0.iter().map(|found| found.desired.clone()).collect();
-        let live: Vec<LivePlan> = self.0.into_iter().filter_map(|found| found.live).collect();
+        let desired: Vec<DesiredPlan> = self
+            .plans
+            .iter()
+            .map(|found| found.desired.clone())
+            .collect();
+        let live: Vec<LivePlan> = self
+            .plans
+            .into_iter()
+            .filter_map(|found| found.live)
+            .chain(self.deletions.into_iter().map(|found| found.now))
+            .collect();
         let matching = reconcile::match_plans(&desired, &live)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
         let mut plan = reconcile::build_plan(
@@ -344,9 +507,10 @@ impl FoundPlans {
             &matching,
             live_keys,
             // A saved plan never retries pending grants: a grant pending now may have been
-            // sent by a partial apply of this very file.
+            // sent by a partial apply of this very file. It prunes as it was made.
             &PlanOptions {
                 owner: saved.owner(),
+                prune: saved.saved.prune,
                 ..PlanOptions::default()
             },
         );
@@ -354,6 +518,46 @@ impl FoundPlans {
         plan.unmanaged = saved.plan.unmanaged.clone();
         plan.orphans = saved.plan.orphans.clone();
         Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod deleted_key_tests {
+    use super::*;
+
+    #[test]
+    fn every_field_and_tag_of_a_key_that_changed_is_named() {
+        let before = LiveApiKey {
+            id: "k1".into(),
+            name: "acme".into(),
+            enabled: true,
+            tags: [("tollgate:owner", "p/t"), ("team", "a")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..LiveApiKey::default()
+        };
+        assert_eq!(key_changes(&before, &before), Vec::<String>::new());
+        let mut now = LiveApiKey {
+            name: "acme2".into(),
+            enabled: false,
+            customer_id: "c".into(),
+            ..before.clone()
+        };
+        now.tags.remove("tollgate:owner");
+        now.tags.insert("team".into(), "b".into());
+        now.tags.insert("new".into(), "x".into());
+        assert_eq!(
+            key_changes(&before, &now),
+            [
+                "name is \"acme2\", was \"acme\"",
+                "customerId is \"c\", was \"\"",
+                "enabled is false, was true",
+                "tag `new` was added (\"x\")",
+                "tag `team` is \"b\", was \"a\"",
+                "tag `tollgate:owner` was removed",
+            ]
+        );
     }
 }
 

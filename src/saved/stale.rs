@@ -48,6 +48,15 @@ impl Snapshot {
             tags: plan.tags.clone(),
         }
     }
+
+    /// The live plan as it was read.
+    pub fn plan(&self) -> LivePlan {
+        LivePlan {
+            id: self.id.clone(),
+            body: self.body.clone(),
+            tags: self.tags.clone(),
+        }
+    }
 }
 
 /// The SHA-256 (`sha256:` and 64 hex digits) of the canonical JSON of each part of a plan.

@@ -365,6 +365,7 @@ mod tests {
             tags: None,
             grants: vec![],
             pending_grants: vec![],
+            settled: vec![],
             bookkeeping: None,
             delete: false,
         }
@@ -607,6 +608,7 @@ mod tests {
             tags: None,
             grants: vec![],
             pending_grants: vec![],
+            settled: vec![],
             bookkeeping: None,
             delete: false,
         };

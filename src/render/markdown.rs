@@ -196,7 +196,7 @@ fn changes(entry: &PlanEntry, impacts: &[Impact]) -> String {
     if !entry.grants.is_empty() {
         parts.push(count_of(entry.grants.len(), "grant", "grants"));
     }
-    if entry.bookkeeping.is_some() {
+    if entry.bookkeeping.is_some() || !entry.settled_records().is_empty() {
         parts.push("bookkeeping".to_string());
     }
     if !entry.pending_grants.is_empty() {

@@ -137,8 +137,13 @@ fn a_grant_whose_answer_was_lost_is_settled_as_applied_and_never_sent_again() {
         "{text}"
     );
 
-    // The next apply records it, sending nothing to UpdateUsage.
-    env.apply(&path);
+    // The next apply records it, sending nothing to UpdateUsage, even when asked to retry
+    // the grants left pending: this one is settled.
+    env.tollgate()
+        .args(["apply", "--auto-approve", "--retry-pending-grants"])
+        .arg(&path)
+        .assert()
+        .success();
     assert_eq!(env.calls("UpdateUsage"), 1, "never sent again");
     assert_eq!(record(&env).as_deref(), Some("applied"));
     env.assert_in_sync(&path);

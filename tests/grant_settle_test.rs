@@ -3,6 +3,7 @@
 //! is settled by the next plan from the key's usage where only one outcome fits: carried
 //! out (never sent again; the next apply records it as bookkeeping) or not (planned and
 //! sent again). One the figures cannot decide stays pending, and the drift check exits 2.
+//! And an apply killed (SIGKILL) between a carried-out UpdateUsage and its applied record.
 
 mod common;
 
@@ -234,4 +235,54 @@ fn a_grant_the_figures_cannot_decide_stays_pending_until_the_user_retries_it() {
     assert_eq!(env.calls("UpdateUsage"), 2, "sent when the user asks");
     assert_eq!(record(&env).as_deref(), Some("applied"));
     env.assert_in_sync(&path);
+}
+
+#[test]
+fn a_grant_carried_out_by_an_apply_killed_before_its_record_is_settled_as_applied() {
+    // Every answer takes 2 s, so the applied record waits 2 s after UpdateUsage is done:
+    // the apply is killed (SIGKILL, a crash) in that gap.
+    let env = Env::with_config(
+        LIVE,
+        Config {
+            faults: Some(Faults {
+                latency_ms: 2000,
+                ..Faults::default()
+            }),
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", &desired(5000));
+    let mut child = env
+        .tollgate_process()
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tollgate starts");
+    while granted(&env) == 0 {
+        if let Some(status) = child.try_wait().expect("the apply's status") {
+            panic!("the apply ended before UpdateUsage was carried out: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("the apply is killed");
+    child.wait().expect("the apply is gone");
+    assert_eq!(
+        record(&env).as_deref(),
+        Some("pending 2026-11-23T12:00:00Z used=0 remaining=1000"),
+        "killed before the applied record"
+    );
+
+    let plan = env.plan_json(&path);
+    assert_eq!(plan["changes"], json!([]), "{plan:#}");
+    assert_eq!(
+        plan["settledGrants"][0]["outcome"], "carried-out",
+        "{plan:#}"
+    );
+    env.apply(&path);
+    assert_eq!(granted(&env), 1, "carried out once");
+    assert_eq!(env.calls("UpdateUsage"), 1, "never sent again");
+    assert_eq!(record(&env).as_deref(), Some("applied"));
 }

@@ -193,22 +193,26 @@ pub fn margin(grant: i64, before: &Figures) -> i64 {
 /// Settles a grant of `grant` (the remaining quota it sets) from its `baseline` and the
 /// key's figures of the same day read again at `now` (Unix seconds, AWS's clock).
 pub fn settle(grant: i64, baseline: &Baseline, now: i64, figures: &Figures) -> Verdict {
+    // The record is tollgate's but a tag anyone may edit: no arithmetic may overflow.
     let before = &baseline.figures;
-    let rose = figures.used - before.used;
+    let rose = figures.used.saturating_sub(before.used);
     if rose < 0 {
         return Verdict::Pending(Unsettled::Neither);
     }
     let margin = margin(grant, before);
-    let near = |value: i64, expected: i64| (value - expected).abs() <= margin;
-    let not_carried_out = near(figures.remaining, (before.remaining - rose).max(0));
-    let lowest = (grant - rose).max(0);
-    let carried_out = figures.remaining >= lowest - margin && figures.remaining <= grant + margin;
+    let near = |value: i64, expected: i64| value.abs_diff(expected) <= margin.unsigned_abs();
+    let not_carried_out = near(
+        figures.remaining,
+        before.remaining.saturating_sub(rose).max(0),
+    );
+    let lowest = grant.saturating_sub(rose).max(0);
+    let carried_out = figures.remaining >= lowest.saturating_sub(margin)
+        && figures.remaining <= grant.saturating_add(margin);
+    let until = baseline.at.saturating_add(LAG_SECONDS);
     match (carried_out, not_carried_out) {
         (true, false) => Verdict::Applied,
-        (false, true) if now - baseline.at >= LAG_SECONDS => Verdict::NotCarriedOut,
-        (false, true) => Verdict::Pending(Unsettled::TooSoon {
-            until: baseline.at + LAG_SECONDS,
-        }),
+        (false, true) if now >= until => Verdict::NotCarriedOut,
+        (false, true) => Verdict::Pending(Unsettled::TooSoon { until }),
         (true, true) => Verdict::Pending(Unsettled::Both),
         (false, false) => Verdict::Pending(Unsettled::Neither),
     }
@@ -337,6 +341,23 @@ mod tests {
             settle(5000, &baseline(10, 1000), LATER, &figures(5, 5000)),
             Verdict::Pending(Unsettled::Neither)
         );
+    }
+
+    #[test]
+    fn edited_records_with_extreme_figures_do_not_overflow() {
+        let extreme = baseline(i64::MAX, i64::MIN);
+        assert_eq!(
+            settle(5000, &extreme, i64::MAX, &figures(0, 5000)),
+            Verdict::Pending(Unsettled::Neither)
+        );
+        let far = Baseline {
+            at: i64::MAX,
+            figures: figures(0, i64::MAX),
+        };
+        assert!(matches!(
+            settle(i64::MAX, &far, 0, &figures(i64::MAX, i64::MIN)),
+            Verdict::Pending(_)
+        ));
     }
 
     #[test]

@@ -749,12 +749,14 @@ async fn settle_grants(client: &LiveClient, plan: &mut Plan, retry: bool) {
                 detail: error.to_string(),
             }),
         };
-        verdicts.push((id.to_string(), pending.grant_id.clone(), verdict));
+        let grant = (pending.key_id.clone(), pending.grant_id.clone());
+        verdicts.push((id.to_string(), grant, verdict));
     }
     plan.settle_grants(retry, |id, pending| {
-        let found = verdicts
-            .iter()
-            .position(|(plan, grant, _)| plan == id && *grant == pending.grant_id);
+        // A grant's id is unique per key: the plan, the key and the grant name it.
+        let found = verdicts.iter().position(|(plan, (key, grant), _)| {
+            plan == id && *key == pending.key_id && *grant == pending.grant_id
+        });
         match found {
             Some(at) => verdicts.swap_remove(at).2,
             None => Verdict::Pending(pending.why.clone()),

@@ -15,7 +15,7 @@ pub use impact::{
     format_day, parse_day, Effect, Impact, Impacts, PlanUsage, Usage, UsageRead, NEAR_PERCENT,
     RECENT_DAYS,
 };
-pub use settle::{margin, settle, Baseline, Figures, Unsettled, Verdict, LAG_SECONDS, MIN_MARGIN};
+pub use settle::{settle, Baseline, Figures, Unsettled, Verdict, LAG_SECONDS};
 
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -286,3 +286,37 @@ fn a_grant_carried_out_by_an_apply_killed_before_its_record_is_settled_as_applie
     assert_eq!(env.calls("UpdateUsage"), 1, "never sent again");
     assert_eq!(record(&env).as_deref(), Some("applied"));
 }
+
+#[test]
+fn grants_of_one_id_to_two_keys_are_settled_each_by_its_own_key() {
+    // Both answers are lost: key1's grant shows, key2's sets what remained anyway.
+    let env = Env::with_config(
+        &LIVE.replace("keys: [key1]", "keys: [key1, key2]"),
+        Config {
+            faults: Some(Faults {
+                lost_rate: 1.0,
+                operations: vec!["UpdateUsage".to_string()],
+                ..Faults::default()
+            }),
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    );
+    let path = env.write(
+        "plans.yaml",
+        &format!(
+            "{}      - id: key2\n        grants: [ {{ id: SUP-1, remaining: 1000 }} ]\n",
+            desired(5000)
+        ),
+    );
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(granted(&env), 2);
+
+    let plan = env.plan_json(&path);
+    assert_eq!(plan["changes"], json!([]), "{plan:#}");
+    assert_eq!(plan["settledGrants"][0]["keyId"], "key1", "{plan:#}");
+    assert_eq!(plan["settledGrants"].as_array().map(Vec::len), Some(1));
+    assert_eq!(plan["pendingGrants"][0]["keyId"], "key2", "{plan:#}");
+    assert_eq!(plan["pendingGrants"].as_array().map(Vec::len), Some(1));
+}

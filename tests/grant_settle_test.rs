@@ -320,3 +320,30 @@ fn grants_of_one_id_to_two_keys_are_settled_each_by_its_own_key() {
     assert_eq!(plan["pendingGrants"][0]["keyId"], "key2", "{plan:#}");
     assert_eq!(plan["pendingGrants"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn a_grant_whose_usage_cannot_be_read_first_is_not_sent_and_is_planned_again() {
+    // Every GetUsage fails: the grant's record would hold no figures, so nothing is written
+    // and UpdateUsage is not sent.
+    let env = Env::with_config(
+        LIVE,
+        Config {
+            faults: Some(Faults {
+                error_500_rate: 1.0,
+                operations: vec!["GetUsage".to_string()],
+                ..Faults::default()
+            }),
+            clock: ClockMode::Manual { start: NOW },
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", &desired(5000));
+    let output = env.run(&["apply", "--auto-approve"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("GetUsage"), "{stderr}");
+    assert_eq!(env.calls("UpdateUsage"), 0, "{stderr}");
+    assert_eq!(record(&env), None, "no record written");
+    let plan = env.plan_json(&path);
+    assert_eq!(plan["summary"]["grants"], 1, "planned again: {plan:#}");
+}

@@ -30,7 +30,10 @@ use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
     grant_tag, swap_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
 };
-use crate::plan::{ApiKeyEntry, ApiKeyTarget, GrantChange, KeyAction, Plan, PlanEntry, Target};
+use crate::plan::{
+    format_day, ApiKeyEntry, ApiKeyTarget, Baseline, GrantChange, KeyAction, Plan, PlanEntry,
+    Target,
+};
 
 /// What a completed step did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +90,8 @@ impl Done {
     pub fn calls(&self) -> usize {
         match self {
             Done::KeyMoved { .. } => 2,
-            // The pending record, UpdateUsage, the applied record.
-            Done::Granted { .. } => 3,
+            // GetUsage, the pending record, UpdateUsage, the applied record.
+            Done::Granted { .. } => 4,
             _ => 1,
         }
     }
@@ -176,6 +179,8 @@ enum Step<'a> {
     SetTags(&'a Tags),
     /// UntagResource.
     RemoveTags(&'a [String]),
+    /// TagResource rewriting the records of grants settled as carried out to `applied`.
+    RecordSettled(Tags),
     /// The grant's record and UpdateUsage.
     Grant(&'a GrantChange),
     /// DeleteUsagePlan of an orphan.
@@ -329,6 +334,16 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
                     depends_on: on_create(index),
                 });
             }
+        }
+    }
+    for (index, entry) in entries.iter().enumerate() {
+        let records = entry.settled_records();
+        if !records.is_empty() {
+            nodes.push(Node {
+                entry: index,
+                step: Step::RecordSettled(records),
+                depends_on: Vec::new(),
+            });
         }
     }
     for (index, entry) in entries.iter().enumerate() {
@@ -825,6 +840,7 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>], name
         },
         Step::SetTags(tags) => Done::TagsSet(tags.len()),
         Step::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
+        Step::RecordSettled(ref records) => Done::TagsSet(records.len()),
         Step::Grant(grant) => Done::Granted {
             grant_id: grant.grant_id.clone(),
             key: names.key(&grant.key_id),
@@ -910,6 +926,7 @@ async fn run_step(context: &StepContext<'_, '_>, node: &Node<'_>) -> Result<Ran,
         }
         Step::SetTags(tags) => client.tag(Tagged::Plan(id()?), tags).await?,
         Step::RemoveTags(keys) => client.untag(Tagged::Plan(id()?), keys).await?,
+        Step::RecordSettled(ref records) => client.tag(Tagged::Plan(id()?), records).await?,
         Step::Grant(grant) => apply_grant(&client.finishing(), id()?, grant).await?,
         Step::Delete => client.delete_plan(id()?).await?,
     }
@@ -967,18 +984,31 @@ async fn update_body(
     })
 }
 
-/// Applies a grant once: records it as pending, calls UpdateUsage, records it as applied.
+/// Applies a grant once: reads the key's usage of the day (one GetUsage), records the grant
+/// as pending with those figures, calls UpdateUsage, records it as applied.
 ///
 /// Only a definite refusal of UpdateUsage (a 400, 403, 404 or 409: AWS did not do it; a 429
 /// is waited out and sent again) takes the record back, so the grant is planned again. Any
 /// other failure (a timeout, a lost connection, a 5xx: the quota may have been granted)
-/// leaves the record pending, shown for attention and applied again only with
-/// `--retry-pending-grants`. The caller gives a finishing client, so that the record and the
+/// leaves the record pending, for a later plan to settle from the key's usage
+/// ([`crate::plan::settle`]). The caller gives a finishing client, so that the record and the
 /// call stay consistent after a stop request.
 async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Result<(), AwsError> {
     let tag = grant_tag(&grant.key_id, &grant.grant_id);
     let record = |state: &str| Tags::from_iter([(tag.clone(), state.to_string())]);
-    client.tag(Tagged::Plan(id), &record(GRANT_PENDING)).await?;
+    let day = client.today();
+    let figures = client
+        .key_usage(id, &grant.key_id, &format_day(day))
+        .await?;
+    let baseline = figures
+        .map(|figures| Baseline {
+            at: client.now(),
+            figures,
+        })
+        // Past midnight since the read, the figures are another day's: kept without them.
+        .filter(|baseline| baseline.day() == day);
+    let pending = baseline.map_or_else(|| GRANT_PENDING.to_string(), |b| b.record());
+    client.tag(Tagged::Plan(id), &record(&pending)).await?;
     if let Err(error) = client
         .update_usage(id, &grant.key_id, &grant.operations())
         .await
@@ -993,9 +1023,9 @@ async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Resu
         return Err(AwsError {
             kind: AwsErrorKind::OutcomeUnknown,
             detail: format!(
-                "{}; the grant's outcome is unknown, so its record stays pending: check key {}'s \
-                 usage (aws apigateway get-usage), then run with --retry-pending-grants only if it \
-                 was not applied",
+                "{}; the grant's outcome is unknown, so its record stays pending: the next plan \
+                 settles it from key {}'s usage where the figures tell (see the README's grants), \
+                 and otherwise shows it for attention",
                 error.detail, grant.key_id
             ),
             ..error
@@ -1049,6 +1079,7 @@ mod tests {
             tags: None,
             grants: Vec::new(),
             pending_grants: Vec::new(),
+            settled: Vec::new(),
             bookkeeping: None,
             delete: false,
             matched_by_name: false,
@@ -1077,6 +1108,7 @@ mod tests {
                 }
                 Step::SetTags(_) => "tag".to_string(),
                 Step::RemoveTags(_) => "untag".to_string(),
+                Step::RecordSettled(_) => "record settled grants".to_string(),
                 Step::Grant(grant) => format!("grant {}", grant.grant_id),
                 Step::Delete => "delete".to_string(),
             };

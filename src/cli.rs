@@ -13,7 +13,8 @@ use tollgate::apply::{self, CreationMarkers};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
 use tollgate::plan::{
-    format_day, ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, PlanUsage, Usage,
+    format_day, settle, ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, PlanUsage,
+    Unsettled, Usage, Verdict,
 };
 use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
@@ -639,7 +640,6 @@ async fn read_inputs(
         );
     }
     let options = PlanOptions {
-        retry_pending_grants: args.retry_pending_grants,
         owner: owner.clone(),
         prune: args.prune,
     };
@@ -733,6 +733,59 @@ async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
     Ok(())
 }
 
+/// Settles the plan's pending grants from their keys' usage: one GetUsage (the key alone,
+/// the record's day) per pending grant whose record kept the figures from before its call.
+/// A read that fails leaves its grant pending, saying why; the plan goes on. With `retry`
+/// (`--retry-pending-grants`), the grants left pending are planned again.
+async fn settle_grants(client: &LiveClient, plan: &mut Plan, retry: bool) {
+    let mut verdicts = Vec::new();
+    for (entry, pending) in plan.unsettled_grants() {
+        let (Some(id), Some(baseline)) = (entry.id(), pending.baseline) else {
+            continue;
+        };
+        let day = format_day(baseline.day());
+        let verdict = match client.key_usage(id, &pending.key_id, &day).await {
+            Ok(Some(figures)) => settle(pending.remaining, &baseline, client.now(), &figures),
+            Ok(None) => Verdict::Pending(Unsettled::NoFigures { day }),
+            Err(error) => Verdict::Pending(Unsettled::Unreadable {
+                detail: error.to_string(),
+            }),
+        };
+        let grant = (pending.key_id.clone(), pending.grant_id.clone());
+        verdicts.push((id.to_string(), grant, verdict));
+    }
+    plan.settle_grants(retry, |id, pending| {
+        // A grant's id is unique per key: the plan, the key and the grant name it.
+        let found = verdicts.iter().position(|(plan, (key, grant), _)| {
+            plan == id && *key == pending.key_id && *grant == pending.grant_id
+        });
+        match found {
+            Some(at) => verdicts.swap_remove(at).2,
+            None => Verdict::Pending(pending.why.clone()),
+        }
+    });
+}
+
+/// Whether any plan holds a grant left pending that its key's usage did not settle: it asks
+/// for attention, so the drift check exits 2, each with a line saying how it clears.
+fn unsettled(plans: &[Plan], detailed: bool) -> bool {
+    let lines: Vec<String> = plans
+        .iter()
+        .flat_map(|plan| {
+            let prefix = target_prefix(plan);
+            render::pending::unsettled_lines(plan)
+                .into_iter()
+                .map(move |line| format!("{prefix}{line}"))
+        })
+        .collect();
+    if detailed {
+        for line in &lines {
+            eprintln!("{line}");
+        }
+    }
+    !lines.is_empty()
+}
+
 /// The outcome of a successful run: changes pending or not, as --detailed-exitcode asks.
 fn pending(has_changes: bool, detailed: bool) -> Outcome {
     if detailed && has_changes {
@@ -795,6 +848,12 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let mut plans: Vec<Plan> = planned.made.iter().map(PlanInputs::plan).collect();
+    // A saved plan keeps pending grants as they are: it holds no usage to settle them from.
+    if args.out.is_none() {
+        let settling = planned.made.iter().zip(&mut plans);
+        let retry = args.read.retry_pending_grants;
+        join_all(settling.map(|(inputs, plan)| settle_grants(&inputs.client, plan, retry))).await;
+    }
     if args.impact {
         let assessed = planned.made.iter().zip(&mut plans).map(|(inputs, plan)| {
             let place = target_prefix(plan);
@@ -881,12 +940,13 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     if !planned.complete() {
         return Ok(Outcome::Failed);
     }
-    // Orphans left alone are pending too: the drift check shows them until they are pruned
-    // or released.
+    // Orphans left alone and grants that cannot be settled need attention too: the drift
+    // check shows them until they are cleared.
     let changes = plans
         .iter()
         .any(|plan| plan.has_changes() || plan.has_orphans());
-    Ok(pending(changes, args.read.detailed_exitcode))
+    let attention = unsettled(&plans, args.read.detailed_exitcode);
+    Ok(pending(changes || attention, args.read.detailed_exitcode))
 }
 
 /// `path` from the repository's root `root` (GitHub's workspace), as GitHub wants it for an
@@ -1070,15 +1130,17 @@ async fn apply_command(places: &Places, run: Run, args: ApplyArgs) -> Result<Out
     let Some(planned) = make_plans(places, run, &args.read).await? else {
         return Ok(Outcome::Failed);
     };
-    let ready = planned
-        .made
-        .into_iter()
-        .map(|inputs| Ready {
-            plan: inputs.plan(),
+    let retry = args.read.retry_pending_grants;
+    let settling = planned.made.into_iter().map(|inputs| async move {
+        let mut plan = inputs.plan();
+        settle_grants(&inputs.client, &mut plan, retry).await;
+        Ready {
+            plan,
             client: inputs.client,
             markers: CreationMarkers::default(),
-        })
-        .collect();
+        }
+    });
+    let ready = join_all(settling).await;
     apply_plans(places, run, &args, ready, planned.failed).await
 }
 
@@ -1117,10 +1179,13 @@ async fn apply_plans(
         return Ok(Outcome::Failed);
     }
     if args.dry_run || !work {
-        // A dry run exits as `plan` does, orphans left alone included.
-        let orphans = args.dry_run && plans.iter().any(Plan::has_orphans);
+        // A dry run exits as `plan` does, orphans left alone and unsettled grants included.
+        let attention = args.dry_run && {
+            let unsettled = unsettled(&plans, args.read.detailed_exitcode);
+            unsettled || plans.iter().any(Plan::has_orphans)
+        };
         return Ok(if planned_all {
-            pending(changes || orphans, args.read.detailed_exitcode)
+            pending(changes || attention, args.read.detailed_exitcode)
         } else {
             Outcome::Failed
         });

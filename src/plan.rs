@@ -8,12 +8,14 @@ use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
 mod impact;
 mod risk;
+mod settle;
 
 pub use impact::{
     format_day, parse_day, Effect, Impact, Impacts, PlanUsage, Usage, UsageRead, NEAR_PERCENT,
     RECENT_DAYS,
 };
 pub use risk::{grouped, join_reasons, reasons_of, Risk, RiskClass, Risks, Site};
+pub use settle::{settle, Baseline, Figures, Unsettled, Verdict, LAG_SECONDS};
 
 /// A live plan named by its declared name and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,14 +89,44 @@ pub struct GrantChange {
     pub remaining: i64,
 }
 
-/// A grant recorded as pending: an earlier apply stopped between its record and its call,
-/// so it is shown for attention and not applied again unless the user asks.
+/// A grant recorded as pending: an earlier apply stopped between its record and the answer
+/// to its call, and the key's usage has not settled it ([`Plan::settle_grants`]), so it is
+/// shown for attention and not applied again unless the user asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingGrant {
     /// The API key's id.
     pub key_id: String,
     /// The grant's id.
     pub grant_id: String,
+    /// The remaining quota the grant sets.
+    pub remaining: i64,
+    /// The key's figures its record kept from just before the call, if it kept them.
+    pub baseline: Option<Baseline>,
+    /// Why it is not settled.
+    pub why: Unsettled,
+}
+
+impl PendingGrant {
+    /// The grant, to send again.
+    pub fn change(&self) -> GrantChange {
+        GrantChange {
+            key_id: self.key_id.clone(),
+            grant_id: self.grant_id.clone(),
+            remaining: self.remaining,
+        }
+    }
+}
+
+/// A pending grant the key's usage settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledGrant {
+    /// The API key's id.
+    pub key_id: String,
+    /// The grant's id.
+    pub grant_id: String,
+    /// Carried out (its record is rewritten `applied`, nothing sent), or not (it is among
+    /// the entry's grants, sent again).
+    pub carried_out: bool,
 }
 
 /// What happens to a declared API key.
@@ -176,8 +208,11 @@ pub struct PlanEntry {
     pub tags: Option<TagChange>,
     /// Grants to apply, in the order they are applied.
     pub grants: Vec<GrantChange>,
-    /// Grants found pending, shown for attention and not applied.
+    /// Grants found pending and not settled, shown for attention and not applied.
     pub pending_grants: Vec<PendingGrant>,
+    /// Pending grants the key's usage settled; those carried out only get their record
+    /// rewritten `applied` (not by itself a change).
+    pub settled: Vec<SettledGrant>,
     /// tollgate's own tags to write or remove on a live plan: the owner tag it lacks, and with
     /// `--prune` the records of grants no longer declared. Not by itself a change.
     pub bookkeeping: Option<TagChange>,
@@ -226,7 +261,19 @@ impl PlanEntry {
 
     /// Whether apply has anything to do for this entry: a change, or bookkeeping alone.
     pub fn has_work(&self) -> bool {
-        self.has_changes() || self.bookkeeping.is_some()
+        self.has_changes() || self.bookkeeping.is_some() || !self.settled_records().is_empty()
+    }
+
+    /// The records of the grants settled as carried out, each to be rewritten `applied`.
+    pub fn settled_records(&self) -> Tags {
+        self.settled
+            .iter()
+            .filter(|settled| settled.carried_out)
+            .map(|settled| {
+                let tag = crate::model::grant_tag(&settled.key_id, &settled.grant_id);
+                (tag, crate::model::GRANT_APPLIED.to_string())
+            })
+            .collect()
     }
 }
 
@@ -367,7 +414,57 @@ impl Plan {
 
     /// Whether apply has anything to do: a change, or bookkeeping alone.
     pub fn has_work(&self) -> bool {
-        self.has_changes() || self.entries.iter().any(|entry| entry.bookkeeping.is_some())
+        self.has_changes() || self.entries.iter().any(PlanEntry::has_work)
+    }
+
+    /// The pending grants no reading settled, with their entries.
+    pub fn unsettled_grants(&self) -> impl Iterator<Item = (&PlanEntry, &PendingGrant)> {
+        self.entries
+            .iter()
+            .flat_map(|entry| entry.pending_grants.iter().map(move |grant| (entry, grant)))
+    }
+
+    /// Settles each pending grant of a live plan by `verdict` (given the plan's id and the
+    /// grant): one carried out is recorded `applied` by the next apply, one not carried out
+    /// is planned again, any other stays pending with its reason, or with `retry`
+    /// (`--retry-pending-grants`) is planned again too.
+    pub fn settle_grants(
+        &mut self,
+        retry: bool,
+        mut verdict: impl FnMut(&str, &PendingGrant) -> Verdict,
+    ) {
+        for entry in &mut self.entries {
+            let Some(id) = entry.id().map(str::to_string) else {
+                continue;
+            };
+            let had_changes = entry.has_changes();
+            for mut pending in std::mem::take(&mut entry.pending_grants) {
+                let carried_out = match verdict(&id, &pending) {
+                    Verdict::Applied => true,
+                    Verdict::NotCarriedOut => {
+                        entry.grants.push(pending.change());
+                        false
+                    }
+                    Verdict::Pending(_) if retry => {
+                        entry.grants.push(pending.change());
+                        continue;
+                    }
+                    Verdict::Pending(why) => {
+                        pending.why = why;
+                        entry.pending_grants.push(pending);
+                        continue;
+                    }
+                };
+                entry.settled.push(SettledGrant {
+                    key_id: pending.key_id,
+                    grant_id: pending.grant_id,
+                    carried_out,
+                });
+            }
+            if !had_changes && entry.has_changes() {
+                self.unchanged = self.unchanged.saturating_sub(1);
+            }
+        }
     }
 
     /// Whether plans or keys this target owns are left orphaned (no longer declared, not
@@ -448,7 +545,7 @@ impl Plan {
         for entry in &self.entries {
             summary.create += usize::from(matches!(entry.target, Target::Create { .. }));
             summary.update += usize::from(entry.update().is_some());
-            summary.bookkeeping += usize::from(!entry.has_changes() && entry.bookkeeping.is_some());
+            summary.bookkeeping += usize::from(!entry.has_changes() && entry.has_work());
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();
             summary.tags += usize::from(entry.tags.is_some());

@@ -14,8 +14,8 @@ use crate::model::{
     GRANT_APPLIED, GRANT_TAG_PREFIX, OWNER_TAG,
 };
 use crate::plan::{
-    GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef,
-    TagChange, Target,
+    Baseline, GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant, Plan, PlanEntry,
+    PlanRef, TagChange, Target, Unsettled,
 };
 
 /// Why declared plans cannot be paired with live ones. Display gives the message; the CLI
@@ -244,9 +244,6 @@ impl Matching {
 /// Choices the user makes about the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PlanOptions {
-    /// Apply again the grants found pending (an earlier apply stopped between the record and
-    /// the UpdateUsage call), instead of only showing them.
-    pub retry_pending_grants: bool,
     /// With a project file, the value of the owner tag (`project/target`): written on every
     /// managed plan, and what makes an undeclared plan an orphan. `None` without one.
     pub owner: Option<String>,
@@ -324,7 +321,7 @@ pub fn build_plan(
 /// The entry of a declared plan no live plan matches: create it with its tags (and the owner
 /// tag), then its keys and all its grants (no grant can have been recorded yet).
 fn create_entry(plan: &DesiredPlan, options: &PlanOptions) -> PlanEntry {
-    let (grants, pending_grants) = grant_changes(plan, &Tags::new(), &PlanOptions::default());
+    let (grants, pending_grants) = grant_changes(plan, &Tags::new());
     let mut tags = plan.tags.clone().unwrap_or_default();
     if let Some(owner) = &options.owner {
         tags.insert(OWNER_TAG.to_string(), owner.clone());
@@ -340,6 +337,7 @@ fn create_entry(plan: &DesiredPlan, options: &PlanOptions) -> PlanEntry {
         tags: None,
         grants,
         pending_grants,
+        settled: Vec::new(),
         bookkeeping: None,
         delete: false,
         matched_by_name: false,
@@ -365,6 +363,7 @@ fn deletion_entry(current: &LivePlan) -> PlanEntry {
         tags: None,
         grants: Vec::new(),
         pending_grants: Vec::new(),
+        settled: Vec::new(),
         bookkeeping: None,
         delete: true,
         matched_by_name: false,
@@ -403,7 +402,7 @@ fn update_entry(
     options: &PlanOptions,
 ) -> PlanEntry {
     let no_keys = BTreeSet::new();
-    let (grants, pending_grants) = grant_changes(plan, &current.tags, options);
+    let (grants, pending_grants) = grant_changes(plan, &current.tags);
     PlanEntry {
         name: plan.body.name.clone(),
         target: Target::Live {
@@ -419,6 +418,7 @@ fn update_entry(
             .and_then(|declared| tag_change(declared, &current.tags)),
         grants,
         pending_grants,
+        settled: Vec::new(),
         bookkeeping: bookkeeping(plan, current, options),
         delete: false,
         matched_by_name: plan.id.is_none(),
@@ -462,12 +462,9 @@ pub(crate) fn tag_change(declared: &Tags, live: &Tags) -> Option<TagChange> {
 
 /// The declared grants, in YAML order, by the tag that records each on `live_tags`: none, to
 /// apply; applied, nothing; pending (or any other value, which only tollgate writes), shown
-/// for attention, or applied again when the user asks.
-fn grant_changes(
-    plan: &DesiredPlan,
-    live_tags: &Tags,
-    options: &PlanOptions,
-) -> (Vec<GrantChange>, Vec<PendingGrant>) {
+/// for attention until its key's usage settles it or the user asks to apply it again
+/// ([`Plan::settle_grants`]).
+fn grant_changes(plan: &DesiredPlan, live_tags: &Tags) -> (Vec<GrantChange>, Vec<PendingGrant>) {
     let mut changes = Vec::new();
     let mut pending = Vec::new();
     for key in plan.keys.iter().flatten() {
@@ -475,11 +472,20 @@ fn grant_changes(
             let recorded = live_tags.get(&grant_tag(&key.id, &grant.id));
             match recorded.map(String::as_str) {
                 Some(GRANT_APPLIED) => {}
-                Some(_) if !options.retry_pending_grants => pending.push(PendingGrant {
-                    key_id: key.id.clone(),
-                    grant_id: grant.id.clone(),
-                }),
-                _ => changes.push(GrantChange {
+                Some(record) => {
+                    let baseline = Baseline::parse(record);
+                    pending.push(PendingGrant {
+                        key_id: key.id.clone(),
+                        grant_id: grant.id.clone(),
+                        remaining: grant.remaining,
+                        baseline,
+                        why: match baseline {
+                            Some(_) => Unsettled::NotRead,
+                            None => Unsettled::NoBaseline,
+                        },
+                    });
+                }
+                None => changes.push(GrantChange {
                     key_id: key.id.clone(),
                     grant_id: grant.id.clone(),
                     remaining: grant.remaining,
@@ -496,6 +502,7 @@ mod tests {
     use crate::diff::{Op, PatchOp};
     use crate::model::GRANT_PENDING;
     use crate::model::{DesiredKey, Grant, PlanBody};
+    use crate::plan::Verdict;
 
     fn body(name: &str) -> PlanBody {
         PlanBody {
@@ -737,6 +744,7 @@ mod tests {
                 tags: None,
                 grants: vec![grant_change("k2", "G-2", 5), grant_change("k2", "G-1", 7)],
                 pending_grants: vec![],
+                settled: vec![],
                 bookkeeping: None,
                 delete: false,
                 matched_by_name: false,
@@ -863,8 +871,12 @@ mod tests {
         assert_eq!(plan_of(Some(tags(&[("team", "search")]))).entries, []);
     }
 
-    /// Gold with key k1 and grants d (no record), a (no record), b (pending), c (applied),
-    /// e (an unknown record, taken as pending).
+    /// The record of a grant pending since 2026-11-23T12:00:00Z, when key k1 had used 5
+    /// requests that day and 995 remained.
+    const RECORD: &str = "pending 2026-11-23T12:00:00Z used=5 remaining=995";
+
+    /// Gold with key k1 and grants d (no record), a (no record), b (pending, with its
+    /// figures), c (applied), e (an unknown record, taken as pending).
     fn gold_with_grants(options: PlanOptions) -> Plan {
         let mut gold = desired("Gold", 1);
         gold.keys = Some(vec![key(
@@ -873,7 +885,7 @@ mod tests {
         )]);
         let mut current = live("g1", "Gold");
         current.tags = tags(&[
-            ("tollgate:grant:k1:b", GRANT_PENDING),
+            ("tollgate:grant:k1:b", RECORD),
             ("tollgate:grant:k1:c", GRANT_APPLIED),
             ("tollgate:grant:k1:e", "interrupted"),
         ]);
@@ -888,20 +900,86 @@ mod tests {
             entry.grants,
             [grant_change("k1", "d", 4), grant_change("k1", "a", 1)]
         );
-        let pending = |grant_id: &str| PendingGrant {
+        let b = PendingGrant {
             key_id: "k1".into(),
-            grant_id: grant_id.into(),
+            grant_id: "b".into(),
+            remaining: 2,
+            baseline: Baseline::parse(RECORD),
+            why: Unsettled::NotRead,
         };
-        assert_eq!(entry.pending_grants, [pending("b"), pending("e")]);
+        let e = PendingGrant {
+            grant_id: "e".into(),
+            remaining: 5,
+            baseline: None,
+            why: Unsettled::NoBaseline,
+            ..b.clone()
+        };
+        assert!(b.baseline.is_some());
+        assert_eq!(entry.pending_grants, [b, e]);
     }
 
     #[test]
-    fn pending_grants_are_applied_again_when_asked() {
-        let options = PlanOptions {
-            retry_pending_grants: true,
-            ..PlanOptions::default()
+    fn settled_grants_are_recorded_or_planned_again_and_the_rest_stay_pending() {
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key("k1", &[("a", 1), ("b", 2), ("c", 3)])]);
+        let mut current = live("g1", "Gold");
+        current.tags = ["a", "b", "c"]
+            .into_iter()
+            .map(|grant| (grant_tag("k1", grant), RECORD.to_string()))
+            .collect();
+        let live_keys: LiveKeys = [("g1".into(), ["k1".to_owned()].into())].into();
+        let mut plan = plan_with(&[gold], &[current], &live_keys, PlanOptions::default());
+        assert_eq!((plan.unchanged, plan.has_changes()), (1, false));
+        let mut asked = Vec::new();
+        plan.settle_grants(false, |plan_id, pending| {
+            asked.push(format!("{plan_id}/{}", pending.grant_id));
+            match pending.grant_id.as_str() {
+                "a" => Verdict::Applied,
+                "b" => Verdict::NotCarriedOut,
+                _ => Verdict::Pending(Unsettled::Both),
+            }
+        });
+        assert_eq!(asked, ["g1/a", "g1/b", "g1/c"]);
+        assert_eq!(plan.unchanged, 0, "the grant planned again is a change");
+        let entry = only_entry(plan);
+        assert_eq!(entry.grants, [grant_change("k1", "b", 2)]);
+        let settled: Vec<(&str, bool)> = entry
+            .settled
+            .iter()
+            .map(|settled| (settled.grant_id.as_str(), settled.carried_out))
+            .collect();
+        assert_eq!(settled, [("a", true), ("b", false)]);
+        assert_eq!(
+            entry.settled_records(),
+            tags(&[("tollgate:grant:k1:a", GRANT_APPLIED)])
+        );
+        let [c] = entry.pending_grants.as_slice() else {
+            panic!("one pending grant: {:?}", entry.pending_grants);
         };
-        let entry = only_entry(gold_with_grants(options));
+        assert_eq!((c.grant_id.as_str(), &c.why), ("c", &Unsettled::Both));
+    }
+
+    #[test]
+    fn a_grant_settled_as_carried_out_is_bookkeeping_not_a_change() {
+        let mut gold = desired("Gold", 1);
+        gold.keys = Some(vec![key("k1", &[("a", 1)])]);
+        let mut current = live("g1", "Gold");
+        current.tags = tags(&[("tollgate:grant:k1:a", RECORD)]);
+        let live_keys: LiveKeys = [("g1".into(), ["k1".to_owned()].into())].into();
+        let mut plan = plan_with(&[gold], &[current], &live_keys, PlanOptions::default());
+        plan.settle_grants(false, |_, _| Verdict::Applied);
+        assert!(!plan.has_changes());
+        assert!(plan.has_work());
+        assert_eq!(plan.unchanged, 1);
+        assert_eq!(plan.summary().bookkeeping, 1);
+        assert_eq!(plan.unsettled_grants().count(), 0);
+    }
+
+    #[test]
+    fn pending_grants_left_unsettled_are_applied_again_when_asked() {
+        let mut plan = gold_with_grants(PlanOptions::default());
+        plan.settle_grants(true, |_, pending| Verdict::Pending(pending.why.clone()));
+        let entry = only_entry(plan);
         assert_eq!(
             entry.grants,
             [

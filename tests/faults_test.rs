@@ -101,7 +101,9 @@ fn grant_records(env: &Env) -> BTreeMap<String, usize> {
     for plan in live_plans(env) {
         for (key, value) in plan["tags"].as_object().into_iter().flatten() {
             if key.starts_with("tollgate:grant:") {
-                let state = value.as_str().unwrap_or_default().to_string();
+                // A pending record goes on with the key's figures from before the call.
+                let record = value.as_str().unwrap_or_default();
+                let state = record.split(' ').next().unwrap_or_default().to_string();
                 *records.entry(state).or_default() += 1;
             }
         }
@@ -184,11 +186,13 @@ fn an_apply_under_throttling_errors_and_lost_answers_converges_with_nothing_done
         "UpdateUsage carried out {granted} times for {applied} applied and {pending} pending grants"
     );
 
-    // The account is in line; pending grants are shown, not planned.
+    // The account is in line; pending grants are shown, not planned, or settled as carried
+    // out by their keys' usage (the figures are too recent to settle any as not carried out).
     let plan = env.plan_json(&path);
     assert_eq!(plan["changes"], serde_json::json!([]), "{plan:#}");
+    let count = |field: &str| plan[field].as_array().map_or(0, Vec::len);
     assert_eq!(
-        plan["pendingGrants"].as_array().map_or(0, Vec::len),
+        count("pendingGrants") + count("settledGrants"),
         pending,
         "{plan:#}"
     );

@@ -167,7 +167,8 @@ fn a_grant_left_pending_by_an_interrupted_apply_is_shown_not_applied() {
     );
     assert_eq!(
         plan["pendingGrants"],
-        json!([{ "name": "Gold", "id": "gold000001", "keyId": "key1", "grantId": "SUP-1234" }])
+        json!([{ "name": "Gold", "id": "gold000001", "keyId": "key1", "grantId": "SUP-1234",
+                 "reason": "its record holds no usage from before the call (an earlier tollgate wrote it)" }])
     );
     let text = env
         .tollgate()

@@ -202,12 +202,13 @@ usagePlans:
     let tags = env.plan("gold000001").tags().cloned().unwrap_or_default();
     assert_eq!(
         tags.get("tollgate:grant:key1:SUP-1").map(String::as_str),
-        Some("pending")
+        Some("pending 2026-11-23T12:00:00Z used=0 remaining=1000")
     );
-    // The next plan shows the grant for attention, not as a change, and apply sends nothing.
+    // The next plan settles it from the key's usage as carried out, not as a change, and
+    // apply sends nothing (tests/grant_settle_test.rs has the rest).
     let plan = env.plan_json(&path);
     assert_eq!(plan["changes"], serde_json::json!([]), "{plan:#}");
-    assert_eq!(plan["pendingGrants"][0]["grantId"], "SUP-1");
+    assert_eq!(plan["settledGrants"][0]["grantId"], "SUP-1");
     env.apply(&path);
     assert_eq!(env.calls("UpdateUsage"), 1, "never granted twice");
 }

@@ -32,6 +32,7 @@ use crate::diff::PatchOp;
 use crate::model::{
     DesiredApiKey, LiveApiKey, LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG,
 };
+use crate::plan::Figures;
 
 /// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis and GetApiKeys serve.
 const PAGE_SIZE: i32 = 500;
@@ -297,18 +298,7 @@ impl LiveClient {
 
     /// The ARN of a resource, as TagResource and UntagResource take it.
     fn arn(&self, resource: Tagged<'_>) -> String {
-        let partition = if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        };
-        let path = match resource {
-            Tagged::Plan(id) => format!("/usageplans/{id}"),
-            Tagged::ApiKey(id) => format!("/apikeys/{id}"),
-        };
-        format!("arn:{partition}:apigateway:{}::{path}", self.region)
+        resource_arn(&self.region, resource)
     }
 
     /// Every item of a paginated read: `send` asks for the page at a position (`None`: the
@@ -411,6 +401,42 @@ impl LiveClient {
             Ok((keys.collect(), page.position().map(str::to_string)))
         });
         Ok(pages.await?.into_iter().collect())
+    }
+
+    /// Now (Unix seconds) as AWS's latest answer was dated, or by this machine's clock before
+    /// any.
+    pub fn now(&self) -> i64 {
+        self.server_date.now()
+    }
+
+    /// The API key's figures on the usage plan for `day` (GetUsage for that key alone, one
+    /// call): `None` when AWS gives none. Usage only: no key value is read.
+    pub async fn key_usage(
+        &self,
+        plan_id: &str,
+        key_id: &str,
+        day: &str,
+    ) -> Result<Option<Figures>, AwsError> {
+        let page = self
+            .call("GetUsage", Retry::Transient, || {
+                self.client
+                    .get_usage()
+                    .usage_plan_id(plan_id)
+                    .key_id(key_id)
+                    .start_date(day)
+                    .end_date(day)
+                    .send()
+            })
+            .await
+            .map_err(|failure| failure.error)?;
+        let pair = page
+            .items()
+            .and_then(|keys| keys.get(key_id))
+            .and_then(|days| days.first());
+        Ok(match pair.map(Vec::as_slice) {
+            Some(&[used, remaining, ..]) => Some(Figures { used, remaining }),
+            _ => None,
+        })
     }
 
     /// Lists every REST API of the account in the region, 500 a page (GetRestApis): its id
@@ -867,6 +893,23 @@ impl LiveClient {
         .map_err(|failure| failure.error)?;
         Ok(())
     }
+}
+
+/// The ARN of a resource in `region`, as TagResource and UntagResource take it (and the AWS
+/// CLI's `tag-resource`).
+pub fn resource_arn(region: &str, resource: Tagged<'_>) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    let path = match resource {
+        Tagged::Plan(id) => format!("/usageplans/{id}"),
+        Tagged::ApiKey(id) => format!("/apikeys/{id}"),
+    };
+    format!("arn:{partition}:apigateway:{region}::{path}")
 }
 
 /// A creation marker's token, unique to one create: 128 random bits in hex.

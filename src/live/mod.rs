@@ -10,7 +10,9 @@ mod server_date;
 mod settings;
 mod stop;
 
-pub use client::{creation_token, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT};
+pub use client::{
+    creation_token, resource_arn, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT,
+};
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer};
 pub use settings::{check_endpoint, is_region_name};

@@ -29,13 +29,22 @@ impl ServerDate {
     /// Today (UTC) as the latest dated answer says, or as this machine's clock says when no
     /// answer carried a date.
     pub fn today(&self) -> Date {
+        self.time().date()
+    }
+
+    /// Now (Unix seconds) as the latest dated answer says, or as this machine's clock says
+    /// when no answer carried a date.
+    pub fn now(&self) -> i64 {
+        self.time().unix_timestamp()
+    }
+
+    fn time(&self) -> OffsetDateTime {
         let seen = self.0.load(Ordering::Relaxed);
-        let now = if seen == UNSEEN {
+        if seen == UNSEEN {
             OffsetDateTime::now_utc()
         } else {
             OffsetDateTime::from_unix_timestamp(seen).unwrap_or_else(|_| OffsetDateTime::now_utc())
-        };
-        now.date()
+        }
     }
 }
 

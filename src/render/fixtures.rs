@@ -6,7 +6,7 @@ use crate::model::{
 };
 use crate::plan::{
     ApiKeyEntry, ApiKeyTarget, Effect, GrantChange, Impact, Impacts, KeyAction, KeyChange, Orphan,
-    OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef, Site, TagChange, Target, Usage,
+    OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef, Site, TagChange, Target, Unsettled, Usage,
 };
 
 /// A patch operation from its parts.
@@ -111,7 +111,11 @@ fn bronze() -> PlanEntry {
         pending_grants: vec![PendingGrant {
             key_id: "7HB2KEY".to_string(),
             grant_id: "SUP-0099".to_string(),
+            remaining: 1000,
+            baseline: None,
+            why: Unsettled::NoBaseline,
         }],
+        settled: vec![],
         bookkeeping: None,
         delete: false,
         matched_by_name: false,
@@ -175,7 +179,11 @@ fn updated(name: &str, id: &str) -> PlanEntry {
         pending_grants: vec![PendingGrant {
             key_id: "3JX4ISs7Ik".to_string(),
             grant_id: "SUP-1000".to_string(),
+            remaining: 1000,
+            baseline: None,
+            why: Unsettled::NoBaseline,
         }],
+        settled: vec![],
         bookkeeping: None,
         delete: false,
         matched_by_name: false,
@@ -204,6 +212,7 @@ fn silver() -> PlanEntry {
         tags: None,
         grants: vec![],
         pending_grants: vec![],
+        settled: vec![],
         bookkeeping: None,
         delete: false,
         matched_by_name: false,
@@ -248,6 +257,7 @@ fn trial() -> PlanEntry {
             remaining: 200,
         }],
         pending_grants: vec![],
+        settled: vec![],
         bookkeeping: None,
         delete: false,
         matched_by_name: false,
@@ -345,6 +355,7 @@ pub fn api_keys() -> Plan {
         tags: None,
         grants: vec![],
         pending_grants: vec![],
+        settled: vec![],
         bookkeeping: None,
         delete: false,
         matched_by_name: false,

@@ -376,15 +376,30 @@ pub(super) fn action_lines(plan: &Plan, entry: &PlanEntry, verbose: bool) -> Vec
                 .with_impact(impacts, names, |site| *site == Site::Deletion),
         );
     }
+    lines.extend(entry.settled.iter().map(|settled| {
+        let text = match settled.carried_out {
+            true => "its key's usage shows it was carried out: bookkeeping, record it as applied",
+            false => "its key's usage shows it was not carried out: it is sent again",
+        };
+        ActionLine::new(
+            Tone::Plain,
+            format!(
+                "pending grant {} to key {}: {text}",
+                printable(&settled.grant_id),
+                printable(&names.key(&settled.key_id))
+            ),
+        )
+    }));
     lines.extend(entry.pending_grants.iter().map(|pending| {
         ActionLine::new(
             Tone::Warning,
             format!(
-                "pending grant {} to key {}: an earlier apply stopped while applying it, so it \
-                 is not applied again; check the key's usage, then rerun with \
+                "pending grant {} to key {}: an earlier apply stopped while applying it, and \
+                 {}, so it is not applied again; check the key's usage, then rerun with \
                  --retry-pending-grants to apply it",
                 pending.grant_id,
-                printable(&names.key(&pending.key_id))
+                printable(&names.key(&pending.key_id)),
+                printable(&pending.why.to_string())
             ),
         )
     }));

@@ -119,6 +119,8 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     orphans: Vec<OrphanJson<'a>>,
     pending_grants: Vec<Pending<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    settled_grants: Vec<SettledJson<'a>>,
     #[serde(skip_serializing_if = "Names::is_empty")]
     names: &'a Names,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +170,22 @@ impl<'a> Document<'a> {
                         plan: Named::of(entry),
                         key_id: &pending.key_id,
                         grant_id: &pending.grant_id,
+                        reason: pending.why.to_string(),
+                    })
+                })
+                .collect(),
+            settled_grants: plan
+                .entries
+                .iter()
+                .flat_map(|entry| {
+                    entry.settled.iter().map(move |settled| SettledJson {
+                        plan: Named::of(entry),
+                        key_id: &settled.key_id,
+                        grant_id: &settled.grant_id,
+                        outcome: match settled.carried_out {
+                            true => "carried-out",
+                            false => "not-carried-out",
+                        },
                     })
                 })
                 .collect(),
@@ -746,6 +764,21 @@ struct Pending<'a> {
     plan: Named<'a>,
     key_id: &'a str,
     grant_id: &'a str,
+    /// Why its key's usage did not settle it.
+    reason: String,
+}
+
+/// A pending grant its key's usage settled, with the plan it belongs to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SettledJson<'a> {
+    #[serde(flatten)]
+    plan: Named<'a>,
+    key_id: &'a str,
+    grant_id: &'a str,
+    /// `carried-out` (its record is rewritten `applied`) or `not-carried-out` (sent again,
+    /// among `changes`).
+    outcome: &'static str,
 }
 
 fn is_zero(count: &usize) -> bool {
@@ -892,8 +925,10 @@ mod tests {
         assert_eq!(
             value["pendingGrants"],
             json!([
-                { "name": "Bronze", "id": "brz001", "keyId": "7HB2KEY", "grantId": "SUP-0099" },
-                { "name": "Gold", "id": "ywbqww", "keyId": "3JX4ISs7Ik", "grantId": "SUP-1000" },
+                { "name": "Bronze", "id": "brz001", "keyId": "7HB2KEY", "grantId": "SUP-0099",
+                  "reason": "its record holds no usage from before the call (an earlier tollgate wrote it)" },
+                { "name": "Gold", "id": "ywbqww", "keyId": "3JX4ISs7Ik", "grantId": "SUP-1000",
+                  "reason": "its record holds no usage from before the call (an earlier tollgate wrote it)" },
             ])
         );
 

@@ -204,7 +204,7 @@ fn changes(plan: &Plan, entry: &PlanEntry) -> String {
     if !entry.grants.is_empty() {
         parts.push(count_of(entry.grants.len(), "grant", "grants"));
     }
-    if entry.bookkeeping.is_some() {
+    if entry.bookkeeping.is_some() || !entry.settled_records().is_empty() {
         parts.push("bookkeeping".to_string());
     }
     if !entry.pending_grants.is_empty() {

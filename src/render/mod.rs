@@ -6,6 +6,7 @@ pub mod github;
 mod human;
 pub mod json;
 pub mod markdown;
+pub mod pending;
 pub mod report;
 pub mod text;
 

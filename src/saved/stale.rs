@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diff::body_operations;
 use crate::model::{grant_tag, LiveKeys, LivePlan, PlanBody, Tags, GRANT_APPLIED, GRANT_PENDING};
-use crate::plan::{KeyAction, PlanEntry};
+use crate::plan::{Baseline, KeyAction, PlanEntry};
 
 /// Why hashing cannot fail: serde_json only fails on a map with keys that are not strings or
 /// on a type whose own `Serialize` fails, and the parts have neither.
@@ -176,7 +176,9 @@ pub fn changed_since(before: &Snapshot, entry: &PlanEntry, now: &Snapshot) -> Ve
             .map(|grant| grant_tag(&grant.key_id, &grant.grant_id))
             .collect();
         let may_be_pending = |(key, value): (&str, Option<&str>)| {
-            grant_records.contains(key) && value == Some(GRANT_PENDING)
+            grant_records.contains(key)
+                && value
+                    .is_some_and(|value| value == GRANT_PENDING || Baseline::parse(value).is_some())
         };
         let detail = element_changes(&before.tags, &planned, &now.tags, may_be_pending)
             .into_iter()
@@ -329,6 +331,7 @@ mod tests {
                 remaining: 5,
             }],
             pending_grants: vec![],
+            settled: vec![],
             bookkeeping: None,
             delete: false,
             matched_by_name: false,
@@ -373,6 +376,13 @@ mod tests {
             ]),
         };
         assert_eq!(changed_since(&before(), &entry(), &half), []);
+        // A pending record that kept the key's figures is pending too.
+        let mut with_figures = half.clone();
+        with_figures.tags.insert(
+            "tollgate:grant:k3:G".into(),
+            "pending 2026-11-23T12:00:00Z used=5 remaining=995".into(),
+        );
+        assert_eq!(changed_since(&before(), &entry(), &with_figures), []);
     }
 
     #[test]

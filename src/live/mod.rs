@@ -12,6 +12,6 @@ mod stop;
 
 pub use client::{creation_token, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT};
 pub use error::{AwsError, AwsErrorKind};
-pub use pace::{Pace, Pacer};
+pub use pace::{Pace, Pacer, Reserved};
 pub use settings::{check_endpoint, is_region_name};
 pub use stop::Stop;

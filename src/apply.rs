@@ -89,7 +89,7 @@ pub enum Done {
 }
 
 impl Done {
-    /// How many AWS calls the change makes when none fails.
+    /// How many AWS calls the step makes when none fails.
     pub fn calls(&self) -> usize {
         match self {
             Done::KeyMoved { .. } => 2,

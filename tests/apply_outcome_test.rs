@@ -108,6 +108,64 @@ fn a_refused_update_skips_its_plan_s_tags_and_keys_and_is_told_as_a_refusal() {
 }
 
 #[test]
+fn a_refusal_and_a_failure_a_new_run_can_finish_are_told_apart() {
+    // Besides Gold's refused update, every TagResource meets a 503: Silver's tags fail in a
+    // way a new run can finish (Gold's are skipped: they wait for its refused update).
+    let env = Env::with_config(
+        LIVE,
+        Config {
+            faults: Some(Faults {
+                error_503_rate: 1.0,
+                operations: vec!["TagResource".into()],
+                refusals: vec![Refusal {
+                    operation: "UpdateUsagePlan".into(),
+                    path_contains: "gold000001".into(),
+                    error: SimError::bad_request(REFUSAL),
+                }],
+                ..Faults::default()
+            }),
+            ..Config::default()
+        },
+    );
+    let path = env.write("plans.yaml", DESIRED);
+    let output = env
+        .tollgate()
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .args(["apply", "--auto-approve"])
+        .arg(&path)
+        .output()
+        .expect("tollgate runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Apply incomplete: 2 changes made, 2 failed, 2 skipped (they depend on a failed \
+             change) in"
+        ),
+        "{stderr}"
+    );
+    let refused = stderr
+        .find("AWS refused 1 change; running `tollgate apply` again will not help")
+        .expect("the refusal is told");
+    let finishable = stderr
+        .find(
+            "A new run can finish these:\n  Silver (silver0001): setting 1 tag: \
+             ServiceUnavailableException (HTTP 503)",
+        )
+        .expect("the 503 is told apart");
+    assert!(refused < finishable, "{stderr}");
+    assert_eq!(
+        env.plan_key_ids("silver0001"),
+        ["key2"],
+        "independent: made"
+    );
+    assert!(
+        env.plan_key_ids("gold000001").is_empty(),
+        "dependent: skipped"
+    );
+}
+
+#[test]
 fn the_closing_line_counts_a_move_a_tag_set_a_grant_and_a_create_once_each() {
     let env = Env::new(
         r#"

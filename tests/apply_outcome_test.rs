@@ -280,3 +280,21 @@ fn seconds_left(frame: &str) -> Option<f64> {
         None => text.strip_suffix('s')?.parse().ok(),
     }
 }
+
+#[test]
+fn a_terminal_that_cannot_draw_a_bar_gets_a_line_per_step() {
+    // TERM unset (a bare container's shell): the bar would swallow the lines printed above it.
+    let env = Env::new(LIVE);
+    env.write("plans.yaml", DESIRED);
+    let output = env.run_on_terminal(&["apply", "--auto-approve", "plans.yaml"], "");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(
+        shown.contains("Gold (gold000001): updated (1 operation)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Apply complete: 6 changes made in"),
+        "{shown}"
+    );
+}

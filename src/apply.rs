@@ -1,21 +1,25 @@
 //! Carries out a Plan through the live client, from a dependency graph of its steps.
 //!
-//! Every change of the plan becomes a step that names the steps it depends on:
-//! - a created plan's follow-up, keys and grants wait for its CreateUsagePlan;
-//! - a key's addition to a plan waits for the plan's create or update (which may add the
-//!   stage the key needs) and for the key's removal from every other plan that shares a stage
-//!   with it (AWS refuses a key on two plans sharing a stage with a 409);
+//! Every change of the plan becomes one or more steps that name the steps they depend on:
+//! - within a plan, its create or update (the body) goes first: its tags, key changes and
+//!   grants wait for it, so that nothing of a plan is written after AWS refused its body;
+//! - a key's addition to a plan also waits for the key's removal from every other plan that
+//!   shares a stage with it (AWS refuses a key on two plans sharing a stage with a 409);
 //! - a key that moves between two plans sharing a stage is one step: its removal, then at
-//!   once its addition, so a customer is without a plan only for the two calls;
-//! - a grant waits for its key's association and for its plan's create or update (which may
-//!   change the quota it extends).
+//!   once its addition, so a customer is without a plan only for the two calls; it waits for
+//!   both plans' bodies;
+//! - a grant also waits for its key's association.
+//!
+//! A change is what the closing line counts: a plan's create or update (or deletion), a key
+//! association, removal or move, a grant, a plan's tag set, a declared API key; the steps of
+//! one change run one after another.
 //!
 //! Every step whose dependencies are done starts at once, in the order plan bodies, key
-//! moves, other key removals, key additions, tags, grants; the client's pacer spaces the
-//! calls inside AWS's quotas, so work that does not need UpdateUsagePlan's slot (one every
-//! 20 seconds) goes on in the gaps between paced updates. A failed step skips only the steps
-//! that depend on it, directly or not; everything else goes on, and running apply again
-//! finishes the job.
+//! removals, key moves, key additions, tags, grants; the client's pacer spaces the calls
+//! inside AWS's quotas, so one plan's steps go on in the gaps between the paced updates of
+//! others. A failed step skips only the steps that depend on it, directly or not; everything
+//! else goes on. The report tells a refusal (AWS will refuse it again until the YAML or the
+//! account changes) from a failure that running apply again can finish.
 //!
 //! After a stop request (Ctrl-C, SIGTERM) no step starts; a step in flight finishes what it
 //! started (a move's addition after its removal, a grant's UpdateUsage and record after its
@@ -25,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use crate::diff::{self, Op, PatchOp};
+use crate::diff::{self, PatchOp};
 use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
     grant_tag, swap_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
@@ -44,6 +48,8 @@ pub enum Done {
     Updated {
         /// How many patch operations were sent.
         operations: usize,
+        /// What of the plan the update changes, as people name it (`quota`, `stages`).
+        parts: Vec<&'static str>,
     },
     /// CreateUsagePlanKey put the key on the plan; the key as people read it, its name beside
     /// its id where the run knows it (`acme (k3yacme)`), else its id.
@@ -86,7 +92,7 @@ pub enum Done {
 }
 
 impl Done {
-    /// How many AWS calls the change makes when none fails.
+    /// How many AWS calls the step makes when none fails.
     pub fn calls(&self) -> usize {
         match self {
             Done::KeyMoved { .. } => 2,
@@ -97,38 +103,63 @@ impl Done {
     }
 }
 
-/// One change of the apply, as it starts or once it completed.
+/// One step of the apply, as it starts or once it completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// What the change is about: the plan's declared name, or `API key NAME`.
+    /// The step's number, unique within the apply: its events carry the same one.
+    pub step: usize,
+    /// What the step is about: the plan's declared name, or `API key NAME`.
     pub plan: String,
     /// The plan's or key's id; `None` for one whose create has not completed.
     pub id: Option<String>,
-    /// What the change does.
+    /// What the step does.
     pub done: Done,
+}
+
+/// A step AWS (or the way to it) failed, and with it the change it is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The step, as it started.
+    pub step: Applied,
+    /// What failed, naming the operation and the plan or key.
+    pub error: AwsError,
+}
+
+impl Failure {
+    /// Whether AWS refused the change, so that running apply again will not help until the
+    /// YAML or the account changes (rather than a failure a new run can finish: throttling,
+    /// a 5xx, an unknown outcome, the network).
+    pub fn refused(&self) -> bool {
+        self.error.kind.is_refusal()
+    }
 }
 
 /// What the applier tells its caller as it goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
-    /// A change started.
+    /// A step started.
     Started(&'a Applied),
-    /// A change completed.
-    Completed(&'a Applied),
-    /// A change failed.
-    Failed(&'a AwsError),
+    /// A step completed; `change_made` when it was the last step of its change.
+    Completed {
+        /// The step.
+        step: &'a Applied,
+        /// Whether its change is now made in full.
+        change_made: bool,
+    },
+    /// A step failed, and with it its change.
+    Failed(&'a Failure),
 }
 
-/// What an apply did.
+/// What an apply did, counted in changes ([`Cost::changes`]).
 #[derive(Debug, Default)]
 pub struct ApplyReport {
-    /// The changes that completed.
-    pub applied: Vec<Applied>,
-    /// The changes that failed, each naming its plan and operation.
-    pub failed: Vec<AwsError>,
+    /// Changes made in full.
+    pub made: usize,
+    /// The failed changes, each by its failed step.
+    pub failed: Vec<Failure>,
     /// Changes not tried because a change they depend on failed.
     pub skipped: usize,
-    /// Changes not started because the apply was interrupted.
+    /// Changes not (or not fully) made because the apply was interrupted.
     pub not_started: usize,
     /// Whether a stop request (Ctrl-C, SIGTERM) ended the apply early.
     pub interrupted: bool,
@@ -147,7 +178,9 @@ pub struct CreationMarkers {
 /// What a plan's apply costs: the figures for progress estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cost {
-    /// Changes (steps) to make.
+    /// Changes to make: a plan's create or update (or deletion), a key association, removal
+    /// or move, a grant, a plan's tag set and a declared API key are one change each,
+    /// whatever the calls.
     pub changes: usize,
     /// UpdateUsagePlan calls among them.
     pub updates: usize,
@@ -187,19 +220,31 @@ enum Step<'a> {
     Delete,
 }
 
-/// A step of one entry and the steps (by index in the graph) it waits for.
+/// A step of one entry, the change it is part of, and the steps (by index in the graph) it
+/// waits for.
 #[derive(Debug)]
 struct Node<'a> {
     /// The entry (by index in the plan's changed entries) the step belongs to.
     entry: usize,
+    /// The change (a number within the graph) the step is part of: a plan's create or
+    /// update (a deletion's stage removal and its delete), one key association, removal or
+    /// move, one grant, or a plan's tag set (every TagResource and UntagResource of it).
+    change: usize,
     step: Step<'a>,
     depends_on: Vec<usize>,
 }
 
-/// The steps of `entries` with their dependencies, in an order that respects them.
+/// The steps of `entries` grouped into changes, with their dependencies, in an order that
+/// respects them.
 fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     let mut nodes: Vec<Node<'a>> = Vec::new();
-    // The node that creates or updates each entry's body, if any.
+    let mut changes = 0;
+    let mut new_change = || {
+        changes += 1;
+        changes - 1
+    };
+    // The last node of each entry's create or update, if any: every other step of the plan
+    // waits for it.
     let mut body: Vec<Option<usize>> = vec![None; entries.len()];
     // Orphans' stage removals first: steps of other plans may wait for them.
     let orphans_first = (0..entries.len())
@@ -207,44 +252,17 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         .chain((0..entries.len()).filter(|&index| !entries[index].delete));
     for index in orphans_first {
         let entry = entries[index];
-        if let Target::Create { tags, follow_up } = &entry.target {
-            body[index] = Some(nodes.len());
-            nodes.push(Node {
-                entry: index,
-                step: Step::Create(tags),
-                depends_on: Vec::new(),
-            });
-            if !follow_up.is_empty() {
-                let create = nodes.len() - 1;
-                nodes.push(Node {
-                    entry: index,
-                    step: Step::Update(follow_up),
-                    depends_on: vec![create],
-                });
-            }
-        }
-        if let Some(operations) = entry.update() {
-            body[index] = Some(nodes.len());
-            nodes.push(Node {
-                entry: index,
-                step: Step::Update(operations),
-                depends_on: Vec::new(),
-            });
+        let steps: Vec<Step<'a>> = match &entry.target {
+            Target::Create { tags, follow_up } => std::iter::once(Step::Create(tags))
+                .chain((!follow_up.is_empty()).then_some(Step::Update(follow_up)))
+                .collect(),
+            Target::Live { .. } => entry.update().map(Step::Update).into_iter().collect(),
+        };
+        if !steps.is_empty() {
+            body[index] = Some(chain(&mut nodes, index, new_change(), Vec::new(), steps));
         }
     }
-    // What waits for a plan's body: everything, when the plan is created; when it is
-    // updated, a key addition only if the update adds a stage, a grant only if it changes
-    // the quota.
-    let on_body_if = |index: usize, needed: fn(&[PatchOp]) -> bool| -> Vec<usize> {
-        let needs = match &entries[index].target {
-            Target::Create { .. } => true,
-            Target::Live { operations, .. } => needed(operations),
-        };
-        body[index].filter(|_| needs).into_iter().collect()
-    };
-    let on_create = |index: usize| on_body_if(index, |_| false);
-    let on_stage_addition = |index: usize| on_body_if(index, adds_a_stage);
-    let on_quota_change = |index: usize| on_body_if(index, changes_the_quota);
+    let on_body = |index: usize| -> Vec<usize> { body[index].into_iter().collect() };
     let removals: Vec<(usize, &str)> = key_changes(entries, KeyAction::Remove);
     let additions: Vec<(usize, &str)> = key_changes(entries, KeyAction::Add);
     // The removals (by position) of the same key from another plan that shares a stage with
@@ -279,35 +297,25 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     for (removal, &(from, key_id)) in removals.iter().enumerate() {
         if move_of_removal[removal].is_none() {
             removal_node[removal] = nodes.len();
-            nodes.push(Node {
-                entry: from,
-                step: Step::RemoveKey(key_id),
-                depends_on: Vec::new(),
-            });
+            let step = Step::RemoveKey(key_id);
+            chain(&mut nodes, from, new_change(), on_body(from), vec![step]);
         }
     }
     for (addition, removal) in move_of_addition.iter().enumerate() {
         let Some(removal) = *removal else { continue };
         let (to, key_id) = additions[addition];
+        let from = removals[removal].0;
         removal_node[removal] = nodes.len();
         addition_node[addition] = nodes.len();
-        nodes.push(Node {
-            entry: to,
-            step: Step::MoveKey {
-                key_id,
-                from: removals[removal].0,
-            },
-            depends_on: on_stage_addition(to),
-        });
+        let step = Step::MoveKey { key_id, from };
+        let depends_on = [on_body(to), on_body(from)].concat();
+        chain(&mut nodes, to, new_change(), depends_on, vec![step]);
     }
     for (addition, &(to, key_id)) in additions.iter().enumerate() {
         if move_of_addition[addition].is_none() {
             addition_node[addition] = nodes.len();
-            nodes.push(Node {
-                entry: to,
-                step: Step::AddKey(key_id),
-                depends_on: on_stage_addition(to),
-            });
+            let step = Step::AddKey(key_id);
+            chain(&mut nodes, to, new_change(), on_body(to), vec![step]);
         }
     }
     // Every other removal of the key from a plan sharing a stage comes before the addition.
@@ -320,20 +328,20 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         }
     }
     for (index, entry) in entries.iter().enumerate() {
-        for tags in entry.tags.iter().chain(&entry.bookkeeping) {
-            for step in [
-                (!tags.set.is_empty()).then_some(Step::SetTags(&tags.set)),
-                (!tags.remove.is_empty()).then_some(Step::RemoveTags(&tags.remove)),
-            ]
-            .into_iter()
+        let steps: Vec<Step<'a>> = entry
+            .tags
+            .iter()
+            .chain(&entry.bookkeeping)
+            .flat_map(|tags| {
+                [
+                    (!tags.set.is_empty()).then_some(Step::SetTags(&tags.set)),
+                    (!tags.remove.is_empty()).then_some(Step::RemoveTags(&tags.remove)),
+                ]
+            })
             .flatten()
-            {
-                nodes.push(Node {
-                    entry: index,
-                    step,
-                    depends_on: on_create(index),
-                });
-            }
+            .collect();
+        if !steps.is_empty() {
+            chain(&mut nodes, index, new_change(), on_body(index), steps);
         }
     }
     for (index, entry) in entries.iter().enumerate() {
@@ -348,7 +356,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
     }
     for (index, entry) in entries.iter().enumerate() {
         for grant in &entry.grants {
-            let mut depends_on = on_quota_change(index);
+            let mut depends_on = on_body(index);
             depends_on.extend(
                 additions
                     .iter()
@@ -356,11 +364,13 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
                     .filter(|((to, key_id), _)| *to == index && *key_id == grant.key_id)
                     .map(|(_, &node)| node),
             );
-            nodes.push(Node {
-                entry: index,
-                step: Step::Grant(grant),
+            chain(
+                &mut nodes,
+                index,
+                new_change(),
                 depends_on,
-            });
+                vec![Step::Grant(grant)],
+            );
         }
     }
     for (deleted, entry) in entries.iter().enumerate() {
@@ -383,27 +393,32 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         }
         let all_of_it = (0..nodes.len()).filter(|&node| nodes[node].entry == deleted);
         let depends_on = all_of_it.collect();
-        nodes.push(Node {
-            entry: deleted,
-            step: Step::Delete,
-            depends_on,
-        });
+        // The stage removal and the delete are one change: the plan's deletion.
+        let change = body[deleted].map_or_else(&mut new_change, |node| nodes[node].change);
+        chain(&mut nodes, deleted, change, depends_on, vec![Step::Delete]);
     }
     nodes
 }
 
-/// Whether an update adds a stage (`add /apiStages`).
-fn adds_a_stage(operations: &[PatchOp]) -> bool {
-    operations
-        .iter()
-        .any(|operation| operation.op == Op::Add && operation.path == "/apiStages")
-}
-
-/// Whether an update changes the quota (a path under `/quota`).
-fn changes_the_quota(operations: &[PatchOp]) -> bool {
-    operations
-        .iter()
-        .any(|operation| operation.path.starts_with("/quota"))
+/// Adds `steps` of `entry` as one change, each waiting for the one before, the first for
+/// `depends_on`; returns the last one's index.
+fn chain<'a>(
+    nodes: &mut Vec<Node<'a>>,
+    entry: usize,
+    change: usize,
+    mut depends_on: Vec<usize>,
+    steps: Vec<Step<'a>>,
+) -> usize {
+    for step in steps {
+        nodes.push(Node {
+            entry,
+            change,
+            step,
+            depends_on,
+        });
+        depends_on = vec![nodes.len() - 1];
+    }
+    nodes.len() - 1
 }
 
 /// The key changes of `action` over all entries, as (entry index, key id).
@@ -455,15 +470,16 @@ enum Outcome {
 pub fn cost(plan: &Plan) -> Cost {
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_work()).collect();
     let nodes = graph(&entries);
-    let key_steps: usize = plan
+    let key_steps: Vec<usize> = plan
         .api_keys
         .iter()
         .map(|entry| key_steps(entry).len())
-        .sum();
-    let key_steps = key_steps + plan.deleted_keys.len();
+        .chain(plan.deleted_keys.iter().map(|_| 1))
+        .filter(|&steps| steps > 0)
+        .collect();
     let mut cost = Cost {
-        changes: nodes.len() + key_steps,
-        calls: key_steps,
+        changes: change_count(&nodes) + key_steps.len(),
+        calls: key_steps.iter().sum(),
         ..Cost::default()
     };
     let ids: Vec<Option<String>> = entries
@@ -476,6 +492,11 @@ pub fn cost(plan: &Plan) -> Cost {
         cost.updates += usize::from(matches!(done, Done::Updated { .. }));
     }
     cost
+}
+
+/// How many changes the steps of a graph make.
+fn change_count(nodes: &[Node<'_>]) -> usize {
+    nodes.iter().map(|node| node.change + 1).max().unwrap_or(0)
 }
 
 /// The environment variables the plan's keys to create take their values from that are not
@@ -538,12 +559,13 @@ fn key_steps(entry: &ApiKeyEntry) -> Vec<KeyStep<'_>> {
 }
 
 /// Creates and updates the declared keys, one call after another, before any plan is
-/// touched; the ids of the keys created, by placeholder. After a stop request no call
-/// starts.
+/// touched; the ids of the keys created, by placeholder. Each key's calls are one change,
+/// numbered from `next_step`. After a stop request no call starts.
 async fn apply_api_keys(
     client: &LiveClient,
     plan: &Plan,
     markers: &CreationMarkers,
+    next_step: &mut usize,
     progress: &mut dyn FnMut(Event<'_>),
     report: &mut ApplyReport,
 ) -> BTreeMap<String, String> {
@@ -551,12 +573,11 @@ async fn apply_api_keys(
     for entry in &plan.api_keys {
         let mut id = entry.id().map(str::to_string);
         let steps = key_steps(entry);
-        let mut left = steps.len();
-        for step in steps {
-            left -= 1;
+        let last = steps.len().saturating_sub(1);
+        for (position, step) in steps.into_iter().enumerate() {
             if client.stop().requested() {
                 report.not_started += 1;
-                continue;
+                break;
             }
             let done = match step {
                 KeyStep::Create => Done::ApiKeyCreated,
@@ -567,10 +588,12 @@ async fn apply_api_keys(
                 KeyStep::RemoveTags(keys) => Done::TagsRemoved(keys.len()),
             };
             let mut applied = Applied {
+                step: *next_step,
                 plan: format!("API key {}", entry.key.name),
                 id: id.clone(),
                 done,
             };
+            *next_step += 1;
             progress(Event::Started(&applied));
             let sent = match (step, id.as_deref()) {
                 (KeyStep::Create, _) => create_api_key(client, entry, markers).await.map(|new| {
@@ -591,16 +614,21 @@ async fn apply_api_keys(
             match sent {
                 Ok(()) => {
                     applied.id = id.clone();
-                    progress(Event::Completed(&applied));
-                    report.applied.push(applied);
+                    let change_made = position == last;
+                    report.made += usize::from(change_made);
+                    progress(Event::Completed {
+                        step: &applied,
+                        change_made,
+                    });
                 }
-                Err(error) if error.kind == AwsErrorKind::Interrupted => report.not_started += 1,
+                Err(error) if error.kind == AwsErrorKind::Interrupted => {
+                    report.not_started += 1;
+                    break;
+                }
                 Err(error) => {
-                    let error = error.on_api_key(&entry.key.name, id.as_deref());
-                    progress(Event::Failed(&error));
-                    report.failed.push(error);
                     // The key's other calls need it as this one would have left it.
-                    report.skipped += left;
+                    let error = error.on_api_key(&entry.key.name, id.as_deref());
+                    fail(progress, report, applied, error);
                     break;
                 }
             }
@@ -609,15 +637,28 @@ async fn apply_api_keys(
     created
 }
 
-/// Deletes the orphaned keys `--prune` deletes, after everything else; after a stop request
-/// no call starts.
+/// Reports a failed step.
+fn fail(
+    progress: &mut dyn FnMut(Event<'_>),
+    report: &mut ApplyReport,
+    step: Applied,
+    error: AwsError,
+) {
+    let failure = Failure { step, error };
+    progress(Event::Failed(&failure));
+    report.failed.push(failure);
+}
+
+/// Deletes the orphaned keys `--prune` deletes, after everything else, numbering their
+/// steps from `next_step`; after a stop request no call starts.
 async fn delete_orphan_keys(
     client: &LiveClient,
     plan: &Plan,
+    next_step: usize,
     progress: &mut dyn FnMut(Event<'_>),
     report: &mut ApplyReport,
 ) {
-    for key in &plan.deleted_keys {
+    for (number, key) in (next_step..).zip(&plan.deleted_keys) {
         if client.stop().requested() {
             report.not_started += 1;
             continue;
@@ -628,6 +669,7 @@ async fn delete_orphan_keys(
             continue;
         }
         let applied = Applied {
+            step: number,
             plan: format!("API key {}", key.name),
             id: Some(key.id.clone()),
             done: Done::ApiKeyDeleted,
@@ -635,14 +677,16 @@ async fn delete_orphan_keys(
         progress(Event::Started(&applied));
         match client.delete_api_key(&key.id).await {
             Ok(()) => {
-                progress(Event::Completed(&applied));
-                report.applied.push(applied);
+                report.made += 1;
+                progress(Event::Completed {
+                    step: &applied,
+                    change_made: true,
+                });
             }
             Err(error) if error.kind == AwsErrorKind::Interrupted => report.not_started += 1,
             Err(error) => {
                 let error = error.on_api_key(&key.name, Some(&key.id));
-                progress(Event::Failed(&error));
-                report.failed.push(error);
+                fail(progress, report, applied, error);
             }
         }
     }
@@ -700,8 +744,8 @@ fn with_created_keys(
     plan
 }
 
-/// Applies every change of `plan`, telling `progress` as each starts, completes or fails:
-/// first the declared API keys, then the plans. Steps whose dependencies are done run
+/// Applies every change of `plan`, telling `progress` as each step starts, completes or
+/// fails: first the declared API keys, then the plans. Steps whose dependencies are done run
 /// concurrently; the client paces their calls.
 pub async fn apply(
     client: &LiveClient,
@@ -710,7 +754,9 @@ pub async fn apply(
     progress: &mut dyn FnMut(Event<'_>),
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
-    let created = apply_api_keys(client, plan, markers, progress, &mut report).await;
+    let mut next_step = 0;
+    let created =
+        apply_api_keys(client, plan, markers, &mut next_step, progress, &mut report).await;
     let plan = &with_created_keys(plan, &created, &mut report);
     let entries: Vec<&PlanEntry> = plan.entries.iter().filter(|e| e.has_work()).collect();
     let mut ids: Vec<Option<String>> = entries
@@ -718,6 +764,12 @@ pub async fn apply(
         .map(|entry| entry.id().map(str::to_string))
         .collect();
     let nodes = graph(&entries);
+    let first_step = next_step;
+    // The steps of each change still to complete.
+    let mut left_in_change = vec![0; change_count(&nodes)];
+    for node in &nodes {
+        left_in_change[node.change] += 1;
+    }
     let mut outcomes = vec![Outcome::Waiting; nodes.len()];
     let mut running = FuturesUnordered::new();
     loop {
@@ -753,6 +805,7 @@ pub async fn apply(
                 outcomes[index] = Outcome::Running;
                 let entry = entries[node.entry];
                 let started = Applied {
+                    step: first_step + index,
                     plan: entry.name.clone(),
                     id: ids[node.entry].clone(),
                     done: planned(node, &entries, &ids, &plan.names),
@@ -769,10 +822,10 @@ pub async fn apply(
                     id: ids[node.entry].clone(),
                     from_id,
                 };
-                running.push(async move { (index, run_step(&context, node).await) });
+                running.push(async move { (index, started, run_step(&context, node).await) });
             }
         }
-        let Some((index, result)) = running.next().await else {
+        let Some((index, started, result)) = running.next().await else {
             break;
         };
         let node = &nodes[index];
@@ -783,17 +836,23 @@ pub async fn apply(
                     ids[node.entry] = ran.created_id;
                 }
                 let mut done = planned(node, &entries, &ids, &plan.names);
-                if let (Done::Updated { operations }, Some(sent)) = (&mut done, ran.operations_sent)
+                if let (Done::Updated { operations, .. }, Some(sent)) =
+                    (&mut done, ran.operations_sent)
                 {
                     *operations = sent;
                 }
                 let applied = Applied {
-                    plan: entry.name.clone(),
                     id: ids[node.entry].clone(),
                     done,
+                    ..started
                 };
-                progress(Event::Completed(&applied));
-                report.applied.push(applied);
+                left_in_change[node.change] -= 1;
+                let change_made = left_in_change[node.change] == 0;
+                report.made += usize::from(change_made);
+                progress(Event::Completed {
+                    step: &applied,
+                    change_made,
+                });
                 outcomes[index] = Outcome::Succeeded;
             }
             Err(error) if error.kind == AwsErrorKind::Interrupted => {
@@ -805,18 +864,35 @@ pub async fn apply(
                     Some(_) => error,
                     None => error.on_plan(&entry.name, ids[node.entry].as_deref()),
                 };
-                progress(Event::Failed(&error));
-                report.failed.push(error);
+                fail(progress, &mut report, started, error);
                 outcomes[index] = Outcome::Failed;
             }
         }
     }
-    delete_orphan_keys(client, plan, progress, &mut report).await;
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Skipped => report.skipped += 1,
+    delete_orphan_keys(
+        client,
+        plan,
+        first_step + nodes.len(),
+        progress,
+        &mut report,
+    )
+    .await;
+    // Each change ends as its worst step: failed (reported above), skipped, or not started.
+    let mut changes = vec![Outcome::Succeeded; left_in_change.len()];
+    for (node, &outcome) in nodes.iter().zip(&outcomes) {
+        let change = &mut changes[node.change];
+        *change = match (*change, outcome) {
+            (Outcome::Failed, _) | (_, Outcome::Failed) => Outcome::Failed,
+            (Outcome::Skipped, _) | (_, Outcome::Skipped) => Outcome::Skipped,
+            (_, Outcome::Succeeded) => *change,
             // Still waiting when nothing runs: its dependencies were not started.
-            Outcome::NotStarted | Outcome::Waiting => report.not_started += 1,
+            _ => Outcome::NotStarted,
+        };
+    }
+    for change in changes {
+        match change {
+            Outcome::Skipped => report.skipped += 1,
+            Outcome::NotStarted => report.not_started += 1,
             _ => {}
         }
     }
@@ -826,10 +902,16 @@ pub async fn apply(
 
 /// What a step will do, before it runs.
 fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>], names: &Names) -> Done {
+    let entry = entries[node.entry];
     match node.step {
         Step::Create(_) => Done::Created,
         Step::Update(operations) => Done::Updated {
             operations: operations.len(),
+            parts: match entry.before() {
+                Some(before) => changed_parts(before, &entry.after),
+                // A create's follow-up sets only what CreateUsagePlan cannot.
+                None => vec!["product code"],
+            },
         },
         Step::AddKey(key_id) => Done::KeyAdded(names.key(key_id)),
         Step::RemoveKey(key_id) => Done::KeyRemoved(names.key(key_id)),
@@ -848,6 +930,29 @@ fn planned(node: &Node<'_>, entries: &[&PlanEntry], ids: &[Option<String>], name
         },
         Step::Delete => Done::Deleted,
     }
+}
+
+/// What of a plan's body differs between `before` and `after`, as people name it.
+fn changed_parts(before: &PlanBody, after: &PlanBody) -> Vec<&'static str> {
+    let stage_set = |body: &PlanBody| body.stages.keys().cloned().collect::<BTreeSet<_>>();
+    let method_throttles_differ = before.stages.iter().any(|(stage, throttles)| {
+        after
+            .stages
+            .get(stage)
+            .is_some_and(|after| after != throttles)
+    });
+    [
+        (before.name != after.name, "name"),
+        (before.description != after.description, "description"),
+        (before.product_code != after.product_code, "product code"),
+        (before.throttle != after.throttle, "throttle"),
+        (before.quota != after.quota, "quota"),
+        (stage_set(before) != stage_set(after), "stages"),
+        (method_throttles_differ, "method throttles"),
+    ]
+    .into_iter()
+    .filter_map(|(differs, part)| differs.then_some(part))
+    .collect()
 }
 
 /// What one step needs besides its node.
@@ -1037,6 +1142,7 @@ async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::Op;
     use crate::plan::{GrantChange, KeyChange};
 
     /// A live plan on the stages `api:stage`, updated with `operations`, with key changes.
@@ -1163,49 +1269,63 @@ mod tests {
     }
 
     #[test]
-    fn an_addition_waits_for_an_update_only_when_it_adds_a_stage() {
-        use KeyAction::Add;
+    fn a_plan_s_keys_tags_and_grants_wait_for_its_update() {
+        use KeyAction::{Add, Remove};
         let throttle = vec![op(Op::Replace, "/throttle/rateLimit")];
-        let stage = vec![op(Op::Add, "/apiStages")];
-        let a = live("A", &["a:prod"], throttle, &[(Add, "k1")]);
-        let b = live("B", &["b:prod"], stage, &[(Add, "k2")]);
+        let mut gold = live("Gold", &["a:prod"], throttle.clone(), &[(Add, "k1")]);
+        gold.tags = Some(crate::plan::TagChange {
+            set: Tags::from_iter([("team".to_string(), "x".to_string())]),
+            remove: vec!["old".to_string()],
+        });
+        gold.grants.push(GrantChange {
+            key_id: "k1".to_string(),
+            grant_id: "G1".to_string(),
+            remaining: 5,
+        });
+        let silver = live("Silver", &["b:prod"], throttle, &[(Remove, "k2")]);
         assert_eq!(
-            described(&[&a, &b]),
+            described(&[&gold, &silver]),
             [
-                "A: update <- []",
-                "B: update <- []",
-                "A: add k1 <- []",
-                "B: add k2 <- [B: update]",
+                "Gold: update <- []",
+                "Silver: update <- []",
+                "Silver: remove k2 <- [Silver: update]",
+                "Gold: add k1 <- [Gold: update]",
+                "Gold: tag <- [Gold: update]",
+                "Gold: untag <- [Gold: tag]",
+                "Gold: grant G1 <- [Gold: update, Gold: add k1]",
             ]
         );
     }
 
     #[test]
-    fn a_grant_waits_for_its_key_and_for_an_update_only_when_it_changes_the_quota() {
-        use KeyAction::Add;
-        let grant = |id: &str| GrantChange {
-            key_id: "k1".to_string(),
-            grant_id: id.to_string(),
-            remaining: 5,
-        };
-        let mut a = live("A", &["a:prod"], vec![op(Op::Replace, "/quota/limit")], &[]);
-        a.grants.push(grant("G1"));
-        let mut b = live(
-            "B",
-            &["b:prod"],
-            vec![op(Op::Replace, "/name")],
-            &[(Add, "k1")],
-        );
-        b.grants.push(grant("G2"));
+    fn a_move_waits_for_both_plans_updates() {
+        use KeyAction::{Add, Remove};
+        let throttle = vec![op(Op::Replace, "/throttle/rateLimit")];
+        let silver = live("Silver", &["a:prod"], throttle.clone(), &[(Remove, "k1")]);
+        let gold = live("Gold", &["a:prod"], throttle, &[(Add, "k1")]);
         assert_eq!(
-            described(&[&a, &b]),
+            described(&[&silver, &gold]),
             [
-                "A: update <- []",
-                "B: update <- []",
-                "B: add k1 <- []",
-                "A: grant G1 <- [A: update]",
-                "B: grant G2 <- [B: add k1]",
+                "Silver: update <- []",
+                "Gold: update <- []",
+                "Gold: move k1 from Silver <- [Gold: update, Silver: update]",
             ]
         );
+    }
+
+    #[test]
+    fn changes_are_counted_whatever_their_calls() {
+        use KeyAction::{Add, Remove};
+        let throttle = vec![op(Op::Replace, "/throttle/rateLimit")];
+        // One update, one move (two calls), one addition, one tag set (two calls).
+        let silver = live("Silver", &["a:prod"], Vec::new(), &[(Remove, "k1")]);
+        let mut gold = live("Gold", &["a:prod"], throttle, &[(Add, "k1"), (Add, "k2")]);
+        gold.tags = Some(crate::plan::TagChange {
+            set: Tags::from_iter([("team".to_string(), "x".to_string())]),
+            remove: vec!["old".to_string()],
+        });
+        let nodes = graph(&[&silver, &gold]);
+        assert_eq!(nodes.len(), 5);
+        assert_eq!(change_count(&nodes), 4);
     }
 }

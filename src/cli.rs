@@ -1213,10 +1213,10 @@ async fn apply_plans(
             let mut show = |event: apply::Event<'_>| progress.show(event);
             let report = apply::apply(&ready.client, &ready.plan, &ready.markers, &mut show).await;
             progress.finish();
-            eprintln!(
-                "{prefix}{}",
-                render::report::summary(&report, started.elapsed(), minimum)
-            );
+            let summary = render::report::summary(&report, started.elapsed(), minimum);
+            for line in summary.lines() {
+                eprintln!("{prefix}{line}");
+            }
             report.succeeded()
         });
     let grace_over = async {

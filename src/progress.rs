@@ -1,21 +1,36 @@
 //! What an apply shows on stderr as it runs: on a terminal, a progress bar with the changes
-//! done of the total, the change in flight and an estimate from the pacing; without one, a
-//! plain line per completed change. Failures are printed as they happen.
+//! made of the total, the least time left as the pacing allows it (counting down through
+//! quota waits) and the step in flight; without one, a plain line per completed step.
+//! Failures are printed as they happen.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
-use tollgate::apply::{Applied, Cost, Done, Event};
-use tollgate::live::Pacer;
-use tollgate::render::report::{applied_line, duration};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use tollgate::apply::{Cost, Event};
+use tollgate::live::{Pacer, Reserved};
+use tollgate::render::report::{applied_line, duration, InFlight};
+
+/// What the bar shows after its counts, read at each of its ticks.
+#[derive(Debug)]
+struct Status {
+    /// When the pacing allows the apply to be done at the earliest.
+    done_by: Instant,
+    /// The `now:` part: the step in flight, if any.
+    now: Option<String>,
+}
 
 /// The apply's progress view.
 pub struct Progress<'a> {
     /// The bar, on a terminal.
     bar: Option<ProgressBar>,
     pacer: &'a Pacer,
-    /// UpdateUsagePlan calls and calls in all that are still to make.
-    left: Cost,
+    /// What the whole apply costs.
+    cost: Cost,
+    /// The pacer's count of reserved calls when the apply started.
+    since: Reserved,
+    in_flight: InFlight,
+    status: Arc<Mutex<Status>>,
     /// What each printed line starts with (`target prod-us: `), or nothing.
     prefix: String,
 }
@@ -24,11 +39,32 @@ impl<'a> Progress<'a> {
     /// A view of an apply costing `cost`, paced by `pacer`; a bar when `on_terminal`; each
     /// printed line starts with `prefix`.
     pub fn new(cost: Cost, pacer: &'a Pacer, on_terminal: bool, prefix: String) -> Self {
+        // A terminal that cannot move the cursor (TERM unset or `dumb`) gets the plain lines:
+        // the bar would hide them.
+        let on_terminal = on_terminal
+            && std::env::var("TERM").is_ok_and(|term| !term.is_empty() && term != "dumb");
+        let since = pacer.reserved();
+        let status = Arc::new(Mutex::new(Status {
+            done_by: Instant::now() + pacer.time_left(since, cost.updates, cost.calls),
+            now: None,
+        }));
         let bar = on_terminal.then(|| {
             let bar = ProgressBar::new(cost.changes as u64);
-            let template = "{pos}/{len} changes [{bar:30}] {elapsed} {msg}";
+            let shown = Arc::clone(&status);
+            let template = "{pos}/{len} changes [{bar:30}] {elapsed} {status}";
             if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
+                let style = style.progress_chars("=> ").with_key(
+                    "status",
+                    move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        let status = lock(&shown);
+                        let left = status.done_by.saturating_duration_since(Instant::now());
+                        let _ = write!(out, "at least {} left", duration(rounded(left)));
+                        if let Some(now) = &status.now {
+                            let _ = write!(out, "; {now}");
+                        }
+                    },
+                );
+                bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
@@ -36,37 +72,42 @@ impl<'a> Progress<'a> {
         Progress {
             bar,
             pacer,
-            left: cost,
+            cost,
+            since,
+            in_flight: InFlight::default(),
+            status,
             prefix,
         }
     }
 
     /// Shows one event of the apply.
     pub fn show(&mut self, event: Event<'_>) {
+        self.in_flight.follow(event);
+        {
+            let mut status = lock(&self.status);
+            status.now = self.in_flight.now();
+            let left = self
+                .pacer
+                .time_left(self.since, self.cost.updates, self.cost.calls);
+            status.done_by = Instant::now() + left;
+        }
         match event {
-            Event::Started(change) => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!(
-                        "{}; now: {}",
-                        self.estimate(),
-                        applied_line(change)
-                    ));
-                }
-            }
-            Event::Completed(change) => {
-                self.count(change);
-                self.print(applied_line(change));
-                if let Some(bar) = &self.bar {
+            Event::Started(_) => {}
+            Event::Completed { step, change_made } => {
+                self.print(applied_line(step));
+                if let (Some(bar), true) = (&self.bar, change_made) {
                     bar.inc(1);
-                    bar.set_message(self.estimate());
                 }
             }
-            Event::Failed(error) => {
-                self.print(format!("error: {error}"));
+            Event::Failed(failure) => {
+                self.print(format!("error: {}", failure.error));
                 if let Some(bar) = &self.bar {
                     bar.inc(1);
                 }
             }
+        }
+        if let Some(bar) = &self.bar {
+            bar.tick();
         }
     }
 
@@ -77,20 +118,6 @@ impl<'a> Progress<'a> {
         }
     }
 
-    /// Counts a completed change's calls as made.
-    fn count(&mut self, change: &Applied) {
-        let updates = usize::from(matches!(change.done, Done::Updated { .. }));
-        let calls = change.done.calls();
-        self.left.updates = self.left.updates.saturating_sub(updates);
-        self.left.calls = self.left.calls.saturating_sub(calls);
-    }
-
-    /// The least time left, as the pacing allows it.
-    fn estimate(&self) -> String {
-        let left = self.pacer.minimum(self.left.updates + 1, self.left.calls);
-        format!("at least {} left", duration(left))
-    }
-
     /// Prints a line above the bar, or on its own without one.
     fn print(&self, line: String) {
         let line = format!("{}{line}", self.prefix);
@@ -99,4 +126,16 @@ impl<'a> Progress<'a> {
             None => eprintln!("{line}"),
         }
     }
+}
+
+/// The status, even if a tick panicked while holding it (its fields stay whole).
+fn lock(status: &Mutex<Status>) -> MutexGuard<'_, Status> {
+    status
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A time left to the tenth of a second, so that the line does not flicker in milliseconds.
+fn rounded(left: Duration) -> Duration {
+    Duration::from_millis(left.as_millis().div_ceil(100) as u64 * 100)
 }

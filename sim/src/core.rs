@@ -160,6 +160,13 @@ impl Core {
         result
     }
 
+    /// The configured refusal of a request of `operation` on `path`, if any.
+    pub fn refusal(&self, operation: &str, path: &str) -> Option<SimError> {
+        self.faults
+            .as_ref()
+            .and_then(|f| lock(f).refusal(operation, path))
+    }
+
     /// The injected fault for the next request, and the latency to add.
     pub fn next_fault(&self, operation: &str) -> (Fault, u64) {
         let fault = self

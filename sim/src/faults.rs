@@ -1,8 +1,9 @@
 //! Injected faults: 500s, 503s, 429s, dropped connections and lost answers, drawn from a
 //! seeded generator.
 
+use crate::error::SimError;
 use crate::rng::SplitMix64;
-use crate::Faults;
+use crate::{Faults, Refusal};
 
 /// What to do to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct FaultInjector {
     rates: [(Fault, f64); 5],
     /// The operations that draw faults; empty: all.
     operations: Vec<String>,
+    /// The requests refused whatever is drawn.
+    refusals: Vec<Refusal>,
 }
 
 impl FaultInjector {
@@ -44,7 +47,16 @@ impl FaultInjector {
                 (Fault::Throttle, faults.throttle_rate),
             ],
             operations: faults.operations.clone(),
+            refusals: faults.refusals.clone(),
         }
+    }
+
+    /// The error that refuses a request of `operation` on `path`, if one is configured.
+    pub fn refusal(&self, operation: &str, path: &str) -> Option<SimError> {
+        self.refusals
+            .iter()
+            .find(|refusal| refusal.operation == operation && path.contains(&refusal.path_contains))
+            .map(|refusal| refusal.error.clone())
     }
 
     /// The fault for the next request, of `operation`.
@@ -114,6 +126,24 @@ mod tests {
         });
         assert_eq!(f.next("UpdateUsagePlan"), Fault::None);
         assert_eq!(f.next("UpdateUsage"), Fault::Lost);
+    }
+
+    #[test]
+    fn a_refusal_answers_only_its_operation_on_its_path() {
+        let f = FaultInjector::new(&Faults {
+            refusals: vec![Refusal {
+                operation: "UpdateUsagePlan".into(),
+                path_contains: "/usageplans/gold".into(),
+                error: SimError::bad_request("no"),
+            }],
+            ..Faults::default()
+        });
+        assert_eq!(
+            f.refusal("UpdateUsagePlan", "/usageplans/gold"),
+            Some(SimError::bad_request("no"))
+        );
+        assert_eq!(f.refusal("UpdateUsagePlan", "/usageplans/silver"), None);
+        assert_eq!(f.refusal("TagResource", "/usageplans/gold"), None);
     }
 
     #[test]

@@ -168,6 +168,23 @@ pub struct Faults {
     pub operations: Vec<String>,
     /// Milliseconds added before every AWS request is answered.
     pub latency_ms: u64,
+    /// Requests answered with an error of AWS's, without doing the work: a refusal that
+    /// nothing in the state foretells (checked after the drawn faults, which they do not
+    /// draw from).
+    pub refusals: Vec<Refusal>,
+}
+
+/// One kind of request the emulator refuses: every request of `operation` whose path
+/// contains `path_contains`, answered with `error`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// The operation refused, such as `UpdateUsagePlan`.
+    pub operation: String,
+    /// Refuse only requests whose path contains this (a plan's id, say); empty: all of the
+    /// operation's.
+    pub path_contains: String,
+    /// The answer: its kind gives the status and `x-amzn-ErrorType`, with its message.
+    pub error: SimError,
 }
 
 /// The emulator's clock.

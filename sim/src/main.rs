@@ -78,6 +78,7 @@ impl Args {
             throttle_rate: self.fault_429,
             operations: self.fault_only.clone(),
             latency_ms: self.latency_ms,
+            refusals: Vec::new(),
         });
         let config = Config {
             seed,

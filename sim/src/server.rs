@@ -153,6 +153,9 @@ async fn aws(
         }
         Fault::None | Fault::Lost => {}
     }
+    if let Some(error) = core.refusal(operation, parts.uri.path()) {
+        return Ok(error_response(&error));
+    }
     let Some(query) = parse_query(parts.uri.query()) else {
         return Ok(error_response(&SimError::bad_request(
             "Invalid query string: malformed percent-encoding",

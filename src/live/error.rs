@@ -68,6 +68,13 @@ impl AwsErrorKind {
         )
     }
 
+    /// Whether the call was refused in a way another attempt cannot change: a definite
+    /// refusal, not an interrupt. Running tollgate again meets the same refusal until the
+    /// YAML, the settings or the account change.
+    pub fn is_refusal(self) -> bool {
+        self.is_definite_refusal() && self != AwsErrorKind::Interrupted
+    }
+
     /// What the user can do about an error of this kind.
     pub fn advice(self) -> &'static str {
         match self {
@@ -348,6 +355,32 @@ mod tests {
                 AwsErrorKind::Throttled,
                 "{rate}"
             );
+        }
+    }
+
+    #[test]
+    fn only_what_another_attempt_cannot_change_is_a_refusal() {
+        use AwsErrorKind::*;
+        for kind in [
+            BadRequest,
+            AccessDenied,
+            NotFound,
+            Conflict,
+            LimitExceeded,
+            Invalid,
+        ] {
+            assert!(kind.is_refusal(), "{kind:?}");
+        }
+        for kind in [
+            Throttled,
+            Server,
+            Timeout,
+            Unreachable,
+            OutcomeUnknown,
+            Other,
+            Interrupted,
+        ] {
+            assert!(!kind.is_refusal(), "{kind:?}");
         }
     }
 

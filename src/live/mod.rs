@@ -14,6 +14,6 @@ pub use client::{
     creation_token, resource_arn, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT,
 };
 pub use error::{AwsError, AwsErrorKind};
-pub use pace::{Pace, Pacer};
+pub use pace::{Pace, Pacer, Reserved};
 pub use settings::{check_endpoint, is_region_name};
 pub use stop::Stop;

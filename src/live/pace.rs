@@ -133,6 +133,34 @@ impl Quota {
         let next = self.next.map_or(at, |next| next.max(at));
         self.next = Some(next + self.interval);
     }
+
+    /// How long from `now` until the last of `calls` more calls fits this quota.
+    fn wait_for(&self, calls: usize, now: Instant) -> Duration {
+        if calls == 0 {
+            return Duration::ZERO;
+        }
+        let next = self.next.map_or(now, |next| next.max(now));
+        let last = next + self.interval.mul_f64((calls - 1) as f64);
+        last.checked_sub(self.tolerance)
+            .map_or(Duration::ZERO, |at| at.saturating_duration_since(now))
+    }
+
+    /// How long from `now` until the slot of the last call already counted, when a call
+    /// without burst waits for it (for a quota with burst, the slots it gives at once).
+    fn reserved_wait(&self, now: Instant) -> Duration {
+        self.next
+            .and_then(|next| next.checked_sub(self.interval + self.tolerance))
+            .map_or(Duration::ZERO, |slot| slot.saturating_duration_since(now))
+    }
+}
+
+/// How many calls have reserved a slot from a pacer since it was made (retries included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reserved {
+    /// Calls of every kind.
+    pub calls: usize,
+    /// UpdateUsagePlan calls among them.
+    pub updates: usize,
 }
 
 /// The quotas of one account, shared by every call tollgate makes to it.
@@ -141,6 +169,7 @@ struct Quotas {
     all: Quota,
     update_plan: Quota,
     api_keys: Quota,
+    reserved: Reserved,
 }
 
 /// Reserves a slot for each call inside the account's quotas.
@@ -165,6 +194,7 @@ impl Pacer {
                 all: Quota::new(CALLS_PER_SECOND * speedup, CALL_BURST - 1.0),
                 update_plan: Quota::new(speedup / UPDATE_INTERVAL_SECONDS, 1.0),
                 api_keys: Quota::new(API_KEY_CALLS_PER_SECOND * speedup, 1.0),
+                reserved: Reserved::default(),
             })),
             Pace::Unpaced => None,
         };
@@ -225,7 +255,10 @@ impl Pacer {
             all,
             update_plan,
             api_keys,
+            reserved,
         } = &mut *quotas;
+        reserved.calls += 1;
+        reserved.updates += usize::from(operation == "UpdateUsagePlan");
         let own = match operation {
             "UpdateUsagePlan" => Some(update_plan),
             "CreateApiKey" | "DeleteApiKey" => Some(api_keys),
@@ -246,6 +279,37 @@ impl Pacer {
         Some(at)
     }
 
+    /// How many calls have reserved a slot so far; zero when unpaced.
+    pub fn reserved(&self) -> Reserved {
+        self.quotas.as_ref().map_or(Reserved::default(), |quotas| {
+            quotas
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .reserved
+        })
+    }
+
+    /// The least time from now that AWS's quotas allow for a run of `updates` UpdateUsagePlan
+    /// calls and `calls` calls in all of which those reserved since `since` have had their
+    /// slots: an update waiting for its slot counts its wait, and the quotas' state counts
+    /// the calls made before (so it falls as a wait goes on). Zero when unpaced.
+    pub fn time_left(&self, since: Reserved, updates: usize, calls: usize) -> Duration {
+        let Some(quotas) = self.quotas.as_ref() else {
+            return Duration::ZERO;
+        };
+        let quotas = quotas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        let updates = updates.saturating_sub(quotas.reserved.updates - since.updates);
+        let calls = calls.saturating_sub(quotas.reserved.calls - since.calls);
+        let update_plan = &quotas.update_plan;
+        update_plan
+            .reserved_wait(now)
+            .max(update_plan.wait_for(updates, now))
+            .max(quotas.all.wait_for(calls, now))
+    }
+
     /// The least time AWS's quotas allow for `updates` UpdateUsagePlan calls and `calls`
     /// calls in all: the larger of 20 s x (updates - 1) and the time beyond the burst at
     /// 10 a second, both divided by the speed-up. Zero when unpaced.
@@ -261,6 +325,8 @@ impl Pacer {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
 
     #[test]
@@ -341,6 +407,37 @@ mod tests {
         let second = pacer.reserve("UpdateUsagePlan").unwrap() - start;
         assert!((0.2..0.21).contains(&second.as_secs_f64()), "{second:?}");
         assert_eq!(Pacer::new(Pace::Unpaced).reserve("UpdateUsagePlan"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_time_left_falls_while_an_update_waits_for_its_slot() {
+        let pacer = Pacer::new(Pace::default());
+        let since = pacer.reserved();
+        // Three updates: the first goes at once, the second waits 20 s for its slot, the
+        // third 20 s more.
+        let interval = Duration::from_secs_f64(UPDATE_INTERVAL_SECONDS * MARGIN);
+        assert_eq!(pacer.time_left(since, 3, 3), interval * 2);
+        drop(pacer.slot("UpdateUsagePlan").await);
+        let second = pacer.slot("UpdateUsagePlan");
+        tokio::pin!(second);
+        assert!((&mut second).now_or_never().is_none(), "it waits");
+        let mut left = Vec::new();
+        for _ in 0..4 {
+            left.push(pacer.time_left(since, 3, 3));
+            tokio::time::advance(Duration::from_secs(5)).await;
+        }
+        let step = Duration::from_secs(5);
+        assert_eq!(
+            left,
+            [0, 1, 2, 3].map(|k| interval * 2 - step * k),
+            "falls with the wait"
+        );
+        drop(second.await);
+        assert_eq!(pacer.reserved().updates - since.updates, 2);
+        assert_eq!(
+            Pacer::new(Pace::Unpaced).time_left(since, 3, 3),
+            Duration::ZERO
+        );
     }
 
     #[test]

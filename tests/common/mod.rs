@@ -245,6 +245,16 @@ impl Env {
     /// Runs `tollgate ARGS` with a terminal as its standard input (through util-linux
     /// `script`), typing `answer` at it; returns what the terminal showed.
     pub fn run_on_terminal(&self, args: &[&str], answer: &str) -> std::process::Output {
+        self.run_on_terminal_with(&[], args, answer)
+    }
+
+    /// Like [`Env::run_on_terminal`], with the variables `env` set (`TERM`, say).
+    pub fn run_on_terminal_with(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+        answer: &str,
+    ) -> std::process::Output {
         let binary = assert_cmd::cargo::cargo_bin("tollgate");
         let line: Vec<String> = std::iter::once(binary.display().to_string())
             .chain(args.iter().map(|arg| arg.to_string()))
@@ -253,6 +263,7 @@ impl Env {
         let mut command = std::process::Command::new("script");
         command.args(["-qec", &line.join(" "), "/dev/null"]);
         isolate(&mut command, &self.sim.endpoint(), self.dir.path());
+        command.envs(env.iter().copied());
         let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one function per command.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use tollgate::plan::{
     format_day, ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, PlanUsage, Usage,
 };
 use tollgate::reconcile::{self, Matching, PlanOptions};
+use tollgate::references;
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
@@ -627,6 +629,27 @@ async fn read_inputs(
     let live_keys = client
         .list_plan_keys(matching.plans_needing_keys(&desired, &live))
         .await?;
+    let deleted: BTreeSet<String> = match (&owner, args.prune) {
+        (Some(owner), true) => matching
+            .unmanaged
+            .iter()
+            .map(|&i| &live[i])
+            .filter(|plan| plan.tags.get(model::OWNER_TAG) == Some(owner))
+            .map(|plan| plan.id.clone())
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    let account = references::Account {
+        desired: &desired,
+        live: &live,
+        matching: &matching,
+        live_keys: &live_keys,
+        deleted: &deleted,
+    };
+    let findings = client.check_references(&account).await?;
+    if !report_references(&findings, &place.prefix()) {
+        return Ok(None);
+    }
     if verbose {
         eprintln!(
             "{}read {} and the keys of {} in {:.2?}",
@@ -686,6 +709,20 @@ async fn read_inputs(
         orphan_keys_in_use,
         listed,
     }))
+}
+
+/// Prints what the reference checks found on stderr: warnings (the plan goes on) and errors
+/// (it does not); whether the plan may go on.
+fn report_references(findings: &references::Findings, prefix: &str) -> bool {
+    for line in findings.warning_lines() {
+        eprintln!("{prefix}{line}");
+    }
+    if findings.errors.is_empty() {
+        return true;
+    }
+    let what = format!("{prefix}checking the YAML against the account: AWS would refuse the apply");
+    places::report(&SpecErrors(findings.errors.clone()), &what);
+    false
 }
 
 /// Reads the usage `plan --impact` needs (GetUsage: one call and its pages per live plan
@@ -1017,7 +1054,11 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
             .map(|commit| format!(" at commit {commit}"))
             .unwrap_or_default()
     );
-    let (client, plan, markers) = saved::resume(&place.connection, run.pace, &saved, file).await?;
+    let (client, plan, markers, warnings) =
+        saved::resume(&place.connection, run.pace, &saved, file).await?;
+    for line in warnings {
+        eprintln!("{}{line}", place.prefix());
+    }
     let ready = Ready {
         client,
         plan,

@@ -221,7 +221,14 @@ fn keys_and_tags_absent_from_the_yaml_are_left_alone_and_not_read() {
 #[test]
 fn a_failed_change_fails_the_apply_after_the_others_and_apply_again_finishes() {
     // key3 is already on Silver, which shares a1b2c3d4e5:prod with Gold: AWS refuses (409).
-    let env = Env::new(SHARED_STAGE_PLANS);
+    // Plan's check of it is skipped (its key read denied), so that AWS refuses at apply.
+    let env = Env::with_config(
+        SHARED_STAGE_PLANS,
+        Config {
+            denied: vec!["GetUsagePlans?keyId".into()],
+            ..Config::default()
+        },
+    );
     let path = env.write(
         "plans.yaml",
         r#"

@@ -235,11 +235,13 @@ pub fn reads(account: &Account<'_>) -> Reads {
     }
     for (p, plan) in plans.iter().enumerate() {
         for stage in plan.stages.difference(&plan.live_stages) {
+            // The plans with the stage that may hold a key.
             let sharing: Vec<&After<'_>> = plans
                 .iter()
                 .enumerate()
                 .filter(|(q, other)| *q != p && other.stages.contains(stage))
                 .map(|(_, other)| other)
+                .filter(|other| !matches!(&other.keys, Keys::Declared(keys) if keys.is_empty()))
                 .collect();
             let none = matches!(&plan.keys, Keys::Declared(keys) if keys.is_empty());
             if sharing.is_empty() || none {

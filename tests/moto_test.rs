@@ -315,7 +315,7 @@ fn references_are_checked_against_moto() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("plans.yaml:7:23: usage plan Gold: method throttle `/pets/PATCH`"),
+        stderr.contains("plans.yaml:7:21: usage plan Gold: method throttle `/pets/PATCH`"),
         "{stderr}"
     );
     assert!(!stderr.contains("`/pets/GET` on"), "{stderr}");

@@ -203,6 +203,13 @@ async fn rest_apis_and_stages() {
                 Some("pets".into()),
                 true,
                 "GET,POST".into(),
+                get.clone()
+            ),
+            (
+                "/pets/{petId}".into(),
+                Some("{petId}".into()),
+                true,
+                "DELETE,GET".into(),
                 get
             ),
         ]

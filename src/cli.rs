@@ -374,6 +374,8 @@ struct PlanInputs {
     live: Vec<LivePlan>,
     matching: Matching,
     live_keys: LiveKeys,
+    /// The keys of other plans, read by the checks of what AWS would refuse.
+    checked_keys: LiveKeys,
     options: PlanOptions,
     /// The declared API keys, matched to the account's.
     api_keys: Vec<ApiKeyEntry>,
@@ -703,6 +705,7 @@ async fn read_inputs(
         live,
         matching,
         live_keys,
+        checked_keys: findings.read_keys,
         options,
         api_keys,
         orphan_keys,
@@ -753,8 +756,17 @@ async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
     }
     let read_any = !usage.plans.is_empty();
     if read_any {
-        let ids = plan.plans_needing_keys_for_impact(&inputs.live_keys);
+        // Those the checks read already are not read again.
+        let (checked, ids): (Vec<String>, Vec<String>) = plan
+            .plans_needing_keys_for_impact(&inputs.live_keys)
+            .into_iter()
+            .partition(|id| inputs.checked_keys.contains_key(id));
         usage.plan_keys = inputs.client.list_plan_keys(ids).await?;
+        for id in checked {
+            if let Some(keys) = inputs.checked_keys.get(&id) {
+                usage.plan_keys.insert(id, keys.clone());
+            }
+        }
     }
     plan.impact = Some(plan.assess(usage, &inputs.live_keys));
     // The keys the impact names, by name: listed now when the run has not listed them (no

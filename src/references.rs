@@ -82,6 +82,9 @@ pub struct Findings {
     pub warnings: Vec<SpecError>,
     /// One line per read AWS denied (403): the permission it needs and the checks skipped.
     pub denied: Vec<String>,
+    /// The keys of the plans read for the checks (GetUsagePlanKeys), so that no later reader
+    /// reads them again.
+    pub read_keys: LiveKeys,
 }
 
 impl Findings {

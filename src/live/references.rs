@@ -54,6 +54,7 @@ impl LiveClient {
             }
         }
         let mut findings = references::check(account, &answers, self.region());
+        findings.read_keys = answers.plan_keys;
         findings.denied = denied
             .iter()
             .map(|read| references::denied(account, read, self.region()))

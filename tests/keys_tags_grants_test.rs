@@ -254,6 +254,14 @@ usagePlans:
         "{stderr}"
     );
     assert!(
+        stderr.contains(
+            "warning: GetUsagePlans of key key3 was denied (403): the role needs apigateway:GET \
+             on arn:aws:apigateway:us-east-1::/usageplans; skipped the check of whether key \
+             `key3` would be on two plans sharing a stage, or on more than 10"
+        ),
+        "the denied read is named, with what it skipped: {stderr}"
+    );
+    assert!(
         stderr.contains("1 skipped"),
         "the grant, which needs the failed key, is skipped: {stderr}"
     );

@@ -817,6 +817,40 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_the_apply_deletes_holds_no_key_after_it() {
+        let yaml = "usagePlans:
+  - name: Gold
+    apiStages: [ { apiId: a1, stage: prod } ]
+    keys: [ { id: k3 } ]
+";
+        let live = [
+            live("g1", "Gold", &["a1:prod"]),
+            live("o1", "Orphan", &["a1:prod"]),
+        ];
+        let read = keys(&[("g1", &[])]);
+        let desired = declared(yaml);
+        let matching = match_plans(&desired, &live).expect("matched");
+        let deleted = BTreeSet::from(["o1".to_string()]);
+        let account = Account {
+            desired: &desired,
+            live: &live,
+            matching: &matching,
+            live_keys: &read,
+            deleted: &deleted,
+        };
+        assert_eq!(
+            reads(&account).key_plans.len(),
+            0,
+            "every plan left has its keys read"
+        );
+        let mut answers = pets();
+        answers
+            .key_plans
+            .insert("k3".into(), BTreeSet::from(["o1".to_string()]));
+        assert_eq!(check(&account, &answers, "r"), Findings::default());
+    }
+
+    #[test]
     fn a_key_on_more_than_ten_plans_is_a_warning() {
         let mut yaml = "usagePlans:\n".to_string();
         let mut plans = Vec::new();

@@ -368,3 +368,39 @@ usagePlans:
     );
     assert_eq!(env.writes(), before, "nothing written");
 }
+
+#[test]
+fn a_key_on_more_than_ten_plans_is_a_located_warning_and_the_plan_goes_on() {
+    // Ten undeclared plans hold key1, each on a stage of its own; Gold adds it as an eleventh.
+    let stages: Vec<String> = (0..11).map(|i| format!("s{i}")).collect();
+    let mut seed = format!(
+        "restApis:\n  - id: many000001\n    name: many\n    stages: [{}]\napiKeys:\n  - {{ id: key1, name: one, value: value-one-0000000000000000000000000001 }}\nusagePlans:\n",
+        stages.join(", ")
+    );
+    for i in 0..10 {
+        seed.push_str(&format!(
+            "  - {{ id: plan00000{i}, name: P{i}, apiStages: [ {{ apiId: many000001, stage: s{i} }} ], keys: [key1] }}\n"
+        ));
+    }
+    let env = Env::from_seed(&seed, Config::default());
+    let path = env.write(
+        "plans.yaml",
+        "usagePlans:\n  - name: Gold\n    apiStages: [ { api: many, stage: s10 } ]\n    keys: [ { name: one } ]\n",
+    );
+    let output = env.run(&["plan"], &path);
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:4:21: warning: key `one` would be on 11 usage plans, more than the 10 AWS allows \
+             a key by default (LimitExceededException); the plan goes on",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stdout(&output).contains("Plan: 1 to create"),
+        "{}",
+        stdout(&output)
+    );
+}

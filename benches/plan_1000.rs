@@ -1,6 +1,7 @@
 //! Benchmark: `tollgate plan` over an account of 1,000 usage plans, against the emulator.
 //!
-//! Prints the GetUsagePlans calls one plan makes, the median wall time of `tollgate plan`
+//! Prints the reads one plan makes (GetUsagePlans, and the GetStages and GetResources of its
+//! checks of what AWS would refuse), the median wall time of `tollgate plan`
 //! over several runs, and, for comparison, the time of reading the same 1,000 plans the way
 //! Terraform refreshes them (one GetUsagePlan per plan), all measured in this one run: once
 //! on loopback and once with a latency like a round trip to AWS added to every answer.
@@ -65,7 +66,7 @@ fn measure(runtime: &tokio::runtime::Runtime, latency_ms: u64, runs: usize) {
     std::fs::write(&plans, desired()).expect("write the desired state");
 
     let mut tollgate_times = Vec::new();
-    let mut reads_per_run = 0;
+    let mut reads_per_run = String::new();
     for _ in 0..runs {
         sim.reset_counters();
         let started = Instant::now();
@@ -85,7 +86,14 @@ fn measure(runtime: &tokio::runtime::Runtime, latency_ms: u64, runs: usize) {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        reads_per_run = sim.calls().get("GetUsagePlans").copied().unwrap_or(0);
+        let calls = sim.calls();
+        let count = |operation: &str| calls.get(operation).copied().unwrap_or(0);
+        reads_per_run = format!(
+            "GetUsagePlans {}, GetStages {}, GetResources {}",
+            count("GetUsagePlans"),
+            count("GetStages"),
+            count("GetResources")
+        );
     }
 
     // The anchors' way: one GetUsagePlan per plan, one after another, with the same SDK.
@@ -109,7 +117,7 @@ fn measure(runtime: &tokio::runtime::Runtime, latency_ms: u64, runs: usize) {
     let tollgate = median(tollgate_times);
     let per_plan = median(per_plan_times);
     println!("\n{PLANS} plans, {latency_ms} ms added to every answer, median of {runs} runs:");
-    println!("  GetUsagePlans calls per `tollgate plan`:        {reads_per_run}");
+    println!("  reads per `tollgate plan`:                      {reads_per_run}");
     println!("  `tollgate plan` (the whole command):            {tollgate:.2?}");
     println!("  reading plan by plan ({PLANS} GetUsagePlan calls): {per_plan:.2?}");
     println!(

@@ -32,7 +32,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use crate::diff::{self, PatchOp};
 use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
-    grant_tag, swap_placeholder, Names, PlanBody, StageRef, Tags, GRANT_APPLIED, GRANT_PENDING,
+    grant_tag, swap_placeholder, Names, PlanBody, Tags, GRANT_APPLIED, GRANT_PENDING,
 };
 use crate::plan::{
     format_day, ApiKeyEntry, ApiKeyTarget, Baseline, GrantChange, KeyAction, Plan, PlanEntry,
@@ -272,7 +272,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             .iter()
             .enumerate()
             .filter(|(_, (from, removed))| {
-                *removed == key_id && *from != to && share_a_stage(entries[*from], entries[to])
+                *removed == key_id && *from != to && entries[*from].shares_a_stage_with(entries[to])
             })
             .map(|(position, _)| position)
             .collect()
@@ -349,6 +349,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         if !records.is_empty() {
             nodes.push(Node {
                 entry: index,
+                change: new_change(),
                 step: Step::RecordSettled(records),
                 depends_on: Vec::new(),
             });
@@ -382,7 +383,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
         let removal: Vec<usize> = body[deleted].into_iter().collect();
         for node in nodes.iter_mut() {
             let other = entries[node.entry];
-            let sharing = !other.delete && share_a_stage(other, entry);
+            let sharing = !other.delete && other.shares_a_stage_with(entry);
             let waits = matches!(
                 node.step,
                 Step::Create(_) | Step::Update(_) | Step::AddKey(_) | Step::MoveKey { .. }
@@ -434,25 +435,6 @@ fn key_changes<'a>(entries: &[&'a PlanEntry], action: KeyAction) -> Vec<(usize, 
                 .map(move |key| (index, key.key_id.as_str()))
         })
         .collect()
-}
-
-/// Whether two plans share a stage, counting the stages each has before and after the apply.
-fn share_a_stage(a: &PlanEntry, b: &PlanEntry) -> bool {
-    let stages = |entry: &PlanEntry| -> BTreeSet<StageRef> {
-        entry
-            .after
-            .stages
-            .keys()
-            .chain(
-                entry
-                    .before()
-                    .into_iter()
-                    .flat_map(|before| before.stages.keys()),
-            )
-            .cloned()
-            .collect()
-    };
-    !stages(a).is_disjoint(&stages(b))
 }
 
 /// How a step ended.
@@ -1143,6 +1125,7 @@ async fn apply_grant(client: &LiveClient, id: &str, grant: &GrantChange) -> Resu
 mod tests {
     use super::*;
     use crate::diff::Op;
+    use crate::model::StageRef;
     use crate::plan::{GrantChange, KeyChange};
 
     /// A live plan on the stages `api:stage`, updated with `operations`, with key changes.

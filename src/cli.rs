@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one function per command.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use tollgate::plan::{
     Unsettled, Usage, Verdict,
 };
 use tollgate::reconcile::{self, Matching, PlanOptions};
+use tollgate::references;
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
 use tollgate::saved::{self, Inputs, SavedPlan};
@@ -375,6 +377,8 @@ struct PlanInputs {
     live: Vec<LivePlan>,
     matching: Matching,
     live_keys: LiveKeys,
+    /// The keys of other plans, read by the checks of what AWS would refuse.
+    checked_keys: LiveKeys,
     options: PlanOptions,
     /// The declared API keys, matched to the account's.
     api_keys: Vec<ApiKeyEntry>,
@@ -630,6 +634,27 @@ async fn read_inputs(
     let live_keys = client
         .list_plan_keys(matching.plans_needing_keys(&desired, &live))
         .await?;
+    let deleted: BTreeSet<String> = match (&owner, args.prune) {
+        (Some(owner), true) => matching
+            .unmanaged
+            .iter()
+            .map(|&i| &live[i])
+            .filter(|plan| plan.tags.get(model::OWNER_TAG) == Some(owner))
+            .map(|plan| plan.id.clone())
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    let account = references::Account {
+        desired: &desired,
+        live: &live,
+        matching: &matching,
+        live_keys: &live_keys,
+        deleted: &deleted,
+    };
+    let findings = client.check_references(&account).await?;
+    if !report_references(&findings, &place.prefix()) {
+        return Ok(None);
+    }
     if verbose {
         eprintln!(
             "{}read {} and the keys of {} in {:.2?}",
@@ -682,12 +707,27 @@ async fn read_inputs(
         live,
         matching,
         live_keys,
+        checked_keys: findings.read_keys,
         options,
         api_keys,
         orphan_keys,
         orphan_keys_in_use,
         listed,
     }))
+}
+
+/// Prints what the reference checks found on stderr: warnings (the plan goes on) and errors
+/// (it does not); whether the plan may go on.
+fn report_references(findings: &references::Findings, prefix: &str) -> bool {
+    for line in findings.warning_lines() {
+        eprintln!("{prefix}{line}");
+    }
+    if findings.errors.is_empty() {
+        return true;
+    }
+    let what = format!("{prefix}checking the YAML against the account: AWS would refuse the apply");
+    places::report(&SpecErrors(findings.errors.clone()), &what);
+    false
 }
 
 /// Reads the usage `plan --impact` needs (GetUsage: one call and its pages per live plan
@@ -718,8 +758,17 @@ async fn assess_impact(inputs: &PlanInputs, plan: &mut Plan) -> Result<()> {
     }
     let read_any = !usage.plans.is_empty();
     if read_any {
-        let ids = plan.plans_needing_keys_for_impact(&inputs.live_keys);
+        // Those the checks read already are not read again.
+        let (checked, ids): (Vec<String>, Vec<String>) = plan
+            .plans_needing_keys_for_impact(&inputs.live_keys)
+            .into_iter()
+            .partition(|id| inputs.checked_keys.contains_key(id));
         usage.plan_keys = inputs.client.list_plan_keys(ids).await?;
+        for id in checked {
+            if let Some(keys) = inputs.checked_keys.get(&id) {
+                usage.plan_keys.insert(id, keys.clone());
+            }
+        }
     }
     plan.impact = Some(plan.assess(usage, &inputs.live_keys));
     // The keys the impact names, by name: listed now when the run has not listed them (no
@@ -1075,7 +1124,11 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
             .map(|commit| format!(" at commit {commit}"))
             .unwrap_or_default()
     );
-    let (client, plan, markers) = saved::resume(&place.connection, run.pace, &saved, file).await?;
+    let (client, plan, markers, warnings) =
+        saved::resume(&place.connection, run.pace, &saved, file).await?;
+    for line in warnings {
+        eprintln!("{}{line}", place.prefix());
+    }
     let ready = Ready {
         client,
         plan,

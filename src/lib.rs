@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan;
 pub mod project;
 pub mod reconcile;
+pub mod references;
 pub mod render;
 pub mod resolve;
 pub mod saved;

@@ -242,10 +242,82 @@ pub struct DesiredPlan {
     /// Where each of its fields is written, in the file of `location`.
     #[serde(default, skip_serializing_if = "FieldLines::is_empty")]
     pub fields: FieldLines,
+    /// Where and how each stage, method throttle and key is written, in the file of
+    /// `location`: what the checks against the account point at.
+    #[serde(default, skip_serializing_if = "RefLines::is_empty")]
+    pub refs: RefLines,
+}
+
+/// Where a declared plan's references to the account (stages, method throttles, keys) are
+/// written, and how: what a located error about one of them names and points at.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefLines {
+    /// The stages, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageLine>,
+    /// The keys of `keys`, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<KeyLine>,
+}
+
+impl RefLines {
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.stages.is_empty() && self.keys.is_empty()
+    }
+}
+
+/// One stage entry as written: `api` (or `apiId`) and `stage`, with its method throttles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageLine {
+    /// The REST API as the YAML gives it: its id, or its name (`api: pets`).
+    pub api: String,
+    /// The REST API's id: as written, or once its name is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_id: Option<String>,
+    /// The stage's name.
+    pub stage: String,
+    /// Where the entry starts.
+    pub at: LineColumn,
+    /// Its method throttles' keys (`/pets/GET`) and where each is written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<MethodLine>,
+}
+
+impl StageLine {
+    /// The stage as the YAML writes it: `pets/prod`.
+    pub fn written(&self) -> String {
+        format!("{}/{}", self.api, self.stage)
+    }
+}
+
+/// A method throttle's key as written, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MethodLine {
+    /// The key: `/pets/GET`.
+    pub key: String,
+    /// Where it is written.
+    pub at: LineColumn,
+}
+
+/// A key of a plan's `keys` as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyLine {
+    /// The key as the YAML gives it: its id, or its name.
+    pub written: String,
+    /// The key's id: as written, or once its name is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where its id or name is written.
+    pub at: LineColumn,
 }
 
 /// A line and column in a file, from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LineColumn {
     /// The line.
     pub line: usize,

@@ -525,6 +525,7 @@ mod tests {
             named_stages: Vec::new(),
             named_keys: Vec::new(),
             fields: Default::default(),
+            refs: Default::default(),
         }
     }
 

@@ -35,6 +35,12 @@ pub fn api_names(
             });
             match found {
                 Ok(reference) => {
+                    let written = plan.refs.stages.iter_mut().find(|line| {
+                        line.api_id.is_none() && line.api == named.api && line.stage == named.stage
+                    });
+                    if let Some(line) = written {
+                        line.api_id = Some(reference.api_id.clone());
+                    }
                     plan.body.stages.insert(reference, named.throttle);
                 }
                 Err(message) => errors.push(located(named.location, message)),
@@ -79,6 +85,14 @@ pub fn key_names(
                     continue;
                 }
             };
+            let written = plan
+                .refs
+                .keys
+                .iter_mut()
+                .find(|line| line.id.is_none() && line.written == named.name);
+            if let Some(line) = written {
+                line.id = Some(id.to_owned());
+            }
             // A key still to create has no id yet; AWS's are ten characters.
             let checked = if is_placeholder(id) { "0123456789" } else { id };
             for (grant, location) in &named.grants {
@@ -203,6 +217,7 @@ mod tests {
             named_stages: Vec::new(),
             named_keys: Vec::new(),
             fields: Default::default(),
+            refs: Default::default(),
         }
     }
 

@@ -45,9 +45,16 @@ fn failed_apply(env: &Env, desired: &str) -> String {
 }
 
 /// Applies `desired` to [`SHARED_STAGE_PLANS`] and asserts one message that names the
-/// operation, the plan and AWS's error (`failure`), and says what to do (`advice`).
-fn fails_with(desired: &str, failure: &str, advice: &str) {
-    let env = Env::new(SHARED_STAGE_PLANS);
+/// operation, the plan and AWS's error (`failure`), and says what to do (`advice`). The read
+/// `denied` (403) leaves plan's check of the refusal skipped, so that AWS refuses at apply.
+fn fails_with(desired: &str, denied: &str, failure: &str, advice: &str) {
+    let env = Env::with_config(
+        SHARED_STAGE_PLANS,
+        Config {
+            denied: vec![denied.into()],
+            ..Config::default()
+        },
+    );
     let stderr = failed_apply(&env, desired);
     assert!(stderr.contains(failure), "{stderr}");
     assert!(stderr.contains(advice), "{stderr}");
@@ -65,6 +72,7 @@ usagePlans:
         stage: prod
         throttle: { /pets/PUT: { rateLimit: 1, burstLimit: 1 } }
 "#,
+        "GetResources",
         "UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: BadRequestException (HTTP 400)",
         "fix the value it names in the YAML",
     );
@@ -81,6 +89,7 @@ usagePlans:
       - { apiId: a1b2c3d4e5, stage: prod }
       - { apiId: zzzzzzzzzz, stage: prod }
 "#,
+        "GetStages",
         "UpdateUsagePlan on usage plan \"Gold\" (gold000001) failed: NotFoundException (HTTP 404)",
         "check the YAML",
     );
@@ -96,6 +105,7 @@ usagePlans:
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
     keys: [ { id: key3 } ]
 "#,
+        "GetUsagePlans?keyId",
         "CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException (HTTP 409)",
         "conflicts with the current state",
     );

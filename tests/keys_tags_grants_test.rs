@@ -222,7 +222,14 @@ fn keys_and_tags_absent_from_the_yaml_are_left_alone_and_not_read() {
 #[test]
 fn a_failed_change_fails_the_apply_after_the_others_and_apply_again_finishes() {
     // key3 is already on Silver, which shares a1b2c3d4e5:prod with Gold: AWS refuses (409).
-    let env = Env::new(SHARED_STAGE_PLANS);
+    // Plan's check of it is skipped (its key read denied), so that AWS refuses at apply.
+    let env = Env::with_config(
+        SHARED_STAGE_PLANS,
+        Config {
+            denied: vec!["GetUsagePlans?keyId".into()],
+            ..Config::default()
+        },
+    );
     let path = env.write(
         "plans.yaml",
         r#"
@@ -246,6 +253,14 @@ usagePlans:
             "CreateUsagePlanKey on usage plan \"Gold\" (gold000001) failed: ConflictException"
         ),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: GetUsagePlans of key key3 was denied (403): the role needs apigateway:GET \
+             on arn:aws:apigateway:us-east-1::/usageplans; skipped the check of whether key \
+             `key3` would be on two plans sharing a stage, or on more than 10"
+        ),
+        "the denied read is named, with what it skipped: {stderr}"
     );
     assert!(
         stderr.contains("1 skipped"),

@@ -7,16 +7,88 @@
 mod common;
 
 use aws_sdk_apigateway::types::{ApiStage, QuotaPeriodType, QuotaSettings, ThrottleSettings};
+use aws_sdk_apigateway::Client;
 use common::{stdout_json, tollgate_against};
 use serde_json::json;
 use tollgate_testkit::{sdk_client, MotoServer};
+
+/// Creates a REST API in moto through its own calls (CreateRestApi, CreateResource, PutMethod,
+/// PutIntegration, CreateDeployment): `resources` of `(pathPart, methods)` under the root, a
+/// stage for each of `stages`; returns its id.
+async fn rest_api(
+    sdk: &Client,
+    name: &str,
+    resources: &[(&str, &[&str])],
+    stages: &[&str],
+) -> String {
+    let api = sdk
+        .create_rest_api()
+        .name(name)
+        .send()
+        .await
+        .expect("CreateRestApi");
+    let id = api.id().expect("api id").to_string();
+    let listed = sdk
+        .get_resources()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .expect("GetResources");
+    let root = listed
+        .items()
+        .iter()
+        .find(|resource| resource.path() == Some("/"))
+        .and_then(|resource| resource.id())
+        .expect("the root resource")
+        .to_string();
+    for (part, methods) in resources {
+        let resource = sdk
+            .create_resource()
+            .rest_api_id(&id)
+            .parent_id(&root)
+            .path_part(*part)
+            .send()
+            .await
+            .expect("CreateResource");
+        let resource = resource.id().expect("resource id");
+        for method in *methods {
+            sdk.put_method()
+                .rest_api_id(&id)
+                .resource_id(resource)
+                .http_method(*method)
+                .authorization_type("NONE")
+                .send()
+                .await
+                .expect("PutMethod");
+            sdk.put_integration()
+                .rest_api_id(&id)
+                .resource_id(resource)
+                .http_method(*method)
+                .r#type(aws_sdk_apigateway::types::IntegrationType::Mock)
+                .send()
+                .await
+                .expect("PutIntegration");
+        }
+    }
+    for stage in stages {
+        sdk.create_deployment()
+            .rest_api_id(&id)
+            .stage_name(*stage)
+            .send()
+            .await
+            .expect("CreateDeployment");
+    }
+    id
+}
 
 #[test]
 fn plan_apply_plan_converges_against_moto() {
     let moto = MotoServer::start();
     let sdk = sdk_client(&moto.endpoint());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (gold, key_a, key_b) = runtime.block_on(async {
+    let (gold, key_a, key_b, pets, orders) = runtime.block_on(async {
+        let pets = rest_api(&sdk, "pets", &[("pets", &["GET"])], &["prod", "beta"]).await;
+        let orders = rest_api(&sdk, "orders", &[("orders", &["GET"])], &["prod"]).await;
         let key = |name: &'static str| {
             let sdk = sdk.clone();
             async move {
@@ -49,12 +121,7 @@ fn plan_apply_plan_converges_against_moto() {
                     .period(QuotaPeriodType::Month)
                     .build(),
             )
-            .api_stages(
-                ApiStage::builder()
-                    .api_id("a1b2c3d4e5")
-                    .stage("prod")
-                    .build(),
-            )
+            .api_stages(ApiStage::builder().api_id(&pets).stage("prod").build())
             .send()
             .await
             .expect("CreateUsagePlan")
@@ -73,7 +140,7 @@ fn plan_apply_plan_converges_against_moto() {
             .send()
             .await
             .expect("CreateUsagePlan");
-        (gold, key_a, key_b)
+        (gold, key_a, key_b, pets, orders)
     });
 
     let dir = tempfile::tempdir().expect("dir");
@@ -85,14 +152,14 @@ usagePlans:
     throttle: {{ rateLimit: 150, burstLimit: 300 }}
     quota: {{ limit: 1000, period: MONTH }}
     apiStages:
-      - {{ apiId: k9l8m7n6o5, stage: prod }}
+      - {{ apiId: {orders}, stage: prod }}
     keys: [ {{ id: {key_b} }} ]
   - name: Trial
     description: 14-day trial
     throttle: {{ rateLimit: 5, burstLimit: 10 }}
     quota: {{ limit: 5000, period: WEEK }}
     apiStages:
-      - {{ apiId: a1b2c3d4e5, stage: beta }}
+      - {{ apiId: {pets}, stage: beta }}
 "#
     );
     std::fs::write(dir.path().join("plans.yaml"), yaml).expect("write");
@@ -117,8 +184,8 @@ usagePlans:
     let mut ops = update["operations"].as_array().cloned().unwrap_or_default();
     ops.sort_by_key(|op| op.to_string());
     let mut expected = vec![
-        json!({ "op": "add", "path": "/apiStages", "value": "k9l8m7n6o5:prod" }),
-        json!({ "op": "remove", "path": "/apiStages", "value": "a1b2c3d4e5:prod" }),
+        json!({ "op": "add", "path": "/apiStages", "value": format!("{orders}:prod") }),
+        json!({ "op": "remove", "path": "/apiStages", "value": format!("{pets}:prod") }),
         json!({ "op": "replace", "path": "/description", "value": "Paying customers" }),
         json!({ "op": "replace", "path": "/throttle/burstLimit", "value": "300" }),
         json!({ "op": "replace", "path": "/throttle/rateLimit", "value": "150" }),
@@ -151,15 +218,20 @@ usagePlans:
 #[test]
 fn a_saved_plan_is_made_and_applied_against_moto() {
     let moto = MotoServer::start();
+    let sdk = sdk_client(&moto.endpoint());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let pets = runtime.block_on(rest_api(&sdk, "pets", &[("pets", &["GET"])], &["prod"]));
     let dir = tempfile::tempdir().expect("dir");
-    let yaml = r#"
+    let yaml = format!(
+        r#"
 usagePlans:
   - name: Basic
     description: Basic tier
-    throttle: { rateLimit: 5, burstLimit: 10 }
+    throttle: {{ rateLimit: 5, burstLimit: 10 }}
     apiStages:
-      - { apiId: a1b2c3d4e5, stage: prod }
-"#;
+      - {{ apiId: {pets}, stage: prod }}
+"#
+    );
     std::fs::write(dir.path().join("plans.yaml"), yaml).expect("write");
     let tollgate = || tollgate_against(&moto.endpoint(), dir.path());
     let planned = tollgate()
@@ -197,4 +269,99 @@ usagePlans:
         .args(["plan", "--detailed-exitcode", "plans.yaml"])
         .assert()
         .code(0);
+}
+
+/// moto serves REST APIs, stages and resources, but does not refuse a key on two plans that
+/// share a stage, nor unknown stages or methods: tollgate's checks refuse them at plan, with
+/// nothing written, and pass what exists.
+#[test]
+fn references_are_checked_against_moto() {
+    let moto = MotoServer::start();
+    let sdk = sdk_client(&moto.endpoint());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (pets, key) = runtime.block_on(async {
+        let pets = rest_api(&sdk, "pets", &[("pets", &["GET", "POST"])], &["prod"]).await;
+        let key = sdk
+            .create_api_key()
+            .name("acme")
+            .enabled(true)
+            .send()
+            .await
+            .expect("key");
+        (pets, key.id().expect("key id").to_string())
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let tollgate = || tollgate_against(&moto.endpoint(), dir.path());
+    let write = |yaml: String| std::fs::write(dir.path().join("plans.yaml"), yaml).expect("write");
+
+    write(format!(
+        r#"usagePlans:
+  - name: Gold
+    throttle: {{ rateLimit: 10, burstLimit: 10 }}
+    apiStages:
+      - apiId: {pets}
+        stage: prod
+        throttle: {{ /pets/PATCH: {{ rateLimit: 1, burstLimit: 1 }}, /pets/GET: {{ rateLimit: 1, burstLimit: 1 }} }}
+      - {{ apiId: {pets}, stage: staging }}
+    keys: [ {{ id: {key} }} ]
+  - name: Silver
+    apiStages: [ {{ apiId: {pets}, stage: prod }} ]
+"#
+    ));
+    let output = tollgate()
+        .args(["apply", "--auto-approve", "plans.yaml"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("plans.yaml:7:21: usage plan Gold: method throttle `/pets/PATCH`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`/pets/GET` on"), "{stderr}");
+    assert!(
+        stderr.contains("plans.yaml:8:9: usage plan Gold: stage `"),
+        "{stderr}"
+    );
+    let plans = runtime
+        .block_on(sdk.get_usage_plans().send())
+        .expect("GetUsagePlans");
+    assert!(plans.items().is_empty(), "nothing was created");
+
+    // Silver, made by hand, has the key; Gold is declared with it: moto would accept it.
+    runtime.block_on(async {
+        let silver = sdk
+            .create_usage_plan()
+            .name("Silver")
+            .api_stages(ApiStage::builder().api_id(&pets).stage("prod").build())
+            .send()
+            .await
+            .expect("CreateUsagePlan");
+        sdk.create_usage_plan_key()
+            .usage_plan_id(silver.id().expect("id"))
+            .key_id(&key)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .expect("CreateUsagePlanKey");
+    });
+    write(format!(
+        "usagePlans:\n  - name: Gold\n    apiStages: [ {{ apiId: {pets}, stage: prod }} ]\n    keys: [ {{ id: {key} }} ]\n"
+    ));
+    let output = tollgate()
+        .args(["apply", "--auto-approve", "plans.yaml"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "plans.yaml:4:19: key `{key}` would be on Gold and on the undeclared plan \"Silver\""
+        )),
+        "{stderr}"
+    );
+    let plans = runtime
+        .block_on(sdk.get_usage_plans().send())
+        .expect("GetUsagePlans");
+    assert_eq!(plans.items().len(), 1, "Gold was not created");
 }

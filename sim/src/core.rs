@@ -39,6 +39,8 @@ pub struct Core {
     /// The quotas, and each account's buckets (AWS states the quotas per account).
     quotas: Option<(Quotas, Mutex<BTreeMap<String, Limiter>>)>,
     faults: Option<Mutex<FaultInjector>>,
+    /// The operations answered 403 (see [`Config::denied`]).
+    denied: Vec<String>,
     latency_ms: u64,
     clock: Clock,
     requests: AtomicU64,
@@ -82,9 +84,20 @@ impl Core {
             quotas: config.quotas.map(|quotas| (quotas, Mutex::default())),
             latency_ms: config.faults.as_ref().map_or(0, |f| f.latency_ms),
             faults: config.faults.map(|f| Mutex::new(FaultInjector::new(&f))),
+            denied: config.denied,
             clock,
             requests: AtomicU64::new(0),
         }
+    }
+
+    /// Whether a request of `operation` with these query parameters is denied (403).
+    pub fn denies(&self, operation: &str, query: &BTreeMap<String, Vec<String>>) -> bool {
+        self.denied
+            .iter()
+            .any(|denied| match denied.split_once('?') {
+                Some((op, param)) => op == operation && query.contains_key(param),
+                None => denied == operation,
+            })
     }
 
     /// The emulator's current time, Unix seconds.

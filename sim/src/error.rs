@@ -9,6 +9,8 @@ pub enum ErrorKind {
     BadRequest,
     /// 403: the request carries no SigV4 signature.
     MissingAuthenticationToken,
+    /// 403: the caller lacks the permission.
+    AccessDenied,
     /// 404: the resource does not exist.
     NotFound,
     /// 409: the request conflicts with the current state.
@@ -29,6 +31,7 @@ impl ErrorKind {
         match self {
             Self::BadRequest => "BadRequestException",
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Self::AccessDenied => "AccessDeniedException",
             Self::NotFound => "NotFoundException",
             Self::Conflict => "ConflictException",
             Self::LimitExceeded => "LimitExceededException",
@@ -42,7 +45,7 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
-            Self::MissingAuthenticationToken => StatusCode::FORBIDDEN,
+            Self::MissingAuthenticationToken | Self::AccessDenied => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict => StatusCode::CONFLICT,
             Self::LimitExceeded | Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,

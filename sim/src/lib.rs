@@ -56,6 +56,10 @@ pub struct Config {
     /// The AWS account STS GetCallerIdentity answers: 12 digits; `None` is
     /// [`DEFAULT_ACCOUNT_ID`] (123456789012).
     pub account_id: Option<String>,
+    /// Operations answered 403 AccessDeniedException, as for a role without their permission
+    /// (`GetStages`); `OPERATION?param` denies only the requests that carry `param`
+    /// (`GetUsagePlans?keyId`: IAM cannot tell those apart, a test can).
+    pub denied: Vec<String>,
 }
 
 impl Config {

@@ -47,6 +47,8 @@ pub enum Route {
     GetStages(String),
     /// `POST /restapis/{id}/stages`
     CreateStage(String),
+    /// `GET /restapis/{id}/resources`
+    GetResources(String),
     /// `GET /tags/{arn}`
     GetTags(String),
     /// `PUT /tags/{arn}`
@@ -88,6 +90,7 @@ impl Route {
             ("GET", ["restapis", _]) => Route::GetRestApi(id(1)),
             ("GET", ["restapis", _, "stages"]) => Route::GetStages(id(1)),
             ("POST", ["restapis", _, "stages"]) => Route::CreateStage(id(1)),
+            ("GET", ["restapis", _, "resources"]) => Route::GetResources(id(1)),
             ("GET", ["tags", _]) => Route::GetTags(id(1)),
             ("PUT", ["tags", _]) => Route::TagResource(id(1)),
             ("DELETE", ["tags", _]) => Route::UntagResource(id(1)),
@@ -123,6 +126,7 @@ impl Route {
             Route::GetRestApi(_) => "GetRestApi",
             Route::GetStages(_) => "GetStages",
             Route::CreateStage(_) => "CreateStage",
+            Route::GetResources(_) => "GetResources",
             Route::GetTags(_) => "GetTags",
             Route::TagResource(_) => "TagResource",
             Route::UntagResource(_) => "UntagResource",

@@ -161,6 +161,12 @@ async fn aws(
             "Invalid query string: malformed percent-encoding",
         )));
     };
+    if core.denies(operation, &query) {
+        return Ok(error_response(&SimError::new(
+            ErrorKind::AccessDenied,
+            format!("User is not authorized to perform: apigateway:GET ({operation})"),
+        )));
+    }
     let request = ApiRequest {
         query: &query,
         body,

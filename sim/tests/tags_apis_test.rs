@@ -157,6 +157,68 @@ async fn rest_apis_and_stages() {
         404
     );
 
+    // GetResources, paged: the root, every path between, and each resource's methods.
+    let mut paths = Vec::new();
+    let mut position = None;
+    loop {
+        let page = client
+            .get_resources()
+            .rest_api_id("a1b2c3d4e5")
+            .limit(1)
+            .embed("methods")
+            .set_position(position)
+            .send()
+            .await
+            .unwrap();
+        for resource in page.items() {
+            let mut methods: Vec<String> = resource
+                .resource_methods()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            methods.sort();
+            let method_named = resource
+                .resource_methods()
+                .and_then(|m| m.get("GET"))
+                .and_then(|m| m.http_method().map(str::to_string));
+            paths.push((
+                resource.path().unwrap().to_string(),
+                resource.path_part().map(str::to_string),
+                resource.parent_id().is_some(),
+                methods.join(","),
+                method_named,
+            ));
+        }
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    let get = Some("GET".to_string());
+    assert_eq!(
+        paths,
+        [
+            ("/".into(), None, false, "".into(), None),
+            (
+                "/pets".into(),
+                Some("pets".into()),
+                true,
+                "GET,POST".into(),
+                get.clone()
+            ),
+            (
+                "/pets/{petId}".into(),
+                Some("{petId}".into()),
+                true,
+                "DELETE,GET".into(),
+                get
+            ),
+        ]
+    );
+    assert_eq!(
+        failure(client.get_resources().rest_api_id("nope").send().await).status,
+        404
+    );
+
     let created = client.create_rest_api().name("books").send().await.unwrap();
     let id = created.id().unwrap();
     let stage = client

@@ -3,7 +3,7 @@
 //! Every attempt of every call takes its slot from the account's [`Pacer`] and is retried
 //! by tollgate itself (the SDK's own retries are off), as docs/retries.md tabulates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error as StdError;
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::config::retry::RetryConfig;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput;
+use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
 use aws_sdk_apigateway::operation::get_usage::GetUsageOutput;
 use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
@@ -34,7 +35,8 @@ use crate::model::{
 };
 use crate::plan::Figures;
 
-/// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis and GetApiKeys serve.
+/// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis, GetApiKeys and GetResources
+/// serve.
 const PAGE_SIZE: i32 = 500;
 
 /// How long to wait for a connection to AWS.
@@ -451,6 +453,51 @@ impl LiveClient {
             Ok((apis.collect(), page.position().map(str::to_string)))
         })
         .await
+    }
+
+    /// The stage names of the REST API `api_id` (GetStages: every stage in one answer, not
+    /// paginated).
+    pub async fn stages(&self, api_id: &str) -> Result<BTreeSet<String>, AwsError> {
+        let answer = self
+            .call("GetStages", Retry::Transient, || {
+                self.client.get_stages().rest_api_id(api_id).send()
+            })
+            .await
+            .map_err(|failure| failure.error)?;
+        Ok(answer
+            .item()
+            .iter()
+            .filter_map(|stage| stage.stage_name().map(str::to_string))
+            .collect())
+    }
+
+    /// The resources of the REST API `api_id`, each path with its HTTP methods (GetResources
+    /// with `embed=methods`, 500 a page, following `position` to the end).
+    pub async fn resources(
+        &self,
+        api_id: &str,
+    ) -> Result<BTreeMap<String, BTreeSet<String>>, AwsError> {
+        let send = |position| {
+            let request = self
+                .client
+                .get_resources()
+                .rest_api_id(api_id)
+                .embed("methods")
+                .limit(PAGE_SIZE);
+            request.set_position(position).send()
+        };
+        let resources = self.every_page("GetResources", send, |page: &GetResourcesOutput| {
+            let resources = page.items().iter().filter_map(|resource| {
+                let methods = resource.resource_methods().into_iter().flatten();
+                let methods = methods.map(|(method, _)| method.clone()).collect();
+                Some((resource.path()?.to_string(), methods))
+            });
+            Ok((
+                resources.collect::<Vec<_>>(),
+                page.position().map(str::to_string),
+            ))
+        });
+        Ok(resources.await?.into_iter().collect())
     }
 
     /// Lists every API key of the account in the region, 500 a page (GetApiKeys, values not

@@ -5,6 +5,7 @@ mod client;
 mod convert;
 mod error;
 mod pace;
+mod references;
 mod retry;
 mod server_date;
 mod settings;

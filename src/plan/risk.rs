@@ -19,7 +19,7 @@
 //! A stage that appears, and the method throttles it comes with, serve no live request through
 //! the plan yet; a plan being created has no customer yet. Neither is at risk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -242,9 +242,10 @@ impl Plan {
         })
     }
 
-    /// Every key move of the plan: a key removed from one plan and added to another, each
-    /// addition paired with the first other plan (in the plan's order) that removes the key
-    /// and that no earlier addition took.
+    /// Every key move of the plan: a key removed from one plan and added to another that
+    /// shares a stage with it (AWS refuses the addition until the removal is done, so apply
+    /// carries the two out as one step), each addition paired with the first such plan (in
+    /// the plan's order) that removes the key and that no earlier addition took.
     pub fn moves(&self) -> Vec<KeyMove<'_>> {
         let mut removals: BTreeMap<&str, Vec<&PlanEntry>> = BTreeMap::new();
         for from in &self.entries {
@@ -262,7 +263,10 @@ impl Plan {
                 let Some(sources) = removals.get_mut(key.key_id.as_str()) else {
                     continue;
                 };
-                if let Some(at) = sources.iter().position(|from| !std::ptr::eq(*from, to)) {
+                let source = sources
+                    .iter()
+                    .position(|from| !std::ptr::eq(*from, to) && from.shares_a_stage_with(to));
+                if let Some(at) = source {
                     let from = sources.remove(at);
                     moves.push(KeyMove {
                         key_id: &key.key_id,
@@ -284,6 +288,20 @@ impl Plan {
                     KeyAction::Add => std::ptr::eq(moved.to, entry),
                 }
         })
+    }
+}
+
+impl PlanEntry {
+    /// Whether this plan and `other` have a stage in common, before or after the apply.
+    pub fn shares_a_stage_with(&self, other: &PlanEntry) -> bool {
+        let stages = |entry: &PlanEntry| -> BTreeSet<StageRef> {
+            let before = entry
+                .before()
+                .into_iter()
+                .flat_map(|body| body.stages.keys());
+            entry.after.stages.keys().chain(before).cloned().collect()
+        };
+        !stages(self).is_disjoint(&stages(other))
     }
 }
 

@@ -81,6 +81,18 @@ pub enum SavedPlanError {
         /// What changed, one plan and part each.
         changes: Vec<String>,
     },
+    /// AWS would refuse the file's changes, as the account is now (a stage, a method or an API
+    /// gone, a key now on a plan sharing a stage).
+    #[error(
+        "{path} was not applied: AWS would refuse it as the account is now:\n{}\nNothing was sent to AWS; correct the YAML or the account, then make a new plan with `tollgate plan --out {path}`",
+        errors.join("\n")
+    )]
+    Refused {
+        /// The file.
+        path: String,
+        /// Each refusal, located in the YAML the plan was made from.
+        errors: Vec<String>,
+    },
     /// An AWS call failed.
     #[error(transparent)]
     Aws(#[from] AwsError),

@@ -17,17 +17,19 @@ use crate::model::{
     LivePlan, Tags, CREATION_TAG,
 };
 use crate::plan::{ApiKeyEntry, KeyAction, Plan};
-use crate::reconcile::{self, PlanOptions};
+use crate::reconcile::{self, Matching, PlanOptions};
+use crate::references::Account;
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
 /// reads the live plans, refuses if any plan the file holds changed since, and returns the
-/// plan of what is left to do. Nothing is written to AWS.
+/// plan of what is left to do, with the warnings of the reference checks (refusing what AWS
+/// would refuse, as `plan` does). Nothing is written to AWS.
 pub async fn resume(
     connection: &Connection,
     pace: Pace,
     saved: &SavedPlan,
     path: &Path,
-) -> Result<(LiveClient, Plan, CreationMarkers), SavedPlanError> {
+) -> Result<(LiveClient, Plan, CreationMarkers, Vec<String>), SavedPlanError> {
     let name = path.display().to_string();
     let client = LiveClient::connect(connection, pace).await?;
     let account = client.account_id().await?;
@@ -61,6 +63,9 @@ pub async fn resume(
     let live = client.list_plans().await?;
     let found = find_plans(saved, &live).map_err(stale)?;
     let live_keys = client.list_plan_keys(found.plans_needing_keys()).await?;
+    let warnings = found
+        .check_references(&client, &live, &live_keys, &name)
+        .await?;
     let mut plan = found.plan(saved, &live_keys).map_err(stale)?;
     let keys_changed = deleted_keys_changed(&client, saved, &listed, &plan, &live).await?;
     if !keys_changed.is_empty() {
@@ -84,7 +89,7 @@ pub async fn resume(
             .filter_map(|key| tokens(&key.declared.name, &key.creation_token))
             .collect(),
     };
-    Ok((client, plan, markers))
+    Ok((client, plan, markers, warnings))
 }
 
 /// The ids of the keys an earlier apply of a saved plan created, by placeholder.
@@ -333,6 +338,56 @@ struct FoundPlans {
     plans: Vec<Found>,
     /// The orphaned plans it deletes.
     deletions: Vec<FoundDeletion>,
+}
+
+impl FoundPlans {
+    /// Checks the references of the file's plans against the account as it is now, every
+    /// other live plan left alone: what AWS would refuse is an error, the warnings are
+    /// returned.
+    async fn check_references(
+        &self,
+        client: &LiveClient,
+        live: &[LivePlan],
+        live_keys: &LiveKeys,
+        path: &str,
+    ) -> Result<Vec<String>, SavedPlanError> {
+        let desired: Vec<DesiredPlan> = self
+            .plans
+            .iter()
+            .map(|found| found.desired.clone())
+            .collect();
+        let matched: Vec<Option<usize>> = self
+            .plans
+            .iter()
+            .map(|found| {
+                let id = &found.live.as_ref()?.id;
+                live.iter().position(|plan| &plan.id == id)
+            })
+            .collect();
+        let unmanaged = (0..live.len())
+            .filter(|i| !matched.contains(&Some(*i)))
+            .collect();
+        let matching = Matching { matched, unmanaged };
+        let account = Account {
+            desired: &desired,
+            live,
+            matching: &matching,
+            live_keys,
+            deleted: &self
+                .deletions
+                .iter()
+                .map(|deletion| deletion.now.id.clone())
+                .collect(),
+        };
+        let findings = client.check_references(&account).await?;
+        if !findings.errors.is_empty() {
+            return Err(SavedPlanError::Refused {
+                path: path.to_owned(),
+                errors: findings.errors.iter().map(ToString::to_string).collect(),
+            });
+        }
+        Ok(findings.warning_lines())
+    }
 }
 
 /// The plans of `saved` among `live`: each existing plan by its id; each plan to create by

@@ -10,9 +10,9 @@ use super::limits::{
     MAX_TAG_VALUE,
 };
 use crate::model::{
-    is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, FieldLines, Grant, LineColumn,
-    MethodThrottles, NamedKey, NamedStage, Period, PlanBody, Quota, SourceLocation, StageRef, Tags,
-    Throttle,
+    is_reserved_tag, DesiredApiKey, DesiredKey, DesiredPlan, FieldLines, Grant, KeyLine,
+    LineColumn, MethodLine, MethodThrottles, NamedKey, NamedStage, Period, PlanBody, Quota,
+    RefLines, SourceLocation, StageLine, StageRef, Tags, Throttle,
 };
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -237,6 +237,14 @@ fn describe(event: &Ev<'_>) -> String {
     }
 }
 
+/// A position as the model keeps it.
+fn line_column(pos: Pos) -> LineColumn {
+    LineColumn {
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
 fn quoted_list(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     quoted.join(", ")
@@ -253,6 +261,8 @@ struct ReadStages {
     first: BTreeMap<(bool, StageRef), Pos>,
     /// Where each stage with method throttles has its `throttle` key.
     method_throttles_at: Vec<Pos>,
+    /// Where and how each stage is written.
+    lines: Vec<StageLine>,
 }
 
 /// A key as `keys` lists it, and where its id or name is.
@@ -642,6 +652,7 @@ impl<'a> Reader<'a> {
         let mut tags = None;
         let mut keys = None;
         let mut named_keys = Vec::new();
+        let mut key_lines = Vec::new();
         let (mut tags_at, mut keys_at) = (node.pos, node.pos);
         let mut lines = FieldLines::default();
         self.fields(
@@ -695,9 +706,10 @@ impl<'a> Reader<'a> {
                     }
                     "keys" => {
                         keys_at = pos;
-                        let (by_id, by_name) = reader.keys(value);
+                        let (by_id, by_name, lines) = reader.keys(value);
                         keys = Some(by_id);
                         named_keys = by_name;
+                        key_lines = lines;
                     }
                     _ => reader.skip(value),
                 }
@@ -724,6 +736,10 @@ impl<'a> Reader<'a> {
         body.name = name;
         body.stages = stages.read.into_iter().collect();
         let named_stages = stages.named;
+        let refs = RefLines {
+            stages: stages.lines,
+            keys: key_lines,
+        };
         let (id, id_at) = id.unzip();
         Some(Declared {
             plan: DesiredPlan {
@@ -735,6 +751,7 @@ impl<'a> Reader<'a> {
                 named_stages,
                 named_keys,
                 fields: lines,
+                refs,
             },
             id_at,
             valid: self.errors.len() == errors_before,
@@ -830,6 +847,7 @@ impl<'a> Reader<'a> {
         let at = node.pos;
         let (mut api_id, mut api, mut stage) = (None, None, None);
         let mut methods = MethodThrottles::new();
+        let mut method_lines = Vec::new();
         // Whether `apiId` or `api` is written at all, even wrong.
         let mut given = false;
         let whole = self.fields(
@@ -850,7 +868,7 @@ impl<'a> Reader<'a> {
                 "stage" => stage = reader.stage_part(value, field),
                 "throttle" => {
                     let read;
-                    (methods, read) = reader.method_throttles(value);
+                    (methods, read, method_lines) = reader.method_throttles(value);
                     if read > 0 {
                         stages.method_throttles_at.push(key_pos);
                     }
@@ -898,7 +916,14 @@ impl<'a> Reader<'a> {
             return self.error(at, message);
         }
         stages.first.insert(key.clone(), at);
-        let (_, reference) = key;
+        let (by_name, reference) = key;
+        stages.lines.push(StageLine {
+            api: reference.api_id.clone(),
+            api_id: (!by_name).then(|| reference.api_id.clone()),
+            stage: reference.stage.clone(),
+            at: line_column(at),
+            methods: method_lines,
+        });
         match named_at {
             None => stages.read.push((reference, methods)),
             Some(pos) => stages.named.push(NamedStage {
@@ -924,10 +949,16 @@ impl<'a> Reader<'a> {
         Some(text)
     }
 
-    /// The method throttles of a stage, and how many entries it has, valid or not.
-    fn method_throttles(&mut self, node: Node<'a>) -> (MethodThrottles, usize) {
+    /// The method throttles of a stage, how many entries it has, valid or not, and where each
+    /// key is written.
+    fn method_throttles(&mut self, node: Node<'a>) -> (MethodThrottles, usize, Vec<MethodLine>) {
         let mut throttles = Vec::new();
+        let mut lines = Vec::new();
         let read = self.unique_entries(node, |reader, key, key_pos, value| {
+            lines.push(MethodLine {
+                key: key.to_owned(),
+                at: line_column(key_pos),
+            });
             if !is_method_key(key) {
                 reader.error(
                     key_pos,
@@ -942,7 +973,7 @@ impl<'a> Reader<'a> {
                 throttles.push((key.to_owned(), throttle));
             }
         });
-        (throttles.into_iter().collect(), read)
+        (throttles.into_iter().collect(), read, lines)
     }
 
     fn tags(&mut self, node: Node<'a>) -> Tags {
@@ -1005,9 +1036,10 @@ impl<'a> Reader<'a> {
     }
 
     /// The keys of `keys`: those given by id, and those given by name.
-    fn keys(&mut self, node: Node<'a>) -> (Vec<DesiredKey>, Vec<NamedKey>) {
+    fn keys(&mut self, node: Node<'a>) -> (Vec<DesiredKey>, Vec<NamedKey>, Vec<KeyLine>) {
         let mut keys = Vec::new();
         let mut named = Vec::new();
+        let mut lines = Vec::new();
         let mut first: BTreeMap<(bool, String), Pos> = BTreeMap::new();
         self.list(node, |reader, item| {
             let Some(key) = reader.key(item) else {
@@ -1026,13 +1058,19 @@ impl<'a> Reader<'a> {
                 );
                 return reader.error(at, message);
             }
-            first.insert(identity, at);
+            first.insert(identity.clone(), at);
+            let (by_name, written) = identity;
+            lines.push(KeyLine {
+                id: (!by_name).then(|| written.clone()),
+                written,
+                at: line_column(at),
+            });
             match key {
                 ReadKey::Id(key, _) => keys.push(key),
                 ReadKey::Name(key, _) => named.push(key),
             }
         });
-        (keys, named)
+        (keys, named, lines)
     }
 
     /// A key of `keys`, by id or by name, and where its id or name is.

@@ -1,11 +1,12 @@
 //! The rules across plans and files: a plan name declared twice (unless every declaration
-//! pins its own id), an id pinned twice, and an API key declared twice.
+//! pins its own id), an id pinned twice, an API key declared twice, and a key listed on two
+//! plans whose stages, as written, overlap.
 
 use super::decode::{locate, Decoded};
 use super::error::SpecError;
 use super::Desired;
-use crate::model::SourceLocation;
-use std::collections::HashMap;
+use crate::model::{DesiredPlan, SourceLocation};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Checks the plans and declared keys of every file against each other; the valid plans and
 /// keys, and the errors of all files, in file order and by position within a file.
@@ -42,7 +43,56 @@ pub fn check(files: Vec<Decoded>) -> (Desired, Vec<SpecError>) {
         let valid = file.plans.into_iter().filter(|declared| declared.valid);
         plans.extend(valid.map(|declared| declared.plan));
     }
+    errors.extend(shared_stage_keys(&plans));
     (Desired { plans, api_keys }, errors)
+}
+
+/// A key listed, as written, on two plans that list a stage, as written, in common: AWS
+/// allows a key on one usage plan per stage. One error per key and pair of plans, at the
+/// key in the later plan.
+fn shared_stage_keys(plans: &[DesiredPlan]) -> Vec<SpecError> {
+    let mut by_stage: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (index, plan) in plans.iter().enumerate() {
+        for line in &plan.refs.stages {
+            by_stage
+                .entry((line.api.as_str(), line.stage.as_str()))
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut reported = BTreeSet::new();
+    let mut errors = Vec::new();
+    for ((api, stage), holders) in by_stage.iter().filter(|(_, holders)| holders.len() > 1) {
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        for &index in holders {
+            let plan = &plans[index];
+            for key in &plan.refs.keys {
+                let Some(&earlier) = first.get(key.written.as_str()) else {
+                    first.insert(&key.written, index);
+                    continue;
+                };
+                if !reported.insert((earlier, index, key.written.as_str())) {
+                    continue;
+                }
+                let other = &plans[earlier];
+                errors.push(SpecError {
+                    location: Some(SourceLocation {
+                        path: plan.location.path.clone(),
+                        line: key.at.line,
+                        column: key.at.column,
+                    }),
+                    message: format!(
+                        "key `{}` is also on usage plan {} ({}), which shares stage \
+                         `{api}/{stage}` with {}: AWS allows a key on one usage plan per stage \
+                         and refuses the second with 409 ConflictException; list the key on \
+                         one of them",
+                        key.written, other.body.name, other.location, plan.body.name
+                    ),
+                });
+            }
+        }
+    }
+    errors
 }
 
 /// The names declared twice and the ids pinned twice, file by file.
@@ -218,5 +268,30 @@ mod tests {
             errors_of("usagePlans:\n  - {name: Gold, id: x1}\n  - {name: Gold, id: ''}\n"),
             vec!["p.yaml:3:22: `id` must not be empty; leave it out instead"]
         );
+    }
+
+    #[test]
+    fn a_key_on_two_plans_whose_stages_overlap_as_written_is_an_error_at_the_second() {
+        let text = "usagePlans:
+  - name: Gold
+    apiStages: [ { api: pets, stage: prod }, { api: pets, stage: beta } ]
+    keys: [ { name: acme }, { id: k2 } ]
+  - name: Silver
+    apiStages: [ { api: pets, stage: prod } ]
+    keys: [ { id: k2 }, { name: acme } ]
+  - name: Trial
+    apiStages: [ { api: pets, stage: dev } ]
+    keys: [ { name: acme } ]
+";
+        let (_, errors) = check_texts(&[("p.yaml", text)]);
+        let shared = |key: &str, column: usize| {
+            format!(
+                "p.yaml:7:{column}: key `{key}` is also on usage plan Gold (p.yaml:2:11), which \
+                 shares stage `pets/prod` with Silver: AWS allows a key on one usage plan per \
+                 stage and refuses the second with 409 ConflictException; list the key on one \
+                 of them"
+            )
+        };
+        assert_eq!(errors, [shared("k2", 19), shared("acme", 33)]);
     }
 }

@@ -1,6 +1,7 @@
-//! REST APIs and their stages: GetRestApi(s), CreateRestApi, GetStages, CreateStage.
+//! REST APIs, their stages and resources: GetRestApi(s), CreateRestApi, GetStages,
+//! CreateStage, GetResources.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -67,14 +68,102 @@ pub(super) fn create(request: &ApiRequest<'_>, state: &mut State) -> Result<Repl
     Ok(reply)
 }
 
+/// GetStages: every stage of the API in one answer (AWS does not page it).
 pub(super) fn stages(id: &str, state: &State) -> Result<Reply, SimError> {
     let api = state.rest_api(id)?;
     let items: Vec<Value> = api
         .stages
         .iter()
-        .map(|s| json!({ "stageName": s }))
+        .map(|s| json!({ "stageName": s, "createdDate": api.created_date }))
         .collect();
     Ok(Reply::ok(json!({ "item": items })))
+}
+
+/// GetResources: the API's resources by path, paged (`limit`, `position`), each with `id`,
+/// `parentId` (not on the root), `path`, `pathPart` (not on the root) and, when it has methods,
+/// `resourceMethods`: each method's full record with `embed=methods`, `{}` without.
+pub(super) fn resources(
+    id: &str,
+    request: &ApiRequest<'_>,
+    state: &State,
+) -> Result<Reply, SimError> {
+    let api = state.rest_api(id)?;
+    let embed = request
+        .query
+        .get("embed")
+        .is_some_and(|values| values.iter().any(|v| v == "methods"));
+    let tree = resource_tree(&api.resources);
+    let page = page(request.query, &tree, |path, methods| Some((path, methods)))?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|(path, methods)| resource_json(&api.id, path, methods, embed))
+        .collect();
+    Ok(Reply::ok(list_body(items, page.position)))
+}
+
+/// Every resource of an API: its seeded paths, the root and every path between them (AWS
+/// makes a resource per path segment), each with its methods.
+fn resource_tree(
+    resources: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut tree = resources.clone();
+    tree.entry("/".to_string()).or_default();
+    for path in resources.keys() {
+        let mut parent = path.as_str();
+        while let Some((up, _)) = parent.rsplit_once('/') {
+            parent = if up.is_empty() { "/" } else { up };
+            tree.entry(parent.to_string()).or_default();
+            if parent == "/" {
+                break;
+            }
+        }
+    }
+    tree
+}
+
+fn resource_json(api_id: &str, path: &str, methods: &BTreeSet<String>, embed: bool) -> Value {
+    let mut resource = json!({ "id": resource_id(api_id, path), "path": path });
+    if let Some((parent, part)) = path.rsplit_once('/').filter(|_| path != "/") {
+        let parent = if parent.is_empty() { "/" } else { parent };
+        resource["parentId"] = json!(resource_id(api_id, parent));
+        resource["pathPart"] = json!(part);
+    }
+    if !methods.is_empty() {
+        let methods: serde_json::Map<String, Value> = methods
+            .iter()
+            .map(|method| {
+                let record = match embed {
+                    true => json!({
+                        "httpMethod": method,
+                        "authorizationType": "NONE",
+                        "apiKeyRequired": true,
+                    }),
+                    false => json!({}),
+                };
+                (method.clone(), record)
+            })
+            .collect();
+        resource["resourceMethods"] = Value::Object(methods);
+    }
+    resource
+}
+
+/// A resource's id: ten lowercase alphanumerics, fixed by its API and path (FNV-1a).
+fn resource_id(api_id: &str, path: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in api_id.bytes().chain([b' ']).chain(path.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(hash % 36) as usize] as char;
+            hash /= 36;
+            c
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]

@@ -113,6 +113,7 @@ pub fn dispatch(
         Route::GetRestApi(id) => apis::get(&id, state),
         Route::GetStages(id) => apis::stages(&id, state),
         Route::CreateStage(id) => apis::create_stage(&id, request, state),
+        Route::GetResources(id) => apis::resources(&id, request, state),
         Route::GetTags(arn) => tags::get(&arn, state),
         Route::TagResource(arn) => tags::tag(&arn, request, state),
         Route::UntagResource(arn) => tags::untag(&arn, request, state),

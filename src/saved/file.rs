@@ -316,7 +316,6 @@ impl SavedPlan {
                 file.target.as_deref(),
             ),
             prune: file.saved.prune,
-            ..PlanOptions::default()
         };
         let mut plan = reconcile::build_plan(
             &file.region,

@@ -561,12 +561,10 @@ impl FoundPlans {
             &live,
             &matching,
             live_keys,
-            // A saved plan never retries pending grants: a grant pending now may have been
-            // sent by a partial apply of this very file. It prunes as it was made.
+            // A saved plan prunes as it was made.
             &PlanOptions {
                 owner: saved.owner(),
                 prune: saved.saved.prune,
-                ..PlanOptions::default()
             },
         );
         plan.unchanged += saved.unchanged_elsewhere;

@@ -85,6 +85,10 @@ pub struct SavedEntry {
     /// another apply created meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_token: Option<String>,
+    /// The declaration had no `id:` and was matched to the live plan by its name (which
+    /// `desired`, pinned, no longer shows).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub matched_by_name: bool,
 }
 
 /// An orphaned plan a saved plan deletes (`plan --prune --out`): the live plan as read, and
@@ -325,6 +329,13 @@ impl SavedPlan {
             &live_keys,
             &options,
         );
+        for entry in &mut plan.entries {
+            entry.matched_by_name = file
+                .saved
+                .plans
+                .iter()
+                .any(|saved| saved.matched_by_name && saved.desired.body.name == entry.name);
+        }
         let unchanged_elsewhere = file
             .summary
             .unchanged
@@ -434,6 +445,7 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
             live: None,
             fingerprint: None,
             creation_token: Some(creation_token()),
+            matched_by_name: false,
         };
     };
     let snapshot = Snapshot::of(live, inputs.live_keys, declared.keys.is_some());
@@ -445,6 +457,7 @@ fn saved_entry(declared: &DesiredPlan, live: Option<&LivePlan>, inputs: &Inputs<
         fingerprint: Some(snapshot.fingerprint()),
         live: Some(snapshot),
         creation_token: None,
+        matched_by_name: declared.id.is_none(),
     }
 }
 

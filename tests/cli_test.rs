@@ -187,7 +187,11 @@ fn apply_dry_run_shows_the_plan_and_changes_nothing() {
     let path = env.write("gold.yaml", CHANGED);
     let output = env.run(&["apply", "--dry-run", "--detailed-exitcode"], &path);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("/throttle/rateLimit"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("    throttle.rateLimit  12.5/s → 1/s  # destructive:"),
+        "{stdout}"
+    );
     assert_eq!(env.writes(), 0);
 }
 
@@ -553,7 +557,7 @@ fn a_lowered_quota_and_a_removed_key_are_shown_destructive_in_every_format() {
             (
                 "update",
                 &serde_json::json!(true),
-                &serde_json::json!("quota limit lowered from 1000 to 500")
+                &serde_json::json!("quota limit lowered from 1,000 to 500")
             ),
             (
                 "remove-key",
@@ -569,17 +573,20 @@ fn a_lowered_quota_and_a_removed_key_are_shown_destructive_in_every_format() {
     assert!(text.status.success());
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("Plan: 0 to create, 1 to update, 1 key, 2 destructive; 0 unchanged"),
-        "{text}"
-    );
-    assert!(
         text.contains(
-            "replace /quota/limit = \"500\"  # destructive: quota limit lowered from 1000 to 500"
+            "Plan: 2 changes (0 to create, 1 to update, 1 key), 2 destructive; 0 unchanged"
         ),
         "{text}"
     );
     assert!(
-        text.contains("remove key key2  # destructive: key key2 removed"),
+        text.contains(
+            "    quota.limit  1,000 → 500 per MONTH  # destructive: quota limit lowered from 1,000 \
+             to 500\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    - key key2  # destructive: key key2 removed"),
         "{text}"
     );
 
@@ -679,13 +686,13 @@ fn plan_for_github_annotates_each_changed_field_at_its_place() {
     assert_eq!(
         commands,
         [
-            "::warning file=plans/silver.yaml,line=4,col=5,title=tollgate plan::Silver: quota \
-             limit is 250,000 live, 100,000 (destructive: quota limit lowered from 250000 to \
-             100000)",
-            "::notice file=plans/silver.yaml,line=3,col=5,title=tollgate plan::Silver: \
-             description is \"Small businesses\" live, \"50%25 off, for: now\"",
-            "::notice file=plans/trial.yaml,line=2,col=11,title=tollgate plan::Trial: not \
-             live; declared",
+            "::warning file=plans/silver.yaml,line=4,col=5,title=tollgate plan::will lower \
+             Silver's quota limit from 250,000 to 100,000 (destructive: quota limit lowered \
+             from 250,000 to 100,000)",
+            "::notice file=plans/silver.yaml,line=3,col=5,title=tollgate plan::will change \
+             Silver's description from \"Small businesses\" to \"50%25 off, for: now\"",
+            "::notice file=plans/trial.yaml,line=2,col=11,title=tollgate plan::will create the \
+             usage plan Trial",
         ],
         "{stdout}"
     );

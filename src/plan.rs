@@ -315,6 +315,8 @@ pub struct Summary {
     pub create: usize,
     /// UpdateUsagePlan calls.
     pub update: usize,
+    /// Plans updated, not counting the stage removals of plans `--prune` deletes.
+    pub plan_updates: usize,
     /// Key associations to make or remove (a move is two).
     pub keys: usize,
     /// Keys moved from one plan to another (each also counted twice in `keys`).
@@ -387,6 +389,7 @@ impl std::ops::Add for Summary {
         Summary {
             create: self.create + other.create,
             update: self.update + other.update,
+            plan_updates: self.plan_updates + other.plan_updates,
             keys: self.keys + other.keys,
             moves: self.moves + other.moves,
             grants: self.grants + other.grants,
@@ -545,6 +548,7 @@ impl Plan {
         for entry in &self.entries {
             summary.create += usize::from(matches!(entry.target, Target::Create { .. }));
             summary.update += usize::from(entry.update().is_some());
+            summary.plan_updates += usize::from(entry.update().is_some() && !entry.delete);
             summary.bookkeeping += usize::from(!entry.has_changes() && entry.has_work());
             summary.keys += entry.keys.len();
             summary.grants += entry.grants.len();

@@ -184,27 +184,12 @@ fn the_json_plan_gives_each_field_its_before_and_after_and_each_change_its_risks
 #[test]
 fn a_move_to_a_plan_that_serves_the_key_less_is_destructive() {
     let env = Env::new(LIVE);
-    let path = env.write(
-        "plans/plans.yaml",
-        r#"
-usagePlans:
-  - id: gold000001
-    name: Gold
-    throttle: { rateLimit: 100, burstLimit: 200 }
-    quota: { limit: 1000000, period: MONTH }
-    apiStages:
-      - api: pets
-        stage: prod
-        throttle: { /pets/GET: { rateLimit: 40, burstLimit: 80 } }
-    keys: []
-  - id: silver0001
-    name: Silver
-    throttle: { rateLimit: 10, burstLimit: 20 }
-    quota: { limit: 100000, period: MONTH }
-    apiStages: [ { api: pets, stage: prod } ]
-    keys: [{ id: key1 }, { id: key2 }, { id: key3 }]
-"#,
+    // Key1 leaves Gold for Silver, whose limits are lower.
+    let declared = LIVE.replace("keys: [key1]", "keys: []").replace(
+        "keys: [key2, key3]",
+        "keys: [{ id: key1 }, { id: key2 }, { id: key3 }]",
     );
+    let path = env.write("plans/plans.yaml", &declared);
     let text = text_plan(&env, &[], &path);
     assert!(
         text.contains(

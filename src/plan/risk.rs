@@ -805,23 +805,12 @@ mod tests {
 
     #[test]
     fn a_created_plan_is_not_risky() {
-        let after = live();
-        let entry = PlanEntry {
-            name: after.name.clone(),
-            target: Target::Create {
-                tags: Tags::new(),
-                follow_up: create_follow_up(&after),
-            },
-            after,
-            keys: vec![key(KeyAction::Add, "3JX4KEY")],
-            tags: None,
-            grants: vec![],
-            pending_grants: vec![],
-            settled: vec![],
-            bookkeeping: None,
-            delete: false,
-            matched_by_name: false,
+        let mut entry = update(PlanBody::default(), live());
+        entry.target = Target::Create {
+            tags: Tags::new(),
+            follow_up: create_follow_up(&entry.after),
         };
+        entry.keys = vec![key(KeyAction::Add, "3JX4KEY")];
         let plan = plan(vec![entry]);
         assert!(plan.risks(&plan.entries[0]).items().is_empty());
     }

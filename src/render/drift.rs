@@ -170,12 +170,6 @@ fn planned(subject: &str, what: &str, live: &str, yaml: &str) -> String {
     let subject = printable(subject);
     match (live, yaml) {
         ("absent", "present") => format!("will add {what} to {subject}"),
-        (from, "present") if from.starts_with("on ") => {
-            format!("will move {what} from {} to {subject}", &from[3..])
-        }
-        ("present", to) if to.starts_with("moved to ") => {
-            format!("will move {what} from {subject} to {}", &to[9..])
-        }
         ("present", "absent") => format!("will remove {what} from {subject}"),
         ("not applied", _) => format!("will apply {what} on {subject}"),
         ("different or absent", value) => format!("will set {what} on {subject} to {value}"),
@@ -255,61 +249,59 @@ fn plan_changes(
         |is: fn(&Field) -> bool| move |site: &Site| matches!(site, Site::Field(field) if is(field));
     let none = |_: &Site| false;
     // A field that differs, with the reasons and impact of the changes `sites` accepts.
-    let mut field =
+    let field =
         |what: String, live: String, yaml: String, written, sites: &dyn Fn(&Site) -> bool| {
-            if live != yaml {
-                changes.push(FieldChange {
-                    subject: entry.name.clone(),
-                    planned: planned(&entry.name, &what, &live, &yaml),
-                    what: format!("{what} is {live} live, {yaml}"),
-                    at: Some(at(written)),
-                    destructive: risk_reason(plan, entry, RiskClass::Destructive, sites),
-                    unbounded: risk_reason(plan, entry, RiskClass::Unbounded, sites),
-                    impact: impact_sentences(plan, entry, sites),
-                });
-            }
+            (live != yaml).then(|| FieldChange {
+                subject: entry.name.clone(),
+                planned: planned(&entry.name, &what, &live, &yaml),
+                what: format!("{what} is {live} live, {yaml}"),
+                at: Some(at(written)),
+                destructive: risk_reason(plan, entry, RiskClass::Destructive, sites),
+                unbounded: risk_reason(plan, entry, RiskClass::Unbounded, sites),
+                impact: impact_sentences(plan, entry, sites),
+            })
         };
-    field(
+    changes.extend(field(
         "name".into(),
         quote(&before.name),
         quote(&after.name),
         None,
         &none,
-    );
-    field(
+    ));
+    changes.extend(field(
         "description".into(),
         quote(&before.description),
         quote(&after.description),
         fields.description,
         &none,
-    );
+    ));
     let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quote);
-    field(
+    changes.extend(field(
         "product code".into(),
         code(before),
         code(after),
         fields.product_code,
         &none,
-    );
+    ));
     for (what, part, is) in THROTTLE_PARTS {
         let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
-        field(
+        changes.extend(field(
             what.into(),
             value(before),
             value(after),
             fields.throttle,
             &of_field(is),
-        );
+        ));
     }
     for (what, part, is) in QUOTA_PARTS {
         let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
-        field(
+        changes.extend(field(
             what.into(),
             value(before),
             value(after),
             fields.quota,
             &of_field(is),
-        );
+        ));
     }
     // `pets/prod (a1b2c3)` where the API's name is known, `a1b2c3:prod` otherwise.
     let stage_name = |stage: &StageRef| match names.api(&stage.api_id) {
@@ -321,13 +313,13 @@ fn plan_changes(
             |site: &Site| matches!(site, Site::Field(Field::Stage(gone)) if gone == stage);
         let Some(declared) = after.stages.get(stage) else {
             // A removed stage points at the plan: its line is gone from the YAML.
-            field(
+            changes.extend(field(
                 format!("stage {}", stage_name(stage)),
                 "present".into(),
                 "absent".into(),
                 None,
                 &removed,
-            );
+            ));
             continue;
         };
         let methods: BTreeSet<&String> = throttles.keys().chain(declared.keys()).collect();
@@ -338,7 +330,7 @@ fn plan_changes(
             };
             let lowered =
                 |site: &Site| matches!(site, Site::Field(field) if field.method() == Some(&this));
-            field(
+            changes.extend(field(
                 format!(
                     "method throttle {} on stage {}",
                     printable(method),
@@ -348,68 +340,71 @@ fn plan_changes(
                 method_throttle(declared.get(method)),
                 fields.api_stages,
                 &lowered,
-            );
+            ));
         }
     }
     for stage in after.stages.keys() {
         if before.stages.get(stage).is_none() {
-            field(
+            changes.extend(field(
                 format!("stage {}", stage_name(stage)),
                 "absent".into(),
                 "present".into(),
                 fields.api_stages,
                 &none,
-            );
+            ));
         }
     }
     for key in &entry.keys {
         let key_name = printable(&names.key(&key.key_id)).into_owned();
         let removed = |site: &Site| matches!(site, Site::KeyRemoval(gone) if *gone == key.key_id);
-        let moved = plan.move_of(entry, key);
-        let (live, yaml, written) = match (key.action, moved) {
-            (KeyAction::Add, None) => ("absent".into(), "present".into(), fields.keys),
-            (KeyAction::Add, Some(moved)) => (
-                format!("on {}", printable(&moved.from.name)),
-                "present".into(),
-                fields.keys,
-            ),
-            (KeyAction::Remove, None) => ("present".into(), "absent".into(), None),
-            (KeyAction::Remove, Some(moved)) => (
-                "present".into(),
-                format!("moved to {}", printable(&moved.to.name)),
-                None,
-            ),
+        let (live, yaml, written) = match key.action {
+            KeyAction::Add => ("absent", "present", fields.keys),
+            KeyAction::Remove => ("present", "absent", None),
         };
-        field(format!("key {key_name}"), live, yaml, written, &removed);
+        let mut line = field(
+            format!("key {key_name}"),
+            live.into(),
+            yaml.into(),
+            written,
+            &removed,
+        );
+        if let (Some(line), Some(moved)) = (&mut line, plan.move_of(entry, key)) {
+            line.planned = format!(
+                "will move key {key_name} from {} to {}",
+                printable(&moved.from.name),
+                printable(&moved.to.name)
+            );
+        }
+        changes.extend(line);
     }
     if let Some(tags) = &entry.tags {
         for (tag, value) in &tags.set {
-            field(
+            changes.extend(field(
                 format!("tag {}", printable(tag)),
                 "different or absent".into(),
                 quote(value),
                 fields.tags,
                 &none,
-            );
+            ));
         }
         for tag in &tags.remove {
-            field(
+            changes.extend(field(
                 format!("tag {}", printable(tag)),
                 "present".into(),
                 "absent".into(),
                 fields.tags,
                 &none,
-            );
+            ));
         }
     }
     for grant in &entry.grants {
-        field(
+        changes.extend(field(
             format!("grant {}", printable(&grant.grant_id)),
             "not applied".into(),
             "declared".into(),
             fields.keys,
             &none,
-        );
+        ));
     }
 }
 

@@ -611,7 +611,7 @@ pub(super) fn closing_line(plan: &Plan) -> String {
 fn kinds(summary: &Summary) -> Vec<String> {
     let mut parts = vec![
         format!("{} to create", summary.create),
-        format!("{} to update", summary.update),
+        format!("{} to update", summary.plan_updates),
     ];
     let optional = [
         (summary.delete, "to delete", "to delete"),

@@ -102,8 +102,8 @@ fn plan_annotates_summarises_saves_and_writes_the_comment() {
     // The annotation at the quota block of plans/gold.yaml, line 3, column 5.
     assert!(
         run.stdout.contains(
-            "::warning file=plans/gold.yaml,line=3,col=5,title=tollgate plan::Gold: quota limit \
-             is 1,000 live, 500 (destructive: quota limit lowered from 1000 to 500)"
+            "::warning file=plans/gold.yaml,line=3,col=5,title=tollgate plan::will lower Gold's \
+             quota limit from 1,000 to 500 (destructive: quota limit lowered from 1,000 to 500)"
         ),
         "{}",
         run.stdout
@@ -135,7 +135,10 @@ fn plan_annotates_summarises_saves_and_writes_the_comment() {
         format!("tollgate-plan-default-{HEAD_SHA}")
     );
     assert!(comment.starts_with(&format!("{marker}\n### tollgate plan for us-east-1\n")));
-    assert!(comment.contains("| Gold | gold000001 | update: 1 operation, **1 destructive** |"));
+    assert!(
+        comment.contains("| Gold | gold000001 | update: 1 field, **1 destructive** |"),
+        "{comment}"
+    );
     assert!(comment.trim_end().ends_with(&format!(
         "<sub>Planned for commit {HEAD_SHA}; merging applies exactly this plan.</sub>"
     )));
@@ -337,7 +340,7 @@ fn the_prune_inputs_save_deletions_at_plan_and_make_them_at_apply_within_prune_m
     let comment = std::fs::read_to_string(&plan.outputs["comment-file"]).expect("the comment");
     assert!(
         comment.contains(&format!(
-            "| Silver | {silver_id} | delete (orphaned), update: 1 operation"
+            "| Silver | {silver_id} | delete (orphaned), update: 1 field, **2 destructive** |"
         )),
         "{comment}"
     );

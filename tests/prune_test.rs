@@ -121,14 +121,29 @@ fn an_orphan_is_shown_then_pruned_with_its_stages_removed_first() {
         "{shown}"
     );
     assert!(
-        shown.contains("remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)"),
+        shown.contains(
+            "    - stage orders/prod  # destructive: stage orders/prod removed: the plan's keys \
+             lose access to it\n    delete usage plan  # destructive: usage plan Silver deleted \
+             (orphaned): its keys lose what it served\n"
+        ),
         "{shown}"
     );
     assert!(
-        shown.contains("delete usage plan  # destructive: usage plan Silver deleted (orphaned)"),
+        shown.contains(
+            "Plan: 2 changes (0 to create, 1 to update, 1 to delete), 2 destructive; 1 \
+             unchanged, 0 unmanaged."
+        ),
         "{shown}"
     );
-    assert!(shown.contains("1 to delete"), "{shown}");
+    // The operation that removes the stage, with -v.
+    let verbose = run_expecting(&env, &["plan", "--prune", "-v", "--detailed-exitcode"], 2);
+    assert!(
+        verbose.contains(
+            "    - stage orders/prod  # destructive: stage orders/prod removed: the plan's keys \
+             lose access to it\n        = remove /apiStages = \"k9l8m7n6o5:prod\"\n"
+        ),
+        "{verbose}"
+    );
     let json = stdout_json(&run(&env, &["plan", "--prune", "--format", "json"]));
     let changes = json["targets"][0]["changes"]
         .as_array()
@@ -592,8 +607,8 @@ fn an_orphan_keeps_the_drift_check_at_2_until_it_is_pruned_or_released() {
     let annotations = run_expecting(&env, &["plan", "--format", "github"], 0);
     assert!(
         annotations.contains(&format!(
-            "::notice title=target prod%3A tollgate plan::Silver: orphaned ({silver}), owned by \
-             this target and no longer declared: {clears}\n"
+            "::notice title=target prod%3A tollgate plan::will leave the orphaned usage plan \
+             Silver ({silver}) alone: {clears}\n"
         )),
         "{annotations}"
     );
@@ -667,11 +682,15 @@ fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly
     assert_eq!(text, shown);
     for line in [
         format!("- Silver ({silver}) orphaned\n"),
-        "    remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)  # destructive".to_string(),
-        "    delete usage plan  # destructive: usage plan Silver deleted (orphaned)".to_string(),
+        "    - stage orders/prod  # destructive: stage orders/prod removed: the plan's keys lose \
+         access to it\n"
+            .to_string(),
+        "    delete usage plan  # destructive: usage plan Silver deleted (orphaned): its keys \
+         lose what it served\n"
+            .to_string(),
         format!("- API key acme ({acme}) orphaned\n"),
-        "Plan: 0 to create, 1 to update, 2 to delete, 1 key, 4 destructive; 0 unchanged, 1 \
-         unmanaged."
+        "Plan: 4 changes (0 to create, 1 to update, 2 to delete, 1 key), 4 destructive; 0 \
+         unchanged, 1 unmanaged."
             .to_string(),
     ] {
         assert!(text.contains(&line), "{line}\n{text}");

@@ -369,8 +369,27 @@ fn drift_made_behind_tollgates_back_is_exit_2() {
     let output = env.run(&["plan", "--detailed-exitcode"], &path);
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("/quota/limit"), "{stdout}");
-    assert!(stdout.contains("1000"), "{stdout}");
+    // The drift check's line first, then the change in the plan's words.
+    assert!(
+        stdout.starts_with(&format!(
+            "Gold: quota limit is 999 live, 1,000 in {}:7\n",
+            path.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    quota.limit  999 → 1,000 per MONTH\n"),
+        "{stdout}"
+    );
+    // The operation that puts it back, with -v.
+    let verbose = env.run(&["plan", "-v"], &path);
+    let verbose = String::from_utf8_lossy(&verbose.stdout);
+    assert!(
+        verbose.contains(
+            "    quota.limit  999 → 1,000 per MONTH\n        = replace /quota/limit = \"1000\"\n"
+        ),
+        "{verbose}"
+    );
 }
 
 /// The update operations `plan --format json` shows for `desired` against [`LIVE_FULL`].

@@ -116,7 +116,7 @@ fn three_targets_by_name_apply_from_one_repository_and_then_plan_no_change() {
     }
     assert_eq!(
         shown
-            .matches("Plan: 1 to create, 0 to update, 1 key; 0 unchanged, 0 unmanaged.")
+            .matches("Plan: 2 changes (1 to create, 0 to update, 1 key); 0 unchanged, 0 unmanaged.")
             .count(),
         3,
         "counted per target: {shown}"

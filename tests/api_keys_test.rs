@@ -77,7 +77,7 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
         shown.contains("value from the environment variable ACME_KEY"),
         "{shown}"
     );
-    assert!(shown.contains("add key acme (new)"), "{shown}");
+    assert!(shown.contains("\n    + key acme (new)\n"), "{shown}");
     let json = stdout_json(&env.run(&["plan", "--format", "json"], &path));
     assert_eq!(json["summary"]["apiKeys"], 1, "{json:#}");
 

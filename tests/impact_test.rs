@@ -159,7 +159,8 @@ fn the_text_plan_tells_under_each_change_which_keys_it_affects() {
     );
     assert!(
         text.contains(
-            "Plan: 0 to create, 5 to update, 3 keys, 6 destructive, 4 changes affect live keys;"
+            "Plan: 7 changes (0 to create, 5 to update, 1 key, 1 key move), 5 destructive, 4 \
+             changes affect live keys;"
         ),
         "{text}"
     );
@@ -302,8 +303,8 @@ fn annotations_warn_at_the_declared_field_with_its_impact() {
     let annotations = plan_impact(&env, &["--format", "github"]);
     let quota = annotations
         .lines()
-        .find(|line| line.contains("Gold: quota limit"))
-        .expect("the quota limit's annotation");
+        .find(|line| line.contains("Gold's quota limit"))
+        .unwrap_or_else(|| panic!("the quota limit's annotation in {annotations}"));
     // The quota block of Gold is declared on line 5, column 5 of the file.
     assert!(quota.starts_with("::warning file="), "{quota}");
     assert!(
@@ -312,15 +313,20 @@ fn annotations_warn_at_the_declared_field_with_its_impact() {
     );
     assert!(
         quota.contains(
-            "%0AImpact: key acme (kacme) has used 600,000 requests since 2026-11-01, at or over \
-             the new limit of 500,000: refused until the quota resets on 2026-12-01%0AImpact: key \
-             bravo (kbravo)"
+            "::will lower Gold's quota limit from 1,000,000 to 500,000 (destructive: quota limit \
+             lowered from 1,000,000 to 500,000)%0AImpact: key acme (kacme) has used 600,000 \
+             requests since 2026-11-01, at or over the new limit of 500,000: refused until the \
+             quota resets on 2026-12-01%0AImpact: key bravo (kbravo)"
         ),
         "{quota}"
     );
     let tin = annotations
         .lines()
-        .find(|line| line.contains("Tin: description"))
-        .expect("Tin's annotation");
+        .find(|line| line.contains("Tin's description"))
+        .unwrap_or_else(|| panic!("Tin's annotation in {annotations}"));
     assert!(tin.starts_with("::notice "), "{tin}");
+    assert!(
+        tin.ends_with("::will change Tin's description from \"Old\" to \"New\""),
+        "{tin}"
+    );
 }

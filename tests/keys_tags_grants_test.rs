@@ -106,7 +106,7 @@ fn keys_tags_and_grants_are_planned_in_order_and_applied() {
     );
     assert_eq!(
         plan["summary"],
-        json!({ "create": 0, "update": 0, "keys": 2, "grants": 1, "tags": 1, "destructive": 1, "unchanged": 0, "unmanaged": 0 })
+        json!({ "changes": 4, "create": 0, "update": 0, "keys": 2, "grants": 1, "tags": 1, "destructive": 1, "unbounded": 0, "unchanged": 0, "unmanaged": 0 })
     );
 
     env.apply(&path);

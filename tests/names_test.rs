@@ -262,9 +262,10 @@ fn plans_show_names_beside_ids_and_saved_plans_keep_them() {
     assert!(plan.status.success(), "{}", stderr(&plan));
     let text = String::from_utf8_lossy(&plan.stdout).into_owned();
     for line in [
-        "    remove /apiStages = \"k9l8m7n6o5:prod\" (orders/prod)  # destructive:",
-        "    replace /apiStages/a1b2c3d4e5:prod/throttle//pets/GET/rateLimit = \"12\" (pets/prod)\n",
-        "    add key two (key2)\n",
+        "    - stage orders/prod  # destructive: stage orders/prod removed: the plan's keys lose \
+         access to it\n",
+        "    throttle on pets/prod GET /pets  10/s → 12/s\n",
+        "    + key two (key2)\n",
     ] {
         assert!(text.contains(line), "{line:?} in {text}");
     }

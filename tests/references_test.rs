@@ -399,7 +399,9 @@ fn a_key_on_more_than_ten_plans_is_a_located_warning_and_the_plan_goes_on() {
         "{stderr}"
     );
     assert!(
-        stdout(&output).contains("Plan: 1 to create"),
+        stdout(&output).contains(
+            "Plan: 2 changes (1 to create, 0 to update, 1 key); 0 unchanged, 10 unmanaged.\n"
+        ),
         "{}",
         stdout(&output)
     );

@@ -572,9 +572,9 @@ impl Summary {
     /// How many changes the plan makes, in the unit both closing lines count: a plan created,
     /// a plan update, a declared API key created or updated, a key association made or
     /// removed, a key moved (one, though it is two associations), a grant, a tag change and
-    /// a deletion are one change each, whatever the calls.
+    /// a deletion (its stage removal included) are one change each, whatever the calls.
     pub fn changes(&self) -> usize {
-        self.create + self.update + self.api_keys + self.keys - self.moves
+        self.create + self.plan_updates + self.api_keys + self.keys - self.moves
             + self.grants
             + self.tags
             + self.delete

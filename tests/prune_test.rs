@@ -130,7 +130,7 @@ fn an_orphan_is_shown_then_pruned_with_its_stages_removed_first() {
     );
     assert!(
         shown.contains(
-            "Plan: 2 changes (0 to create, 1 to update, 1 to delete), 2 destructive; 1 \
+            "Plan: 1 change (0 to create, 0 to update, 1 to delete), 2 destructive; 1 \
              unchanged, 0 unmanaged."
         ),
         "{shown}"
@@ -689,7 +689,7 @@ fn a_saved_plan_made_with_prune_shows_its_deletions_and_apply_file_makes_exactly
          lose what it served\n"
             .to_string(),
         format!("- API key acme ({acme}) orphaned\n"),
-        "Plan: 4 changes (0 to create, 1 to update, 2 to delete, 1 key), 4 destructive; 0 \
+        "Plan: 3 changes (0 to create, 0 to update, 2 to delete, 1 key), 4 destructive; 0 \
          unchanged, 1 unmanaged."
             .to_string(),
     ] {

@@ -230,6 +230,9 @@ struct Node<'a> {
     /// update (a deletion's stage removal and its delete), one key association, removal or
     /// move, one grant, or a plan's tag set (every TagResource and UntagResource of it).
     change: usize,
+    /// Whether the change counts in the closing line: not tollgate's own bookkeeping (an
+    /// owner tag or grant records written alone), which the plan does not count either.
+    counted: bool,
     step: Step<'a>,
     depends_on: Vec<usize>,
 }
@@ -341,7 +344,14 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             .flatten()
             .collect();
         if !steps.is_empty() {
-            chain(&mut nodes, index, new_change(), on_body(index), steps);
+            let last = chain(&mut nodes, index, new_change(), on_body(index), steps);
+            // Bookkeeping alone is not a change; with declared tags it is part of theirs.
+            if entry.tags.is_none() {
+                let change = nodes[last].change;
+                for node in nodes.iter_mut().filter(|node| node.change == change) {
+                    node.counted = false;
+                }
+            }
         }
     }
     for (index, entry) in entries.iter().enumerate() {
@@ -350,6 +360,7 @@ fn graph<'a>(entries: &[&'a PlanEntry]) -> Vec<Node<'a>> {
             nodes.push(Node {
                 entry: index,
                 change: new_change(),
+                counted: false,
                 step: Step::RecordSettled(records),
                 depends_on: Vec::new(),
             });
@@ -414,6 +425,7 @@ fn chain<'a>(
         nodes.push(Node {
             entry,
             change,
+            counted: true,
             step,
             depends_on,
         });
@@ -460,7 +472,7 @@ pub fn cost(plan: &Plan) -> Cost {
         .filter(|&steps| steps > 0)
         .collect();
     let mut cost = Cost {
-        changes: change_count(&nodes) + key_steps.len(),
+        changes: counted_changes(&nodes) + key_steps.len(),
         calls: key_steps.iter().sum(),
         ..Cost::default()
     };
@@ -476,9 +488,19 @@ pub fn cost(plan: &Plan) -> Cost {
     cost
 }
 
-/// How many changes the steps of a graph make.
+/// How many change numbers the steps of a graph use, bookkeeping included.
 fn change_count(nodes: &[Node<'_>]) -> usize {
     nodes.iter().map(|node| node.change + 1).max().unwrap_or(0)
+}
+
+/// How many changes the steps of a graph make, in the closing line's unit.
+fn counted_changes(nodes: &[Node<'_>]) -> usize {
+    let counted: BTreeSet<usize> = nodes
+        .iter()
+        .filter(|node| node.counted)
+        .map(|node| node.change)
+        .collect();
+    counted.len()
 }
 
 /// The environment variables the plan's keys to create take their values from that are not
@@ -829,7 +851,7 @@ pub async fn apply(
                     ..started
                 };
                 left_in_change[node.change] -= 1;
-                let change_made = left_in_change[node.change] == 0;
+                let change_made = left_in_change[node.change] == 0 && node.counted;
                 report.made += usize::from(change_made);
                 progress(Event::Completed {
                     step: &applied,
@@ -861,7 +883,8 @@ pub async fn apply(
     .await;
     // Each change ends as its worst step: failed (reported above), skipped, or not started.
     let mut changes = vec![Outcome::Succeeded; left_in_change.len()];
-    for (node, &outcome) in nodes.iter().zip(&outcomes) {
+    let counted = nodes.iter().zip(&outcomes).filter(|(node, _)| node.counted);
+    for (node, &outcome) in counted {
         let change = &mut changes[node.change];
         *change = match (*change, outcome) {
             (Outcome::Failed, _) | (_, Outcome::Failed) => Outcome::Failed,
@@ -1309,6 +1332,29 @@ mod tests {
         });
         let nodes = graph(&[&silver, &gold]);
         assert_eq!(nodes.len(), 5);
-        assert_eq!(change_count(&nodes), 4);
+        assert_eq!(counted_changes(&nodes), 4);
+    }
+
+    #[test]
+    fn bookkeeping_alone_is_not_counted_and_with_declared_tags_is_part_of_them() {
+        let owner = crate::plan::TagChange {
+            set: Tags::from_iter([("tollgate:owner".to_string(), "p/t".to_string())]),
+            remove: Vec::new(),
+        };
+        let throttle = vec![op(Op::Replace, "/throttle/rateLimit")];
+        let mut gold = live("Gold", &["a:prod"], throttle, &[]);
+        gold.bookkeeping = Some(owner.clone());
+        let nodes = graph(&[&gold]);
+        assert_eq!(nodes.len(), 2, "the update and the owner tag are both sent");
+        assert_eq!(counted_changes(&nodes), 1, "as the plan counts: the update");
+        gold.tags = Some(crate::plan::TagChange {
+            set: Tags::from_iter([("team".to_string(), "x".to_string())]),
+            remove: Vec::new(),
+        });
+        assert_eq!(
+            counted_changes(&graph(&[&gold])),
+            2,
+            "the update and the tag set"
+        );
     }
 }

@@ -29,7 +29,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `character` is a control character or one that reorders or breaks lines.
-fn is_unsafe(character: char) -> bool {
+pub(crate) fn is_unsafe(character: char) -> bool {
     character.is_control()
         || matches!(
             character,

@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::model::{format_number, MethodThrottles, Period, PlanBody, Quota, StageRef, Throttle};
+use crate::model::{
+    format_number, serialize_shortest, MethodThrottles, Period, PlanBody, Quota, StageRef, Throttle,
+};
 
 /// One method throttle of a stage: the stage and the throttle key (`/pets/GET`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,14 +74,6 @@ impl Field {
         )
     }
 
-    /// Whether the field is the plan throttle or one of its leaves.
-    pub fn is_plan_throttle(&self) -> bool {
-        matches!(
-            self,
-            Field::Throttle | Field::ThrottleRate | Field::ThrottleBurst
-        )
-    }
-
     /// The method throttle the field is, or is a leaf of.
     pub fn method(&self) -> Option<&MethodRef> {
         match self {
@@ -87,14 +81,6 @@ impl Field {
             | Field::MethodRate(method)
             | Field::MethodBurst(method) => Some(method),
             _ => None,
-        }
-    }
-
-    /// The stage the field is, or belongs to.
-    pub fn stage(&self) -> Option<&StageRef> {
-        match self {
-            Field::Stage(stage) => Some(stage),
-            _ => self.method().map(|method| &method.stage),
         }
     }
 }
@@ -140,13 +126,33 @@ pub enum Value {
     /// An integer: a quota limit or offset, a burst.
     Count(i64),
     /// Requests per second.
-    Rate(f64),
+    Rate(#[serde(serialize_with = "serialize_shortest")] f64),
     /// A quota period.
     Period(Period),
     /// A whole quota.
     Quota(Quota),
     /// A whole throttle.
-    Throttle(Throttle),
+    Throttle(#[serde(serialize_with = "serialize_throttle")] Throttle),
+}
+
+/// A throttle as the JSON plan writes it: `{"rateLimit": 10, "burstLimit": 20}`, the rate in
+/// its shortest form.
+fn serialize_throttle<S: Serializer>(
+    throttle: &Throttle,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Shortest {
+        #[serde(serialize_with = "serialize_shortest")]
+        rate_limit: f64,
+        burst_limit: i64,
+    }
+    Shortest {
+        rate_limit: throttle.rate_limit,
+        burst_limit: throttle.burst_limit,
+    }
+    .serialize(serializer)
 }
 
 impl fmt::Display for Value {

@@ -75,8 +75,9 @@ pub enum Site {
     Deletion,
 }
 
-/// The change as the JSON plan's `impact` names it, by the operation that carries it out:
-/// `replace /quota/limit`, `remove /apiStages a1b2c3:prod`, `remove-key 9QZ1OLDKEY`, `delete`.
+/// The change as the JSON plan's `impact` names it, by the operation that carries out a
+/// destructive change of it (only those have impact): `replace /quota/limit`,
+/// `remove /apiStages a1b2c3:prod`, `remove-key 9QZ1OLDKEY`, `delete`.
 impl std::fmt::Display for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let leaf = |f: &mut std::fmt::Formatter<'_>, block: &str, leaf: &str| {
@@ -306,7 +307,8 @@ impl PlanEntry {
 }
 
 /// What a key moved from `from` to `to` loses: the stages it had that `to` does not serve,
-/// and each limit `to` sets lower (or sets where `from` had none).
+/// and each limit `to` sets lower (or sets where `from` had none): quota, plan throttle, and
+/// the method throttles of the stages it keeps.
 fn move_losses(from: &PlanEntry, to: &PlanEntry, names: &Names) -> Vec<String> {
     let had = from.before().unwrap_or(&from.after);
     let gets = &to.after;
@@ -346,6 +348,33 @@ fn move_losses(from: &PlanEntry, to: &PlanEntry, names: &Names) -> Vec<String> {
             ));
         }
         _ => {}
+    }
+    for (stage, declared) in &gets.stages {
+        let Some(kept) = had.stages.get(stage) else {
+            continue;
+        };
+        for (key, new) in declared {
+            let method = names.method(&MethodRef {
+                stage: stage.clone(),
+                key: key.clone(),
+            });
+            match kept.get(key) {
+                None => losses.push(format!(
+                    "a throttle of {} on {method} applies",
+                    throttle(new)
+                )),
+                Some(old)
+                    if new.rate_limit < old.rate_limit || new.burst_limit < old.burst_limit =>
+                {
+                    losses.push(format!(
+                        "its throttle on {method} goes from {} to {}",
+                        throttle(old),
+                        throttle(new)
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
     }
     losses
 }
@@ -859,6 +888,22 @@ mod tests {
             ]
         );
         assert_eq!(plan.summary().destructive, 1);
+    }
+
+    #[test]
+    fn a_key_moved_to_a_plan_with_a_lower_method_throttle_on_a_kept_stage_is_destructive() {
+        let mut gold = live();
+        method_throttles(&mut gold, "prod").insert("/pets/GET".to_string(), throttle(5.0, 20));
+        method_throttles(&mut gold, "prod").insert("/pets/POST".to_string(), throttle(1.0, 2));
+        let plan = moved(live(), gold);
+        assert_eq!(
+            move_risks(&plan),
+            [
+                "key acme (3JX4KEY) moved from Silver to Gold: its throttle on GET /pets on \
+              pets/prod goes from 10/s burst 20 to 5/s burst 20, a throttle of 1/s burst 2 on \
+              POST /pets on pets/prod applies"
+            ]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::human::{effect_sentence, grouped, orphan_clears, printable, quote, stage_name};
+use super::human::{effect_sentence, grouped, orphan_clears, printable, quote};
 use crate::diff::{Field, MethodRef};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
@@ -64,11 +64,11 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
             subject: format!("API key {}", key.key.name),
             what: match key.id() {
                 None => "not live; declared".to_string(),
-                Some(id) => format!("differs live ({id}); declared"),
+                Some(id) => format!("differs live ({}); declared", printable(id)),
             },
             planned: match key.id() {
                 None => format!("will create API key {name}"),
-                Some(id) => format!("will update API key {name} ({id})"),
+                Some(id) => format!("will update API key {name} ({})", printable(id)),
             },
             at: Some(key.key.location.clone()),
             destructive: key.destructive(),
@@ -84,12 +84,12 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
                 subject: entry.name.clone(),
                 what: format!(
                     "orphaned ({}), no longer declared; deleted by --prune",
-                    entry.id().unwrap_or_default()
+                    printable(entry.id().unwrap_or_default())
                 ),
                 planned: format!(
                     "will delete the orphaned usage plan {} ({})",
                     printable(&entry.name),
-                    entry.id().unwrap_or_default()
+                    printable(entry.id().unwrap_or_default())
                 ),
                 at: None,
                 destructive: risk_reason(plan, entry, RiskClass::Destructive, &|_| true),
@@ -103,17 +103,17 @@ pub fn field_changes(plan: &Plan, desired: &[DesiredPlan]) -> Vec<FieldChange> {
             subject: format!("API key {}", key.name),
             what: format!(
                 "orphaned ({}), no longer declared; deleted by --prune",
-                key.id
+                printable(&key.id)
             ),
             planned: format!(
                 "will delete the orphaned API key {} ({})",
                 printable(&key.name),
-                key.id
+                printable(&key.id)
             ),
             at: None,
             destructive: Some(format!(
                 "API key {} deleted (orphaned): every request made with it is refused",
-                key.name
+                printable(&key.name)
             )),
             unbounded: None,
             impact: Vec::new(),
@@ -305,8 +305,8 @@ fn plan_changes(
     }
     // `pets/prod (a1b2c3)` where the API's name is known, `a1b2c3:prod` otherwise.
     let stage_name = |stage: &StageRef| match names.api(&stage.api_id) {
-        Some(_) => format!("{} ({})", stage_name(stage, names), stage.api_id),
-        None => stage_name(stage, names),
+        Some(_) => format!("{} ({})", names.stage(stage), printable(&stage.api_id)),
+        None => names.stage(stage),
     };
     for (stage, throttles) in before.stages.iter() {
         let removed =
@@ -374,6 +374,9 @@ fn plan_changes(
                 printable(&moved.from.name),
                 printable(&moved.to.name)
             );
+            // A move's risk and impact are the removal's, on the plan the key leaves.
+            line.destructive = risk_reason(plan, moved.from, RiskClass::Destructive, &removed);
+            line.impact = impact_sentences(plan, moved.from, &removed);
         }
         changes.extend(line);
     }

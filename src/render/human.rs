@@ -164,10 +164,7 @@ pub(super) fn effect_sentence(effect: &Effect, names: &Names) -> String {
             certain,
         } => {
             let key = printable(&names.key(key_id)).into_owned();
-            let stages: Vec<String> = stages
-                .iter()
-                .map(|stage| stage_name(stage, names))
-                .collect();
+            let stages: Vec<String> = stages.iter().map(|stage| names.stage(stage)).collect();
             let stages = stages.join(", ");
             let requests = grouped(*requests);
             let traffic = format!(
@@ -186,12 +183,6 @@ pub(super) fn effect_sentence(effect: &Effect, names: &Names) -> String {
                              Requests; not measured, as AWS counts no usage per second"
             .to_string(),
     }
-}
-
-/// A stage as a person reads it: `pets/prod` where its REST API's name is known, else
-/// `a1b2c3:prod`.
-pub(super) fn stage_name(stage: &StageRef, names: &Names) -> String {
-    names.stage(stage)
 }
 
 /// The header of an entry: `+ Trial (new plan)`, `~ Gold (ywbqww)`, `~ Legacy (abc123,
@@ -324,6 +315,13 @@ pub(super) fn action_lines(plan: &Plan, entry: &PlanEntry, verbose: bool) -> Vec
                     printable(&moved.to.name)
                 ),
             ),
+        };
+        // A move's risk and impact are the removal's, on the plan the key leaves, and are
+        // shown on the move's line, under the plan it joins.
+        let impacts = match (key.action, moved) {
+            (KeyAction::Add, Some(moved)) => plan.impacts_of(moved.from),
+            (KeyAction::Remove, Some(_)) => &[],
+            (_, None) => impacts,
         };
         let site = Site::KeyRemoval(key.key_id.clone());
         lines.push(line.with_impact(impacts, names, |at| *at == site));
@@ -663,8 +661,8 @@ pub(super) fn quote(text: &str) -> String {
             '\n' => quoted.push_str("\\n"),
             '\r' => quoted.push_str("\\r"),
             '\t' => quoted.push_str("\\t"),
-            control if control.is_control() => {
-                quoted.push_str(&format!("\\u{:04x}", u32::from(control)));
+            unsafe_char if unsafe_char.is_control() || crate::inert::is_unsafe(unsafe_char) => {
+                quoted.push_str(&format!("\\u{:04x}", u32::from(unsafe_char)));
             }
             other => quoted.push(other),
         }

@@ -5,7 +5,7 @@
 pub use crate::inert::printable;
 
 use crate::diff::{body_changes, Field, FieldChange, MethodRef, PatchOp, Value};
-use crate::model::{format_number, Names, PlanBody, StageRef, OWNER_TAG};
+use crate::model::{format_number, Names, PlanBody, OWNER_TAG};
 pub(super) use crate::plan::grouped;
 use crate::plan::{
     format_day, join_reasons, reasons_of, ApiKeyEntry, ApiKeyTarget, Effect, Impact, KeyAction,

@@ -358,7 +358,8 @@ fn move_losses(from: &PlanEntry, to: &PlanEntry, names: &Names) -> Vec<String> {
                 stage: stage.clone(),
                 key: key.clone(),
             });
-            match kept.get(key) {
+            // Where the key had no throttle on the method, the plan throttle held it.
+            match kept.get(key).or(had.throttle.as_ref()) {
                 None => losses.push(format!(
                     "a throttle of {} on {method} applies",
                     throttle(new)
@@ -900,8 +901,8 @@ mod tests {
             move_risks(&plan),
             [
                 "key acme (3JX4KEY) moved from Silver to Gold: its throttle on GET /pets on \
-              pets/prod goes from 10/s burst 20 to 5/s burst 20, a throttle of 1/s burst 2 on \
-              POST /pets on pets/prod applies"
+              pets/prod goes from 10/s burst 20 to 5/s burst 20, its throttle on POST /pets on \
+              pets/prod goes from 100/s burst 200 to 1/s burst 2"
             ]
         );
     }

@@ -177,27 +177,33 @@ fn planned(subject: &str, what: &str, live: &str, yaml: &str) -> String {
         (live, "none") => format!("will remove {subject}'s {what} ({live})"),
         ("none", yaml) => format!("will set {subject}'s {what} to {yaml}"),
         _ => {
-            let verb = match (amount(live), amount(yaml)) {
-                (Some(old), Some(new)) if new < old => "lower",
-                (Some(old), Some(new)) if new > old => "raise",
-                _ => "change",
+            let (old, new) = (amounts(live), amounts(yaml));
+            let comparable = !old.is_empty() && old.len() == new.len();
+            let pairs = || old.iter().zip(&new);
+            let verb = if comparable && pairs().all(|(o, n)| n <= o) && pairs().any(|(o, n)| n < o)
+            {
+                "lower"
+            } else if comparable && pairs().all(|(o, n)| n >= o) && pairs().any(|(o, n)| n > o) {
+                "raise"
+            } else {
+                "change"
             };
             format!("will {verb} {subject}'s {what} from {live} to {yaml}")
         }
     }
 }
 
-/// The number a value shows (`250,000`, `10/s`, `10/s, burst 20` by its rate), if any.
-fn amount(shown: &str) -> Option<f64> {
-    let digits: String = shown
+/// The numbers a value shows: `[250000]` for `250,000`, `[10, 20]` for `10/s, burst 20`;
+/// none for text.
+fn amounts(shown: &str) -> Vec<f64> {
+    if shown.starts_with('"') {
+        return Vec::new();
+    }
+    shown
         .split(", burst")
-        .next()
-        .unwrap_or(shown)
-        .trim_end_matches("/s")
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    digits.parse().ok()
+        .map(|part| part.trim().trim_end_matches("/s").replace(',', ""))
+        .map_while(|part| part.parse().ok())
+        .collect()
 }
 
 /// The impact sentences of `entry`'s changes whose site `relevant` accepts.
@@ -508,6 +514,27 @@ mod tests {
             [format!(
                 "Silver Plus: name is \"Silver\" live, \"Silver Plus\" in {file}:2"
             )]
+        );
+    }
+
+    #[test]
+    fn the_verb_follows_every_number_a_value_shows() {
+        let words = |live, yaml| planned("Gold", "method throttle GET /pets", live, yaml);
+        assert_eq!(
+            words("40/s, burst 80", "50/s, burst 80"),
+            "will raise Gold's method throttle GET /pets from 40/s, burst 80 to 50/s, burst 80"
+        );
+        assert_eq!(
+            words("40/s, burst 80", "50/s, burst 20"),
+            "will change Gold's method throttle GET /pets from 40/s, burst 80 to 50/s, burst 20"
+        );
+        assert_eq!(
+            planned("Gold", "quota limit", "1,000,000", "100,000"),
+            "will lower Gold's quota limit from 1,000,000 to 100,000"
+        );
+        assert_eq!(
+            planned("Gold", "description", "\"1\"", "\"2\""),
+            "will change Gold's description from \"1\" to \"2\""
         );
     }
 

@@ -289,24 +289,52 @@ fn plan_changes(
         fields.product_code,
         &none,
     ));
-    for (what, part, is) in THROTTLE_PARTS {
-        let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
+    // A block that stays is told part by part; one that appears or goes away, as one line.
+    if before.throttle.is_some() && after.throttle.is_some() {
+        for (what, part, is) in THROTTLE_PARTS {
+            let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), part);
+            changes.extend(field(
+                what.into(),
+                value(before),
+                value(after),
+                fields.throttle,
+                &of_field(is),
+            ));
+        }
+    } else {
+        let value = |body: &PlanBody| body.throttle.as_ref().map_or("none".into(), throttle_text);
         changes.extend(field(
-            what.into(),
+            "throttle".into(),
             value(before),
             value(after),
             fields.throttle,
-            &of_field(is),
+            &of_field(|field| {
+                matches!(
+                    field,
+                    Field::Throttle | Field::ThrottleRate | Field::ThrottleBurst
+                )
+            }),
         ));
     }
-    for (what, part, is) in QUOTA_PARTS {
-        let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
+    if before.quota.is_some() && after.quota.is_some() {
+        for (what, part, is) in QUOTA_PARTS {
+            let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), part);
+            changes.extend(field(
+                what.into(),
+                value(before),
+                value(after),
+                fields.quota,
+                &of_field(is),
+            ));
+        }
+    } else {
+        let value = |body: &PlanBody| body.quota.as_ref().map_or("none".into(), quota_text);
         changes.extend(field(
-            what.into(),
+            "quota".into(),
             value(before),
             value(after),
             fields.quota,
-            &of_field(is),
+            &of_field(Field::is_quota),
         ));
     }
     // `pets/prod (a1b2c3)` where the API's name is known, `a1b2c3:prod` otherwise.
@@ -417,15 +445,30 @@ fn plan_changes(
     }
 }
 
+/// A whole throttle as a line shows it: `10/s, burst 20`.
+fn throttle_text(throttle: &Throttle) -> String {
+    format!(
+        "{}/s, burst {}",
+        format_number(throttle.rate_limit),
+        grouped(throttle.burst_limit)
+    )
+}
+
+/// A whole quota as a line shows it: `100,000 per MONTH`, `5,000 per WEEK, offset 1`.
+fn quota_text(quota: &Quota) -> String {
+    match quota.offset {
+        0 => format!("{} per {}", grouped(quota.limit), quota.period),
+        offset => format!(
+            "{} per {}, offset {offset}",
+            grouped(quota.limit),
+            quota.period
+        ),
+    }
+}
+
 /// A method throttle as a line shows it: `10/s, burst 20`, or `none`.
 fn method_throttle(throttle: Option<&Throttle>) -> String {
-    throttle.map_or("none".into(), |throttle| {
-        format!(
-            "{}/s, burst {}",
-            format_number(throttle.rate_limit),
-            grouped(throttle.burst_limit)
-        )
-    })
+    throttle.map_or("none".into(), throttle_text)
 }
 
 /// A part of a block a line is about: its words, its value as the line shows it, and the
@@ -535,6 +578,29 @@ mod tests {
         assert_eq!(
             planned("Gold", "description", "\"1\"", "\"2\""),
             "will change Gold's description from \"1\" to \"2\""
+        );
+    }
+
+    #[test]
+    fn a_block_that_appears_or_goes_away_is_one_line() {
+        let (dir, desired) = decode_plans(
+            "usagePlans:\n  - name: Silver\n    quota: { limit: 100000, period: MONTH }\n",
+        );
+        let file = dir.path().join("plans/silver.yaml").display().to_string();
+        let live_body = PlanBody {
+            name: "Silver".into(),
+            throttle: Some(Throttle {
+                rate_limit: 12.5,
+                burst_limit: 20,
+            }),
+            ..PlanBody::default()
+        };
+        assert_eq!(
+            lines_against(&desired, live_body),
+            [
+                format!("Silver: throttle is 12.5/s, burst 20 live, none in {file}:2"),
+                format!("Silver: quota is none live, 100,000 per MONTH in {file}:3"),
+            ]
         );
     }
 

@@ -66,7 +66,8 @@ pub struct Cli {
     /// Run over this target of the project file (repeatable; default: every target).
     #[arg(long = "target", global = true, value_name = "NAME")]
     targets: Vec<String>,
-    /// Print what was read and how long it took on stderr.
+    /// Print what was read and how long it took on stderr, and show under each change of the
+    /// text plan the patch operations that carry it out.
     #[arg(short, long, global = true)]
     verbose: bool,
     #[command(subcommand)]

@@ -7,12 +7,11 @@
 
 mod common;
 
-use common::Env;
+use common::{first_call_faulted, lost, Env, FAULT_CLOCK as NOW};
 use serde_json::{json, Value};
 use tollgate_sim::{ClockMode, Config, Faults};
 
-/// 2026-11-23T12:00:00Z: the emulator's fixed clock.
-const NOW: i64 = 1_795_435_200;
+/// The day of the emulator's fixed clock ([`common::FAULT_CLOCK`]).
 const TODAY: &str = "2026-11-23";
 
 /// Gold, with a quota of 1,000 a month, and key1 on it.
@@ -36,30 +35,6 @@ usagePlans:
         grants: [ {{ id: SUP-1, remaining: {remaining} }} ]
 "#
     )
-}
-
-/// An emulator whose first UpdateUsage meets `fault` (set on `Faults` at a rate of one
-/// half) and the next four do not: seed 85 draws 0.43, then 0.86, 0.74, 0.72 and 0.56.
-fn first_update_usage(fault: fn(&mut Faults, f64)) -> Env {
-    let mut faults = Faults {
-        seed: 85,
-        operations: vec!["UpdateUsage".to_string()],
-        ..Faults::default()
-    };
-    fault(&mut faults, 0.5);
-    Env::with_config(
-        LIVE,
-        Config {
-            faults: Some(faults),
-            clock: ClockMode::Manual { start: NOW },
-            ..Config::default()
-        },
-    )
-}
-
-/// The answer is lost after the work is done.
-fn lost(faults: &mut Faults, rate: f64) {
-    faults.lost_rate = rate;
 }
 
 /// A 500 before the work is done.
@@ -110,7 +85,7 @@ fn drift_check(env: &Env, path: &std::path::Path) -> (Option<i32>, String) {
 
 #[test]
 fn a_grant_whose_answer_was_lost_is_settled_as_applied_and_never_sent_again() {
-    let env = first_update_usage(lost);
+    let env = first_call_faulted(LIVE, "UpdateUsage", lost);
     let path = env.write("plans.yaml", &desired(5000));
     apply_leaving_it_pending(&env, &path);
     assert_eq!(granted(&env), 1, "AWS carried it out");
@@ -152,7 +127,7 @@ fn a_grant_whose_answer_was_lost_is_settled_as_applied_and_never_sent_again() {
 
 #[test]
 fn a_grant_refused_with_a_500_is_planned_again_once_the_figures_can_be_trusted() {
-    let env = first_update_usage(error_500);
+    let env = first_call_faulted(LIVE, "UpdateUsage", error_500);
     let path = env.write("plans.yaml", &desired(5000));
     apply_leaving_it_pending(&env, &path);
     assert_eq!(granted(&env), 0, "AWS did not carry it out");
@@ -192,7 +167,7 @@ fn a_grant_refused_with_a_500_is_planned_again_once_the_figures_can_be_trusted()
 #[test]
 fn a_grant_the_figures_cannot_decide_stays_pending_until_the_user_retries_it() {
     // The grant sets key1's remaining quota to what remains anyway: both outcomes fit.
-    let env = first_update_usage(lost);
+    let env = first_call_faulted(LIVE, "UpdateUsage", lost);
     let path = env.write("plans.yaml", &desired(1000));
     apply_leaving_it_pending(&env, &path);
     env.sim.advance_clock(3600);

@@ -3,11 +3,8 @@
 
 mod common;
 
-use common::Env;
+use common::{first_call_faulted, lost, Env, FAULT_CLOCK as NOW};
 use tollgate_sim::{ClockMode, Config, Faults};
-
-/// 2026-11-23T12:00:00Z: the emulator's fixed clock.
-const NOW: i64 = 1_795_435_200;
 
 /// An emulator whose answers to `operation` are all lost after the work is done.
 fn losing(live: &str, operation: &str) -> Env {
@@ -23,31 +20,6 @@ fn losing(live: &str, operation: &str) -> Env {
             ..Config::default()
         },
     )
-}
-
-/// An emulator where the first request of `operation` meets `fault` (set on the given
-/// `Faults` at a rate of one half) and the next four do not: seed 85 draws 0.43, then 0.86,
-/// 0.74, 0.72 and 0.56.
-fn once(live: &str, operation: &str, fault: fn(&mut Faults, f64)) -> Env {
-    let mut faults = Faults {
-        seed: 85,
-        operations: vec![operation.to_string()],
-        ..Faults::default()
-    };
-    fault(&mut faults, 0.5);
-    Env::with_config(
-        live,
-        Config {
-            faults: Some(faults),
-            clock: ClockMode::Manual { start: NOW },
-            ..Config::default()
-        },
-    )
-}
-
-/// The answer is lost after the work is done.
-fn lost(faults: &mut Faults, rate: f64) {
-    faults.lost_rate = rate;
 }
 
 /// The connection is closed before the work is done.
@@ -81,7 +53,7 @@ usagePlans:
 
 #[test]
 fn an_update_whose_answer_is_lost_is_read_back_not_sent_again() {
-    let env = once(GOLD, "UpdateUsagePlan", lost);
+    let env = first_call_faulted(GOLD, "UpdateUsagePlan", lost);
     let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
     let stderr = applied(&env, &path);
     assert_eq!(env.calls("UpdateUsagePlan"), 1, "not sent again: {stderr}");
@@ -91,7 +63,7 @@ fn an_update_whose_answer_is_lost_is_read_back_not_sent_again() {
 
 #[test]
 fn an_update_dropped_before_the_work_is_read_back_and_sent_again() {
-    let env = once(GOLD, "UpdateUsagePlan", dropped);
+    let env = first_call_faulted(GOLD, "UpdateUsagePlan", dropped);
     let path = env.write("plans.yaml", GOLD_WITH_A_NEW_STAGE);
     let stderr = applied(&env, &path);
     assert_eq!(env.calls("UpdateUsagePlan"), 2, "{stderr}");
@@ -105,7 +77,7 @@ fn an_update_dropped_before_the_work_is_read_back_and_sent_again() {
 
 #[test]
 fn a_key_association_whose_answer_is_lost_is_confirmed_not_reported_as_a_409() {
-    let env = once(GOLD, "CreateUsagePlanKey", lost);
+    let env = first_call_faulted(GOLD, "CreateUsagePlanKey", lost);
     let path = env.write(
         "plans.yaml",
         &format!("{GOLD}    keys: [ {{ id: key1 }} ]\n").replace("    id: gold000001\n", ""),
@@ -124,7 +96,7 @@ fn a_key_association_whose_answer_is_lost_is_confirmed_not_reported_as_a_409() {
 #[test]
 fn a_key_removal_whose_answer_is_lost_is_confirmed_not_reported_as_a_404() {
     let live = format!("{GOLD}    keys: [key1]\n");
-    let env = once(&live, "DeleteUsagePlanKey", lost);
+    let env = first_call_faulted(&live, "DeleteUsagePlanKey", lost);
     let path = env.write(
         "plans.yaml",
         &format!("{GOLD}    keys: []\n").replace("    id: gold000001\n", ""),

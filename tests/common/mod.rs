@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use aws_sdk_apigateway::Client;
 use tempfile::TempDir;
-use tollgate_sim::{BlockingSim, Config, Seed};
+use tollgate_sim::{BlockingSim, ClockMode, Config, Faults, Seed};
 use tollgate_testkit::sdk_client;
 
 /// Two REST APIs and three API keys: what the tests' plans refer to.
@@ -287,4 +287,32 @@ pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
             String::from_utf8_lossy(&output.stderr)
         )
     })
+}
+
+/// The emulator's clock in the fault tests: a fixed instant (2026-11-23T12:00:00Z).
+pub const FAULT_CLOCK: i64 = 1_795_435_200;
+
+/// An emulator seeded with `live` where the first request of `operation` meets `fault` (set
+/// on the given `Faults` at a rate of one half) and the next four do not: seed 85 draws
+/// 0.43, then 0.86, 0.74, 0.72 and 0.56. Its clock stands at [`FAULT_CLOCK`].
+pub fn first_call_faulted(live: &str, operation: &str, fault: fn(&mut Faults, f64)) -> Env {
+    let mut faults = Faults {
+        seed: 85,
+        operations: vec![operation.to_string()],
+        ..Faults::default()
+    };
+    fault(&mut faults, 0.5);
+    Env::with_config(
+        live,
+        Config {
+            faults: Some(faults),
+            clock: ClockMode::Manual { start: FAULT_CLOCK },
+            ..Config::default()
+        },
+    )
+}
+
+/// The answer is lost after the work is done.
+pub fn lost(faults: &mut Faults, rate: f64) {
+    faults.lost_rate = rate;
 }

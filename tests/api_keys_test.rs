@@ -10,26 +10,26 @@ mod common;
 use common::{stdout_json, Env};
 use tollgate_sim::{ClockMode, Config, Faults};
 
-/// The value the tests give ACME_KEY: it must never appear in anything tollgate writes.
+/// The value the tests give TOLLGATE_KEY_ACME: it must never appear in anything tollgate writes.
 const SECRET: &str = "s3cr3t-acme-value-0123456789abcdef";
 
-/// `tollgate apply --auto-approve PATH` (YAML or a saved plan) with ACME_KEY set.
+/// `tollgate apply --auto-approve PATH` (YAML or a saved plan) with TOLLGATE_KEY_ACME set.
 fn apply_with_acme_key(env: &Env, path: &std::path::Path) -> std::process::Output {
     env.tollgate()
         .args(["apply", "--auto-approve"])
         .arg(path)
-        .env("ACME_KEY", SECRET)
+        .env("TOLLGATE_KEY_ACME", SECRET)
         .output()
         .expect("tollgate runs")
 }
 
-/// Acme declared with its value from ACME_KEY, and Gold serving it on pets/prod by name.
+/// Acme declared with its value from TOLLGATE_KEY_ACME, and Gold serving it on pets/prod by name.
 const ACME_ON_GOLD: &str = r#"apiKeys:
   - name: acme
     description: Acme Corp
     customerId: cust-acme
     tags: { team: payments }
-    valueFrom: { env: ACME_KEY }
+    valueFrom: { env: TOLLGATE_KEY_ACME }
 usagePlans:
   - name: Gold
     throttle: { rateLimit: 100, burstLimit: 200 }
@@ -59,6 +59,48 @@ fn live_keys(env: &Env, name: &str) -> Vec<aws_sdk_apigateway::types::ApiKey> {
         .collect()
 }
 
+/// A pull request that names one of the runner's own secrets as a key's value: the YAML is
+/// invalid, and no command sends anything, so the secret never reaches a key.
+#[test]
+fn a_key_value_from_a_runner_secret_is_refused_with_nothing_sent() {
+    let env = Env::new("");
+    let path = env.write(
+        "plans/gold.yaml",
+        &ACME_ON_GOLD.replace("TOLLGATE_KEY_ACME", "AWS_SECRET_ACCESS_KEY"),
+    );
+    for command in [
+        &["validate"][..],
+        &["plan"],
+        &["apply", "--auto-approve"],
+        &["plan", "--out", "acme.plan"],
+    ] {
+        let run = env
+            .tollgate()
+            .args(command)
+            .arg(&path)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .output()
+            .expect("tollgate runs");
+        let stderr = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("gold.yaml:6:23: ")
+                && stderr.contains("\"AWS_SECRET_ACCESS_KEY\" does not begin with TOLLGATE_KEY_"),
+            "{command:?}: {stderr}"
+        );
+        assert!(!stderr.contains(SECRET) && !text(&run.stdout).contains(SECRET));
+    }
+    assert_eq!(
+        env.total_calls(),
+        0,
+        "nothing, not even a read, reached the account"
+    );
+    assert!(
+        !env.dir.path().join("acme.plan").exists(),
+        "no plan was saved"
+    );
+}
+
 #[test]
 fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowhere() {
     let env = Env::new("");
@@ -74,7 +116,7 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
         "{shown}"
     );
     assert!(
-        shown.contains("value from the environment variable ACME_KEY"),
+        shown.contains("value from the environment variable TOLLGATE_KEY_ACME"),
         "{shown}"
     );
     assert!(shown.contains("\n    + key acme (new)\n"), "{shown}");
@@ -85,14 +127,17 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
     let missing = env.run(&["apply", "--auto-approve"], &path);
     let stderr = text(&missing.stderr);
     assert_eq!(missing.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("ACME_KEY, which is not set"), "{stderr}");
+    assert!(
+        stderr.contains("TOLLGATE_KEY_ACME, which is not set"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was sent to AWS"), "{stderr}");
     // ... and with a value AWS would refuse, without printing it.
     let short = env
         .tollgate()
         .args(["apply", "--auto-approve"])
         .arg(&path)
-        .env("ACME_KEY", "too-short-value")
+        .env("TOLLGATE_KEY_ACME", "too-short-value")
         .output()
         .expect("tollgate runs");
     let stderr = text(&short.stderr);
@@ -110,7 +155,7 @@ fn a_declared_key_is_created_and_associated_in_one_apply_and_its_value_is_nowher
         .tollgate()
         .args(["apply", "--auto-approve", "-v"])
         .arg(&path)
-        .env("ACME_KEY", SECRET)
+        .env("TOLLGATE_KEY_ACME", SECRET)
         .output()
         .expect("tollgate runs");
     let (stdout, stderr) = (text(&applied.stdout), text(&applied.stderr));
@@ -257,7 +302,7 @@ fn a_lost_answer_to_create_api_key_is_adopted_not_repeated() {
     env.assert_in_sync(&path);
 }
 
-/// `plan --out acme.plan` of the YAML at `path`, run with ACME_KEY set; the saved plan's path.
+/// `plan --out acme.plan` of the YAML at `path`, run with TOLLGATE_KEY_ACME set; the saved plan's path.
 fn saved_plan(env: &Env, path: &std::path::Path) -> std::path::PathBuf {
     let saved = env.dir.path().join("acme.plan");
     let planned = env
@@ -265,7 +310,7 @@ fn saved_plan(env: &Env, path: &std::path::Path) -> std::path::PathBuf {
         .args(["plan", "--out"])
         .arg(&saved)
         .arg(path)
-        .env("ACME_KEY", SECRET)
+        .env("TOLLGATE_KEY_ACME", SECRET)
         .output()
         .expect("tollgate runs");
     assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
@@ -280,13 +325,13 @@ fn a_saved_plan_creates_the_key_with_the_value_of_the_applying_environment() {
     let saved = saved_plan(&env, &path);
     let file = std::fs::read_to_string(&saved).expect("the saved plan");
     assert!(!file.contains(SECRET), "no value in the saved plan");
-    assert!(file.contains("\"env\": \"ACME_KEY\""), "{file}");
+    assert!(file.contains("\"env\": \"TOLLGATE_KEY_ACME\""), "{file}");
     let shown = env.run(&["show"], &saved);
     assert!(text(&shown.stdout).contains("+ API key acme (new)"));
 
     let missing = env.run(&["apply", "--auto-approve"], &saved);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(text(&missing.stderr).contains("ACME_KEY, which is not set"));
+    assert!(text(&missing.stderr).contains("TOLLGATE_KEY_ACME, which is not set"));
     assert_eq!(env.writes(), 0);
 
     let apply = |env: &Env| apply_with_acme_key(env, &saved);

@@ -326,7 +326,7 @@ pub fn api_keys() -> Plan {
         description: "Acme Corp".to_string(),
         customer_id: "cust-acme".to_string(),
         tags: Some(tags(&[("team", "payments")])),
-        value_from: Some("ACME_KEY".to_string()),
+        value_from: Some("TOLLGATE_KEY_ACME".to_string()),
         ..declared_key("acme", 2)
     };
     let initech = DesiredApiKey {

@@ -158,6 +158,11 @@ impl Env {
         self.sim.calls().get(operation).copied().unwrap_or(0)
     }
 
+    /// The total number of calls, reads and writes, the emulator has served.
+    pub fn total_calls(&self) -> u64 {
+        self.sim.calls().values().sum()
+    }
+
     /// The total number of write calls (anything but Get*) the emulator has served.
     pub fn writes(&self) -> u64 {
         self.sim

@@ -82,16 +82,27 @@ impl<'a> Reader<'a> {
                 let Some(name) = reader.text(value) else {
                     return;
                 };
-                if is_variable_name(&name) {
-                    variable = Some(name);
-                } else {
+                if !is_variable_name(&name) {
                     reader.error(
                         pos,
                         format!(
                             "`env` {name:?} is not an environment variable name; use letters, \
-                             digits and `_`, not starting with a digit (ACME_KEY)"
+                             digits and `_`, not starting with a digit ({KEY_VARIABLE_PREFIX}ACME)"
                         ),
                     );
+                } else if !name.starts_with(KEY_VARIABLE_PREFIX) {
+                    reader.error(
+                        pos,
+                        format!(
+                            "`env` {name:?} does not begin with {KEY_VARIABLE_PREFIX}: a key's value \
+                             is read only from variables named {KEY_VARIABLE_PREFIX}*, so that \
+                             the YAML cannot put the runner's other secrets into a key; rename it \
+                             ({KEY_VARIABLE_PREFIX}{suggestion}) and set that variable where apply runs",
+                            suggestion = name.trim_start_matches('_')
+                        ),
+                    );
+                } else {
+                    variable = Some(name);
                 }
             },
         );
@@ -109,6 +120,11 @@ impl<'a> Reader<'a> {
         None
     }
 }
+
+/// The prefix every `valueFrom.env` variable must have: the variables apply may read a key's
+/// value from are the ones the operator named for that purpose, never the runner's other
+/// secrets (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
+pub const KEY_VARIABLE_PREFIX: &str = "TOLLGATE_KEY_";
 
 /// Whether `name` can name an environment variable: letters, digits and `_`, not starting
 /// with a digit.
@@ -134,7 +150,7 @@ mod tests {
     fn a_declared_key_takes_its_fields_and_defaults_to_enabled() {
         let decoded = decode(
             "k.yaml",
-            "apiKeys:\n  - name: acme\n    description: Acme\n    customerId: c-1\n    tags: { team: sales }\n    valueFrom: { env: ACME_KEY }\n  - name: globex\n",
+            "apiKeys:\n  - name: acme\n    description: Acme\n    customerId: c-1\n    tags: { team: sales }\n    valueFrom: { env: TOLLGATE_KEY_ACME }\n  - name: globex\n",
         );
         assert_eq!(decoded.errors, vec![]);
         let [acme, globex] = decoded.api_keys.as_slice() else {
@@ -145,7 +161,7 @@ mod tests {
             ("acme", "Acme")
         );
         assert_eq!(acme.customer_id, "c-1");
-        assert_eq!(acme.value_from.as_deref(), Some("ACME_KEY"));
+        assert_eq!(acme.value_from.as_deref(), Some("TOLLGATE_KEY_ACME"));
         assert_eq!(
             acme.tags
                 .as_ref()
@@ -175,6 +191,21 @@ mod tests {
     }
 
     #[test]
+    fn a_key_value_is_read_only_from_a_tollgate_key_variable() {
+        let errors = errors_of(
+            "apiKeys:\n  - name: acme\n    valueFrom: { env: AWS_SECRET_ACCESS_KEY }\n  - name: globex\n    valueFrom: { env: TOLLGATE_KEY_GLOBEX }\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].starts_with("k.yaml:3:23: "), "{}", errors[0]);
+        assert!(
+            errors[0].contains("does not begin with TOLLGATE_KEY_")
+                && errors[0].contains("TOLLGATE_KEY_AWS_SECRET_ACCESS_KEY"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
     fn too_many_tags_on_a_key_are_refused() {
         let tags: Vec<String> = (0..50).map(|n| format!("t{n}: v")).collect();
         let errors = errors_of(&format!(
@@ -191,7 +222,7 @@ mod tests {
 
     #[test]
     fn variable_names_are_shell_names() {
-        for good in ["ACME_KEY", "_k", "key2"] {
+        for good in ["TOLLGATE_KEY_ACME", "_k", "key2"] {
             assert!(is_variable_name(good), "{good}");
         }
         for bad in ["", "2KEY", "ACME-KEY", "A B", "ÄKEY"] {

@@ -33,6 +33,7 @@ use crate::diff::{self, PatchOp};
 use crate::live::{creation_token, AwsError, AwsErrorKind, LiveClient, Tagged};
 use crate::model::{
     grant_tag, swap_placeholder, Names, PlanBody, Tags, GRANT_APPLIED, GRANT_PENDING,
+    KEY_VARIABLE_PREFIX,
 };
 use crate::plan::{
     format_day, ApiKeyEntry, ApiKeyTarget, Baseline, GrantChange, KeyAction, Plan, PlanEntry,
@@ -514,6 +515,13 @@ pub fn unusable_values(plan: &Plan) -> Vec<String> {
             continue;
         };
         let name = &entry.key.name;
+        if !variable.starts_with(KEY_VARIABLE_PREFIX) {
+            problems.push(format!(
+                "API key {name} takes its value from {variable}, and tollgate reads a key's value \
+                 only from variables named {KEY_VARIABLE_PREFIX}*; declare one in the YAML"
+            ));
+            continue;
+        }
         match std::env::var(variable) {
             Ok(value) if value.chars().count() >= MIN_KEY_VALUE => {}
             Ok(value) => problems.push(format!(

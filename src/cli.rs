@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use futures_util::future::join_all;
@@ -21,7 +21,8 @@ use tollgate::reconcile::{self, Matching, PlanOptions};
 use tollgate::references;
 use tollgate::render::{self, count_of, FailedTarget, Format, Style};
 use tollgate::resolve;
-use tollgate::saved::{self, Inputs, SavedPlan};
+use tollgate::saved::signature::{PlanKey, Signature};
+use tollgate::saved::{self, reviewed, Inputs, SavedPlan};
 use tollgate::spec::export::ExportPlan;
 use tollgate::spec::{self, Desired, SpecError, SpecErrors};
 
@@ -869,12 +870,27 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
              was read or written."
         );
     }
+    let plan_key = match args.out {
+        Some(_) => {
+            PlanKey::from_env().map_err(|why| anyhow!("{why}. Nothing was read or written."))?
+        }
+        None => None,
+    };
+    let mut saved_yaml = Vec::new();
     if let Some(path) = args.out.as_deref() {
         if saved::is_yaml(path) {
             bail!(
                 "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
                 path.display()
             );
+        }
+        if let [place] = places.places.as_slice() {
+            saved_yaml = reviewed::record(&place.paths, &project_root(places)).map_err(|why| {
+                anyhow!(
+                    "--out {}: {why}. Nothing was read or written.",
+                    path.display()
+                )
+            })?;
         }
         if let [_, _, ..] = places.places.as_slice() {
             let names: Vec<&str> = places
@@ -934,10 +950,11 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
                 live_keys: &inputs.live_keys,
                 live_api_keys: &inputs.listed.keys,
                 prune: args.read.prune,
+                yaml: &saved_yaml,
             },
             context,
         );
-        saved.write(path)?;
+        saved.write(path, plan_key.as_ref())?;
         eprintln!(
             "Saved the plan to {}; `tollgate apply {}` applies exactly these changes.",
             path.display(),
@@ -1058,7 +1075,8 @@ fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
              hold; run `tollgate plan --format github` on the YAML"
         );
     };
-    let saved = SavedPlan::read(&args.file)?;
+    let key = PlanKey::from_env().map_err(|why| anyhow!("{why}"))?;
+    let saved = SavedPlan::read(&args.file, key.as_ref())?;
     print!("{}", render::render(&saved.plan, format, style));
     Ok(Outcome::Done)
 }
@@ -1076,7 +1094,8 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         );
         return Ok(Outcome::Failed);
     }
-    let saved = SavedPlan::read(file)?;
+    let key = PlanKey::from_env().map_err(|why| anyhow!("{why}. Nothing was sent to AWS."))?;
+    let saved = SavedPlan::read(file, key.as_ref())?;
     if let Some(problem) = prune_mismatch(&saved, file, args.read.prune) {
         eprintln!("error: {problem}. Nothing was sent to AWS.");
         return Ok(Outcome::Failed);
@@ -1113,7 +1132,7 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         ),
     };
     eprintln!(
-        "Saved plan {}: {}account {}, region {}, made by tollgate {}{}.",
+        "Saved plan {}: {}account {}, region {}, made by tollgate {}{}; {}.",
         file.display(),
         place.prefix(),
         context.account,
@@ -1123,10 +1142,16 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
             .git_commit
             .as_deref()
             .map(|commit| format!(" at commit {commit}"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        match saved.signature {
+            Signature::Verified => "signature verified",
+            Signature::Unchecked => "signed, not checked (TOLLGATE_PLAN_KEY is not set)",
+            Signature::Unsigned => "not signed",
+        }
     );
+    let checkout = reviewed_yaml(&saved, file, &project_root(places))?;
     let (client, plan, markers, warnings) =
-        saved::resume(&place.connection, run.pace, &saved, file).await?;
+        saved::resume(&place.connection, run.pace, &saved, checkout, file).await?;
     for line in warnings {
         eprintln!("{}{line}", place.prefix());
     }
@@ -1136,6 +1161,36 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         markers,
     };
     apply_plans(places, run, args, vec![ready], Vec::new()).await
+}
+
+/// The folder a saved plan's YAML paths are relative to: the project file's, or the working
+/// folder without one.
+fn project_root(places: &Places) -> PathBuf {
+    let folder = places
+        .project
+        .as_ref()
+        .and_then(|project| project.file.parent());
+    match folder {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The declarations a saved plan touches, as the YAML it was planned from reads in this
+/// checkout (below `root`); a file whose YAML cannot be read is refused.
+fn reviewed_yaml(saved: &SavedPlan, file: &Path, root: &Path) -> Result<Desired> {
+    let unreviewed = |differences| saved::SavedPlanError::Unreviewed {
+        path: file.display().to_string(),
+        differences,
+    };
+    let paths =
+        reviewed::checkout_paths(&saved.saved.yaml, root).map_err(|why| unreviewed(vec![why]))?;
+    let checkout = spec::load(&paths).map_err(|errors| {
+        let mut why = vec!["its YAML cannot be read in this checkout:".to_string()];
+        why.extend(errors.0.iter().map(ToString::to_string));
+        unreviewed(why)
+    })?;
+    Ok(reviewed::touched(saved, checkout))
 }
 
 /// Why `apply FILE` refuses a saved plan given `--prune` or not: deleting needs `--prune` at

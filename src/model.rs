@@ -493,6 +493,11 @@ pub struct DesiredApiKey {
     pub location: SourceLocation,
 }
 
+/// The prefix every `valueFrom.env` variable must have: the variables apply may read a key's
+/// value from are the ones the operator named for that purpose, never the runner's other
+/// secrets (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
+pub const KEY_VARIABLE_PREFIX: &str = "TOLLGATE_KEY_";
+
 /// An API key as AWS holds it, without its value.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -350,6 +350,7 @@ fn the_same_file_finishes_a_partial_apply() {
 fn a_file_made_for_another_account_or_region_is_refused() {
     let (env, _, file) = saved_plan();
     let other = env_in(Some("210987654321"));
+    other.write("plans/plans.yaml", DESIRED);
     let refused = other.run(&["apply", "--auto-approve"], &file);
     assert_eq!(refused.status.code(), Some(1));
     let message = stderr(&refused);

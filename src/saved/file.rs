@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::context::Context;
+#[cfg(doc)]
+use super::reviewed;
+use super::signature::{self, PlanKey, Signature};
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
@@ -31,6 +34,10 @@ pub struct Saved {
     /// Where and by what the plan was made.
     #[serde(flatten)]
     pub context: Context,
+    /// The YAML files and folders the plan was made from, relative to the project file's
+    /// folder (or the working folder without a project file): what `apply FILE` reads again
+    /// from its checkout.
+    pub yaml: Vec<String>,
     /// The plans the saved plan changes or shows, in the plan's order.
     pub plans: Vec<SavedEntry>,
     /// The declared API keys the saved plan creates or changes, in the plan's order.
@@ -114,6 +121,8 @@ pub struct SavedPlan {
     /// How many managed plans needed nothing and are not in the file (all of the plan's
     /// unchanged count but the plans shown only for their pending grants).
     pub unchanged_elsewhere: usize,
+    /// What was found of the file's signature; [`Signature::Unsigned`] for a plan just made.
+    pub signature: Signature,
 }
 
 /// What the plan was made from, for [`SavedPlan::new`].
@@ -132,6 +141,8 @@ pub struct Inputs<'a> {
     pub live_api_keys: &'a [LiveApiKey],
     /// Whether the plan was made with `--prune`.
     pub prune: bool,
+    /// The YAML paths as [`reviewed::record`] writes them.
+    pub yaml: &'a [String],
 }
 
 impl SavedPlan {
@@ -199,6 +210,7 @@ impl SavedPlan {
             region: plan.region.clone(),
             saved: Saved {
                 context,
+                yaml: inputs.yaml.to_vec(),
                 plans,
                 api_keys,
                 prune: inputs.prune,
@@ -208,6 +220,7 @@ impl SavedPlan {
             },
             plan: plan.clone(),
             unchanged_elsewhere: plan.unchanged.saturating_sub(in_file),
+            signature: Signature::Unsigned,
         }
     }
 
@@ -217,22 +230,28 @@ impl SavedPlan {
         owner_of(self.saved.context.project.as_deref(), target)
     }
 
-    /// Writes the file.
-    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
-        let text =
-            json::render_saved(&self.plan, &self.saved).map_err(|error| SavedPlanError::Write {
-                path: path.display().to_string(),
-                source: std::io::Error::other(error),
-            })?;
-        std::fs::write(path, text).map_err(|source| SavedPlanError::Write {
+    /// Writes the file, signed when `key` is given.
+    pub fn write(&self, path: &Path, key: Option<&PlanKey>) -> Result<(), SavedPlanError> {
+        let failed = |source: std::io::Error| SavedPlanError::Write {
             path: path.display().to_string(),
             source,
-        })
+        };
+        let mut document = json::render_saved(&self.plan, &self.saved)
+            .and_then(|text| serde_json::from_str::<Value>(&text))
+            .map_err(|error| failed(std::io::Error::other(error)))?;
+        if let Some(key) = key {
+            key.sign(&mut document);
+        }
+        let mut text =
+            serde_json::to_string_pretty(&document).map_err(|error| failed(error.into()))?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(failed)
     }
 
-    /// Reads and checks a saved plan file: its format version, its fields, the fingerprints
-    /// of the live plans it holds, and that the plan rebuilt from it is the plan it shows.
-    pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {
+    /// Reads and checks a saved plan file: its signature (required when `key` is given), its
+    /// format version, its fields, the fingerprints of the live plans it holds, and that the
+    /// plan rebuilt from it is the plan it shows.
+    pub fn read(path: &Path, key: Option<&PlanKey>) -> Result<SavedPlan, SavedPlanError> {
         let name = path.display().to_string();
         let damaged = |detail: String| SavedPlanError::Damaged {
             path: name.clone(),
@@ -242,8 +261,13 @@ impl SavedPlan {
             path: name.clone(),
             source,
         })?;
-        let value: Value = serde_json::from_str(&text)
+        let mut value: Value = serde_json::from_str(&text)
             .map_err(|error| damaged(format!("it is not JSON ({error})")))?;
+        let signature =
+            signature::verify(&mut value, key).map_err(|detail| SavedPlanError::Signature {
+                path: name.clone(),
+                detail,
+            })?;
         match value.get("formatVersion") {
             None => return Err(damaged("it has no `formatVersion`".into())),
             Some(Value::Number(n)) if n.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
@@ -261,7 +285,7 @@ impl SavedPlan {
         }
         let file: FileFields = serde_json::from_value(value.clone())
             .map_err(|error| damaged(format!("a field is missing or wrong ({error})")))?;
-        let saved = SavedPlan::rebuild(file).map_err(damaged)?;
+        let mut saved = SavedPlan::rebuild(file).map_err(damaged)?;
         let written = json::render_saved(&saved.plan, &saved.saved)
             .ok()
             .and_then(|text| serde_json::from_str::<Value>(&text).ok());
@@ -271,6 +295,7 @@ impl SavedPlan {
                     .into(),
             ));
         }
+        saved.signature = signature;
         Ok(saved)
     }
 
@@ -382,6 +407,7 @@ impl SavedPlan {
             saved: file.saved,
             plan,
             unchanged_elsewhere,
+            signature: Signature::Unsigned,
         })
     }
 }

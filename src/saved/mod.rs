@@ -3,11 +3,14 @@
 //! differ or a plan or key it changes or deletes has changed since.
 //!
 //! [`file`] is the file's format, [`context`] where it was made, [`stale`] the fingerprints
-//! and the staleness check, and [`resume`] the steps of `apply FILE`.
+//! and the staleness check, [`reviewed`] the check against the YAML in the checkout,
+//! [`signature`] the optional HMAC, and [`resume`] the steps of `apply FILE`.
 
 pub mod context;
 pub mod file;
 pub mod resume;
+pub mod reviewed;
+pub mod signature;
 pub mod stale;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +51,28 @@ pub enum SavedPlanError {
         path: String,
         /// What is wrong with it.
         detail: String,
+    },
+    /// The file's signature is missing where one is required, or does not match.
+    #[error(
+        "{path} was not applied: {detail}. Nothing was sent to AWS; make a new plan on the default branch with `tollgate plan --out`, and apply that"
+    )]
+    Signature {
+        /// The file.
+        path: String,
+        /// What is wrong with the signature.
+        detail: String,
+    },
+    /// The file creates, changes or deletes a plan or key otherwise than the YAML in this
+    /// checkout declares it, or the YAML cannot be read.
+    #[error(
+        "{path} does not match the YAML it was planned from, as this checkout has it, so it was not applied:\n{}\nNothing was sent to AWS; make a new plan from this checkout (on the default branch) with `tollgate plan --out {path}`, review it, and apply that",
+        differences.iter().map(|difference| format!("  - {difference}")).collect::<Vec<_>>().join("\n")
+    )]
+    Unreviewed {
+        /// The file.
+        path: String,
+        /// What differs, one sentence each.
+        differences: Vec<String>,
     },
     /// The file has a format version this tollgate does not know.
     #[error(

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::context::{mismatches, Target};
 use super::file::SavedPlan;
+use super::reviewed;
 use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
@@ -14,20 +15,26 @@ use crate::apply::CreationMarkers;
 use crate::live::{AwsError, Connection, LiveClient, Pace};
 use crate::model::{
     managed_tags, placeholder, swap_placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys,
-    LivePlan, Tags, CREATION_TAG,
+    LivePlan, Named, Tags, CREATION_TAG,
 };
 use crate::plan::{ApiKeyEntry, KeyAction, Plan};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::references::Account;
+use crate::resolve;
+use crate::spec::Desired;
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
-/// reads the live plans, refuses if any plan the file holds changed since, and returns the
-/// plan of what is left to do, with the warnings of the reference checks (refusing what AWS
-/// would refuse, as `plan` does). Nothing is written to AWS.
+/// reads the live plans, refuses if any plan the file holds changed since or if `checkout`
+/// (the YAML the file was planned from, as this checkout has it, narrowed by
+/// [`reviewed::touched`]) declares any plan or key the file touches otherwise, runs the
+/// ownership checks of a plan from YAML, and returns the plan of what is left to do, with the
+/// warnings of the reference checks (refusing what AWS would refuse, as `plan` does). Nothing
+/// is written to AWS.
 pub async fn resume(
     connection: &Connection,
     pace: Pace,
     saved: &SavedPlan,
+    checkout: Desired,
     path: &Path,
 ) -> Result<(LiveClient, Plan, CreationMarkers, Vec<String>), SavedPlanError> {
     let name = path.display().to_string();
@@ -49,9 +56,16 @@ pub async fn resume(
         path: name.clone(),
         changes,
     };
-    let listed = match saved.saved.api_keys.is_empty() && saved.saved.deleted_keys.is_empty() {
-        true => Vec::new(),
-        false => client.list_api_keys().await?,
+    let needs_keys = !saved.saved.api_keys.is_empty()
+        || !saved.saved.deleted_keys.is_empty()
+        || !checkout.api_keys.is_empty()
+        || checkout
+            .plans
+            .iter()
+            .any(|plan| !plan.named_keys.is_empty());
+    let listed = match needs_keys {
+        true => client.list_api_keys().await?,
+        false => Vec::new(),
     };
     let (api_keys, created) = if saved.saved.api_keys.is_empty() {
         (Vec::new(), BTreeMap::new())
@@ -60,8 +74,26 @@ pub async fn resume(
     };
     // Keys an earlier, partial apply of this file created stand in for their placeholders.
     let saved = &with_created_keys(saved, &created);
+    let unreviewed = |differences| SavedPlanError::Unreviewed {
+        path: name.clone(),
+        differences,
+    };
+    let checkout = resolve_names(&client, saved, checkout, &listed)
+        .await?
+        .map_err(unreviewed)?;
+    let differences = reviewed::differences(saved, &checkout);
+    if !differences.is_empty() {
+        return Err(unreviewed(differences));
+    }
     let live = client.list_plans().await?;
     let found = find_plans(saved, &live).map_err(stale)?;
+    let foreign = found.owned_elsewhere(&live, saved.owner().as_deref());
+    if !foreign.is_empty() {
+        return Err(SavedPlanError::Refused {
+            path: name,
+            errors: foreign,
+        });
+    }
     let live_keys = client.list_plan_keys(found.plans_needing_keys()).await?;
     let warnings = found
         .check_references(&client, &live, &live_keys, &name)
@@ -90,6 +122,46 @@ pub async fn resume(
             .collect(),
     };
     Ok((client, plan, markers, warnings))
+}
+
+/// The checkout's declarations with their names of REST APIs and keys resolved as `plan`
+/// resolves them (GetRestApis only when a name is used; `listed` are the account's keys), or
+/// the names that do not resolve, located.
+async fn resolve_names(
+    client: &LiveClient,
+    saved: &SavedPlan,
+    checkout: Desired,
+    listed: &[LiveApiKey],
+) -> Result<Result<Desired, Vec<String>>, AwsError> {
+    let Desired {
+        mut plans,
+        api_keys: declared,
+    } = checkout;
+    let region = client.region();
+    let mut errors = Vec::new();
+    if plans.iter().any(|plan| !plan.named_stages.is_empty()) {
+        let apis = client.list_rest_apis().await?;
+        errors.extend(resolve::api_names(&mut plans, &apis, region).err());
+    }
+    let owner = saved.owner();
+    match api_keys::match_keys(&declared, listed, region, owner.as_deref()) {
+        Ok(matched) => {
+            let keys: Vec<Named> = listed.iter().map(LiveApiKey::named).collect();
+            errors.extend(resolve::key_names(&mut plans, &keys, &matched.ids, region).err());
+        }
+        Err(found) => errors.push(found),
+    }
+    let errors: Vec<String> = resolve::in_file_order(errors.into_iter().flatten().collect())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(match errors.is_empty() {
+        true => Ok(Desired {
+            plans,
+            api_keys: declared,
+        }),
+        false => Err(errors),
+    })
 }
 
 /// The ids of the keys an earlier apply of a saved plan created, by placeholder.
@@ -341,16 +413,8 @@ struct FoundPlans {
 }
 
 impl FoundPlans {
-    /// Checks the references of the file's plans against the account as it is now, every
-    /// other live plan left alone: what AWS would refuse is an error, the warnings are
-    /// returned.
-    async fn check_references(
-        &self,
-        client: &LiveClient,
-        live: &[LivePlan],
-        live_keys: &LiveKeys,
-        path: &str,
-    ) -> Result<Vec<String>, SavedPlanError> {
+    /// The file's declarations, and how they match `live` as found.
+    fn matching(&self, live: &[LivePlan]) -> (Vec<DesiredPlan>, Matching) {
         let desired: Vec<DesiredPlan> = self
             .plans
             .iter()
@@ -367,7 +431,33 @@ impl FoundPlans {
         let unmanaged = (0..live.len())
             .filter(|i| !matched.contains(&Some(*i)))
             .collect();
-        let matching = Matching { matched, unmanaged };
+        (desired, Matching { matched, unmanaged })
+    }
+
+    /// The plans the file changes that another project or target owns now, as `plan` refuses
+    /// them: one located error each; none without a project (`owner` is `None`).
+    fn owned_elsewhere(&self, live: &[LivePlan], owner: Option<&str>) -> Vec<String> {
+        let Some(owner) = owner else {
+            return Vec::new();
+        };
+        let (desired, matching) = self.matching(live);
+        reconcile::owned_elsewhere(&desired, live, &matching, owner)
+            .iter()
+            .map(|error| format!("{}: {error}", error.location()))
+            .collect()
+    }
+
+    /// Checks the references of the file's plans against the account as it is now, every
+    /// other live plan left alone: what AWS would refuse is an error, the warnings are
+    /// returned.
+    async fn check_references(
+        &self,
+        client: &LiveClient,
+        live: &[LivePlan],
+        live_keys: &LiveKeys,
+        path: &str,
+    ) -> Result<Vec<String>, SavedPlanError> {
+        let (desired, matching) = self.matching(live);
         let account = Account {
             desired: &desired,
             live,

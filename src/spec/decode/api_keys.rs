@@ -1,7 +1,7 @@
 //! The declared API keys (`apiKeys:`), read in the same pass as the plans.
 
 use super::{resolve, Node, Reader, Scalar};
-use crate::model::{DesiredApiKey, CREATION_TAG};
+use crate::model::{DesiredApiKey, CREATION_TAG, KEY_VARIABLE_PREFIX};
 use crate::spec::events::Ev;
 use crate::spec::limits::DECLARABLE_TAGS;
 
@@ -120,11 +120,6 @@ impl<'a> Reader<'a> {
         None
     }
 }
-
-/// The prefix every `valueFrom.env` variable must have: the variables apply may read a key's
-/// value from are the ones the operator named for that purpose, never the runner's other
-/// secrets (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`).
-pub const KEY_VARIABLE_PREFIX: &str = "TOLLGATE_KEY_";
 
 /// Whether `name` can name an environment variable: letters, digits and `_`, not starting
 /// with a digit.

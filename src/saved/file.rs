@@ -7,7 +7,9 @@
 //! fingerprint of each part. A plan made with `--prune` also holds each orphan it deletes, as
 //! read. Reading a file rebuilds the plan from these with the same code that made it, and
 //! checks that it equals the JSON plan beside them, so `show` renders exactly what `plan`
-//! printed and an edited file is refused.
+//! printed and a damaged file is refused. Anyone can recompute the fingerprints of a file
+//! they edit: what stops a deliberate edit is `apply FILE`'s check against the checkout's
+//! YAML ([`super::reviewed`]) and the optional signature ([`super::signature`]).
 
 use std::path::Path;
 

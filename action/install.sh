@@ -54,11 +54,14 @@ listed_sha256() {
     fi
 }
 
-# Succeeds when the action's checksums.txt lists any file of release $1.
+# Succeeds when the action's checksums.txt lists any file of release $1 (and not merely of a
+# pre-release of it: v1.2.3-rc.1 is not v1.2.3).
 release_listed() {
     [[ -f "$checksums" ]] &&
-        awk -v prefix="tollgate-$1-" 'NF == 2 && index($2, prefix) == 1 { found = 1 } END { exit !found }' \
-            "$checksums"
+        awk -v prefix="tollgate-$1-" '
+            NF == 2 && index($2, prefix) == 1 &&
+                substr($2, length(prefix) + 1) ~ /^(x86_64|aarch64)-[a-z0-9_-]+(\.tar\.gz|\/tollgate)$/ { found = 1 }
+            END { exit !found }' "$checksums"
 }
 
 # Prints the SHA-256 of the file $1.

@@ -528,6 +528,32 @@ fn the_release_list_keeps_earlier_releases_and_refuses_what_it_cannot_vouch_for(
         .as_str()
     ));
 
+    // A pre-release lists only itself: v1.2.0-rc.1 does not make v1.2.0 listed.
+    std::fs::write(world.checksums(), &run.stdout).expect("the list with v1.1.0");
+    world.publish("v1.2.0-rc.1", LINUX_X64, &world.good("1.2.0-rc.1"));
+    world.list("v1.2.0-rc.1");
+    world.publish("v1.2.0", LINUX_X64, &world.good("1.2.0"));
+    let unlisted = world.install("install", "v1.2.0");
+    assert_eq!(unlisted.code, Some(1));
+    assert!(
+        unlisted.stdout.contains("tollgate v1.2.0 is not listed"),
+        "{}",
+        unlisted.stdout
+    );
+    world.list("v1.2.0");
+    let installed = world.install("install", "v1.2.0");
+    assert_eq!(installed.code, Some(0), "{}", installed.stdout);
+    assert_eq!(
+        world.run_installed(&world.installed("v1.2.0")),
+        "tollgate 1.2.0"
+    );
+    let listed = std::fs::read_to_string(world.checksums()).expect("list");
+    assert_eq!(
+        listed.lines().filter(|line| !line.starts_with('#')).count(),
+        10,
+        "v1.0.0, v1.1.0 (two targets), v1.2.0-rc.1 and v1.2.0: {listed}"
+    );
+
     // v1.0.0 again: a release is made once.
     let again = world.release_checksums("v1.0.0");
     assert_eq!(again.code, Some(1));
@@ -541,13 +567,13 @@ fn the_release_list_keeps_earlier_releases_and_refuses_what_it_cannot_vouch_for(
     assert_eq!(again.stdout, "", "nothing written");
 
     // An earlier list that disagrees with itself, or holds a line that is not `SHA256  NAME`.
-    let listed = std::fs::read_to_string(world.checksums()).expect("list");
+    world.publish("v3.0.0", LINUX_X64, &world.good("3.0.0"));
     let forged = format!(
         "{listed}{}  tollgate-v1.0.0-x86_64-unknown-linux-gnu.tar.gz\n",
         "0".repeat(64)
     );
     std::fs::write(world.checksums(), forged).expect("forge");
-    let twice = world.release_checksums("v1.1.0");
+    let twice = world.release_checksums("v3.0.0");
     assert_eq!(twice.code, Some(1));
     assert!(
         twice.stderr.contains(
@@ -561,11 +587,11 @@ fn the_release_list_keeps_earlier_releases_and_refuses_what_it_cannot_vouch_for(
         format!("{listed}abc tollgate-v0.9.0.tar.gz\n"),
     )
     .expect("forge");
-    let malformed = world.release_checksums("v1.1.0");
+    let malformed = world.release_checksums("v3.0.0");
     assert_eq!(malformed.code, Some(1));
     assert!(
         malformed.stderr.contains(&format!(
-            "{}:6: not a `SHA256  NAME` line: abc tollgate-v0.9.0.tar.gz",
+            "{}:14: not a `SHA256  NAME` line: abc tollgate-v0.9.0.tar.gz",
             world.checksums().display()
         )),
         "{}",
@@ -593,5 +619,24 @@ fn the_release_list_keeps_earlier_releases_and_refuses_what_it_cannot_vouch_for(
             .contains("tollgate-v2.0.0-x86_64-unknown-linux-gnu.tar.gz holds no tollgate-v2.0.0-x86_64-unknown-linux-gnu/tollgate"),
         "{}",
         empty.stderr
+    );
+
+    // A pre-release's archive among a release's.
+    let mixed = world.server().join("v5.0.0");
+    std::fs::create_dir_all(&mixed).expect("folder");
+    std::fs::copy(
+        &first,
+        mixed.join(format!("tollgate-v5.0.0-rc.1-{LINUX_X64}.tar.gz")),
+    )
+    .expect("copy");
+    let stray = world.release_checksums("v5.0.0");
+    assert_eq!(stray.code, Some(1));
+    assert!(
+        stray.stderr.contains(
+            "tollgate-v5.0.0-rc.1-x86_64-unknown-linux-gnu.tar.gz is not an archive of v5.0.0 \
+             for a target such as x86_64-unknown-linux-gnu"
+        ),
+        "{}",
+        stray.stderr
     );
 }

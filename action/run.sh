@@ -3,9 +3,10 @@
 # for one command and writes what the action's GitHub API steps need into GITHUB_OUTPUT. No
 # GitHub API call is made here, so this script runs as it is in tests, against an emulator.
 #
-#   run.sh names   the names the action's other steps use: outputs artifact (the saved plan's
-#                  artifact, tied to the pull request's head commit), comment-marker and
-#                  issue-marker (the hidden markers of its one comment and one drift issue)
+#   run.sh names   the names the action's other steps use: outputs head-sha (the pull
+#                  request's head commit, TOLLGATE_HEAD_SHA), artifact (the saved plan's
+#                  artifact, tied to that commit), comment-marker and issue-marker (the hidden
+#                  markers of its one comment and one drift issue)
 #   run.sh plan    validate (annotations), plan (annotations, job summary, saved plan), and the
 #                  pull-request comment: outputs exitcode, has-changes, plan-file, comment-file
 #   run.sh apply   apply the saved plan at TOLLGATE_PLAN_FILE: fails, saying why, when it is
@@ -35,6 +36,9 @@ marker_target="${target:-default}"
 comment_marker="<!-- tollgate-plan target=$marker_target -->"
 # The hidden marker that finds this action's one drift issue for the target.
 issue_marker="<!-- tollgate-drift target=$marker_target -->"
+# What to do when apply refuses or cannot read the reviewed plan: plan anew from the default
+# branch, so that a new review covers what will be applied.
+replan="Re-plan on the default branch: open a pull request on top of it (its plan job plans against the account as it is now), review that plan, and merge it to apply it."
 # The most characters of the report the drift issue holds (GitHub takes 65,536 in a body).
 MAX_REPORT_CHARS=60000
 
@@ -86,6 +90,7 @@ fence_for() {
 
 case "$command" in
 names)
+    output head-sha "${TOLLGATE_HEAD_SHA:-}"
     output artifact "tollgate-plan-$marker_target-${TOLLGATE_HEAD_SHA:-}"
     output comment-marker "$comment_marker"
     output issue-marker "$issue_marker"
@@ -136,14 +141,14 @@ apply)
     run_tollgate ${global[@]+"${global[@]}"} show "$plan_file"
     if [[ $code -ne 0 ]]; then
         output exitcode 1
-        annotate_error "the saved plan of commit ${TOLLGATE_HEAD_SHA:-?} cannot be read (see the log); nothing was applied. Re-run the plan on the default branch, review it, and apply that."
+        annotate_error "the saved plan of commit ${TOLLGATE_HEAD_SHA:-?} cannot be read (see the log); nothing was applied. $replan"
         exit 1
     fi
     run_tollgate ${global[@]+"${global[@]}"} apply --auto-approve --detailed-exitcode \
         ${prune[@]+"${prune[@]}"} "$plan_file"
     output exitcode "$code"
     if [[ $code -eq 1 ]]; then
-        annotate_error "the reviewed plan of commit ${TOLLGATE_HEAD_SHA:-?} was not applied in full: tollgate refused it as stale (a plan or key it changes or deletes changed since it was reviewed), refused its deletions (the prune input differs from the plan job's, or they exceed prune-max), or a change failed; the log says which. Re-run the plan on the default branch, review it, and apply that."
+        annotate_error "the reviewed plan of commit ${TOLLGATE_HEAD_SHA:-?} was not applied in full; the log says why: tollgate refused the saved plan (a plan or key it changes or deletes changed since it was reviewed, it no longer matches the YAML of this commit, its signature is missing or wrong, or its deletions differ from the prune input or exceed prune-max), or a change failed. $replan"
         exit 1
     fi
     ;;

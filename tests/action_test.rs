@@ -1,7 +1,8 @@
-//! The GitHub Action's shell steps (action/run.sh, action/install.sh), run for real with a
-//! temporary GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP against the emulator; only
-//! the GitHub API calls (actions/github-script) and the download from GitHub are not run.
-//! And action.yml itself: every input and step output it refers to exists.
+//! The GitHub Action's shell steps (action/run.sh; action/install.sh is tests/install_test.rs),
+//! run for real with a temporary GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP against the
+//! emulator; only the GitHub API calls (actions/github-script) are not run. And action.yml
+//! itself: every input and step output it refers to exists, and every third-party action is
+//! pinned by commit.
 
 mod common;
 
@@ -24,6 +25,11 @@ const DESIRED: &str = r#"usagePlans:
     quota: { limit: 500, period: MONTH }
     apiStages: [ { apiId: a1b2c3d4e5, stage: prod } ]
 "#;
+
+/// What the apply step says to do when tollgate refuses (or cannot read) the reviewed plan.
+const REPLAN: &str = "Re-plan on the default branch: open a pull request on top of it (its plan \
+                      job plans against the account as it is now), review that plan, and merge \
+                      it to apply it.";
 
 /// The commit the tests pretend the pull request's head is.
 const HEAD_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -134,6 +140,10 @@ fn plan_annotates_summarises_saves_and_writes_the_comment() {
         names.outputs["artifact"],
         format!("tollgate-plan-default-{HEAD_SHA}")
     );
+    assert_eq!(
+        names.outputs["head-sha"], HEAD_SHA,
+        "for the action's later steps"
+    );
     assert!(comment.starts_with(&format!("{marker}\n### tollgate plan for us-east-1\n")));
     assert!(
         comment.contains("| Gold | gold000001 | update: 1 field, **1 destructive** |"),
@@ -224,9 +234,21 @@ fn apply_of_a_stale_plan_fails_saying_why_and_changes_nothing() {
         &[("TOLLGATE_PLAN_FILE", &plan.outputs["plan-file"])],
     );
     assert_eq!(run.code, Some(1), "{}", run.stdout);
-    assert!(run
-        .stdout
-        .contains("::error title=tollgate::the reviewed plan of commit"));
+    assert!(
+        run.stdout.contains(&format!(
+            "::error title=tollgate::the reviewed plan of commit {HEAD_SHA} was not applied in \
+             full; the log says why: tollgate refused the saved plan (a plan or key it changes \
+             or deletes changed since it was reviewed, it no longer matches the YAML of this \
+             commit, its signature is missing or wrong"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(REPLAN),
+        "says to re-plan on the default branch: {}",
+        run.stdout
+    );
     assert_eq!(env.writes(), writes, "nothing sent");
     assert_eq!(env.plan("gold000001").quota().map(|q| q.limit()), Some(700));
 }
@@ -366,9 +388,9 @@ fn the_prune_inputs_save_deletions_at_plan_and_make_them_at_apply_within_prune_m
         assert_eq!(apply.code, Some(1), "{extra:?}: {}", apply.stdout);
         assert!(
             apply.stdout.contains(
-                "refused its deletions (the prune input differs from the plan job's, or they \
-                 exceed prune-max)"
-            ),
+                "or its deletions differ from the prune input or exceed prune-max), or a \
+                 change failed."
+            ) && apply.stdout.contains(REPLAN),
             "{}",
             apply.stdout
         );
@@ -383,172 +405,6 @@ fn the_prune_inputs_save_deletions_at_plan_and_make_them_at_apply_within_prune_m
         .expect("GetUsagePlans");
     let names: Vec<&str> = left.items().iter().filter_map(|plan| plan.name()).collect();
     assert_eq!(names, ["Gold"]);
-}
-
-/// Builds a release archive of the tollgate binary as the release workflow does, under
-/// `base/VERSION/`, with its checksum file (corrupted when `corrupt`).
-fn fake_release(base: &Path, version: &str, triple: &str, corrupt: bool) {
-    let name = format!("tollgate-{version}-{triple}");
-    let stage = base.join("stage").join(&name);
-    std::fs::create_dir_all(&stage).expect("stage");
-    std::fs::copy(
-        assert_cmd::cargo::cargo_bin("tollgate"),
-        stage.join("tollgate"),
-    )
-    .expect("copy the binary");
-    let out = base.join(version);
-    std::fs::create_dir_all(&out).expect("release folder");
-    let archive = out.join(format!("{name}.tar.gz"));
-    let status = std::process::Command::new("tar")
-        .arg("-czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(base.join("stage"))
-        .arg(&name)
-        .status()
-        .expect("tar runs");
-    assert!(status.success());
-    let digest = std::process::Command::new("sha256sum")
-        .arg(&archive)
-        .output()
-        .expect("sha256sum runs");
-    let mut line = String::from_utf8_lossy(&digest.stdout).into_owned();
-    if corrupt {
-        line.replace_range(0..1, if line.starts_with('0') { "1" } else { "0" });
-    }
-    std::fs::write(out.join(format!("{name}.tar.gz.sha256")), line).expect("checksum file");
-}
-
-/// `install.sh STEP` of v9.8.7 for a Linux x86_64 runner, downloading from `base`.
-fn install(env: &Env, step: &str, base: &Path, cache: &Path) -> ActionRun {
-    install_ref(env, step, "v9.8.7", base, cache)
-}
-
-/// `install.sh STEP` of `version` for a Linux x86_64 runner, downloading from `base`, with an
-/// empty folder as the action's source (so that nothing is built).
-fn install_ref(env: &Env, step: &str, version: &str, base: &Path, cache: &Path) -> ActionRun {
-    let no_source = env.dir.path().join("no-source");
-    std::fs::create_dir_all(&no_source).expect("a folder");
-    let base_url = format!("file://{}", base.display());
-    let github_path = env.dir.path().join("github-path");
-    std::fs::write(&github_path, "").expect("GITHUB_PATH");
-    run_script(
-        env,
-        "install.sh",
-        step,
-        &[
-            ("TOLLGATE_VERSION", version),
-            ("TOLLGATE_SOURCE", no_source.to_str().expect("UTF-8")),
-            ("TOLLGATE_REPOSITORY", "example/tollgate"),
-            ("TOLLGATE_DOWNLOAD_BASE", &base_url),
-            ("RUNNER_OS", "Linux"),
-            ("RUNNER_ARCH", "X64"),
-            ("RUNNER_TOOL_CACHE", cache.to_str().expect("UTF-8")),
-            ("GITHUB_PATH", github_path.to_str().expect("UTF-8")),
-        ],
-    )
-}
-
-#[test]
-fn install_builds_the_actions_own_source_for_any_ref_but_a_release() {
-    let env = Env::new("");
-    let base = env.dir.path().join("releases");
-    let cache = env.dir.path().join("tool-cache");
-    let commit = "0123456789abcdef0123456789abcdef01234567";
-    for (version, cacheable, key) in [
-        ("main", "false", "tollgate-source-Linux-X64"),
-        ("v1", "false", "tollgate-source-Linux-X64"),
-        ("v1.2.3-fix/x", "false", "tollgate-source-Linux-X64"),
-        ("", "false", "tollgate-source-Linux-X64"),
-        (
-            commit,
-            "true",
-            &format!("tollgate-source-{commit}-Linux-X64"),
-        ),
-        (
-            "v1.2.3-rc.1",
-            "true",
-            "tollgate-v1.2.3-rc.1-x86_64-unknown-linux-gnu",
-        ),
-    ] {
-        let located = install_ref(&env, "locate", version, &base, &cache);
-        assert_eq!(located.outputs["cacheable"], cacheable, "{version}");
-        assert_eq!(located.outputs["cache-key"], key, "{version}");
-    }
-    // A branch builds from source: here there is none, and the step says what to do.
-    let built = install_ref(&env, "install", "main", &base, &cache);
-    assert_eq!(built.code, Some(1));
-    assert!(
-        built.stdout.contains(
-            "::error title=tollgate install::no release binary to install and no tollgate source"
-        ),
-        "{}",
-        built.stdout
-    );
-    // A release tag without an archive falls back to the source too.
-    let missing = install(&env, "install", &base, &cache);
-    assert_eq!(missing.code, Some(1));
-    assert!(
-        missing.stdout.contains(
-            "no release archive tollgate-v9.8.7-x86_64-unknown-linux-gnu.tar.gz to download"
-        ),
-        "{}",
-        missing.stdout
-    );
-    assert!(
-        missing.stdout.contains("no tollgate source"),
-        "{}",
-        missing.stdout
-    );
-}
-
-#[test]
-fn install_checks_the_checksum_before_installing_the_release_binary() {
-    let env = Env::new("");
-    let base = env.dir.path().join("releases");
-    let cache = env.dir.path().join("tool-cache");
-    let triple = "x86_64-unknown-linux-gnu";
-    let located = install(&env, "locate", &base, &cache);
-    assert_eq!(located.code, Some(0));
-    let dir = cache
-        .join("tollgate")
-        .join(format!("tollgate-v9.8.7-{triple}"));
-    assert_eq!(located.outputs["dir"], dir.display().to_string());
-    assert_eq!(located.outputs["cacheable"], "true");
-    assert_eq!(
-        located.outputs["cache-key"],
-        format!("tollgate-v9.8.7-{triple}")
-    );
-
-    fake_release(&base, "v9.8.7", triple, true);
-    let refused = install(&env, "install", &base, &cache);
-    assert_eq!(refused.code, Some(1));
-    assert!(
-        refused
-            .stdout
-            .contains("::error title=tollgate install::tollgate-v9.8.7-x86_64-unknown-linux-gnu.tar.gz does not match its published SHA-256 checksum"),
-        "{}",
-        refused.stdout
-    );
-    assert!(!dir.join("bin/tollgate").exists(), "nothing installed");
-
-    fake_release(&base, "v9.8.7", triple, false);
-    let installed = install(&env, "install", &base, &cache);
-    assert_eq!(installed.code, Some(0), "{}", installed.stdout);
-    let binary = dir.join("bin/tollgate");
-    let version = std::process::Command::new(&binary)
-        .arg("--version")
-        .output()
-        .expect("the installed binary runs");
-    assert!(String::from_utf8_lossy(&version.stdout).starts_with("tollgate "));
-    let path = std::fs::read_to_string(env.dir.path().join("github-path")).expect("GITHUB_PATH");
-    assert_eq!(path, format!("{}\n", dir.join("bin").display()));
-
-    // A second run finds it in place (as after a cache hit) and downloads nothing.
-    std::fs::remove_dir_all(&base).expect("the release is gone");
-    let again = install(&env, "install", &base, &cache);
-    assert_eq!(again.code, Some(0), "{}", again.stdout);
-    assert!(again.stdout.contains("restored from the cache"));
 }
 
 /// The `${{ ... }}` expressions of a text.
@@ -595,8 +451,18 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
     for command in ["names", "plan", "drift"] {
         written.extend(run_action(&env, command, &[]).outputs.into_keys());
     }
-    let base = env.dir.path().join("none");
-    written.extend(install(&env, "locate", &base, &base).outputs.into_keys());
+    let cache = env.dir.path().join("tool-cache");
+    let locate = [
+        ("TOLLGATE_VERSION", "main"),
+        ("RUNNER_OS", "Linux"),
+        ("RUNNER_ARCH", "X64"),
+        ("RUNNER_TOOL_CACHE", cache.to_str().expect("UTF-8")),
+    ];
+    written.extend(
+        run_script(&env, "install.sh", "locate", &locate)
+            .outputs
+            .into_keys(),
+    );
     for expression in expressions(&text) {
         for input in names_after(expression, "inputs.") {
             assert!(
@@ -660,4 +526,305 @@ fn a_long_drift_report_is_cut_to_fit_in_an_issue() {
     assert!(issue.contains(&format!("```text\nP000: description is \"{old}\" live")));
     assert!(issue
         .contains("\n[cut here to fit in an issue: the whole report is in the run's log]\n```\n"));
+}
+
+#[test]
+fn prune_max_is_passed_only_when_its_input_is_set() {
+    let env = env();
+    env.write(
+        "tollgate.yaml",
+        "project: payments\ntargets:\n  - name: prod\n    region: us-east-1\n    paths: [plans]\n",
+    );
+    // The real binary behind a wrapper that records each command line run.sh gives it.
+    let log = env.dir.path().join("tollgate-command-lines");
+    let wrapper = env.dir.path().join("tollgate-recorded");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            assert_cmd::cargo::cargo_bin("tollgate").display()
+        ),
+    )
+    .expect("the wrapper");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let wrapper = wrapper.to_str().expect("UTF-8");
+
+    for (prune_max, expected) in [("", "--prune"), ("3", "--prune --prune-max 3")] {
+        let _ = std::fs::remove_file(&log);
+        let vars = [
+            ("INPUT_PATHS", ""),
+            ("INPUT_PRUNE", "true"),
+            ("INPUT_PRUNE_MAX", prune_max),
+            ("TOLLGATE", wrapper),
+        ];
+        let plan = run_script(&env, "run.sh", "plan", &vars);
+        assert_eq!(plan.code, Some(0), "{}", plan.stdout);
+        let mut apply_vars = vars.to_vec();
+        apply_vars.push(("TOLLGATE_PLAN_FILE", &plan.outputs["plan-file"]));
+        let apply = run_script(&env, "run.sh", "apply", &apply_vars);
+        assert_eq!(apply.code, Some(0), "{}", apply.stdout);
+
+        let lines = std::fs::read_to_string(&log).expect("the command lines");
+        let pruning: Vec<&str> = lines
+            .lines()
+            .filter(|line| line.starts_with("plan ") || line.starts_with("apply "))
+            .collect();
+        assert_eq!(pruning.len(), 2, "{lines}");
+        for line in pruning {
+            let flags: Vec<&str> = line
+                .split(' ')
+                .skip_while(|word| *word != "--prune")
+                .take_while(|word| word.starts_with("--prune") || word.parse::<u32>().is_ok())
+                .collect();
+            assert_eq!(flags.join(" "), expected, "prune-max {prune_max:?}: {line}");
+        }
+    }
+}
+
+/// What an actions/github-script step of action.yml did, run under Node.js.
+#[derive(Debug, serde::Deserialize)]
+struct ScriptRun {
+    /// What it passed to core.setOutput.
+    outputs: BTreeMap<String, String>,
+    /// What it passed to core.setFailed, if it failed the step.
+    failed: Option<String>,
+    /// The parameters of each GitHub API list it read (github.paginate).
+    calls: Vec<serde_json::Value>,
+}
+
+/// Runs the script of action.yml's github-script step `id` under Node.js, with `context` as
+/// the run's context and `answer` as every list the GitHub API returns. The GitHub API cannot
+/// be reached from the tests, so `github` and `core` are stand-ins that record what the
+/// script asks and sets.
+fn run_github_script(id: &str, context: serde_json::Value, answer: serde_json::Value) -> ScriptRun {
+    let text = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+    let action: serde_json::Value = serde_saphyr::from_str(&text).expect("action.yml is YAML");
+    let step = action["runs"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|step| step["id"] == id)
+        .expect("the step");
+    assert!(step["uses"]
+        .as_str()
+        .is_some_and(|uses| uses.starts_with("actions/github-script@")));
+    let script = step["with"]["script"].as_str().expect("its script");
+    let harness = format!(
+        "const context = {context};\n\
+         const result = {{ outputs: {{}}, failed: null, calls: [] }};\n\
+         const core = {{\n\
+           setOutput: (name, value) => {{ result.outputs[name] = value; }},\n\
+           setFailed: (message) => {{ result.failed = message; }},\n\
+           info: () => {{}}, warning: () => {{}},\n\
+         }};\n\
+         const github = {{\n\
+           rest: {{ repos: {{ listPullRequestsAssociatedWithCommit: 'commits/{{sha}}/pulls' }} }},\n\
+           paginate: async (endpoint, params) => {{\n\
+             result.calls.push({{ endpoint, ...params }});\n\
+             return {answer};\n\
+           }},\n\
+         }};\n\
+         (async () => {{\n{script}\n}})().then(() => console.log(JSON.stringify(result)));\n"
+    );
+    let output = std::process::Command::new("node")
+        .arg("-e")
+        .arg(harness)
+        .output()
+        .expect("Node.js runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the script's record")
+}
+
+#[test]
+fn apply_finds_the_pull_request_a_push_merged_and_nothing_else() {
+    let merge = "fedcba9876543210fedcba9876543210fedcba98";
+    let push = serde_json::json!({
+        "eventName": "push", "ref": "refs/heads/main", "sha": merge,
+        "repo": { "owner": "acme", "repo": "plans" },
+    });
+    let pull = |number: u32, merged: bool, merge_commit: &str, base: &str, head: &str| {
+        serde_json::json!({
+            "number": number,
+            "merged_at": merged.then_some("2026-12-01T10:00:00Z"),
+            "merge_commit_sha": merge_commit,
+            "base": { "ref": base },
+            "head": { "sha": head },
+        })
+    };
+    // The commit also belongs to an open pull request, to one merged into another branch, and
+    // to one merged into main by another commit.
+    let pulls = serde_json::json!([
+        pull(
+            5,
+            true,
+            "2222222222222222222222222222222222222222",
+            "main",
+            "cccc"
+        ),
+        pull(
+            8,
+            false,
+            "1111111111111111111111111111111111111111",
+            "main",
+            "aaaa"
+        ),
+        pull(6, true, merge, "release", "bbbb"),
+        pull(7, true, merge, "main", HEAD_SHA),
+    ]);
+    let found = run_github_script("merged", push.clone(), pulls);
+    assert_eq!(found.failed, None);
+    assert_eq!(
+        found.outputs.get("head-sha").map(String::as_str),
+        Some(HEAD_SHA)
+    );
+    assert_eq!(
+        found.calls,
+        [serde_json::json!({
+            "endpoint": "commits/{sha}/pulls", "owner": "acme", "repo": "plans",
+            "commit_sha": merge, "per_page": 100,
+        })]
+    );
+
+    // A push that merged no pull request (a direct push) has no reviewed plan.
+    let direct = run_github_script(
+        "merged",
+        push,
+        serde_json::json!([pull(
+            8,
+            false,
+            "1111111111111111111111111111111111111111",
+            "main",
+            "aaaa"
+        )]),
+    );
+    assert!(direct.outputs.is_empty());
+    assert_eq!(
+        direct.failed.as_deref(),
+        Some(
+            "commit fedcba9876543210fedcba9876543210fedcba98 on main is not the merge of a pull \
+             request, so no reviewed plan belongs to it; nothing was applied. Change the YAML \
+             through a pull request (branch protection on main makes that the only way)"
+        )
+    );
+
+    // A pull request's own run (here, its closing) is refused before anything is read.
+    let closed = run_github_script(
+        "merged",
+        serde_json::json!({
+            "eventName": "pull_request", "ref": "refs/pull/7/merge", "sha": merge,
+            "repo": { "owner": "acme", "repo": "plans" },
+        }),
+        serde_json::json!([pull(7, true, merge, "main", HEAD_SHA)]),
+    );
+    assert!(closed.outputs.is_empty());
+    assert!(closed.calls.is_empty());
+    assert!(
+        closed
+            .failed
+            .as_deref()
+            .is_some_and(|message| message.starts_with(
+                "tollgate apply runs on a push to the default branch, not on pull_request \
+             (refs/pull/7/merge); nothing was applied."
+            )),
+        "{closed:?}"
+    );
+}
+
+/// The workflow files that use actions: the action, the release workflow and the examples.
+fn workflow_files() -> Vec<PathBuf> {
+    let mut files = vec![root().join("action.yml")];
+    for folder in [".github/workflows", "examples/github-actions"] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(root().join(folder))
+            .expect("the folder")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    files
+}
+
+#[test]
+fn third_party_actions_are_pinned_by_commit_with_their_release_beside() {
+    // action -> (commit, release), the same everywhere.
+    let mut pins: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for file in workflow_files() {
+        let text = std::fs::read_to_string(&file).expect("the workflow");
+        for (number, line) in text.lines().enumerate() {
+            let Some(uses) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            let place = format!("{}:{}", file.display(), number + 1);
+            let (action, rest) = uses.split_once('@').expect("action@ref");
+            // The examples' own step names tollgate as its users would, by release tag.
+            if action == "OWNER/tollgate" {
+                continue;
+            }
+            let (commit, comment) = rest.split_once(" # ").unwrap_or((rest, ""));
+            assert!(
+                commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{place}: {action} is pinned by {commit}, not by a full commit SHA"
+            );
+            let release = comment.trim();
+            assert!(
+                release.starts_with('v')
+                    && release[1..].split('.').count() == 3
+                    && release[1..]
+                        .split('.')
+                        .all(|part| part.parse::<u32>().is_ok()),
+                "{place}: {action}@{commit} has no `# vX.Y.Z` comment naming its release"
+            );
+            let pin = (commit.to_string(), release.to_string());
+            let first = pins
+                .entry(action.to_string())
+                .or_insert_with(|| pin.clone());
+            assert_eq!(*first, pin, "{place}: {action} pinned two ways");
+        }
+    }
+    let actions: Vec<&str> = pins.keys().map(String::as_str).collect();
+    assert_eq!(
+        actions,
+        [
+            "actions/cache",
+            "actions/checkout",
+            "actions/download-artifact",
+            "actions/github-script",
+            "actions/upload-artifact",
+            "aws-actions/configure-aws-credentials",
+        ]
+    );
+}
+
+#[test]
+fn the_example_apply_workflow_runs_on_push_to_the_default_branch_in_its_environment() {
+    let path = root().join("examples/github-actions/apply-on-merge.yml");
+    let text = std::fs::read_to_string(&path).expect("the example");
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+    let on = workflow["on"].as_object().expect("on:");
+    let events: Vec<&str> = on.keys().map(String::as_str).collect();
+    assert_eq!(events, ["push"], "never a pull request's event");
+    assert_eq!(on["push"]["branches"], serde_json::json!(["main"]));
+    assert_eq!(workflow["permissions"]["pull-requests"], "read");
+    let jobs = workflow["jobs"].as_object().expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    let apply = &jobs["apply"];
+    // The environment the apply role's OIDC trust policy names (docs/security.md).
+    assert_eq!(apply["environment"], "tollgate-apply");
+    let docs = std::fs::read_to_string(root().join("docs/security.md")).expect("docs");
+    assert!(docs.contains(
+        "\"token.actions.githubusercontent.com:sub\": \"repo:OWNER/REPO:environment:tollgate-apply\""
+    ));
+    let steps = apply["steps"].as_array().expect("steps");
+    assert!(steps.iter().any(|step| step["with"]["command"] == "apply"));
 }

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::{Op, PatchOp};
-use crate::model::{placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, CREATION_TAG, OWNER_TAG};
+use crate::model::{
+    is_orphan_of, placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, CREATION_TAG, OWNER_TAG,
+};
 use crate::plan::{ApiKeyEntry, ApiKeyTarget, PlanRef};
 use crate::reconcile::tag_change;
 use crate::spec::SpecError;
@@ -112,7 +114,7 @@ fn owned_elsewhere(key: &LiveApiKey, owner: Option<&str>) -> bool {
 }
 
 /// The live keys this target created and no longer declares (orphans): those carrying its
-/// `owner` tag and a creation marker whose name no declared key has and whose id no plan's
+/// `owner` tag, no CloudFormation stack's tag, and a creation marker whose name no declared key has and whose id no plan's
 /// `keys` still names. A key tollgate merely referenced carries no owner tag.
 pub fn orphan_keys(
     live: &[LiveApiKey],
@@ -128,7 +130,7 @@ pub fn orphan_keys(
         .collect();
     let mut orphans: Vec<PlanRef> = live
         .iter()
-        .filter(|key| key.tags.get(OWNER_TAG).map(String::as_str) == Some(owner))
+        .filter(|key| is_orphan_of(&key.tags, owner))
         .filter(|key| key.tags.contains_key(CREATION_TAG))
         .filter(|key| !names.contains(key.name.as_str()) && !referenced.contains(key.id.as_str()))
         .map(|key| PlanRef {

@@ -166,9 +166,20 @@ struct ReadArgs {
     /// saves the deletions, and `apply FILE` needs it when the saved plan was made with it.
     #[arg(long)]
     prune: bool,
-    /// The most plans and keys --prune may delete in one target; more is refused.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    prune_max: usize,
+    /// The most plans and keys --prune may delete in one target; more is refused [default:
+    /// 5]. Given explicitly, it also allows --prune in a target that declares no usage plan.
+    #[arg(long, value_name = "N")]
+    prune_max: Option<usize>,
+}
+
+/// How many plans and keys `--prune` may delete in one target unless `--prune-max` says.
+const DEFAULT_PRUNE_MAX: usize = 5;
+
+impl ReadArgs {
+    /// The most plans and keys `--prune` may delete in one target.
+    fn prune_max(&self) -> usize {
+        self.prune_max.unwrap_or(DEFAULT_PRUNE_MAX)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -459,6 +470,9 @@ async fn make_plans(places: &Places, run: Run, args: &ReadArgs) -> Result<Option
     let Some(loaded) = load_desired(places) else {
         return Ok(None);
     };
+    if args.prune && args.prune_max.is_none() {
+        check_prune_declares(places, &loaded)?;
+    }
     let connected = places::connect(places, run.pace).await?;
     let reads = places.places.iter().zip(connected).zip(loaded).map(
         |((place, connected), desired)| async move {
@@ -540,6 +554,33 @@ fn target_prefix(plan: &Plan) -> String {
         .unwrap_or_default()
 }
 
+/// Refuses `--prune` in a target that declares no usage plan at all: an emptied or misnamed
+/// folder is far likelier than a wish to delete everything the target owns, which an explicit
+/// `--prune-max` still allows.
+fn check_prune_declares(places: &Places, loaded: &[Desired]) -> Result<()> {
+    let empty: Vec<&str> = places
+        .places
+        .iter()
+        .zip(loaded)
+        .filter(|(_, desired)| desired.plans.is_empty())
+        .filter_map(|(place, _)| Some(place.target.as_ref()?.name.as_str()))
+        .collect();
+    if empty.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "--prune in {} that declares no usage plan ({}) would delete every plan the target \
+         owns: check that its paths hold the YAML. To delete them all, give --prune-max \
+         explicitly. Nothing was read or written.",
+        if empty.len() == 1 {
+            "a target"
+        } else {
+            "targets"
+        },
+        empty.join(", ")
+    )
+}
+
 /// The targets whose plan would delete more than `--prune-max` allows, as error lines.
 fn past_prune_max(plans: &[Plan], most: usize) -> Vec<String> {
     plans
@@ -609,9 +650,10 @@ async fn read_inputs(
     }
     let live = client.list_plans().await?;
     let matched = reconcile::match_plans(&desired, &live).and_then(|matching| {
-        let foreign = owner.as_deref().map_or_else(Vec::new, |owner| {
+        let mut foreign = reconcile::managed_by_stack(&desired, &live, &matching);
+        foreign.extend(owner.as_deref().map_or_else(Vec::new, |owner| {
             reconcile::owned_elsewhere(&desired, &live, &matching, owner)
-        });
+        }));
         if foreign.is_empty() {
             Ok(matching)
         } else {
@@ -641,7 +683,7 @@ async fn read_inputs(
             .unmanaged
             .iter()
             .map(|&i| &live[i])
-            .filter(|plan| plan.tags.get(model::OWNER_TAG) == Some(owner))
+            .filter(|plan| model::is_orphan_of(&plan.tags, owner))
             .map(|plan| plan.id.clone())
             .collect(),
         _ => BTreeSet::new(),
@@ -686,9 +728,10 @@ async fn read_inputs(
                         .as_ref()
                         .is_some_and(|keys| keys.iter().all(|key| key.id != key_id))
             });
-            let deleted = matching.unmanaged.iter().any(|&i| {
-                live[i].id == plan_id && live[i].tags.get(model::OWNER_TAG) == Some(owner)
-            });
+            let deleted = matching
+                .unmanaged
+                .iter()
+                .any(|&i| live[i].id == plan_id && model::is_orphan_of(&live[i].tags, owner));
             declared_without || deleted
         };
         let mut unused = Vec::new();
@@ -878,7 +921,7 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
     };
     let mut saved_yaml = Vec::new();
     if let Some(path) = args.out.as_deref() {
-        if saved::is_yaml(path) {
+        if spec::is_yaml_name(path) {
             bail!(
                 "--out {}: a saved plan's name must not end in .yaml or .yml, which `apply` reads as YAML; choose another, such as tollgate.plan. Nothing was read or written.",
                 path.display()
@@ -1001,7 +1044,7 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
         "{}",
         render_plans(places, &plans, &planned.failed, format, run.style)
     );
-    for problem in past_prune_max(&plans, args.read.prune_max) {
+    for problem in past_prune_max(&plans, args.read.prune_max()) {
         eprintln!("warning: {problem}; apply would refuse");
     }
     if !planned.complete() {
@@ -1279,7 +1322,7 @@ async fn apply_plans(
                 .map(move |problem| format!("{prefix}{problem}"))
         })
         .collect();
-    unusable.extend(past_prune_max(&plans, args.read.prune_max));
+    unusable.extend(past_prune_max(&plans, args.read.prune_max()));
     if !args.dry_run && !unusable.is_empty() {
         for problem in &unusable {
             eprintln!("error: {problem}");

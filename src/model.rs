@@ -246,6 +246,10 @@ pub struct DesiredPlan {
     /// `location`: what the checks against the account point at.
     #[serde(default, skip_serializing_if = "RefLines::is_empty")]
     pub refs: RefLines,
+    /// `adopt: { cloudFormationStack: NAME }`: the CloudFormation stack whose plan (tagged
+    /// [`STACK_TAG`] `NAME`) this declaration may take over, once that stack is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt_stack: Option<String>,
 }
 
 /// Where a declared plan's references to the account (stages, method throttles, keys) are
@@ -553,6 +557,24 @@ pub struct LivePlan {
 
 /// The key associations of the live plans whose YAML manages keys, by plan id.
 pub type LiveKeys = BTreeMap<String, BTreeSet<String>>;
+
+/// The tag CloudFormation puts on every resource of a stack, naming the stack; CDK, SAM,
+/// Amplify and Copilot deploy through CloudFormation and leave it too. Stack-level tags with
+/// the `aws:` prefix cannot be changed or removed ("CloudFormation resource tagging", AWS
+/// CloudFormation Template Reference). Terraform and Pulumi tag nothing by default.
+pub const STACK_TAG: &str = "aws:cloudformation:stack-name";
+
+/// The CloudFormation stack a live plan or key belongs to, by its [`STACK_TAG`].
+pub fn stack_of(tags: &Tags) -> Option<&str> {
+    tags.get(STACK_TAG).map(String::as_str)
+}
+
+/// Whether a live plan or key that nothing declares is `owner`'s orphan, for `--prune` to
+/// delete: it carries `owner`'s [`OWNER_TAG`] and no [`STACK_TAG`] (tollgate never deletes
+/// what a CloudFormation stack made, even a plan it took over).
+pub fn is_orphan_of(tags: &Tags, owner: &str) -> bool {
+    tags.get(OWNER_TAG).map(String::as_str) == Some(owner) && stack_of(tags).is_none()
+}
 
 /// Whether a tag key belongs to tollgate or AWS and so is outside every comparison.
 pub fn is_reserved_tag(key: &str) -> bool {

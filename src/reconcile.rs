@@ -10,8 +10,8 @@ use thiserror::Error;
 use crate::diff::{body_operations, create_follow_up};
 use crate::model::Names;
 use crate::model::{
-    grant_tag, is_reserved_tag, DesiredPlan, LiveKeys, LivePlan, PlanBody, SourceLocation, Tags,
-    GRANT_APPLIED, GRANT_TAG_PREFIX, OWNER_TAG,
+    grant_tag, is_orphan_of, is_reserved_tag, stack_of, DesiredPlan, LiveKeys, LivePlan, PlanBody,
+    SourceLocation, Tags, GRANT_APPLIED, GRANT_TAG_PREFIX, OWNER_TAG,
 };
 use crate::plan::{
     Baseline, GrantChange, KeyAction, KeyChange, Orphan, OrphanKind, PendingGrant, Plan, PlanEntry,
@@ -62,6 +62,23 @@ pub enum ReconcileError {
         /// Where the second claim is declared.
         location: SourceLocation,
     },
+    /// The live plan a declaration matches was made by a CloudFormation stack (its
+    /// [`crate::model::STACK_TAG`]), and the declaration does not adopt that stack.
+    #[error(
+        "live usage plan \"{name}\" ({id}) belongs to the CloudFormation stack \"{}\" (its tag `aws:cloudformation:stack-name`; CloudFormation, CDK and SAM leave it), and two tools managing one plan undo each other's changes{}",
+        stacks.tagged,
+        stack_advice(&stacks.tagged, stacks.adopted.as_deref())
+    )]
+    ManagedByStack {
+        /// The declared name.
+        name: String,
+        /// The live plan's id.
+        id: String,
+        /// The stack its tag names and the one the declaration adopts.
+        stacks: Box<StackClaim>,
+        /// Where the plan is declared.
+        location: SourceLocation,
+    },
     /// The live plan of the declared name carries another project's or target's owner tag.
     #[error(
         "live usage plan \"{name}\" ({id}) belongs to {owner} (its tag `tollgate:owner`), not to this target; rename the declaration, or, if the plan should move here, remove the tag from it in AWS first"
@@ -78,6 +95,15 @@ pub enum ReconcileError {
     },
 }
 
+/// The stack a live plan's tag names, and the one its declaration's `adopt` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackClaim {
+    /// The stack the plan's [`crate::model::STACK_TAG`] names.
+    pub tagged: String,
+    /// The stack the declaration's `adopt` names, if any.
+    pub adopted: Option<String>,
+}
+
 impl ReconcileError {
     /// Where the declared plan the error is about stands in the YAML.
     pub fn location(&self) -> &SourceLocation {
@@ -85,6 +111,7 @@ impl ReconcileError {
             ReconcileError::Ambiguous { location, .. }
             | ReconcileError::PinNotFound { location, .. }
             | ReconcileError::ClaimedTwice { location, .. }
+            | ReconcileError::ManagedByStack { location, .. }
             | ReconcileError::OwnedElsewhere { location, .. } => location,
         }
     }
@@ -108,6 +135,50 @@ pub fn owned_elsewhere(
                 name: plan.body.name.clone(),
                 id: current.id.clone(),
                 owner: theirs.clone(),
+                location: plan.location.clone(),
+            })
+        })
+        .collect()
+}
+
+/// What to do about a plan a stack made: the opt-in that names a stack other than `stack`
+/// is wrong; without one, manage the plan in the stack, or adopt it once the stack is gone.
+fn stack_advice(stack: &str, adopt: Option<&str>) -> String {
+    match adopt {
+        Some(adopt) => format!(
+            "; `adopt` names the stack \"{adopt}\", not \"{stack}\": write \
+             `adopt: {{ cloudFormationStack: {stack} }}` only if that stack is deleted"
+        ),
+        None => format!(
+            "; rename the declaration, or manage the plan in its stack; if the stack is \
+             deleted (its `aws:` tags stay behind), take the plan over with \
+             `adopt: {{ cloudFormationStack: {stack} }}`"
+        ),
+    }
+}
+
+/// The declared plans matched to a live plan a CloudFormation stack made (its
+/// [`crate::model::STACK_TAG`]) whose declaration does not adopt exactly that stack: each an
+/// error, never a take-over. Checked with or without a project file, whether the plan is
+/// matched by name or pinned by `id`.
+pub fn managed_by_stack(
+    desired: &[DesiredPlan],
+    live: &[LivePlan],
+    matching: &Matching,
+) -> Vec<ReconcileError> {
+    desired
+        .iter()
+        .zip(&matching.matched)
+        .filter_map(|(plan, target)| {
+            let current = &live[(*target)?];
+            let stack = stack_of(&current.tags)?;
+            (plan.adopt_stack.as_deref() != Some(stack)).then(|| ReconcileError::ManagedByStack {
+                name: plan.body.name.clone(),
+                id: current.id.clone(),
+                stacks: Box::new(StackClaim {
+                    tagged: stack.to_string(),
+                    adopted: plan.adopt_stack.clone(),
+                }),
                 location: plan.location.clone(),
             })
         })
@@ -280,8 +351,8 @@ pub fn build_plan(
             entries.push(entry);
         }
     }
-    // An unmanaged plan that carries this target's owner tag is an orphan: deleted with
-    // --prune, else shown as such.
+    // An unmanaged plan that carries this target's owner tag (and no stack's) is an orphan:
+    // deleted with --prune, else shown as such.
     let mut unmanaged = Vec::new();
     let mut orphans = Vec::new();
     for &i in &matching.unmanaged {
@@ -290,8 +361,10 @@ pub fn build_plan(
             name: current.body.name.clone(),
             id: current.id.clone(),
         };
-        let owned =
-            options.owner.is_some() && current.tags.get(OWNER_TAG) == options.owner.as_ref();
+        let owned = options
+            .owner
+            .as_deref()
+            .is_some_and(|owner| is_orphan_of(&current.tags, owner));
         match (owned, options.prune) {
             (false, _) => unmanaged.push(item),
             (true, true) => entries.push(deletion_entry(current)),
@@ -526,6 +599,7 @@ mod tests {
             named_keys: Vec::new(),
             fields: Default::default(),
             refs: Default::default(),
+            adopt_stack: None,
         }
     }
 
@@ -598,6 +672,61 @@ mod tests {
     fn only_entry(plan: Plan) -> PlanEntry {
         let [entry] = <[PlanEntry; 1]>::try_from(plan.entries).expect("one entry");
         entry
+    }
+
+    #[test]
+    fn a_plan_a_stack_made_is_an_error_unless_the_declaration_adopts_that_stack() {
+        let stacked = |id: &str, name: &str| LivePlan {
+            tags: tags(&[(crate::model::STACK_TAG, "payments-api")]),
+            ..live(id, name)
+        };
+        let adopting = |name: &str, stack: &str| DesiredPlan {
+            adopt_stack: Some(stack.into()),
+            ..desired(name, 3)
+        };
+        let live = [stacked("g01d", "Gold"), stacked("p1at", "Platinum")];
+        let check = |desired: &[DesiredPlan]| {
+            let matching = match_plans(desired, &live).expect("the plans match");
+            managed_by_stack(desired, &live, &matching)
+        };
+        let errors = check(&[desired("Gold", 1), pinned("Renamed", "p1at", 2)]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].to_string().starts_with(
+            "live usage plan \"Gold\" (g01d) belongs to the CloudFormation stack \"payments-api\""
+        ));
+        assert_eq!(errors[1].location().line, 2);
+        let wrong = check(&[adopting("Gold", "payments")]);
+        assert!(
+            wrong[0]
+                .to_string()
+                .contains("`adopt` names the stack \"payments\", not \"payments-api\""),
+            "{wrong:?}"
+        );
+        assert!(check(&[adopting("Gold", "payments-api")]).is_empty());
+    }
+
+    #[test]
+    fn an_undeclared_plan_a_stack_made_is_never_an_orphan_to_prune() {
+        let owner = "payments/prod";
+        let owned = LivePlan {
+            tags: tags(&[
+                (OWNER_TAG, owner),
+                (crate::model::STACK_TAG, "payments-api"),
+            ]),
+            ..live("g01d", "Gold")
+        };
+        let options = PlanOptions {
+            owner: Some(owner.into()),
+            prune: true,
+        };
+        let plan = plan_with(&[], &[owned], &LiveKeys::new(), options);
+        assert!(
+            plan.entries.is_empty(),
+            "nothing deleted: {:?}",
+            plan.entries
+        );
+        assert!(plan.orphans.is_empty());
+        assert_eq!(plan.unmanaged.len(), 1);
     }
 
     #[test]

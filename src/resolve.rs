@@ -218,6 +218,7 @@ mod tests {
             named_keys: Vec::new(),
             fields: Default::default(),
             refs: Default::default(),
+            adopt_stack: None,
         }
     }
 

@@ -322,6 +322,50 @@ fn prune_is_refused_without_a_project_with_a_subset_of_paths_and_past_prune_max(
 }
 
 #[test]
+fn prune_in_a_target_that_declares_no_plan_is_refused_unless_prune_max_is_given() {
+    let env = Env::new("");
+    env.write("tollgate.yaml", PROJECT);
+    let gold = env.write("plans/gold.yaml", GOLD);
+    let silver = env.write("plans/silver.yaml", SILVER);
+    run_expecting(&env, &["apply", "--auto-approve"], 0);
+
+    // The folder emptied: far likelier a mistake than a wish to delete every owned plan.
+    std::fs::remove_file(gold).expect("remove gold.yaml");
+    std::fs::remove_file(silver).expect("remove silver.yaml");
+    let calls: u64 = env.sim.calls().values().sum();
+    for args in [
+        &["plan", "--prune"][..],
+        &["apply", "--prune", "--auto-approve"],
+    ] {
+        let output = run(&env, args);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(
+                "--prune in a target that declares no usage plan (prod) would delete every plan \
+                 the target owns"
+            ),
+            "{}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains("give --prune-max explicitly"));
+    }
+    assert_eq!(
+        env.sim.calls().values().sum::<u64>(),
+        calls,
+        "nothing was read"
+    );
+    assert_eq!(live_plan_names(&env), ["Gold", "Silver"]);
+
+    // --prune-max given, even at its default, says the wipe is meant.
+    run_expecting(
+        &env,
+        &["apply", "--prune", "--prune-max", "5", "--auto-approve"],
+        0,
+    );
+    assert!(live_plan_names(&env).is_empty());
+}
+
+#[test]
 fn the_owner_tag_is_bookkeeping_and_prune_removes_records_of_grants_no_longer_declared() {
     let env = Env::new(
         "usagePlans:

@@ -129,7 +129,10 @@ fn a_file_planned_from_other_yaml_is_refused_and_one_from_the_checkout_applies()
         ),
         "{message}"
     );
-    assert!(message.contains("make a new plan from this checkout"), "{message}");
+    assert!(
+        message.contains("make a new plan from this checkout"),
+        "{message}"
+    );
     assert_eq!(gold_quota(&env), Some(1000));
 
     // The plan made from the checkout's own YAML applies.
@@ -161,7 +164,8 @@ fn yaml_changed_after_the_plan_is_compared_only_where_the_file_touches_it() {
     std::fs::write(&yaml, without_gold).expect("write");
     let message = refused(&env, &[]);
     assert!(
-        message.contains("usage plan \"Gold\", which the file changes, is not declared in the YAML"),
+        message
+            .contains("usage plan \"Gold\", which the file changes, is not declared in the YAML"),
         "{message}"
     );
 
@@ -178,7 +182,10 @@ fn yaml_changed_after_the_plan_is_compared_only_where_the_file_touches_it() {
     // Silver, which the file does not touch, may have moved on: the file applies.
     std::fs::write(
         &yaml,
-        REVIEWED.replace("rateLimit: 10, burstLimit: 20", "rateLimit: 50, burstLimit: 90"),
+        REVIEWED.replace(
+            "rateLimit: 10, burstLimit: 20",
+            "rateLimit: 50, burstLimit: 90",
+        ),
     )
     .expect("write");
     let applied = run(&env, &["apply", "--auto-approve", "gold.plan"], &[]);
@@ -206,7 +213,11 @@ fn a_key_variable_edited_in_the_file_is_refused_and_never_read() {
     ];
 
     // Another TOLLGATE_KEY_ variable: the reviewed YAML names TOLLGATE_KEY_ACME.
-    std::fs::write(&file, text.replace("TOLLGATE_KEY_ACME", "TOLLGATE_KEY_OTHER")).expect("write");
+    std::fs::write(
+        &file,
+        text.replace("TOLLGATE_KEY_ACME", "TOLLGATE_KEY_OTHER"),
+    )
+    .expect("write");
     let message = refused(&env, &vars);
     assert!(
         message.contains(
@@ -218,8 +229,11 @@ fn a_key_variable_edited_in_the_file_is_refused_and_never_read() {
     assert!(!message.contains(SECRET), "{message}");
 
     // One of the runner's secrets: refused before its value is read.
-    std::fs::write(&file, text.replace("TOLLGATE_KEY_ACME", "AWS_SECRET_ACCESS_KEY"))
-        .expect("write");
+    std::fs::write(
+        &file,
+        text.replace("TOLLGATE_KEY_ACME", "AWS_SECRET_ACCESS_KEY"),
+    )
+    .expect("write");
     let message = refused(&env, &[("AWS_SECRET_ACCESS_KEY", SECRET)]);
     assert!(message.contains("valueFrom"), "{message}");
     assert!(!message.contains(SECRET), "{message}");
@@ -255,7 +269,11 @@ fn an_ownership_snapshot_edited_to_match_another_owner_is_refused() {
     let mut document = read_json(&file);
     let entry = &mut document["saved"]["plans"][0];
     assert_eq!(entry["desired"]["body"]["name"], "Gold", "{entry:#}");
-    assert_eq!(entry["live"]["tags"], serde_json::json!([]), "Gold had no tags");
+    assert_eq!(
+        entry["live"]["tags"],
+        serde_json::json!([]),
+        "Gold had no tags"
+    );
     entry["live"]["tags"] = serde_json::json!({ "tollgate:owner": "billing/prod" });
     let snapshot: Snapshot = serde_json::from_value(entry["live"].clone()).expect("a snapshot");
     entry["fingerprint"] = serde_json::to_value(snapshot.fingerprint()).expect("JSON");
@@ -323,4 +341,41 @@ fn a_signed_plan_is_verified_and_an_edited_or_unsigned_one_refused() {
     assert!(message.contains("signature verified"), "{message}");
     assert!(!message.contains(PLAN_KEY));
     assert_eq!(gold_quota(&env), Some(2000));
+}
+
+#[test]
+fn a_file_edited_to_drop_its_adopt_of_a_stacks_plan_is_refused() {
+    // Gold was made by the CloudFormation stack payments-api, since deleted; the reviewed
+    // YAML takes it over by naming the stack.
+    let env = Env::new(
+        "usagePlans:\n  - id: stack00001\n    name: Gold\n    tags: { \"aws:cloudformation:stack-name\": payments-api }\n",
+    );
+    let adopting = "usagePlans:\n  - name: Gold\n    description: ours now\n    adopt: { cloudFormationStack: payments-api }\n";
+    let yaml = env.write("plans/plans.yaml", adopting);
+    let file = plan_out(&env, &[]);
+    env.sim.reset_counters();
+
+    // The file and the YAML both edited to drop the opt-in: the apply refuses as `plan` does.
+    let mut document = read_json(&file);
+    let desired = &mut document["saved"]["plans"][0]["desired"];
+    assert_eq!(desired["adopt_stack"], "payments-api", "{desired:#}");
+    desired
+        .as_object_mut()
+        .map(|fields| fields.remove("adopt_stack"));
+    write_json(&file, &document);
+    std::fs::write(
+        &yaml,
+        adopting.replace("    adopt: { cloudFormationStack: payments-api }\n", ""),
+    )
+    .expect("write");
+    let message = refused(&env, &[]);
+    assert!(
+        message.contains("plans/plans.yaml:2:11: live usage plan \"Gold\" (stack00001) belongs to the CloudFormation stack \"payments-api\""),
+        "{message}"
+    );
+
+    // The file edited alone: the reviewed YAML still adopts, so the file is not what it says.
+    std::fs::write(&yaml, adopting).expect("write");
+    let message = refused(&env, &[]);
+    assert!(message.contains("its `adopt`"), "{message}");
 }

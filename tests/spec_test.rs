@@ -32,7 +32,7 @@ fn every_error_in_a_file_is_reported_in_order() {
             format!("{file}:4:28: `rateLimit` must be a number >= 0, found -5"),
             format!("{file}:5:49: `offset` 9 is out of range for a WEEK quota; use 0 to 6"),
             format!("{file}:6:13: tag `tollgate:owner` is reserved: keys starting `tollgate:` or `aws:` belong to tollgate and AWS; remove it"),
-            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`"),
+            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`, `adopt`"),
             format!("{file}:13:9: method throttles need a plan-level throttle; add `throttle` to the plan"),
             format!("{file}:14:11: method throttle key `/pets/FETCH` {METHOD_KEY_HELP}"),
         ]
@@ -240,7 +240,7 @@ fn a_plan_with_errors_still_declares_its_name() {
             format!("{file}:4:33: unknown value `YEAR`; expected one of `DAY`, `WEEK`, `MONTH`"),
             format!("{file}:5:11: usage plan `A` is already declared at {file}:3:11; give each plan a unique name"),
             format!("{file}:7:46: unknown field `burst` in throttle; expected one of `rateLimit`, `burstLimit`"),
-            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`"),
+            format!("{file}:8:5: unknown field `colour` in usage plan; expected one of `name`, `id`, `description`, `productCode`, `throttle`, `quota`, `apiStages`, `tags`, `keys`, `adopt`"),
             format!("{file}:9:11: usage plan `B` is already declared at {file}:6:11; give each plan a unique name"),
         ]
     );
@@ -440,5 +440,40 @@ fn hostile_files_are_refused_with_a_located_error() {
     assert!(
         errors[0].starts_with("DIR/p.yaml:1:"),
         "located: {errors:?}"
+    );
+}
+
+#[test]
+fn files_with_an_upper_case_extension_are_read_like_the_others() {
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    for (file, name) in [("GOLD.YAML", "Gold"), ("silver.Yml", "Silver")] {
+        std::fs::write(
+            dir.path().join(file),
+            format!("usagePlans:\n  - name: {name}\n"),
+        )
+        .expect("write");
+    }
+    let plans = spec::load(&[dir.path().to_path_buf()])
+        .expect("valid")
+        .plans;
+    let names: Vec<&str> = plans.iter().map(|plan| plan.body.name.as_str()).collect();
+    assert_eq!(names, ["Gold", "Silver"]);
+}
+
+#[test]
+fn adopt_names_a_cloudformation_stack() {
+    let plan = |adopt: &str| format!("usagePlans:\n  - name: Gold\n    adopt: {adopt}\n");
+    let dir = tempfile::tempdir().expect("a scratch folder");
+    let path = dir.path().join("p.yaml");
+    std::fs::write(&path, plan("{ cloudFormationStack: payments-api }")).expect("YAML");
+    let plans = spec::load(&[path]).expect("valid").plans;
+    assert_eq!(plans[0].adopt_stack.as_deref(), Some("payments-api"));
+    assert_eq!(
+        errors_of_text(&plan("{ cloudFormationStack: payments_api }")),
+        vec!["DIR/p.yaml:3:35: `cloudFormationStack` \"payments_api\" is not a CloudFormation stack name: a letter, then letters, digits and `-`, at most 128; copy the plan's tag `aws:cloudformation:stack-name`"]
+    );
+    assert_eq!(
+        errors_of_text(&plan("{ stack: payments-api }")),
+        vec!["DIR/p.yaml:3:14: unknown field `stack` in adopt; expected one of `cloudFormationStack`"]
     );
 }

@@ -29,7 +29,7 @@ pub fn validate_plan(state: &State, plan: &UsagePlan) -> Result<(), SimError> {
     for stage in &plan.api_stages {
         validate_stage(state, plan, stage)?;
     }
-    validate_tags(&plan.tags)?;
+    validate_stored_tags(&plan.tags)?;
     for key_id in plan.keys.keys() {
         state.api_key(key_id)?;
         check_shared_stage(state, plan, key_id)?;
@@ -122,16 +122,25 @@ fn validate_stage(state: &State, plan: &UsagePlan, stage: &ApiStage) -> Result<(
     Ok(())
 }
 
-/// Checks a resource's tags: at most 50, no `aws:` keys, keys 1-128 and values 0-256 characters.
+/// Checks tags a client writes: no `aws:` keys, and as [`validate_stored_tags`].
 pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), SimError> {
-    if tags.len() > MAX_TAGS {
+    for key in tags.keys() {
+        validate_tag_key(key)?;
+    }
+    validate_stored_tags(tags)
+}
+
+/// Checks the tags a resource holds: at most 50 besides AWS's own `aws:` tags (which a stack
+/// puts there and which do not count), keys 1-128 and values 0-256 characters.
+pub fn validate_stored_tags(tags: &BTreeMap<String, String>) -> Result<(), SimError> {
+    let counted = tags.keys().filter(|key| !is_aws_tag(key)).count();
+    if counted > MAX_TAGS {
         return Err(SimError::bad_request(format!(
-            "Too many tags: a resource can have at most {MAX_TAGS} tags, got {}",
-            tags.len()
+            "Too many tags: a resource can have at most {MAX_TAGS} tags, got {counted}"
         )));
     }
     for (key, value) in tags {
-        validate_tag_key(key)?;
+        validate_tag_key_length(key)?;
         if value.chars().count() > 256 {
             return Err(SimError::bad_request(format!(
                 "Invalid tag value for key '{key}': at most 256 characters"
@@ -141,13 +150,24 @@ pub fn validate_tags(tags: &BTreeMap<String, String>) -> Result<(), SimError> {
     Ok(())
 }
 
-/// Checks one tag key: 1-128 characters, not starting with `aws:`.
+/// Whether a tag key is AWS's own (`aws:`, in any letter case).
+fn is_aws_tag(key: &str) -> bool {
+    key.get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+}
+
+/// Checks one tag key a client names: 1-128 characters, not starting with `aws:`.
 pub fn validate_tag_key(key: &str) -> Result<(), SimError> {
-    if key.to_ascii_lowercase().starts_with("aws:") {
+    if is_aws_tag(key) {
         return Err(SimError::bad_request(format!(
             "Invalid tag key '{key}': keys starting with 'aws:' are reserved for AWS"
         )));
     }
+    validate_tag_key_length(key)
+}
+
+/// Checks a tag key's length: 1-128 characters.
+fn validate_tag_key_length(key: &str) -> Result<(), SimError> {
     if key.is_empty() || key.chars().count() > 128 {
         return Err(SimError::bad_request(format!(
             "Invalid tag key '{key}': must be 1 to 128 characters"
@@ -317,6 +337,19 @@ pub fn validate_key_value(value: &str) -> Result<(), SimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resource_holds_aws_tags_a_client_cannot_write_and_they_do_not_count() {
+        let mut tags: BTreeMap<String, String> = (0..50)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        tags.insert("aws:cloudformation:stack-name".into(), "payments".into());
+        assert!(validate_stored_tags(&tags).is_ok());
+        assert!(validate_tags(&tags)
+            .unwrap_err()
+            .message
+            .contains("reserved for AWS"));
+    }
 
     #[test]
     fn tag_rules() {

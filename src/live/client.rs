@@ -3,9 +3,11 @@
 //! Every attempt of every call takes its slot from the account's [`Pacer`] and is retried
 //! by tollgate itself (the SDK's own retries are off), as docs/retries.md tabulates.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::error::Error as StdError;
 use std::future::Future;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,10 +21,12 @@ use aws_sdk_apigateway::operation::get_api_keys::GetApiKeysOutput;
 use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
 use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
 use aws_sdk_apigateway::operation::get_usage::GetUsageOutput;
+use aws_sdk_apigateway::operation::get_usage_plan_keys::GetUsagePlanKeysOutput;
 use aws_sdk_apigateway::operation::get_usage_plans::GetUsagePlansOutput;
 use aws_sdk_apigateway::types::UsagePlan;
 use aws_sdk_apigateway::Client;
 
+use super::body_limit::BodyLimit;
 use super::convert::{self, ConvertError};
 use super::error::{from_sdk, AwsError, AwsErrorKind};
 use super::pace::{Pace, Pacer};
@@ -38,6 +42,12 @@ use crate::plan::Figures;
 /// The largest page GetUsagePlans, GetUsagePlanKeys, GetRestApis, GetApiKeys and GetResources
 /// serve.
 const PAGE_SIZE: i32 = 500;
+
+/// The most pages one paginated read follows: 500,000 items at AWS's 500 a page, fifty times
+/// the largest of AWS's own quotas that a read lists (10,000 API keys per region; 300 usage
+/// plans, 600 REST APIs, 300 resources per API). An endpoint that pages on past it is broken
+/// or hostile, and the read fails rather than running forever.
+pub const MAX_PAGES: usize = 1_000;
 
 /// How long to wait for a connection to AWS.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -135,6 +145,10 @@ impl LiveClient {
         let server_date = ServerDate::default();
         let api_config = aws_sdk_apigateway::config::Builder::from(&config)
             .interceptor(server_date.clone())
+            .interceptor(BodyLimit)
+            .build();
+        let sts_config = aws_sdk_sts::config::Builder::from(&config)
+            .interceptor(BodyLimit)
             .build();
         Ok(LiveClient {
             client: Client::from_conf(api_config),
@@ -144,7 +158,7 @@ impl LiveClient {
             max_attempts: retry::max_attempts(),
             stop: Stop::default(),
             finishing: false,
-            sts: aws_sdk_sts::Client::new(&config),
+            sts: aws_sdk_sts::Client::from_conf(sts_config),
             endpoint_url: config.endpoint_url().map(str::to_string),
             server_date,
         })
@@ -318,6 +332,7 @@ impl LiveClient {
     {
         let mut all = Vec::new();
         let mut position: Option<String> = None;
+        let mut paging = Paging::new(operation);
         loop {
             let page = self
                 .call(operation, Retry::Transient, || send(position.clone()))
@@ -325,7 +340,7 @@ impl LiveClient {
                 .map_err(|failure| failure.error)?;
             let (items, next) = take(&page)?;
             all.extend(items);
-            match next {
+            match paging.next(next)? {
                 Some(next) => position = Some(next),
                 None => return Ok(all),
             }
@@ -613,30 +628,24 @@ impl LiveClient {
     pub async fn list_plan_keys(&self, plan_ids: Vec<String>) -> Result<LiveKeys, AwsError> {
         let mut keys = LiveKeys::new();
         for plan_id in plan_ids {
-            let ids = keys.entry(plan_id.clone()).or_default();
-            let mut position: Option<String> = None;
-            loop {
-                let page = self
-                    .call("GetUsagePlanKeys", Retry::Transient, || {
-                        self.client
-                            .get_usage_plan_keys()
-                            .usage_plan_id(&plan_id)
-                            .limit(PAGE_SIZE)
-                            .set_position(position.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(|failure| failure.error)?;
-                ids.extend(
-                    page.items()
-                        .iter()
-                        .filter_map(|key| key.id().map(str::to_string)),
-                );
-                position = page.position().map(str::to_string);
-                if position.is_none() {
-                    break;
-                }
-            }
+            let send = |position| {
+                let request = self
+                    .client
+                    .get_usage_plan_keys()
+                    .usage_plan_id(&plan_id)
+                    .limit(PAGE_SIZE);
+                request.set_position(position).send()
+            };
+            let ids = self
+                .every_page("GetUsagePlanKeys", send, |page: &GetUsagePlanKeysOutput| {
+                    let ids = page.items().iter().filter_map(|key| key.id());
+                    Ok((
+                        ids.map(str::to_string).collect(),
+                        page.position().map(str::to_string),
+                    ))
+                })
+                .await?;
+            keys.entry(plan_id.clone()).or_default().extend(ids);
         }
         Ok(keys)
     }
@@ -1001,9 +1010,111 @@ fn gone(deleted: Result<(), Failure>) -> Result<(), AwsError> {
     }
 }
 
+/// The `position`s a paginated read has followed, which end it with an error when the
+/// endpoint answers one it gave before, an empty one, or more than [`MAX_PAGES`] pages: paging
+/// that would never end.
+struct Paging {
+    operation: &'static str,
+    /// A hash of each position given so far (positions are the endpoint's text, of any length).
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    pages: usize,
+}
+
+impl Paging {
+    fn new(operation: &'static str) -> Paging {
+        Paging {
+            operation,
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+            pages: 0,
+        }
+    }
+
+    /// The position to ask for after a page that gave `next`; `None` at the end.
+    fn next(&mut self, next: Option<String>) -> Result<Option<String>, AwsError> {
+        self.pages += 1;
+        let Some(next) = next else {
+            return Ok(None);
+        };
+        let endless = |what: String| AwsError {
+            operation: self.operation,
+            plan: None,
+            kind: AwsErrorKind::BadAnswer,
+            detail: format!("{what}, so its paging would never end; reading stopped there"),
+        };
+        if next.is_empty() {
+            return Err(endless(format!(
+                "page {} answered an empty `position`",
+                self.pages
+            )));
+        }
+        if !self.seen.insert(self.hasher.hash_one(&next)) {
+            return Err(endless(format!(
+                "page {} answered a `position` an earlier page gave",
+                self.pages
+            )));
+        }
+        if self.pages >= MAX_PAGES {
+            return Err(endless(format!(
+                "page {MAX_PAGES} still answered a `position` (tollgate follows at most \
+                 {MAX_PAGES} pages, far more than AWS's quotas fill)"
+            )));
+        }
+        Ok(Some(next))
+    }
+}
+
 /// What a create made, for [`LiveClient::adopt_created`].
 #[derive(Debug, Clone, Copy)]
 enum Made {
     Plan,
     ApiKey,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn follow(positions: &[Option<&str>]) -> Result<usize, AwsError> {
+        let mut paging = Paging::new("GetUsagePlans");
+        for (page, next) in positions.iter().enumerate() {
+            if paging.next(next.map(str::to_string))?.is_none() {
+                return Ok(page + 1);
+            }
+        }
+        Ok(positions.len())
+    }
+
+    #[test]
+    fn paging_follows_new_positions_to_the_end() {
+        assert_eq!(follow(&[Some("a"), Some("b"), None]), Ok(3));
+    }
+
+    #[test]
+    fn a_repeated_or_empty_position_ends_paging_with_an_error_naming_it() {
+        for positions in [
+            &[Some("a"), Some("a")][..],
+            &[Some("a"), Some("b"), Some("a")],
+            &[Some("")],
+        ] {
+            let error = follow(positions).unwrap_err();
+            assert_eq!(error.kind, AwsErrorKind::BadAnswer);
+            assert!(error.to_string().contains("`position`"), "{error}");
+        }
+    }
+
+    #[test]
+    fn paging_stops_after_the_page_cap() {
+        let positions: Vec<String> = (0..=MAX_PAGES).map(|page| page.to_string()).collect();
+        let positions: Vec<Option<&str>> = positions.iter().map(|p| Some(p.as_str())).collect();
+        let error = follow(&positions).unwrap_err();
+        assert!(error.detail.contains("page 1000 still answered"), "{error}");
+        let within: Vec<Option<&str>> = positions[..MAX_PAGES - 1]
+            .iter()
+            .copied()
+            .chain([None])
+            .collect();
+        assert_eq!(follow(&within), Ok(MAX_PAGES));
+    }
 }

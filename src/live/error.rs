@@ -8,6 +8,8 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 
+use super::body_limit::AnswerTooLarge;
+
 /// What kind of failure an AWS call met, which decides the advice given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsErrorKind {
@@ -37,6 +39,9 @@ pub enum AwsErrorKind {
     Server,
     /// Anything else (a response tollgate could not read, say).
     Other,
+    /// An answer AWS never gives, past one of tollgate's bounds: longer than 64 MiB, or
+    /// paging that would never end. Not retried: the endpoint answers the same again.
+    BadAnswer,
     /// A write whose outcome is unknown and that was not sent again (its answer was lost).
     OutcomeUnknown,
     /// Not sent: tollgate was interrupted (Ctrl-C, SIGTERM) before sending it.
@@ -107,6 +112,9 @@ impl AwsErrorKind {
             }
             AwsErrorKind::Server => "AWS failed to handle the request; run tollgate again",
             AwsErrorKind::Other => "run tollgate again; if it fails the same way, report the message above",
+            AwsErrorKind::BadAnswer => {
+                "AWS never answers this way: check the endpoint (--endpoint-url, AWS_ENDPOINT_URL or the project's `endpoint:`) and whether something between tollgate and AWS changes its answers"
+            }
             AwsErrorKind::OutcomeUnknown => {
                 "AWS may have done it; run `tollgate plan` to see the state, then apply again"
             }
@@ -186,6 +194,9 @@ where
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             (AwsErrorKind::Timeout, causes(&error))
         }
+        SdkError::ResponseError(_) if cause::<AnswerTooLarge>(&error).is_some() => {
+            (AwsErrorKind::BadAnswer, AnswerTooLarge.to_string())
+        }
         SdkError::ResponseError(_) => (
             AwsErrorKind::Other,
             format!("the response could not be read: {}", causes(&error)),
@@ -221,10 +232,15 @@ where
 
 /// The credentials error behind `error`, if loading credentials is what failed.
 fn credentials_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a CredentialsError> {
+    cause::<CredentialsError>(error)
+}
+
+/// The first error of type `T` in `error`'s chain of causes, `error` included.
+fn cause<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static)) -> Option<&'a T> {
     let mut current = Some(error);
     while let Some(cause) = current {
-        if let Some(credentials) = cause.downcast_ref::<CredentialsError>() {
-            return Some(credentials);
+        if let Some(found) = cause.downcast_ref::<T>() {
+            return Some(found);
         }
         current = cause.source();
     }

@@ -1,6 +1,7 @@
 //! The AWS edge: the API Gateway client, paginated reads, writes, pacing, retries and error
 //! mapping.
 
+mod body_limit;
 mod client;
 mod convert;
 mod error;
@@ -11,6 +12,8 @@ mod server_date;
 mod settings;
 mod stop;
 
+pub use body_limit::MAX_ANSWER_BYTES;
+pub use client::MAX_PAGES;
 pub use client::{
     creation_token, resource_arn, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT,
 };

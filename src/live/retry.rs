@@ -29,7 +29,10 @@ impl Retry {
     /// Whether a failure of `kind` is worth another attempt under this rule.
     pub fn allows(self, kind: AwsErrorKind) -> bool {
         match self {
-            Retry::Transient => kind == AwsErrorKind::Throttled || kind.may_have_happened(),
+            Retry::Transient => {
+                kind == AwsErrorKind::Throttled
+                    || (kind.may_have_happened() && kind != AwsErrorKind::BadAnswer)
+            }
             Retry::Throttled => kind == AwsErrorKind::Throttled,
         }
     }

@@ -11,6 +11,7 @@
 //! they edit: what stops a deliberate edit is `apply FILE`'s check against the checkout's
 //! YAML ([`super::reviewed`]) and the optional signature ([`super::signature`]).
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,26 @@ use crate::model::{owner, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys, Live
 use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, Usage};
 use crate::reconcile::{self, Matching, PlanOptions};
 use crate::render::json::{self, FORMAT_VERSION};
+
+/// The largest saved plan `apply` and `show` read: 64 MiB, room for thousands of plans and
+/// keys. A larger file is refused before it is read, so a swapped artifact cannot exhaust
+/// the runner's memory.
+pub const MAX_SAVED_PLAN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The file's text, or `None` when it is larger than [`MAX_SAVED_PLAN_BYTES`]: its length is
+/// checked first and no more than the cap and one byte is ever read (a file still growing, a
+/// device or a pipe included).
+fn read_within_cap(path: &Path) -> std::io::Result<Option<String>> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > MAX_SAVED_PLAN_BYTES {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    file.take(MAX_SAVED_PLAN_BYTES + 1)
+        .read_to_string(&mut text)?;
+    let within = u64::try_from(text.len()).is_ok_and(|length| length <= MAX_SAVED_PLAN_BYTES);
+    Ok(within.then_some(text))
+}
 
 /// The `saved` field of a saved plan file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,10 +280,17 @@ impl SavedPlan {
             path: name.clone(),
             detail,
         };
-        let text = std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read {
-            path: name.clone(),
-            source,
-        })?;
+        let text = read_within_cap(path)
+            .map_err(|source| SavedPlanError::Read {
+                path: name.clone(),
+                source,
+            })?
+            .ok_or_else(|| {
+                damaged(format!(
+                    "it is larger than {} MiB, the most a saved plan may be; it was not read",
+                    MAX_SAVED_PLAN_BYTES / (1024 * 1024)
+                ))
+            })?;
         let mut value: Value = serde_json::from_str(&text)
             .map_err(|error| damaged(format!("it is not JSON ({error})")))?;
         let signature =

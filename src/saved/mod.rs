@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::live::AwsError;
+use crate::spec::is_yaml_name;
 
 pub use context::Context;
 pub use file::{Inputs, SavedPlan};
@@ -124,19 +125,13 @@ pub enum SavedPlanError {
 }
 
 /// The saved plan among the paths `apply` was given: a single path that is a regular file
-/// whose name does not end in `.yaml` or `.yml` (YAML files and folders are read as YAML).
+/// whose name does not end in `.yaml` or `.yml`, in any letter case (YAML files and folders
+/// are read as YAML).
 pub fn saved_plan_path(paths: &[PathBuf]) -> Option<&Path> {
     match paths {
-        [path] if path.is_file() && !is_yaml(path) => Some(path),
+        [path] if path.is_file() && !is_yaml_name(path) => Some(path),
         _ => None,
     }
-}
-
-/// Whether a file name ends in `.yaml` or `.yml`: read as YAML, never as a saved plan.
-pub fn is_yaml(path: &Path) -> bool {
-    path.extension()
-        .and_then(|extension| extension.to_str())
-        .is_some_and(|extension| matches!(extension, "yaml" | "yml"))
 }
 
 #[cfg(test)]
@@ -154,12 +149,14 @@ mod tests {
         let saved = write("plan.tollgate");
         let yaml = write("plans.yaml");
         let yml = write("plans.yml");
+        let upper = write("PLANS.YAML");
         assert_eq!(
             saved_plan_path(std::slice::from_ref(&saved)),
             Some(saved.as_path())
         );
         assert_eq!(saved_plan_path(std::slice::from_ref(&yaml)), None);
         assert_eq!(saved_plan_path(&[yml]), None);
+        assert_eq!(saved_plan_path(&[upper]), None);
         assert_eq!(saved_plan_path(&[saved.clone(), yaml]), None);
         assert_eq!(saved_plan_path(&[dir.path().to_path_buf()]), None);
         assert_eq!(saved_plan_path(&[dir.path().join("missing")]), None);

@@ -27,7 +27,7 @@ use crate::spec::Desired;
 /// reads the live plans, refuses if any plan the file holds changed since or if `checkout`
 /// (the YAML the file was planned from, as this checkout has it, narrowed by
 /// [`reviewed::touched`]) declares any plan or key the file touches otherwise, runs the
-/// ownership checks of a plan from YAML, and returns the plan of what is left to do, with the
+/// ownership checks of a plan from YAML (another project's plan, a CloudFormation stack's), and returns the plan of what is left to do, with the
 /// warnings of the reference checks (refusing what AWS would refuse, as `plan` does). Nothing
 /// is written to AWS.
 pub async fn resume(
@@ -87,7 +87,7 @@ pub async fn resume(
     }
     let live = client.list_plans().await?;
     let found = find_plans(saved, &live).map_err(stale)?;
-    let foreign = found.owned_elsewhere(&live, saved.owner().as_deref());
+    let foreign = found.held_elsewhere(&live, saved.owner().as_deref());
     if !foreign.is_empty() {
         return Err(SavedPlanError::Refused {
             path: name,
@@ -434,14 +434,16 @@ impl FoundPlans {
         (desired, Matching { matched, unmanaged })
     }
 
-    /// The plans the file changes that another project or target owns now, as `plan` refuses
-    /// them: one located error each; none without a project (`owner` is `None`).
-    fn owned_elsewhere(&self, live: &[LivePlan], owner: Option<&str>) -> Vec<String> {
-        let Some(owner) = owner else {
-            return Vec::new();
-        };
+    /// The plans the file changes that another tool or owner holds now, as `plan` refuses
+    /// them: a CloudFormation stack's plan not adopted, and, in a project (`owner`), a plan
+    /// another project or target owns; one located error each.
+    fn held_elsewhere(&self, live: &[LivePlan], owner: Option<&str>) -> Vec<String> {
         let (desired, matching) = self.matching(live);
-        reconcile::owned_elsewhere(&desired, live, &matching, owner)
+        let mut found = reconcile::managed_by_stack(&desired, live, &matching);
+        if let Some(owner) = owner {
+            found.extend(reconcile::owned_elsewhere(&desired, live, &matching, owner));
+        }
+        found
             .iter()
             .map(|error| format!("{}: {error}", error.location()))
             .collect()

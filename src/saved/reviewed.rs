@@ -276,6 +276,7 @@ fn plan_differences(saved: &DesiredPlan, checkout: &DesiredPlan) -> Vec<&'static
         id,
         tags,
         keys,
+        adopt_stack,
         location: _,
         named_stages: _,
         named_keys: _,
@@ -301,6 +302,7 @@ fn plan_differences(saved: &DesiredPlan, checkout: &DesiredPlan) -> Vec<&'static
         ("its apiStages", *stages != now.stages),
         ("its tags", *tags != checkout.tags),
         ("its keys or grants", *keys != checkout.keys),
+        ("its `adopt`", *adopt_stack != checkout.adopt_stack),
     ];
     parts
         .into_iter()

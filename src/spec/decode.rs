@@ -17,6 +17,7 @@ use crate::model::{
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+mod adopt;
 mod api_keys;
 mod project;
 
@@ -34,6 +35,7 @@ const PLAN: &[&str] = &[
     "apiStages",
     "tags",
     "keys",
+    "adopt",
 ];
 const THROTTLE: &[&str] = &["rateLimit", "burstLimit"];
 const QUOTA: &[&str] = &["limit", "period", "offset"];
@@ -42,7 +44,7 @@ const KEY: &[&str] = &["id", "name", "grants"];
 const GRANT: &[&str] = &["id", "remaining"];
 
 /// The most fields a mapping of the format has.
-const MAX_FIELDS: usize = 9;
+const MAX_FIELDS: usize = 10;
 const _: () = assert!(PLAN.len() <= MAX_FIELDS);
 
 /// The most errors reported in one file; past them it is not read further, so that a
@@ -653,6 +655,7 @@ impl<'a> Reader<'a> {
         let mut keys = None;
         let mut named_keys = Vec::new();
         let mut key_lines = Vec::new();
+        let mut adopt_stack = None;
         let (mut tags_at, mut keys_at) = (node.pos, node.pos);
         let mut lines = FieldLines::default();
         self.fields(
@@ -711,6 +714,7 @@ impl<'a> Reader<'a> {
                         named_keys = by_name;
                         key_lines = lines;
                     }
+                    "adopt" => adopt_stack = reader.adopt(value),
                     _ => reader.skip(value),
                 }
             },
@@ -752,6 +756,7 @@ impl<'a> Reader<'a> {
                 named_keys,
                 fields: lines,
                 refs,
+                adopt_stack,
             },
             id_at,
             valid: self.errors.len() == errors_before,

@@ -17,8 +17,8 @@ pub struct Sources {
     pub errors: Vec<SpecError>,
 }
 
-/// Reads every path: a file as it is, a folder as every `*.yaml`/`*.yml` below it in sorted
-/// order. A file reached twice is read once.
+/// Reads every path: a file as it is, a folder as every `*.yaml`/`*.yml` (any letter case)
+/// below it in sorted order. A file reached twice is read once.
 pub fn read(paths: &[PathBuf]) -> Sources {
     let mut sources = Sources::default();
     let mut files = Vec::new();
@@ -76,7 +76,16 @@ fn placeless(message: String) -> SpecError {
     }
 }
 
-/// Adds every `*.yaml`/`*.yml` file below `folder`, depth first in file-name order, following
+/// Whether a file's name ends in `.yaml` or `.yml`, in any letter case (`.YAML`, `.Yml`).
+pub fn is_yaml_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml")
+        })
+}
+
+/// Adds every `*.yaml`/`*.yml` file (in any letter case) below `folder`, depth first in file-name order, following
 /// symbolic links but not a link that loops back to a folder above it (an error says which).
 fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<SpecError>) {
     let mut found = Vec::new();
@@ -84,10 +93,7 @@ fn collect_folder(folder: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Spec
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let yaml = path
-                    .extension()
-                    .is_some_and(|extension| extension == "yaml" || extension == "yml");
-                if yaml && !entry.file_type().is_dir() {
+                if is_yaml_name(path) && !entry.file_type().is_dir() {
                     found.push(entry.into_path());
                 }
             }
@@ -190,7 +196,10 @@ mod tests {
             "a/x.yaml",
             "a/c/z.yml",
             "b.yaml",
+            "C.YAML",
+            "d.Yml",
             "notes.txt",
+            "yaml",
         ] {
             let path = dir.path().join(file);
             std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
@@ -206,7 +215,15 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            ["a/c/z.yml", "a/x.yaml", "a-b/y.yaml", "a.yaml", "b.yaml"]
+            [
+                "C.YAML",
+                "a/c/z.yml",
+                "a/x.yaml",
+                "a-b/y.yaml",
+                "a.yaml",
+                "b.yaml",
+                "d.Yml"
+            ]
         );
         assert!(errors.is_empty());
     }

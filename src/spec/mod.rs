@@ -19,6 +19,7 @@ mod yaml;
 
 pub use decode::decode_project;
 pub use error::{SpecError, SpecErrors};
+pub use load::is_yaml_name;
 pub use schema::json_schema;
 
 use crate::model::{DesiredApiKey, DesiredPlan, CREATION_TAG, OWNER_TAG};

@@ -67,6 +67,22 @@ mod tests {
     }
 
     #[test]
+    fn adopt_names_a_cloudformation_stack_by_its_tag() {
+        let schema = schema();
+        let plan = &schema["$defs"]["UsagePlan"]["properties"]["adopt"];
+        assert!(plan.to_string().contains("Adopt"), "{plan:#}");
+        let adopt = &schema["$defs"]["Adopt"];
+        assert_eq!(
+            adopt["required"],
+            serde_json::json!(["cloudFormationStack"])
+        );
+        assert_eq!(adopt["additionalProperties"], false);
+        assert!(adopt["properties"]["cloudFormationStack"]["description"]
+            .as_str()
+            .is_some_and(|text| text.contains("aws:cloudformation:stack-name")));
+    }
+
+    #[test]
     fn stages_and_keys_are_given_by_id_or_by_name() {
         let schema = schema();
         let stage = &schema["$defs"]["ApiStage"];

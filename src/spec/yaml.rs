@@ -99,6 +99,20 @@ pub struct UsagePlan {
     /// Absent: key associations are left alone; present: exactly these API keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ApiKey>>,
+    /// Takes over a live plan that a CloudFormation stack made (it carries the tag
+    /// `aws:cloudformation:stack-name`): only once that stack is deleted, naming it exactly
+    /// as tagged. Without it, such a plan is an error, never taken over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<Adopt>,
+}
+
+/// The opt-in that takes over a plan a deleted CloudFormation stack left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Adopt {
+    /// The stack's name, as the plan's tag `aws:cloudformation:stack-name` gives it.
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9-]{0,127}$"))]
+    pub cloud_formation_stack: String,
 }
 
 impl UsagePlan {
@@ -130,6 +144,7 @@ impl UsagePlan {
                 .collect(),
             tags: None,
             keys: None,
+            adopt: None,
         }
     }
 }

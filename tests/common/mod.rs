@@ -97,9 +97,7 @@ impl Env {
 
     /// Like [`Env::tollgate`], as a plain process to spawn and signal.
     pub fn tollgate_process(&self) -> std::process::Command {
-        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tollgate"));
-        isolate(&mut command, &self.sim.endpoint(), self.dir.path());
-        command
+        tollgate_process_against(&self.sim.endpoint(), self.dir.path())
     }
 
     /// `program` run like [`Env::tollgate`] (in the scratch folder, against the emulator,
@@ -218,9 +216,14 @@ impl Env {
 
 /// The `tollgate` binary against `endpoint`, in `dir`, isolated from the user's AWS setup.
 pub fn tollgate_against(endpoint: &str, dir: &Path) -> Command {
+    Command::from_std(tollgate_process_against(endpoint, dir))
+}
+
+/// Like [`tollgate_against`], as a plain process to spawn, signal or measure.
+pub fn tollgate_process_against(endpoint: &str, dir: &Path) -> std::process::Command {
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tollgate"));
     isolate(&mut command, endpoint, dir);
-    Command::from_std(command)
+    command
 }
 
 /// Runs `command` in `dir` against `endpoint` with dummy credentials, nothing from the

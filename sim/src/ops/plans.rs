@@ -12,7 +12,7 @@ use crate::error::SimError;
 use crate::pagination::page;
 use crate::patch::{apply_plan_patch, PatchBody};
 use crate::state::{ApiStage, Quota, State, Throttle, UsagePlan};
-use crate::validate::validate_plan;
+use crate::validate::{validate_plan, validate_tags};
 
 /// A usage plan as the API shows it.
 pub fn plan_json(plan: &UsagePlan) -> Value {
@@ -108,6 +108,7 @@ pub(super) fn create(request: &ApiRequest<'_>, state: &mut State) -> Result<Repl
             )));
         }
     }
+    validate_tags(&body.tags)?;
     let mut plan = UsagePlan {
         id: String::new(),
         name: body.name.unwrap_or_default(),

@@ -10,7 +10,7 @@ use super::{ApiRequest, Reply};
 use crate::body::{Body, Shape, TAGS};
 use crate::error::SimError;
 use crate::state::State;
-use crate::validate::{validate_tag_key, validate_tags};
+use crate::validate::{validate_stored_tags, validate_tag_key, validate_tags};
 
 /// The tags of the usage plan or API key an ARN of this region names.
 fn tags_mut<'s>(
@@ -78,7 +78,7 @@ pub(super) fn tag(
     let current = tags_mut(arn, state)?;
     let mut tags = current.clone();
     tags.extend(body.tags);
-    validate_tags(&tags)?;
+    validate_stored_tags(&tags)?;
     *current = tags;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

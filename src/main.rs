@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::{Cli, Outcome};
+use tollgate::inert::printable_lines;
 
 /// Exit statuses, as `terraform plan -detailed-exitcode` uses them.
 const EXIT_ERROR: u8 = 1;
@@ -41,7 +42,8 @@ fn main() -> ExitCode {
         Ok(Outcome::Changes) => ExitCode::from(EXIT_CHANGES),
         Ok(Outcome::Failed) => ExitCode::from(EXIT_ERROR),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The error's causes may quote AWS or the YAML: nothing in them may act.
+            eprintln!("error: {}", printable_lines(&format!("{error:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -296,7 +296,8 @@ fn the_json_view_escapes_what_it_must_and_reads_back_the_same() {
 #[test]
 fn show_of_a_saved_plan_commands_nothing() {
     let env = hostile_env();
-    let saved = env.dir.path().join("hostile.plan");
+    // The file's path holds commands too: tollgate names it when it saves and applies it.
+    let saved = env.dir.path().join("##[error]pwned \u{202e}.plan");
     let file = saved.to_str().expect("UTF-8");
     let output = tollgate(&env, &["plan", "--out", file, "plans/"]);
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
@@ -316,6 +317,9 @@ fn show_of_a_saved_plan_commands_nothing() {
             both(&output)
         );
     }
+    let output = tollgate(&env, &["apply", "--auto-approve", file]);
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_output_inert("apply FILE", &output);
 }
 
 #[test]

@@ -21,7 +21,7 @@ const HOSTILE: &str = "::stop-commands::x\n::error::pwned\n  ##[error]pwned\r::w
                        \u{85}::debug::nel \u{2066}iso\u{0}";
 
 /// A name: one line of printable characters (what the YAML allows), still full of commands.
-const HOSTILE_NAME: &str = "::error::pwned ##[error]pwned \u{202e}eman";
+const HOSTILE_NAME: &str = "::error::pwned ##[error]pwned \u{202e}eman @octocat";
 
 /// Another name that starts with a separator the runner trims, then stops commands.
 const STOPPING_NAME: &str = "\u{2028}::stop-commands::x \u{200b}";

@@ -1,5 +1,23 @@
 //! The tollgate binary: parse, run, map the outcome to an exit status; nothing else.
 
+/// `println!` whose text is made inert line by line ([`tollgate::inert::printable_lines`]):
+/// the binary's own lines (counts, diagnostics, errors) may quote the YAML, a path or AWS, and
+/// none of that may act on a terminal or on the CI runner that reads the log. It shadows std's
+/// in every module of the binary. The views, which carry tollgate's own colours and workflow
+/// commands, are written with `print!` from text their renderers made inert value by value.
+macro_rules! println {
+    ($($arg:tt)*) => {
+        std::println!("{}", tollgate::inert::printable_lines(&format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` whose text is made inert line by line, as [`println!`]'s is.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        std::eprintln!("{}", tollgate::inert::printable_lines(&format!($($arg)*)))
+    };
+}
+
 mod cli;
 mod places;
 mod progress;

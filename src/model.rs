@@ -213,7 +213,8 @@ pub struct SourceLocation {
 
 impl fmt::Display for SourceLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        let path = crate::inert::printable(&self.path);
+        write!(f, "{path}:{}:{}", self.line, self.column)
     }
 }
 

@@ -9,6 +9,7 @@ use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 
 use super::body_limit::AnswerTooLarge;
+use crate::inert::printable;
 
 /// What kind of failure an AWS call met, which decides the advice given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,13 +164,18 @@ impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.kind == AwsErrorKind::Configuration {
             // A setting, not a call: the detail names it and says what to write.
-            return write!(f, "{}; {}", self.detail, self.kind.advice());
+            return write!(f, "{}; {}", printable(&self.detail), self.kind.advice());
         }
         write!(f, "{}", self.operation)?;
         if let Some(plan) = &self.plan {
-            write!(f, " on {plan}")?;
+            write!(f, " on {}", printable(plan))?;
         }
-        write!(f, " failed: {}; {}", self.detail, self.kind.advice())
+        write!(
+            f,
+            " failed: {}; {}",
+            printable(&self.detail),
+            self.kind.advice()
+        )
     }
 }
 

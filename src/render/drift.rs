@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::human::{effect_sentence, grouped, orphan_clears, printable, quote};
+use super::human::{effect_sentence, grouped, orphan_clears, printable, quoted};
 use crate::diff::{Field, MethodRef};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
@@ -269,19 +269,19 @@ fn plan_changes(
         };
     changes.extend(field(
         "name".into(),
-        quote(&before.name),
-        quote(&after.name),
+        quoted(&before.name),
+        quoted(&after.name),
         None,
         &none,
     ));
     changes.extend(field(
         "description".into(),
-        quote(&before.description),
-        quote(&after.description),
+        quoted(&before.description),
+        quoted(&after.description),
         fields.description,
         &none,
     ));
-    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quote);
+    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quoted);
     changes.extend(field(
         "product code".into(),
         code(before),
@@ -419,7 +419,7 @@ fn plan_changes(
             changes.extend(field(
                 format!("tag {}", printable(tag)),
                 "different or absent".into(),
-                quote(value),
+                quoted(value),
                 fields.tags,
                 &none,
             ));

@@ -138,7 +138,7 @@ fn folded(annotations: Vec<Annotation>) -> String {
 fn command(annotation: &Annotation) -> String {
     let mut properties = Vec::new();
     if let Some(at) = &annotation.at {
-        properties.push(format!("file={}", property(&at.path)));
+        properties.push(format!("file={}", property(&printable(&at.path))));
         properties.push(format!("line={}", at.line));
         properties.push(format!("col={}", at.column));
     }

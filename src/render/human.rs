@@ -2,7 +2,7 @@
 //! change in the YAML's names (a risky one marked with its class and reasons), and the
 //! closing line with the counts.
 
-pub use crate::inert::printable;
+pub use crate::inert::{printable, quoted};
 
 use crate::diff::{body_changes, Field, FieldChange, MethodRef, PatchOp, Value};
 use crate::model::{format_number, Names, PlanBody, OWNER_TAG};
@@ -357,7 +357,7 @@ pub(super) fn action_lines(plan: &Plan, entry: &PlanEntry, verbose: bool) -> Vec
         lines.extend(bookkeeping.set.iter().map(|(key, value)| {
             ActionLine::new(
                 Tone::Plain,
-                format!("bookkeeping: set tag {key} = {}", quote(value)),
+                format!("bookkeeping: set tag {key} = {}", quoted(value)),
             )
         }));
         lines.extend(bookkeeping.remove.iter().map(|key| {
@@ -469,7 +469,7 @@ fn method_name(method: &MethodRef, names: &Names) -> String {
 /// A field's value as a reviewer reads it: `100,000 per MONTH`, `40/s, burst 80`, `"text"`.
 fn value_text(value: &Value) -> String {
     match value {
-        Value::Text(text) => quote(text),
+        Value::Text(text) => quoted(text),
         Value::Count(count) => grouped(*count),
         Value::Rate(rate) => format!("{}/s", format_number(*rate)),
         Value::Period(period) => period.to_string(),
@@ -495,7 +495,7 @@ fn value_text(value: &Value) -> String {
 fn operation(op: &PatchOp) -> String {
     let path = printable(&op.path);
     match &op.value {
-        Some(value) => format!("{} {path} = {}", op.op, quote(value)),
+        Some(value) => format!("{} {path} = {}", op.op, quoted(value)),
         None => format!("{} {path}", op.op),
     }
 }
@@ -518,10 +518,10 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
         ApiKeyTarget::Create { .. } => {
             let mut what = vec![if key.enabled { "enabled" } else { "disabled" }.to_string()];
             if !key.description.is_empty() {
-                what.push(format!("description {}", quote(&key.description)));
+                what.push(format!("description {}", quoted(&key.description)));
             }
             if !key.customer_id.is_empty() {
-                what.push(format!("customerId {}", quote(&key.customer_id)));
+                what.push(format!("customerId {}", quoted(&key.customer_id)));
             }
             lines.push(ActionLine::new(
                 Tone::Added,
@@ -542,7 +542,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
                     "{} {} = {}",
                     op.op,
                     op.path,
-                    quote(op.value.as_deref().unwrap_or_default())
+                    quoted(op.value.as_deref().unwrap_or_default())
                 );
                 let reasons: Vec<&str> = disabling
                     .iter()
@@ -567,7 +567,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
 /// A tag set on a plan: `set tag team = "payments"`.
 fn set_tag(key: &str, value: &str) -> ActionLine {
     let key = printable(key);
-    ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quote(value)))
+    ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quoted(value)))
 }
 
 /// The closing line: `Plan: 7 changes (1 to create, 1 to update, 2 keys, 1 key move, 2
@@ -648,27 +648,6 @@ fn risks(summary: &Summary) -> Vec<String> {
 /// `1 key`, `2 keys`.
 pub fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
-}
-
-/// `text` as a double-quoted string, escaped so that both YAML and JSON read it back.
-pub(super) fn quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            unsafe_char if unsafe_char.is_control() || crate::inert::is_unsafe(unsafe_char) => {
-                quoted.push_str(&format!("\\u{:04x}", u32::from(unsafe_char)));
-            }
-            other => quoted.push(other),
-        }
-    }
-    quoted.push('"');
-    quoted
 }
 
 #[cfg(test)]

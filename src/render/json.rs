@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use super::FailedTarget;
 use crate::diff::{body_changes, PatchOp, Value};
+use crate::inert::to_json_pretty;
 use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{
     format_day, join_reasons, reasons_of, ApiKeyEntry, ApiKeyTarget, Effect, KeyAction, OrphanKind,
@@ -41,7 +42,7 @@ const INFALLIBLE: &str = "a document of strings, numbers and string-keyed maps s
 /// Renders the JSON plan, pretty-printed in the field order of README.md's "The
 /// machine-readable plan", with a trailing newline.
 pub fn render(plan: &Plan) -> String {
-    let mut json = serde_json::to_string_pretty(&Document::new(plan)).expect(INFALLIBLE);
+    let mut json = to_json_pretty(&Document::new(plan)).expect(INFALLIBLE);
     json.push('\n');
     json
 }
@@ -67,7 +68,7 @@ pub fn render_targets(project: &str, plans: &[Plan], failed: &[FailedTarget]) ->
             .fold(Summary::default(), |total, summary| total + summary)
             .into(),
     };
-    let mut json = serde_json::to_string_pretty(&document).expect(INFALLIBLE);
+    let mut json = to_json_pretty(&document).expect(INFALLIBLE);
     json.push('\n');
     json
 }

@@ -282,31 +282,37 @@ fn fenced(info: &str, lines: &[String]) -> String {
     format!("{fence}{info}\n{}\n{fence}\n\n", lines.join("\n"))
 }
 
+/// What an `@` is written as, so that no name mentions anyone: `@` and a zero-width space,
+/// written as its HTML entity so that the text itself holds no invisible character.
+const UNMENTIONED_AT: &str = "@&#8203;";
+
 /// Text made safe for Markdown inline content and table cells: Markdown's and HTML's
-/// characters escaped, control characters (a line break would end a table row) written as
-/// escapes, and `@` followed by a zero-width space, so that no name mentions anyone.
+/// characters escaped, outside text made inert ([`printable`]: a line break would end a table
+/// row), and `@` written as [`UNMENTIONED_AT`].
 pub(super) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in printable(text).chars() {
+        if character == '@' {
+            escaped.push_str(UNMENTIONED_AT);
+            continue;
+        }
         if "\\`*_[]<>|~&#!".contains(character) {
             escaped.push('\\');
         }
         escaped.push(character);
-        if character == '@' {
-            escaped.push('\u{200B}');
-        }
     }
     escaped
 }
 
-/// Text made safe inside an HTML block, where Markdown is not read, and with no @mention.
+/// Text made safe inside an HTML block, where Markdown is not read, with `@` written as
+/// [`UNMENTIONED_AT`].
 fn escape_html(text: &str) -> String {
     printable(text)
-        .replace('@', "@\u{200B}")
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('@', UNMENTIONED_AT)
 }
 
 /// The length of `text` as GitHub counts it, in characters.

@@ -19,7 +19,7 @@ impl fmt::Display for SpecError {
         // A message may quote the YAML (an unknown field's name): shown inert.
         let message = printable(&self.message);
         match &self.location {
-            Some(location) => write!(f, "{}: {message}", printable(&location.to_string())),
+            Some(location) => write!(f, "{location}: {message}"),
             None => write!(f, "error: {message}"),
         }
     }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod workflow_commands;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

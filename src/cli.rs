@@ -663,13 +663,16 @@ async fn read_inputs(
     let matching = match matched {
         Ok(matching) => matching,
         Err(errors) => {
-            let located = errors
-                .iter()
-                .map(|error| SpecError {
-                    location: Some(error.location().clone()),
-                    message: error.to_string(),
-                })
-                .collect();
+            // A plan may be both a stack's and another owner's: one list, in file order.
+            let located = resolve::in_file_order(
+                errors
+                    .iter()
+                    .map(|error| SpecError {
+                        location: Some(error.location().clone()),
+                        message: error.to_string(),
+                    })
+                    .collect(),
+            );
             let what = format!("{}matching the YAML to the live plans", place.prefix());
             places::report(&SpecErrors(located), &what);
             return Ok(None);

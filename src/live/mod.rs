@@ -12,8 +12,6 @@ mod server_date;
 mod settings;
 mod stop;
 
-pub use body_limit::MAX_ANSWER_BYTES;
-pub use client::MAX_PAGES;
 pub use client::{
     creation_token, resource_arn, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT,
 };

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::future::join_all;
 use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
+use tollgate::endpoint::{EndpointSetting, ForeignEndpoint};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
 use tollgate::plan::{
@@ -257,7 +258,10 @@ impl Cli {
             connection: Connection {
                 region: self.region.clone(),
                 profile: self.profile.clone(),
-                endpoint_url: self.endpoint_url.clone(),
+                endpoint: self.endpoint_url.clone().map(|url| EndpointSetting {
+                    url,
+                    source: "--endpoint-url".into(),
+                }),
             },
             paths: given,
         };
@@ -373,6 +377,8 @@ fn validate(places: &Places, format: ValidateFormat) -> Outcome {
 /// What a plan is made from: the YAML, the live state, how they match, and the options.
 struct PlanInputs {
     client: LiveClient,
+    /// The account the credentials belong to.
+    account: String,
     target: Option<PlanTarget>,
     desired: Vec<DesiredPlan>,
     live: Vec<LivePlan>,
@@ -410,6 +416,8 @@ impl PlanInputs {
             &self.live_keys,
             &self.options,
         );
+        plan.account = self.account.clone();
+        plan.endpoint = ForeignEndpoint::of(self.client.endpoint_url());
         plan.target = self.target.clone();
         let keys: Vec<Named> = self.listed.keys.iter().map(LiveApiKey::named).collect();
         plan.names = plan.mentioned_names(&self.listed.apis, &keys);
@@ -570,7 +578,11 @@ async fn read_inputs(
         plans: mut desired,
         api_keys: declared_keys,
     } = desired;
-    let Connected { client, target } = connected;
+    let Connected {
+        client,
+        account,
+        target,
+    } = connected;
     let started = Instant::now();
     let mut unresolved = Vec::new();
     let mut listed = Listed::default();
@@ -645,14 +657,14 @@ async fn read_inputs(
             .collect(),
         _ => BTreeSet::new(),
     };
-    let account = references::Account {
+    let checked = references::Account {
         desired: &desired,
         live: &live,
         matching: &matching,
         live_keys: &live_keys,
         deleted: &deleted,
     };
-    let findings = client.check_references(&account).await?;
+    let findings = client.check_references(&checked).await?;
     if !report_references(&findings, &place.prefix()) {
         return Ok(None);
     }
@@ -703,6 +715,7 @@ async fn read_inputs(
     }
     Ok(Some(PlanInputs {
         client,
+        account,
         target,
         desired,
         live,
@@ -919,12 +932,12 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
             .collect::<Result<Vec<()>>>()?;
     }
     if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
-        let account = match &inputs.target {
-            Some(target) => target.account.clone(),
-            None => inputs.client.account_id().await?,
-        };
         let project = places.project.as_ref().map(|project| project.name.as_str());
-        let context = saved::Context::here(project, account, inputs.client.endpoint_url());
+        let context = saved::Context::here(
+            project,
+            inputs.account.clone(),
+            inputs.client.endpoint_url(),
+        );
         let saved = SavedPlan::new(
             plan,
             Inputs {

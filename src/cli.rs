@@ -50,8 +50,9 @@ pub struct Cli {
     /// The named AWS profile to use.
     #[arg(long, global = true)]
     profile: Option<String>,
-    /// Send AWS requests (API Gateway's, and STS's for saved plans) to this URL, as
-    /// AWS_ENDPOINT_URL does; AWS_ENDPOINT_URL_API_GATEWAY redirects API Gateway alone.
+    /// Send API Gateway's and STS's requests to this URL, as AWS_ENDPOINT_URL does (STS
+    /// stays AWS's when it is AWS's own API Gateway host). A host that is neither AWS's own
+    /// nor this machine must be listed in TOLLGATE_ALLOW_ENDPOINTS.
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
     /// How fast to call AWS: `aws` (inside AWS's account quotas), `aws:F` (those quotas F

@@ -483,6 +483,13 @@ fn assert_views(env: &Env, args: &[&str], text_head: &str, markdown_head: &str) 
         shown["endpoint"],
         json!({ "url": endpoint, "trust": "loopback" })
     );
+    // The plan `apply FILE` shows before it applies.
+    let applied = run(&["apply", "--auto-approve", saved.to_str().unwrap()]);
+    let applied = String::from_utf8(applied.stdout).unwrap();
+    assert!(
+        applied.starts_with(&format!("{text_head}\n{marked}\n\n")),
+        "{applied}"
+    );
 }
 
 #[test]

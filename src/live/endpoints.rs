@@ -264,8 +264,16 @@ fn decide(
             Err(problem) => problems.push(problem),
         }
     }
-    if !problems.is_empty() {
-        return Err(problems.join("\n"));
+    match problems.as_slice() {
+        [] => {}
+        [problem] => return Err(problem.clone()),
+        _ => {
+            return Err(format!(
+                "{} endpoint settings break the endpoint rule:\n  {}",
+                problems.len(),
+                problems.join("\n  ")
+            ))
+        }
     }
     let pick = |service: Service| {
         checked
@@ -492,7 +500,9 @@ mod tests {
         )
         .unwrap_err();
         let lines: Vec<&str> = error.lines().collect();
-        assert_eq!(lines.len(), 3, "{error}");
+        assert_eq!(lines.len(), 4, "{error}");
+        assert_eq!(lines[0], "3 endpoint settings break the endpoint rule:");
+        let lines: Vec<&str> = lines[1..].iter().map(|line| line.trim_start()).collect();
         assert!(lines[0].starts_with("AWS_ENDPOINT_URL_STS sends requests to http://[::2]:1,"));
         assert!(lines[0].contains("`[::2]:1` in TOLLGATE_ALLOW_ENDPOINTS"));
         assert!(lines[1].starts_with(

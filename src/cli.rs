@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::future::join_all;
 use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
+use tollgate::endpoint::{EndpointSetting, ForeignEndpoint};
 use tollgate::live::{Connection, LiveClient, Pace, Stop};
 use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
 use tollgate::plan::{
@@ -50,8 +51,9 @@ pub struct Cli {
     /// The named AWS profile to use.
     #[arg(long, global = true)]
     profile: Option<String>,
-    /// Send AWS requests (API Gateway's, and STS's for saved plans) to this URL, as
-    /// AWS_ENDPOINT_URL does; AWS_ENDPOINT_URL_API_GATEWAY redirects API Gateway alone.
+    /// Send API Gateway's and STS's requests to this URL, as AWS_ENDPOINT_URL does (STS
+    /// stays AWS's when it is AWS's own API Gateway host). A host that is neither AWS's own
+    /// nor this machine must be listed in TOLLGATE_ALLOW_ENDPOINTS.
     #[arg(long, global = true)]
     endpoint_url: Option<String>,
     /// How fast to call AWS: `aws` (inside AWS's account quotas), `aws:F` (those quotas F
@@ -269,7 +271,10 @@ impl Cli {
             connection: Connection {
                 region: self.region.clone(),
                 profile: self.profile.clone(),
-                endpoint_url: self.endpoint_url.clone(),
+                endpoint: self.endpoint_url.clone().map(|url| EndpointSetting {
+                    url,
+                    source: "--endpoint-url".into(),
+                }),
             },
             paths: given,
         };
@@ -385,6 +390,8 @@ fn validate(places: &Places, format: ValidateFormat) -> Outcome {
 /// What a plan is made from: the YAML, the live state, how they match, and the options.
 struct PlanInputs {
     client: LiveClient,
+    /// The account the credentials belong to.
+    account: String,
     target: Option<PlanTarget>,
     desired: Vec<DesiredPlan>,
     live: Vec<LivePlan>,
@@ -422,6 +429,8 @@ impl PlanInputs {
             &self.live_keys,
             &self.options,
         );
+        plan.account = self.account.clone();
+        plan.endpoint = ForeignEndpoint::of(self.client.endpoint_url());
         plan.target = self.target.clone();
         let keys: Vec<Named> = self.listed.keys.iter().map(LiveApiKey::named).collect();
         plan.names = plan.mentioned_names(&self.listed.apis, &keys);
@@ -612,7 +621,11 @@ async fn read_inputs(
         plans: mut desired,
         api_keys: declared_keys,
     } = desired;
-    let Connected { client, target } = connected;
+    let Connected {
+        client,
+        account,
+        target,
+    } = connected;
     let started = Instant::now();
     let mut unresolved = Vec::new();
     let mut listed = Listed::default();
@@ -691,14 +704,14 @@ async fn read_inputs(
             .collect(),
         _ => BTreeSet::new(),
     };
-    let account = references::Account {
+    let checked = references::Account {
         desired: &desired,
         live: &live,
         matching: &matching,
         live_keys: &live_keys,
         deleted: &deleted,
     };
-    let findings = client.check_references(&account).await?;
+    let findings = client.check_references(&checked).await?;
     if !report_references(&findings, &place.prefix()) {
         return Ok(None);
     }
@@ -750,6 +763,7 @@ async fn read_inputs(
     }
     Ok(Some(PlanInputs {
         client,
+        account,
         target,
         desired,
         live,
@@ -981,12 +995,12 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
             .collect::<Result<Vec<()>>>()?;
     }
     if let (Some(path), [inputs], [plan]) = (&args.out, planned.made.as_slice(), plans.as_slice()) {
-        let account = match &inputs.target {
-            Some(target) => target.account.clone(),
-            None => inputs.client.account_id().await?,
-        };
         let project = places.project.as_ref().map(|project| project.name.as_str());
-        let context = saved::Context::here(project, account, inputs.client.endpoint_url());
+        let context = saved::Context::here(
+            project,
+            inputs.account.clone(),
+            inputs.client.endpoint_url(),
+        );
         let saved = SavedPlan::new(
             plan,
             Inputs {

@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod apply;
 pub mod diff;
+pub mod endpoint;
 pub mod inert;
 pub mod live;
 pub mod model;

@@ -130,10 +130,10 @@ pub fn places(selection: &Selection<'_>) -> Result<Option<Places>> {
                     .profile
                     .clone()
                     .or_else(|| selection.connection.profile.clone()),
-                endpoint_url: target
+                endpoint: target
                     .endpoint
                     .clone()
-                    .or_else(|| selection.connection.endpoint_url.clone()),
+                    .or_else(|| selection.connection.endpoint.clone()),
             },
             complete: paths == target.paths,
             target: Some(target.clone()),
@@ -167,18 +167,22 @@ pub fn report(errors: &SpecErrors, what: &str) {
     );
 }
 
-/// A place connected: its client and, with a project file, the target as plans name it.
+/// A place connected: its client, its account and, with a project file, the target as plans
+/// name it.
 pub struct Connected {
     /// The client, pacing with the other targets of its account.
     pub client: LiveClient,
-    /// The target and its account; `None` without a project file.
+    /// The account the credentials belong to, as STS told it.
+    pub account: String,
+    /// The target; `None` without a project file.
     pub target: Option<PlanTarget>,
 }
 
-/// Connects to every place. With a project file, asks STS who the credentials of every
-/// target are before anything else, refuses (sending nothing to API Gateway) when a target's
-/// `accountId` is another account or two targets reach one account and region, and gives
-/// the targets of one account one pacer and every target one stop flag.
+/// Connects to every place (refusing, with nothing sent, an endpoint the endpoint rule does
+/// not allow), then asks STS who the credentials of every place are before anything else;
+/// refuses (sending nothing to API Gateway) when a target's `accountId` is another account or
+/// two targets reach one account and region, and gives the places of one account one pacer
+/// and every place one stop flag.
 pub async fn connect(places: &Places, pace: Pace) -> Result<Vec<Connected>> {
     let stop = Stop::default();
     let mut clients = Vec::new();
@@ -188,48 +192,38 @@ pub async fn connect(places: &Places, pace: Pace) -> Result<Vec<Connected>> {
             .map_err(|error| anyhow::anyhow!("{}{error}", place.prefix()))?;
         clients.push(client);
     }
-    if places.project.is_none() {
-        return Ok(clients
-            .into_iter()
-            .map(|client| Connected {
-                client,
-                target: None,
-            })
-            .collect());
-    }
     let accounts = join_all(clients.iter().map(LiveClient::account_id)).await;
     let mut problems = Vec::new();
     let mut reached: BTreeMap<(String, String), &str> = BTreeMap::new();
     let mut pacers: BTreeMap<String, Arc<Pacer>> = BTreeMap::new();
     let mut connected = Vec::new();
     for ((place, client), account) in places.places.iter().zip(clients).zip(accounts) {
-        let Some(target) = &place.target else {
-            continue;
-        };
         let account = match account {
             Ok(account) => account,
             Err(error) => {
-                problems.push(format!("target {}: {error}", target.name));
+                problems.push(format!("{}{error}", place.prefix()));
                 continue;
             }
         };
-        if let Some(expected) = target.account_id.as_deref().filter(|id| *id != account) {
-            problems.push(format!(
-                "target {}: the credentials belong to account {account}, and the target is \
-                 account {expected}; use the target's profile or credentials",
-                target.name
-            ));
-            continue;
-        }
-        let place_key = (account.clone(), target.region.clone());
-        let first = *reached.entry(place_key).or_insert(&target.name);
-        if first != target.name {
-            problems.push(format!(
-                "targets {first} and {} both reach account {account} in {}; one target per \
-                 account and region, so merge their paths",
-                target.name, target.region
-            ));
-            continue;
+        if let Some(target) = &place.target {
+            if let Some(expected) = target.account_id.as_deref().filter(|id| *id != account) {
+                problems.push(format!(
+                    "target {}: the credentials belong to account {account}, and the target is \
+                     account {expected}; use the target's profile or credentials",
+                    target.name
+                ));
+                continue;
+            }
+            let place_key = (account.clone(), target.region.clone());
+            let first = *reached.entry(place_key).or_insert(&target.name);
+            if first != target.name {
+                problems.push(format!(
+                    "targets {first} and {} both reach account {account} in {}; one target per \
+                     account and region, so merge their paths",
+                    target.name, target.region
+                ));
+                continue;
+            }
         }
         let pacer = pacers
             .entry(account.clone())
@@ -237,11 +231,15 @@ pub async fn connect(places: &Places, pace: Pace) -> Result<Vec<Connected>> {
             .clone();
         connected.push(Connected {
             client: client.sharing(pacer, stop.clone()),
-            target: Some(PlanTarget {
+            account,
+            target: place.target.as_ref().map(|target| PlanTarget {
                 name: target.name.clone(),
-                account,
             }),
         });
+    }
+    if let (None, [problem]) = (&places.project, problems.as_slice()) {
+        // Without a project file there is one place, and its error says it all.
+        bail!("{problem}");
     }
     if !problems.is_empty() {
         for problem in &problems {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diff::PatchOp;
+use crate::endpoint::ForeignEndpoint;
 use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
 mod impact;
@@ -351,8 +352,6 @@ pub struct Summary {
 pub struct PlanTarget {
     /// The target's name.
     pub name: String,
-    /// The account its credentials belong to.
-    pub account: String,
 }
 
 /// The whole plan for one region.
@@ -360,6 +359,11 @@ pub struct PlanTarget {
 pub struct Plan {
     /// The region the plan was made for.
     pub region: String,
+    /// The account the plan was made in, as STS told it; set by whoever read the account.
+    pub account: String,
+    /// API Gateway's endpoint when it is not AWS's own (an emulator, an allowed host); every
+    /// view shows it.
+    pub endpoint: Option<ForeignEndpoint>,
     /// The project target the plan was made for; `None` without a project file.
     pub target: Option<PlanTarget>,
     /// The managed plans with something to do or to show, ordered by name.
@@ -520,14 +524,14 @@ impl Plan {
     }
 
     /// How the plan names where it applies: `prod-us (account 123456789012, us-east-1)` for
-    /// a target, the region alone otherwise.
+    /// a target, `us-east-1 (account 123456789012)` otherwise.
     pub fn place(&self) -> String {
         match &self.target {
             Some(target) => format!(
                 "{} (account {}, {})",
-                target.name, target.account, self.region
+                target.name, self.account, self.region
             ),
-            None => self.region.clone(),
+            None => format!("{} (account {})", self.region, self.account),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::endpoint::EndpointSetting;
 use crate::spec::{self, SpecError, SpecErrors};
 
 /// The project file's name.
@@ -32,8 +33,8 @@ pub struct Target {
     pub account_id: Option<String>,
     /// The named AWS profile, when given; else the standard chain.
     pub profile: Option<String>,
-    /// The endpoint, when given (an emulator, a rehearsal).
-    pub endpoint: Option<String>,
+    /// The endpoint, when given (an emulator, a rehearsal), and the line it is on.
+    pub endpoint: Option<EndpointSetting>,
     /// The YAML files and folders, relative to the working directory once loaded.
     pub paths: Vec<PathBuf>,
 }

@@ -379,6 +379,8 @@ pub fn build_plan(
     orphans.sort_by(|a, b| (&a.item.name, &a.item.id).cmp(&(&b.item.name, &b.item.id)));
     Plan {
         region: region.to_owned(),
+        account: String::new(),
+        endpoint: None,
         target: None,
         entries,
         names: Names::default(),

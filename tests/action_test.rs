@@ -144,7 +144,14 @@ fn plan_annotates_summarises_saves_and_writes_the_comment() {
         names.outputs["head-sha"], HEAD_SHA,
         "for the action's later steps"
     );
-    assert!(comment.starts_with(&format!("{marker}\n### tollgate plan for us-east-1\n")));
+    assert!(
+        comment.starts_with(&format!(
+            "{marker}\n### tollgate plan for us-east-1 (account 123456789012)\n\n> [!WARNING]\n> \
+             Endpoint: {} (not AWS's own: a server on this machine)\n",
+            env.sim.endpoint()
+        )),
+        "{comment}"
+    );
     assert!(
         comment.contains("| Gold | gold000001 | update: 1 field, **1 destructive** |"),
         "{comment}"

@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use common::{tollgate_against, Env, SHARED_STAGE_PLANS};
+use common::{Env, SHARED_STAGE_PLANS};
 use tollgate_sim::{ClockMode, Config, Quotas};
 
 /// [`SHARED_STAGE_PLANS`] under AWS's quotas with a frozen clock: one UpdateUsagePlan passes, and no
@@ -162,10 +162,14 @@ fn access_denied_server() -> String {
 
 #[test]
 fn a_403_names_the_operation_and_points_at_the_iam_permissions() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("p.yaml"), "usagePlans:\n  - name: Gold\n").expect("write");
-    let output = tollgate_against(&access_denied_server(), dir.path())
-        .args(["plan", "p.yaml"])
+    // STS (asked first, for the account) is the emulator's; API Gateway denies.
+    let env = Env::new("");
+    let path = env.write("p.yaml", "usagePlans:\n  - name: Gold\n");
+    let output = env
+        .tollgate()
+        .env("AWS_ENDPOINT_URL_API_GATEWAY", access_denied_server())
+        .arg("plan")
+        .arg(&path)
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));

@@ -358,7 +358,8 @@ fn an_unreachable_endpoint_is_one_clear_error() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("GetUsagePlans failed"), "{stderr}");
+    // The account is asked first: every view of a plan names it.
+    assert!(stderr.contains("GetCallerIdentity failed"), "{stderr}");
     assert!(
         stderr.contains("--endpoint-url"),
         "says what to do: {stderr}"
@@ -448,7 +449,8 @@ fn missing_credentials_are_one_clear_error_naming_the_fix() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("GetUsagePlans failed"), "{stderr}");
+    // The account is asked first: every view of a plan names it.
+    assert!(stderr.contains("GetCallerIdentity failed"), "{stderr}");
     assert!(stderr.contains("AWS_PROFILE"), "says what to do: {stderr}");
     assert_eq!(
         stderr.trim().lines().count(),

@@ -136,7 +136,7 @@ fn plan_impact(env: &Env, args: &[&str]) -> String {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).expect("UTF-8")
+    env.masked(&String::from_utf8(output.stdout).expect("UTF-8"))
 }
 
 #[test]
@@ -234,7 +234,7 @@ fn a_saved_plan_keeps_its_impact_for_show() {
         "{}",
         String::from_utf8_lossy(&show.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&show.stdout), shown);
+    assert_eq!(env.masked(&String::from_utf8_lossy(&show.stdout)), shown);
     assert_eq!(env.calls("GetUsage"), calls, "show reads nothing");
 }
 

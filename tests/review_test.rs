@@ -72,7 +72,7 @@ fn text_plan(env: &Env, args: &[&str], path: &std::path::Path) -> String {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).expect("UTF-8")
+    env.masked(&String::from_utf8(output.stdout).expect("UTF-8"))
 }
 
 #[test]

@@ -149,7 +149,11 @@ fn plan_out_prints_the_view_and_saves_the_plan_with_its_context() {
     }
     assert!(plans[1].get("live").is_none(), "Trial is to be created");
     assert_eq!(env.writes(), 0, "plan --out writes nothing to AWS");
-    assert_eq!(env.calls("GetCallerIdentity"), 1);
+    assert_eq!(
+        env.calls("GetCallerIdentity"),
+        2,
+        "each of the two plans asked for the account once"
+    );
 }
 
 #[test]

@@ -34,6 +34,7 @@ use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
 use super::server_date::ServerDate;
 use super::stop::Stop;
 use crate::diff::PatchOp;
+use crate::endpoint::{Endpoint, EndpointSetting};
 use crate::model::{
     DesiredApiKey, LiveApiKey, LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG,
 };
@@ -62,8 +63,8 @@ pub struct Connection {
     pub region: Option<String>,
     /// The named profile, as `--profile`.
     pub profile: Option<String>,
-    /// The endpoint, as `--endpoint-url`.
-    pub endpoint_url: Option<String>,
+    /// The endpoint given (`--endpoint-url`, a target's `endpoint:`), and where.
+    pub endpoint: Option<EndpointSetting>,
 }
 
 /// A resource tollgate tags, by id.
@@ -89,10 +90,19 @@ pub struct LiveClient {
     finishing: bool,
     /// STS, for [`LiveClient::account_id`] only.
     sts: aws_sdk_sts::Client,
-    /// The endpoint configured (`--endpoint-url` or `AWS_ENDPOINT_URL`), if any.
-    endpoint_url: Option<String>,
+    /// API Gateway's endpoint, when one is set; `None` for AWS's own.
+    endpoint: Option<Endpoint>,
     /// The date of AWS's latest answer.
     server_date: ServerDate,
+}
+
+/// STS's configuration: the run's, with `endpoint` (`None`: AWS's own STS for the region) in
+/// place of any endpoint the SDK found on its own, which may be API Gateway's. API Gateway's
+/// client likewise gets its endpoint explicitly.
+fn sts_config(config: &aws_types::SdkConfig, endpoint: Option<&Endpoint>) -> aws_sdk_sts::Config {
+    let mut builder = aws_sdk_sts::config::Builder::from(config);
+    builder.set_endpoint_url(endpoint.map(|endpoint| endpoint.as_str().into()));
+    builder.interceptor(BodyLimit).build()
 }
 
 /// A failed call, and whether an attempt before the last one may have been carried out.
@@ -102,10 +112,14 @@ struct Failure {
 }
 
 impl LiveClient {
-    /// Loads credentials, region and endpoint from the standard AWS chain, overridden by
-    /// `connection`; calls are paced at `pace`.
+    /// Loads credentials and region from the standard AWS chain, overridden by `connection`,
+    /// and each client's endpoint by the endpoint rule (refusing, with nothing sent, an
+    /// endpoint it does not allow); calls are paced at `pace`.
     pub async fn connect(connection: &Connection, pace: Pace) -> Result<LiveClient, AwsError> {
         super::settings::check(connection).await?;
+        let endpoints =
+            super::endpoints::resolve(connection.endpoint.as_ref(), connection.profile.as_deref())
+                .await?;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(
@@ -127,9 +141,6 @@ impl LiveClient {
                 .profile_name(profile)
                 .credentials_provider(credentials);
         }
-        if let Some(url) = &connection.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
         let config = loader.load().await;
         let region = config
             .region()
@@ -143,23 +154,21 @@ impl LiveClient {
                     .into(),
             })?;
         let server_date = ServerDate::default();
-        let api_config = aws_sdk_apigateway::config::Builder::from(&config)
+        let mut api_config = aws_sdk_apigateway::config::Builder::from(&config);
+        api_config.set_endpoint_url(endpoints.api_gateway.as_ref().map(|e| e.as_str().into()));
+        let api_config = api_config
             .interceptor(server_date.clone())
-            .interceptor(BodyLimit)
-            .build();
-        let sts_config = aws_sdk_sts::config::Builder::from(&config)
-            .interceptor(BodyLimit)
-            .build();
+            .interceptor(BodyLimit);
         Ok(LiveClient {
-            client: Client::from_conf(api_config),
+            client: Client::from_conf(api_config.build()),
             region,
             pacer: Arc::new(Pacer::new(pace)),
             budget: Arc::new(RetryBudget::new(RUN_BUDGET)),
             max_attempts: retry::max_attempts(),
             stop: Stop::default(),
             finishing: false,
-            sts: aws_sdk_sts::Client::from_conf(sts_config),
-            endpoint_url: config.endpoint_url().map(str::to_string),
+            sts: aws_sdk_sts::Client::from_conf(sts_config(&config, endpoints.sts.as_ref())),
+            endpoint: endpoints.api_gateway,
             server_date,
         })
     }
@@ -286,10 +295,10 @@ impl LiveClient {
         &self.region
     }
 
-    /// The endpoint set by `--endpoint-url` or `AWS_ENDPOINT_URL` (or a profile's
-    /// `endpoint_url`); `None` for AWS's own.
+    /// API Gateway's endpoint, normalised, when one is set (by the flag, the project file,
+    /// the environment or the profile); `None` for AWS's own.
     pub fn endpoint_url(&self) -> Option<&str> {
-        self.endpoint_url.as_deref()
+        self.endpoint.as_ref().map(Endpoint::as_str)
     }
 
     /// The AWS account the credentials belong to, from STS GetCallerIdentity (which needs no
@@ -1074,6 +1083,15 @@ enum Made {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use aws_credential_types::Credentials;
+    use aws_smithy_runtime_api::box_error::BoxError;
+    use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+    use aws_smithy_runtime_api::client::interceptors::Intercept;
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+    use aws_smithy_types::config_bag::ConfigBag;
+
     use super::*;
 
     fn follow(positions: &[Option<&str>]) -> Result<usize, AwsError> {
@@ -1116,5 +1134,67 @@ mod tests {
             .chain([None])
             .collect();
         assert_eq!(follow(&within), Ok(MAX_PAGES));
+    }
+
+    /// Keeps the URI of the request about to go out, and stops it there.
+    #[derive(Debug, Default, Clone)]
+    struct Stopped(Arc<Mutex<Option<String>>>);
+
+    impl Intercept for Stopped {
+        fn name(&self) -> &'static str {
+            "Stopped"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _runtime_components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            *self.0.lock().unwrap() = Some(context.request().uri().to_string());
+            Err("stopped before sending".into())
+        }
+    }
+
+    /// Where the STS client made from a run's configuration whose endpoint is `run_endpoint`
+    /// would send GetCallerIdentity, given `endpoint`.
+    async fn sts_destination(run_endpoint: &str, endpoint: Option<&str>) -> String {
+        let config =
+            aws_types::SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(
+                        Credentials::new("AKIDTEST", "test-secret", None, None, "test"),
+                    ),
+                )
+                .endpoint_url(run_endpoint)
+                .build();
+        let endpoint = endpoint.map(|url| Endpoint::parse(url).unwrap());
+        let stopped = Stopped::default();
+        let sts_config = sts_config(&config, endpoint.as_ref())
+            .to_builder()
+            .interceptor(stopped.clone())
+            .build();
+        let sent = aws_sdk_sts::Client::from_conf(sts_config)
+            .get_caller_identity()
+            .send()
+            .await;
+        assert!(sent.is_err());
+        let uri = stopped.0.lock().unwrap().clone();
+        uri.expect("the request reached the interceptor")
+    }
+
+    #[tokio::test]
+    async fn sts_goes_to_awss_sts_when_the_run_names_api_gateways_host() {
+        let api_gateway = "https://apigateway.eu-west-1.amazonaws.com";
+        assert_eq!(
+            sts_destination(api_gateway, None).await,
+            "https://sts.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            sts_destination(api_gateway, Some("http://127.0.0.1:4566")).await,
+            "http://127.0.0.1:4566/"
+        );
     }
 }

@@ -4,6 +4,7 @@
 mod body_limit;
 mod client;
 mod convert;
+mod endpoints;
 mod error;
 mod pace;
 mod references;
@@ -17,5 +18,5 @@ pub use client::{
 };
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer, Reserved};
-pub use settings::{check_endpoint, is_region_name};
+pub use settings::is_region_name;
 pub use stop::Stop;

@@ -1,6 +1,6 @@
-//! Checks of where and as whom to connect, made before the SDK is asked, so that a setting
-//! the SDK would fail on later (or panic on: an empty `AWS_ENDPOINT_URL`) is one clear error
-//! naming the setting and what to write.
+//! Checks of the region and profile, made before the SDK is asked, so that a setting the SDK
+//! would fail on later is one clear error naming the setting and what to write. The endpoint
+//! settings are checked by `endpoints`.
 
 use std::borrow::Cow;
 
@@ -10,23 +10,11 @@ use aws_types::os_shim_internal::{Env, Fs};
 use super::client::Connection;
 use super::error::{AwsError, AwsErrorKind};
 
-/// The environment variables that set an endpoint, as the AWS CLI reads them.
-const ENDPOINT_VARIABLES: [&str; 2] = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_API_GATEWAY"];
-
 /// The environment variables that name a region, the first one set winning.
 const REGION_VARIABLES: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
 
-/// Checks the endpoint and region settings (flags and environment) and that a named profile
-/// exists.
+/// Checks the region settings (flag and environment) and that a named profile exists.
 pub async fn check(connection: &Connection) -> Result<(), AwsError> {
-    if let Some(url) = &connection.endpoint_url {
-        check_endpoint("--endpoint-url", url)?;
-    }
-    for variable in ENDPOINT_VARIABLES {
-        if let Some(url) = std::env::var_os(variable) {
-            check_endpoint(variable, &url.to_string_lossy())?;
-        }
-    }
     let region_variable = REGION_VARIABLES
         .into_iter()
         .find_map(|variable| Some((variable, std::env::var_os(variable)?)));
@@ -54,27 +42,6 @@ fn wrong(detail: String) -> AwsError {
         plan: None,
         kind: AwsErrorKind::Configuration,
         detail,
-    }
-}
-
-/// An endpoint must be an absolute http or https URL with a host.
-pub fn check_endpoint(source: &str, url: &str) -> Result<(), AwsError> {
-    let fix = "give a URL such as https://apigateway.us-east-1.amazonaws.com or \
-               http://localhost:4566, or unset it to use AWS's own endpoint";
-    if url.trim().is_empty() {
-        return Err(wrong(format!("{source} is set but empty; {fix}")));
-    }
-    let parsed = url.parse::<http::Uri>();
-    let valid = parsed.as_ref().is_ok_and(|uri| {
-        matches!(uri.scheme_str(), Some("http" | "https"))
-            && uri.host().is_some_and(|host| !host.is_empty())
-    });
-    if valid {
-        Ok(())
-    } else {
-        Err(wrong(format!(
-            "{source} `{url}` is not an http or https URL with a host; {fix}"
-        )))
     }
 }
 
@@ -144,28 +111,6 @@ async fn check_profile(source: &str, name: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_must_be_http_urls_with_a_host() {
-        for good in [
-            "https://apigateway.us-east-1.amazonaws.com",
-            "http://127.0.0.1:4566",
-        ] {
-            assert!(check_endpoint("--endpoint-url", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            " ",
-            "not a url",
-            "ftp://host",
-            "localhost:4566",
-            "http://",
-        ] {
-            let error = check_endpoint("AWS_ENDPOINT_URL", bad).unwrap_err();
-            assert_eq!(error.kind, AwsErrorKind::Configuration);
-            assert!(error.detail.starts_with("AWS_ENDPOINT_URL"), "{error}");
-        }
-    }
 
     #[test]
     fn regions_are_names_like_us_east_1() {

@@ -637,6 +637,8 @@ mod tests {
     fn plan(entries: Vec<PlanEntry>) -> Plan {
         Plan {
             region: "us-east-1".to_string(),
+            account: "123456789012".to_string(),
+            endpoint: None,
             target: None,
             entries,
             unchanged: 0,

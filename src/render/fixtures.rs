@@ -1,12 +1,14 @@
 //! Hand-built plans shared by the tests of the three views.
 
 use crate::diff::{Op, PatchOp};
+use crate::endpoint::{ForeignEndpoint, Trust};
 use crate::model::{
     placeholder, DesiredApiKey, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
 };
 use crate::plan::{
     ApiKeyEntry, ApiKeyTarget, Effect, GrantChange, Impact, Impacts, KeyAction, KeyChange, Orphan,
-    OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef, Site, TagChange, Target, Unsettled, Usage,
+    OrphanKind, PendingGrant, Plan, PlanEntry, PlanRef, PlanTarget, Site, TagChange, Target,
+    Unsettled, Usage,
 };
 
 /// A patch operation from its parts.
@@ -277,6 +279,8 @@ fn unmanaged() -> Vec<PlanRef> {
 pub fn every_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
+        account: "123456789012".to_string(),
+        endpoint: None,
         target: None,
         entries: vec![bronze(), gold(), silver(), trial()],
         unchanged: 620,
@@ -447,6 +451,8 @@ pub fn hostile_names() -> Plan {
 pub fn no_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
+        account: "123456789012".to_string(),
+        endpoint: None,
         target: None,
         entries: vec![],
         unchanged: 620,
@@ -466,6 +472,8 @@ pub fn many_updates(count: usize) -> Plan {
         .collect();
     Plan {
         region: "us-east-1".to_string(),
+        account: "123456789012".to_string(),
+        endpoint: None,
         target: None,
         entries,
         unchanged: 0,
@@ -475,5 +483,17 @@ pub fn many_updates(count: usize) -> Plan {
         orphans: Vec::new(),
         deleted_keys: Vec::new(),
         impact: None,
+    }
+}
+
+/// [`no_change`] for target `ci`, made against an allowed endpoint that is not AWS's own.
+pub fn against_an_allowed_endpoint() -> Plan {
+    Plan {
+        target: Some(PlanTarget { name: "ci".into() }),
+        endpoint: Some(ForeignEndpoint {
+            url: "http://localstack:4566".into(),
+            trust: Trust::Allowed,
+        }),
+        ..no_change()
     }
 }

@@ -1,6 +1,11 @@
 //! The machine-readable plan (format 1), as README.md's "The machine-readable plan" gives it.
 //!
 //! Beyond that contract the document carries:
+//! - `account`: the AWS account the plan was made in, as STS GetCallerIdentity told it, and,
+//!   with a project file, `target`;
+//! - `endpoint`, when API Gateway's endpoint is not AWS's own: `{"url", "trust"}`, `trust`
+//!   being `loopback` (a server on this machine) or `allowed` (listed in
+//!   `TOLLGATE_ALLOW_ENDPOINTS`);
 //! - `request` on a `create`: the CreateUsagePlan body in AWS's JSON shape (`name`,
 //!   `description`, `throttle`, `quota`, `apiStages` with their `throttle` maps, `tags`);
 //!   fields that are absent or empty are left out, numbers are JSON numbers;
@@ -22,6 +27,7 @@ use serde::Serialize;
 
 use super::FailedTarget;
 use crate::diff::{body_changes, PatchOp, Value};
+use crate::endpoint::ForeignEndpoint;
 use crate::inert::to_json_pretty;
 use crate::model::{serialize_shortest, DesiredApiKey, Names, PlanBody, Quota, Tags, Throttle};
 use crate::plan::{
@@ -113,8 +119,9 @@ struct Document<'a> {
     region: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<&'a str>,
+    account: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    account: Option<&'a str>,
+    endpoint: Option<&'a ForeignEndpoint>,
     changes: Vec<Change<'a>>,
     unmanaged: Vec<Named<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -135,7 +142,8 @@ impl<'a> Document<'a> {
             format_version: Some(FORMAT_VERSION),
             region: &plan.region,
             target: plan.target.as_ref().map(|target| target.name.as_str()),
-            account: plan.target.as_ref().map(|target| target.account.as_str()),
+            account: &plan.account,
+            endpoint: plan.endpoint.as_ref(),
             changes: plan
                 .api_keys
                 .iter()
@@ -877,6 +885,18 @@ mod tests {
     }
 
     #[test]
+    fn the_target_account_and_an_endpoint_not_awss_own_are_pinned() {
+        let value = to_value(&fixtures::against_an_allowed_endpoint());
+        assert_eq!(value["target"], json!("ci"));
+        assert_eq!(value["account"], json!("123456789012"));
+        assert_eq!(
+            value["endpoint"],
+            json!({ "url": "http://localstack:4566", "trust": "allowed" })
+        );
+        assert_eq!(to_value(&fixtures::no_change()).get("endpoint"), None);
+    }
+
+    #[test]
     fn render_is_the_value_pretty_printed_in_design_order() {
         let plan = fixtures::every_change();
         let rendered = render(&plan);
@@ -903,6 +923,7 @@ mod tests {
         assert_eq!(
             top,
             [
+                "account",
                 "changes",
                 "formatVersion",
                 "pendingGrants",

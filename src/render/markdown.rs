@@ -114,11 +114,11 @@ const LIST_END: &str = "\n</details>\n\n";
 /// The title, the closing line in bold, a caution when changes are destructive, and a
 /// warning when grants are pending.
 fn head(plan: &Plan) -> String {
-    let mut head = format!(
-        "### tollgate plan for {}\n\n**{}**\n\n",
-        escape(&plan.place()),
-        closing_line(plan)
-    );
+    let mut head = format!("### tollgate plan for {}\n\n", escape(&plan.place()));
+    if let Some(endpoint) = &plan.endpoint {
+        head.push_str(&format!("> [!WARNING]\n> {}\n\n", escape(&endpoint.line())));
+    }
+    head.push_str(&format!("**{}**\n\n", closing_line(plan)));
     let destructive = plan.summary().destructive;
     if destructive > 0 {
         let (can, lines, reasons) = match destructive {
@@ -374,6 +374,11 @@ mod tests {
     #[test]
     fn declared_api_keys_are_pinned() {
         insta::assert_snapshot!(render(&fixtures::api_keys()));
+    }
+
+    #[test]
+    fn an_endpoint_not_awss_own_is_a_warning_under_the_title() {
+        insta::assert_snapshot!(render(&fixtures::against_an_allowed_endpoint()));
     }
 
     #[test]

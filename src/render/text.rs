@@ -24,9 +24,18 @@ const INDENT: &str = "    ";
 /// only when `style.color` is set.
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut out = match &plan.target {
-        Some(_) => format!("Target: {}\n\n", plan.place()),
-        None => format!("Region: {}\n\n", plan.region),
+        Some(_) => format!("Target: {}\n", plan.place()),
+        None => format!("Region: {}\n", plan.place()),
     };
+    if let Some(endpoint) = &plan.endpoint {
+        out.push_str(&paint(
+            &printable(&endpoint.line()),
+            Paint::new().bold(),
+            style,
+        ));
+        out.push('\n');
+    }
+    out.push('\n');
     for entry in &plan.api_keys {
         let lines = api_key_lines(entry);
         out.push_str(&block(&api_key_header(entry), &lines, style));
@@ -205,6 +214,11 @@ mod tests {
     #[test]
     fn no_change_is_pinned() {
         insta::assert_snapshot!(render(&fixtures::no_change(), PLAIN));
+    }
+
+    #[test]
+    fn an_endpoint_not_awss_own_is_on_a_line_under_the_target() {
+        insta::assert_snapshot!(render(&fixtures::against_an_allowed_endpoint(), PLAIN));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use super::signature::{self, PlanKey, Signature};
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
+use crate::endpoint::ForeignEndpoint;
 use crate::live::creation_token;
 use crate::model::{owner, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Names};
 use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, Usage};
@@ -404,10 +405,9 @@ impl SavedPlan {
             .map(|usage| plan.assess(usage, &live_keys));
         plan.unchanged = file.summary.unchanged;
         plan.names = file.names;
-        plan.target = file
-            .target
-            .zip(file.account)
-            .map(|(name, account)| PlanTarget { name, account });
+        plan.target = file.target.map(|name| PlanTarget { name });
+        plan.account = file.saved.context.account.clone();
+        plan.endpoint = ForeignEndpoint::of(file.saved.context.endpoint.as_deref());
         plan.unmanaged = file
             .unmanaged
             .into_iter()
@@ -525,8 +525,6 @@ struct FileFields {
     region: String,
     #[serde(default)]
     target: Option<String>,
-    #[serde(default)]
-    account: Option<String>,
     #[serde(default)]
     names: Names,
     unmanaged: Vec<Named>,

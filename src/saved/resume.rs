@@ -12,6 +12,7 @@ use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
 use crate::apply::CreationMarkers;
+use crate::endpoint::ForeignEndpoint;
 use crate::live::{AwsError, Connection, LiveClient, Pace};
 use crate::model::{
     managed_tags, placeholder, swap_placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys,
@@ -106,6 +107,9 @@ pub async fn resume(
     plan.deleted_keys = saved.plan.deleted_keys.clone();
     plan.api_keys = api_keys;
     plan.names = saved.plan.names.clone();
+    plan.target = saved.plan.target.clone();
+    plan.account = account;
+    plan.endpoint = ForeignEndpoint::of(client.endpoint_url());
     let tokens = |name: &String, token: &Option<String>| Some((name.clone(), token.clone()?));
     let markers = CreationMarkers {
         plans: saved

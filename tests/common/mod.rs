@@ -143,6 +143,12 @@ impl Env {
             .code(0);
     }
 
+    /// `text` with the emulator's URL written `http://127.0.0.1:PORT`: plans name the
+    /// endpoint, and the port changes from run to run, so snapshots hold this.
+    pub fn masked(&self, text: &str) -> String {
+        text.replace(&self.sim.endpoint(), "http://127.0.0.1:PORT")
+    }
+
     /// The real SDK client, talking to the emulator.
     pub fn sdk(&self) -> Client {
         sdk_client(&self.sim.endpoint())

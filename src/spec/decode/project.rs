@@ -1,7 +1,8 @@
 //! The project file (`tollgate.yaml`) read in one pass, with the plans' located errors.
 
 use super::{Node, Reader};
-use crate::live::{check_endpoint, is_region_name};
+use crate::endpoint::{Endpoint, EndpointSetting};
+use crate::live::is_region_name;
 use crate::project::{Project, Target};
 use crate::spec::error::SpecError;
 use crate::spec::events::Pos;
@@ -162,14 +163,25 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// An http or https URL with a host.
-    fn endpoint(&mut self, node: Node<'a>) -> Option<String> {
+    /// An http or https URL with a host and no user name or password, and where it is
+    /// written. Whether it may be used is decided when connecting, by the endpoint rule.
+    fn endpoint(&mut self, node: Node<'a>) -> Option<EndpointSetting> {
         let pos = node.pos;
         let url = self.text(node)?;
-        match check_endpoint("`endpoint`", &url) {
-            Ok(()) => Some(url),
-            Err(error) => {
-                self.error(pos, error.detail);
+        match Endpoint::parse(&url) {
+            Ok(_) => Some(EndpointSetting {
+                url,
+                source: format!("`endpoint:` in {} line {}", self.path, pos.line),
+            }),
+            Err(why) => {
+                self.error(
+                    pos,
+                    format!(
+                        "`endpoint` {why}; give a URL such as \
+                         https://apigateway.us-east-1.amazonaws.com or http://localhost:4566, \
+                         or leave it out to use AWS's own endpoint"
+                    ),
+                );
                 None
             }
         }
@@ -268,7 +280,10 @@ targets:
                     region: "eu-west-1".into(),
                     account_id: None,
                     profile: None,
-                    endpoint: Some("http://127.0.0.1:4566".into()),
+                    endpoint: Some(EndpointSetting {
+                        url: "http://127.0.0.1:4566".into(),
+                        source: "`endpoint:` in tollgate.yaml line 10".into(),
+                    }),
                     paths: vec!["plans".into()],
                 },
             ]
@@ -294,7 +309,7 @@ targets:
                 "tollgate.yaml:1:10: `project` \"pay/ments\" must be letters, digits, `.`, `_` and `-`, at most 64 characters (it is written on the plans tollgate manages)",
                 "tollgate.yaml:4:13: `region` \"US-EAST-1\" is not a region name; give one such as us-east-1",
                 "tollgate.yaml:5:16: `accountId` must be the twelve digits of an AWS account, quoted (\"123456789012\"), found \"1234\"",
-                "tollgate.yaml:6:15: `endpoint` `localhost:4566` is not an http or https URL with a host; give a URL such as https://apigateway.us-east-1.amazonaws.com or http://localhost:4566, or unset it to use AWS's own endpoint",
+                "tollgate.yaml:6:15: `endpoint` `localhost:4566` is not an http or https URL; give a URL such as https://apigateway.us-east-1.amazonaws.com or http://localhost:4566, or leave it out to use AWS's own endpoint",
                 "tollgate.yaml:7:12: `paths` is empty; list the target's YAML files or folders",
                 "tollgate.yaml:8:5: unknown field `prune` in target; expected one of `name`, `region`, `accountId`, `profile`, `endpoint`, `paths`",
                 "tollgate.yaml:9:5: missing field `name` in target; add it",

@@ -23,16 +23,24 @@ pub fn printable(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut inert = String::with_capacity(text.len() + 8);
+    // Whether the value has shown anything but whitespace (an escape counts).
+    let mut started = false;
     for character in text.chars() {
+        let starts_command = match character {
+            '[' => inert.ends_with("##"),
+            ':' => !started,
+            _ => false,
+        };
         match character {
             '\n' => inert.push_str("\\n"),
             '\r' => inert.push_str("\\r"),
             '\t' => inert.push_str("\\t"),
-            other if is_unsafe(other) || is_command_start(&inert, other) => {
+            other if is_unsafe(other) || starts_command => {
                 inert.push_str(&format!("\\u{{{:x}}}", u32::from(other)));
             }
             other => inert.push(other),
         }
+        started = started || !character.is_whitespace() || is_unsafe(character);
     }
     Cow::Owned(inert)
 }
@@ -157,17 +165,6 @@ impl Formatter for InertJson<'_> {
 /// Whether `text` holds nothing [`printable`] would change.
 fn is_inert(text: &str) -> bool {
     !text.chars().any(is_unsafe) && !text.contains("##[") && !text.trim_start().starts_with(':')
-}
-
-/// Whether `next`, written after `so_far`, would make a workflow command of the value: the
-/// `[` of `##[`, or a `:` before which the value holds only whitespace (which the runner trims
-/// before it looks for `::`).
-fn is_command_start(so_far: &str, next: char) -> bool {
-    match next {
-        '[' => so_far.ends_with("##"),
-        ':' => so_far.chars().all(char::is_whitespace),
-        _ => false,
-    }
 }
 
 /// Whether `character` is a control character, or one that breaks, reorders or hides text:

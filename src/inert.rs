@@ -58,7 +58,7 @@ pub fn printable_lines(text: &str) -> String {
 /// Text from outside as a double-quoted string that both YAML and JSON read back: `"`, `\`
 /// and the characters [`printable`] escapes are written as `\"`, `\\`, `\n` and `\u202e`,
 /// the `[` of `##[` as `\u005b`.
-pub fn quoted(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('"');
     for character in text.chars() {
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn quoted_strings_escape_the_same_characters_as_yaml_and_json_read_them() {
         let text = "\"a\\b\"\n\u{202e}##[x]\u{200b}";
-        let quoted = quoted(text);
+        let quoted = quote(text);
         assert_eq!(quoted, r#""\"a\\b\"\n\u202e##\u005bx]\u200b""#);
         let read: String = serde_json::from_str(&quoted).expect("JSON");
         assert_eq!(read, text);

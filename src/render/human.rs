@@ -2,7 +2,7 @@
 //! change in the YAML's names (a risky one marked with its class and reasons), and the
 //! closing line with the counts.
 
-pub use crate::inert::{printable, quoted};
+pub use crate::inert::{printable, quote};
 
 use crate::diff::{body_changes, Field, FieldChange, MethodRef, PatchOp, Value};
 use crate::model::{format_number, Names, PlanBody, OWNER_TAG};
@@ -357,7 +357,7 @@ pub(super) fn action_lines(plan: &Plan, entry: &PlanEntry, verbose: bool) -> Vec
         lines.extend(bookkeeping.set.iter().map(|(key, value)| {
             ActionLine::new(
                 Tone::Plain,
-                format!("bookkeeping: set tag {key} = {}", quoted(value)),
+                format!("bookkeeping: set tag {key} = {}", quote(value)),
             )
         }));
         lines.extend(bookkeeping.remove.iter().map(|key| {
@@ -469,7 +469,7 @@ fn method_name(method: &MethodRef, names: &Names) -> String {
 /// A field's value as a reviewer reads it: `100,000 per MONTH`, `40/s, burst 80`, `"text"`.
 fn value_text(value: &Value) -> String {
     match value {
-        Value::Text(text) => quoted(text),
+        Value::Text(text) => quote(text),
         Value::Count(count) => grouped(*count),
         Value::Rate(rate) => format!("{}/s", format_number(*rate)),
         Value::Period(period) => period.to_string(),
@@ -495,7 +495,7 @@ fn value_text(value: &Value) -> String {
 fn operation(op: &PatchOp) -> String {
     let path = printable(&op.path);
     match &op.value {
-        Some(value) => format!("{} {path} = {}", op.op, quoted(value)),
+        Some(value) => format!("{} {path} = {}", op.op, quote(value)),
         None => format!("{} {path}", op.op),
     }
 }
@@ -519,10 +519,10 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
         ApiKeyTarget::Create { .. } => {
             let mut what = vec![if key.enabled { "enabled" } else { "disabled" }.to_string()];
             if !key.description.is_empty() {
-                what.push(format!("description {}", quoted(&key.description)));
+                what.push(format!("description {}", quote(&key.description)));
             }
             if !key.customer_id.is_empty() {
-                what.push(format!("customerId {}", quoted(&key.customer_id)));
+                what.push(format!("customerId {}", quote(&key.customer_id)));
             }
             lines.push(ActionLine::new(
                 Tone::Added,
@@ -546,7 +546,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
                     "{} {} = {}",
                     op.op,
                     op.path,
-                    quoted(op.value.as_deref().unwrap_or_default())
+                    quote(op.value.as_deref().unwrap_or_default())
                 );
                 let reasons: Vec<&str> = disabling
                     .iter()
@@ -571,7 +571,7 @@ pub(super) fn api_key_lines(entry: &ApiKeyEntry) -> Vec<ActionLine> {
 /// A tag set on a plan: `set tag team = "payments"`.
 fn set_tag(key: &str, value: &str) -> ActionLine {
     let key = printable(key);
-    ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quoted(value)))
+    ActionLine::new(Tone::Plain, format!("set tag {key} = {}", quote(value)))
 }
 
 /// The closing line: `Plan: 7 changes (1 to create, 1 to update, 2 keys, 1 key move, 2

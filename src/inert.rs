@@ -55,7 +55,8 @@ pub fn printable_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// Text from outside as a double-quoted string that both YAML and JSON read back: `"`, `\`
+/// Text from outside as a double-quoted string that JSON reads back, and YAML too (but for
+/// the rare invisible characters above U+FFFF, written as JSON's surrogate pairs): `"`, `\`
 /// and the characters [`printable`] escapes are written as `\"`, `\\`, `\n` and `\u202e`,
 /// the `[` of `##[` as `\u005b`.
 pub fn quote(text: &str) -> String {
@@ -69,7 +70,9 @@ pub fn quote(text: &str) -> String {
             '\r' => quoted.push_str("\\r"),
             '\t' => quoted.push_str("\\t"),
             other if is_unsafe(other) || (other == '[' && quoted.ends_with("##")) => {
-                quoted.push_str(&format!("\\u{:04x}", u32::from(other)));
+                for unit in other.encode_utf16(&mut [0; 2]) {
+                    quoted.push_str(&format!("\\u{unit:04x}"));
+                }
             }
             other => quoted.push(other),
         }
@@ -251,9 +254,9 @@ mod tests {
 
     #[test]
     fn quoted_strings_escape_the_same_characters_as_yaml_and_json_read_them() {
-        let text = "\"a\\b\"\n\u{202e}##[x]\u{200b}";
+        let text = "\"a\\b\"\n\u{202e}##[x]\u{200b}\u{e0041}";
         let quoted = quote(text);
-        assert_eq!(quoted, r#""\"a\\b\"\n\u202e##\u005bx]\u200b""#);
+        assert_eq!(quoted, r#""\"a\\b\"\n\u202e##\u005bx]\u200b\udb40\udc41""#);
         let read: String = serde_json::from_str(&quoted).expect("JSON");
         assert_eq!(read, text);
     }

@@ -23,16 +23,24 @@ pub fn printable(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut inert = String::with_capacity(text.len() + 8);
+    // Whether the value has shown anything but whitespace (an escape counts).
+    let mut started = false;
     for character in text.chars() {
+        let starts_command = match character {
+            '[' => inert.ends_with("##"),
+            ':' => !started,
+            _ => false,
+        };
         match character {
             '\n' => inert.push_str("\\n"),
             '\r' => inert.push_str("\\r"),
             '\t' => inert.push_str("\\t"),
-            other if is_unsafe(other) || is_command_start(&inert, other) => {
+            other if is_unsafe(other) || starts_command => {
                 inert.push_str(&format!("\\u{{{:x}}}", u32::from(other)));
             }
             other => inert.push(other),
         }
+        started = started || !character.is_whitespace() || is_unsafe(character);
     }
     Cow::Owned(inert)
 }
@@ -47,10 +55,11 @@ pub fn printable_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// Text from outside as a double-quoted string that both YAML and JSON read back: `"`, `\`
+/// Text from outside as a double-quoted string that JSON reads back, and YAML too (but for
+/// the rare invisible characters above U+FFFF, written as JSON's surrogate pairs): `"`, `\`
 /// and the characters [`printable`] escapes are written as `\"`, `\\`, `\n` and `\u202e`,
 /// the `[` of `##[` as `\u005b`.
-pub fn quoted(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('"');
     for character in text.chars() {
@@ -61,7 +70,9 @@ pub fn quoted(text: &str) -> String {
             '\r' => quoted.push_str("\\r"),
             '\t' => quoted.push_str("\\t"),
             other if is_unsafe(other) || (other == '[' && quoted.ends_with("##")) => {
-                quoted.push_str(&format!("\\u{:04x}", u32::from(other)));
+                for unit in other.encode_utf16(&mut [0; 2]) {
+                    quoted.push_str(&format!("\\u{unit:04x}"));
+                }
             }
             other => quoted.push(other),
         }
@@ -159,17 +170,6 @@ fn is_inert(text: &str) -> bool {
     !text.chars().any(is_unsafe) && !text.contains("##[") && !text.trim_start().starts_with(':')
 }
 
-/// Whether `next`, written after `so_far`, would make a workflow command of the value: the
-/// `[` of `##[`, or a `:` before which the value holds only whitespace (which the runner trims
-/// before it looks for `::`).
-fn is_command_start(so_far: &str, next: char) -> bool {
-    match next {
-        '[' => so_far.ends_with("##"),
-        ':' => so_far.chars().all(char::is_whitespace),
-        _ => false,
-    }
-}
-
 /// Whether `character` is a control character, or one that breaks, reorders or hides text:
 /// the line and paragraph separators, the bidirectional controls and marks, and the
 /// invisible characters Unicode calls default-ignorable (zero-width spaces and joiners, the
@@ -254,9 +254,9 @@ mod tests {
 
     #[test]
     fn quoted_strings_escape_the_same_characters_as_yaml_and_json_read_them() {
-        let text = "\"a\\b\"\n\u{202e}##[x]\u{200b}";
-        let quoted = quoted(text);
-        assert_eq!(quoted, r#""\"a\\b\"\n\u202e##\u005bx]\u200b""#);
+        let text = "\"a\\b\"\n\u{202e}##[x]\u{200b}\u{e0041}";
+        let quoted = quote(text);
+        assert_eq!(quoted, r#""\"a\\b\"\n\u202e##\u005bx]\u200b\udb40\udc41""#);
         let read: String = serde_json::from_str(&quoted).expect("JSON");
         assert_eq!(read, text);
     }

@@ -26,6 +26,9 @@ const HOSTILE_NAME: &str = "::error::pwned ##[error]pwned \u{202e}eman @octocat"
 /// Another name that starts with a separator the runner trims, then stops commands.
 const STOPPING_NAME: &str = "\u{2028}::stop-commands::x \u{200b}";
 
+/// A REST API's name, which plans show beside its stages.
+const API_NAME: &str = "##[error]api \u{202e}ipa @octocat";
+
 /// `text` as a YAML double-quoted scalar: everything but printable ASCII escaped.
 fn yaml(text: &str) -> String {
     let mut quoted = String::from("\"");
@@ -46,15 +49,16 @@ fn yaml(text: &str) -> String {
     quoted
 }
 
-/// The live account: Gold with a hostile description, product code, tags and key; a plan with
-/// a hostile name; unmanaged plans with hostile names.
+/// The live account: a REST API and a key with hostile names; Gold with a hostile
+/// description, product code and tags; a plan with a hostile name; unmanaged plans with
+/// hostile names.
 fn seed() -> String {
     format!(
         r#"
 region: us-east-1
 restApis:
   - id: a1b2c3d4e5
-    name: pets
+    name: {api_name}
     stages: [prod, beta]
     resources:
       /pets: [GET, POST]
@@ -82,21 +86,30 @@ usagePlans:
         key_name = yaml(HOSTILE_NAME),
         tag_key = yaml("::error::tag ##[error]tag \u{202e}"),
         name = yaml(HOSTILE_NAME),
+        api_name = yaml(API_NAME),
     )
 }
 
-/// The YAML: Gold changed everywhere (its key with the hostile name removed), the plan with
-/// the hostile name throttled harder, and a new plan whose name stops commands.
+/// The YAML: the key with the hostile name changed and a key whose name stops commands
+/// created; Gold changed everywhere (its stage named by the hostile API name, its key
+/// replaced by the new key, a stage added), the plan with the hostile name throttled harder, and a new plan
+/// whose name stops commands.
 fn desired() -> String {
     format!(
-        r#"usagePlans:
+        r#"apiKeys:
+  - name: {name}
+    description: {description}
+    customerId: {stopping}
+  - name: {stopping}
+    tags: {{ {tag_key}: {name} }}
+usagePlans:
   - name: Gold
     description: {description}
     productCode: {name}
     quota: {{ limit: 500, period: MONTH }}
-    apiStages: [ {{ apiId: a1b2c3d4e5, stage: prod }} ]
+    apiStages: [ {{ api: {api_name}, stage: prod }}, {{ api: {api_name}, stage: beta }} ]
     tags: {{ {tag_key}: {name}, team: {stopping} }}
-    keys: [ {{ id: key2 }} ]
+    keys: [ {{ id: key2 }}, {{ name: {stopping} }} ]
   - name: {name}
     throttle: {{ rateLimit: 5, burstLimit: 20 }}
   - name: {stopping}
@@ -106,6 +119,7 @@ fn desired() -> String {
         name = yaml(HOSTILE_NAME),
         tag_key = yaml("::error::tag ##[error]tag \u{202e}"),
         stopping = yaml(STOPPING_NAME),
+        api_name = yaml(API_NAME),
     )
 }
 
@@ -249,6 +263,7 @@ fn every_view_of_a_plan_commands_nothing() {
         &["plan", "--format", "github", "plans/"][..],
         &["plan", "plans/"],
         &["plan", "-v", "plans/"],
+        &["plan", "--impact", "--format", "github", "plans/"],
         &["plan", "--detailed-exitcode", "plans/"],
         &["plan", "--format", "markdown", "plans/"],
         &["plan", "--format", "json", "plans/"],
@@ -268,6 +283,21 @@ fn every_view_of_a_plan_commands_nothing() {
                 both(&output)
             );
         }
+    }
+}
+
+#[test]
+fn the_text_view_shows_each_hostile_value_escaped_where_it_is() {
+    let env = hostile_env();
+    let output = tollgate(&env, &["plan", "plans/"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        r"~ \u{3a}:error::pwned ##\u{5b}error]pwned \u{202e}eman @octocat (named00001, matched by name)",
+        r"    + stage ##\u{5b}error]api \u{202e}ipa @octocat/beta",
+        r"+ \u{2028}::stop-commands::x \u{200b} (new plan)",
+        r"    \u{3a}:stop-commands::x (unmanaged2)",
+    ] {
+        assert!(text.lines().any(|shown| shown == line), "{line}\n{text}");
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::human::{effect_sentence, grouped, orphan_clears, printable, quoted};
+use super::human::{effect_sentence, grouped, orphan_clears, printable, quote};
 use crate::diff::{Field, MethodRef};
 use crate::model::{
     format_number, DesiredPlan, LineColumn, PlanBody, Quota, SourceLocation, StageRef, Throttle,
@@ -269,19 +269,19 @@ fn plan_changes(
         };
     changes.extend(field(
         "name".into(),
-        quoted(&before.name),
-        quoted(&after.name),
+        quote(&before.name),
+        quote(&after.name),
         None,
         &none,
     ));
     changes.extend(field(
         "description".into(),
-        quoted(&before.description),
-        quoted(&after.description),
+        quote(&before.description),
+        quote(&after.description),
         fields.description,
         &none,
     ));
-    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quoted);
+    let code = |body: &PlanBody| body.product_code.as_deref().map_or("none".into(), quote);
     changes.extend(field(
         "product code".into(),
         code(before),
@@ -419,7 +419,7 @@ fn plan_changes(
             changes.extend(field(
                 format!("tag {}", printable(tag)),
                 "different or absent".into(),
-                quoted(value),
+                quote(value),
                 fields.tags,
                 &none,
             ));

@@ -4,9 +4,10 @@
 //! A change is a `::notice`, a destructive or unbounded one a `::warning`, a YAML error an
 //! `::error`.
 //! GitHub shows 10 annotations of each type per step: at most 9 of a type are printed, then
-//! one that says how many more there are. Every value is escaped as the workflow-command rules
-//! require (`%`, CR and LF everywhere, and `:` and `,` in properties), so that no name can end
-//! the command early or start one of its own.
+//! one that says how many more there are. Every value from outside (a name, a file's path) is
+//! made inert ([`printable`]: no `##[`, no invisible or line-breaking character), then escaped
+//! as the workflow-command rules require (`%`, CR and LF everywhere, and `:` and `,` in
+//! properties), so that no name can end the command early or start one of its own.
 
 use super::drift::FieldChange;
 use super::human::printable;
@@ -218,11 +219,11 @@ mod tests {
     #[test]
     fn values_are_escaped_so_that_no_name_ends_or_starts_a_command() {
         let mut hostile = change("50% off, a: b\n::error::pwned", None);
-        hostile.at = at("plans/a,b:c%.yaml", 2, 11);
+        hostile.at = at("plans/a,b:c%##[x]\u{202e}.yaml", 2, 11);
         let out = plan_annotations(&[("target a:b,c: ".to_string(), hostile)]);
         assert_eq!(
             out,
-            "::notice file=plans/a%2Cb%3Ac%25.yaml,line=2,col=11,title=target a%3Ab%2Cc%3A \
+            "::notice file=plans/a%2Cb%3Ac%25##\\u{5b}x]\\u{202e}.yaml,line=2,col=11,title=target a%3Ab%2Cc%3A \
              tollgate plan::will lower 50%25 off, a: b\\n::error::pwned's quota limit from \
              250,000 to 100,000\n"
         );

@@ -1209,7 +1209,7 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
             Signature::Unsigned => "not signed",
         }
     );
-    let checkout = reviewed_yaml(&saved, file, &project_root(places))?;
+    let checkout = reviewed_yaml(&saved, file, &project_root(places), place)?;
     let (client, plan, markers, warnings) =
         saved::resume(&place.connection, run.pace, &saved, checkout, file).await?;
     for line in warnings {
@@ -1237,14 +1237,16 @@ fn project_root(places: &Places) -> PathBuf {
 }
 
 /// The declarations a saved plan touches, as the YAML it was planned from reads in this
-/// checkout (below `root`); a file whose YAML cannot be read is refused.
-fn reviewed_yaml(saved: &SavedPlan, file: &Path, root: &Path) -> Result<Desired> {
+/// checkout (below `root`; in a project, all of the target's paths at `place`); a file whose
+/// YAML cannot be read is refused.
+fn reviewed_yaml(saved: &SavedPlan, file: &Path, root: &Path, place: &Place) -> Result<Desired> {
     let unreviewed = |differences| saved::SavedPlanError::Unreviewed {
         path: file.display().to_string(),
         differences,
     };
-    let paths =
-        reviewed::checkout_paths(&saved.saved.yaml, root).map_err(|why| unreviewed(vec![why]))?;
+    let target = place.target.as_ref().map(|_| place.paths.as_slice());
+    let paths = reviewed::checkout_paths(&saved.saved.yaml, root, target)
+        .map_err(|why| unreviewed(vec![why]))?;
     let checkout = spec::load(&paths).map_err(|errors| {
         let mut why = vec!["its YAML cannot be read in this checkout:".to_string()];
         why.extend(errors.0.iter().map(ToString::to_string));

@@ -379,3 +379,32 @@ fn a_file_edited_to_drop_its_adopt_of_a_stacks_plan_is_refused() {
     let message = refused(&env, &[]);
     assert!(message.contains("its `adopt`"), "{message}");
 }
+
+#[test]
+fn in_a_project_a_file_cannot_borrow_yaml_outside_its_targets_paths() {
+    let env = Env::new(LIVE);
+    env.write(
+        "tollgate.yaml",
+        "project: payments\ntargets:\n  - name: prod\n    region: us-east-1\n    paths: [plans]\n",
+    );
+    env.write("plans/plans.yaml", REVIEWED);
+    // Declarations for somewhere else, in the same checkout: Gold with a tiny quota.
+    env.write(
+        "staging/plans.yaml",
+        &REVIEWED.replace("limit: 2000", "limit: 10"),
+    );
+    let file = plan_out(&env, &[]);
+    let mut document = read_json(&file);
+    assert_eq!(document["saved"]["yaml"], serde_json::json!(["plans"]));
+
+    // The file edited to say it was planned from staging/: refused, whatever it declares.
+    document["saved"]["yaml"] = serde_json::json!(["staging"]);
+    write_json(&file, &document);
+    env.sim.reset_counters();
+    let message = refused(&env, &[]);
+    assert!(
+        message.contains("its YAML path \"staging\" is not among its target's paths"),
+        "{message}"
+    );
+    assert_eq!(gold_quota(&env), Some(1000));
+}

@@ -44,13 +44,21 @@ pub fn record(paths: &[PathBuf], root: &Path) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// The paths a saved plan recorded, below `root` in this checkout. Each must be relative and
-/// stay inside `root` (no `..`, no absolute path): anything else is an edited file.
-pub fn checkout_paths(recorded: &[String], root: &Path) -> Result<Vec<PathBuf>, String> {
+/// The YAML to read in this checkout for a saved plan that recorded `recorded` (below `root`).
+/// Each recorded path must be relative and stay inside `root` (no `..`, no absolute path):
+/// anything else is an edited file. In a project, `target` are the paths the checkout's
+/// project file gives the plan's target: every recorded path must lie within them (a file
+/// cannot borrow another target's declarations), and they are what is read, all of them, so
+/// that a plan or key the file deletes is looked for in all the target declares.
+pub fn checkout_paths(
+    recorded: &[String],
+    root: &Path,
+    target: Option<&[PathBuf]>,
+) -> Result<Vec<PathBuf>, String> {
     if recorded.is_empty() {
         return Err("it records no YAML path".into());
     }
-    recorded
+    let paths = recorded
         .iter()
         .map(|written| {
             let path = Path::new(written);
@@ -67,7 +75,21 @@ pub fn checkout_paths(recorded: &[String], root: &Path) -> Result<Vec<PathBuf>, 
                 false => root.join(path),
             })
         })
-        .collect()
+        .collect::<Result<Vec<PathBuf>, String>>()?;
+    let Some(target) = target else {
+        return Ok(paths);
+    };
+    let resolved = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let owned: Vec<PathBuf> = target.iter().map(|path| resolved(path)).collect();
+    for (path, written) in paths.iter().zip(recorded) {
+        let full = resolved(path);
+        if !owned.iter().any(|own| full.starts_with(own)) {
+            return Err(format!(
+                "its YAML path {written:?} is not among its target's paths in the project file"
+            ));
+        }
+    }
+    Ok(target.to_vec())
 }
 
 /// The checkout's declarations that `saved` touches: the plans named or pinned like a plan it
@@ -363,7 +385,7 @@ mod tests {
         )
         .expect("inside the root");
         assert_eq!(recorded, ["plans", "plans/team/gold.yaml", "."]);
-        let again = checkout_paths(&recorded, Path::new("repo")).expect("relative");
+        let again = checkout_paths(&recorded, Path::new("repo"), None).expect("relative");
         assert_eq!(again[1], Path::new("repo/plans/team/gold.yaml"));
 
         let elsewhere = tempfile::tempdir().expect("another folder");
@@ -374,12 +396,31 @@ mod tests {
     #[test]
     fn recorded_paths_leaving_the_checkout_are_refused() {
         for edited in ["../secrets.yaml", "/etc/passwd", "plans/../../x.yaml", ""] {
-            let refused = checkout_paths(&[edited.to_string()], Path::new("repo")).unwrap_err();
+            let refused =
+                checkout_paths(&[edited.to_string()], Path::new("repo"), None).unwrap_err();
             assert!(
                 refused.contains("not a relative path"),
                 "{edited}: {refused}"
             );
         }
-        assert!(checkout_paths(&[], Path::new("repo")).is_err());
+        assert!(checkout_paths(&[], Path::new("repo"), None).is_err());
+    }
+
+    #[test]
+    fn in_a_project_the_targets_own_paths_are_read_and_no_other_targets() {
+        let root = tempfile::tempdir().expect("a scratch folder");
+        for folder in ["prod/plans", "staging"] {
+            std::fs::create_dir_all(root.path().join(folder)).expect("folders");
+        }
+        let prod = [root.path().join("prod")];
+        let recorded = ["prod/plans".to_string()];
+        let read = checkout_paths(&recorded, root.path(), Some(&prod)).expect("within prod");
+        assert_eq!(read, prod, "all of the target's paths");
+        let borrowed = ["staging".to_string()];
+        let refused = checkout_paths(&borrowed, root.path(), Some(&prod)).unwrap_err();
+        assert!(
+            refused.contains("not among its target's paths"),
+            "{refused}"
+        );
     }
 }

@@ -574,19 +574,24 @@ fn check_prune_declares(places: &Places, loaded: &[Desired]) -> Result<()> {
         .filter(|(_, desired)| desired.plans.is_empty())
         .filter_map(|(place, _)| Some(place.target.as_ref()?.name.as_str()))
         .collect();
-    if empty.is_empty() {
-        return Ok(());
+    match empty.is_empty() {
+        true => Ok(()),
+        false => Err(prune_of_nothing_declared(&empty)),
     }
-    bail!(
+}
+
+/// The refusal of `--prune` in `targets`, which declare no usage plan.
+fn prune_of_nothing_declared(targets: &[&str]) -> anyhow::Error {
+    anyhow!(
         "--prune in {} that declares no usage plan ({}) would delete every plan the target \
          owns: check that its paths hold the YAML. To delete them all, give --prune-max \
-         explicitly. Nothing was read or written.",
-        if empty.len() == 1 {
+         explicitly. Nothing was sent to AWS.",
+        if targets.len() == 1 {
             "a target"
         } else {
             "targets"
         },
-        empty.join(", ")
+        targets.join(", ")
     )
 }
 
@@ -1210,6 +1215,14 @@ async fn apply_saved(places: &Places, run: Run, file: &Path, args: &ApplyArgs) -
         }
     );
     let checkout = reviewed_yaml(&saved, file, &project_root(places), place)?;
+    if let (true, [], None, Some(target)) = (
+        saved.saved.prune,
+        checkout.plans.as_slice(),
+        args.read.prune_max,
+        &place.target,
+    ) {
+        return Err(prune_of_nothing_declared(&[target.name.as_str()]));
+    }
     let (client, plan, markers, warnings) =
         saved::resume(&place.connection, run.pace, &saved, checkout, file).await?;
     for line in warnings {
@@ -1236,9 +1249,9 @@ fn project_root(places: &Places) -> PathBuf {
     }
 }
 
-/// The declarations a saved plan touches, as the YAML it was planned from reads in this
-/// checkout (below `root`; in a project, all of the target's paths at `place`); a file whose
-/// YAML cannot be read is refused.
+/// What the YAML a saved plan was planned from declares in this checkout (below `root`; in a
+/// project, all of the target's paths at `place`); a file whose YAML cannot be read is
+/// refused.
 fn reviewed_yaml(saved: &SavedPlan, file: &Path, root: &Path, place: &Place) -> Result<Desired> {
     let unreviewed = |differences| saved::SavedPlanError::Unreviewed {
         path: file.display().to_string(),
@@ -1252,7 +1265,7 @@ fn reviewed_yaml(saved: &SavedPlan, file: &Path, root: &Path, place: &Place) -> 
         why.extend(errors.0.iter().map(ToString::to_string));
         unreviewed(why)
     })?;
-    Ok(reviewed::touched(saved, checkout))
+    Ok(checkout)
 }
 
 /// Why `apply FILE` refuses a saved plan given `--prune` or not: deleting needs `--prune` at

@@ -356,10 +356,33 @@ fn prune_in_a_target_that_declares_no_plan_is_refused_unless_prune_max_is_given(
     );
     assert_eq!(live_plan_names(&env), ["Gold", "Silver"]);
 
+    // A saved plan of the wipe, made with --prune-max, asks for it again at apply, since
+    // whoever made the file is not whoever applies it.
+    run_expecting(
+        &env,
+        &["plan", "--prune", "--prune-max", "5", "--out", "wipe.plan"],
+        0,
+    );
+    let output = run(&env, &["apply", "--prune", "--auto-approve", "wipe.plan"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("declares no usage plan (prod)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(live_plan_names(&env), ["Gold", "Silver"]);
+
     // --prune-max given, even at its default, says the wipe is meant.
     run_expecting(
         &env,
-        &["apply", "--prune", "--prune-max", "5", "--auto-approve"],
+        &[
+            "apply",
+            "--prune",
+            "--prune-max",
+            "5",
+            "--auto-approve",
+            "wipe.plan",
+        ],
         0,
     );
     assert!(live_plan_names(&env).is_empty());

@@ -408,3 +408,46 @@ fn in_a_project_a_file_cannot_borrow_yaml_outside_its_targets_paths() {
     );
     assert_eq!(gold_quota(&env), Some(1000));
 }
+
+#[test]
+fn a_reviewed_declaration_pinned_in_the_file_to_another_plan_is_refused() {
+    let env = Env::new(LIVE);
+    env.write("plans/plans.yaml", REVIEWED);
+    // Planned elsewhere from Gold's reviewed declaration pinned to Silver's id, then edited
+    // to say the declaration was matched by name, as the reviewed YAML's Gold is.
+    let elsewhere = tempfile::tempdir().expect("a scratch folder");
+    let gold = REVIEWED
+        .split("  - name: Silver")
+        .next()
+        .unwrap_or_default()
+        .replace("  - name: Gold\n", "  - id: silver0001\n    name: Gold\n");
+    std::fs::create_dir_all(elsewhere.path().join("plans")).expect("folder");
+    std::fs::write(elsewhere.path().join("plans/plans.yaml"), gold).expect("write");
+    let file = env.dir.path().join("gold.plan");
+    tollgate_against(&env.sim.endpoint(), elsewhere.path())
+        .args(["plan", "--out"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut document = read_json(&file);
+    document["saved"]["plans"][0]["matchedByName"] = Value::from(true);
+    let changes = document["changes"].as_array_mut().expect("changes");
+    for change in changes
+        .iter_mut()
+        .filter(|change| change["id"] == "silver0001")
+    {
+        change["matchedByName"] = Value::from(true);
+    }
+    write_json(&file, &document);
+    env.sim.reset_counters();
+
+    let message = refused(&env, &[]);
+    assert!(
+        message.contains(
+            "usage plan \"Gold\" at plans/plans.yaml:2:11: the file applies it to silver0001, \
+             and the YAML matches it to gold000001"
+        ),
+        "{message}"
+    );
+    assert_eq!(env.plan("silver0001").name(), Some("Silver"));
+}

@@ -26,8 +26,8 @@ use crate::spec::Desired;
 
 /// Connects, checks that the account, region and endpoint are those the plan was made for,
 /// reads the live plans, refuses if any plan the file holds changed since or if `checkout`
-/// (the YAML the file was planned from, as this checkout has it, narrowed by
-/// [`reviewed::touched`]) declares any plan or key the file touches otherwise, runs the
+/// (what the YAML the file was planned from declares, as this checkout has it) declares any
+/// plan or key the file touches otherwise or matches it to another live plan, runs the
 /// ownership checks of a plan from YAML (another project's plan, a CloudFormation stack's), and returns the plan of what is left to do, with the
 /// warnings of the reference checks (refusing what AWS would refuse, as `plan` does). Nothing
 /// is written to AWS.
@@ -79,14 +79,19 @@ pub async fn resume(
         path: name.clone(),
         differences,
     };
-    let checkout = resolve_names(&client, saved, checkout, &listed)
+    let touched = reviewed::touched(saved, checkout.clone());
+    let touched = resolve_names(&client, saved, touched, &listed)
         .await?
         .map_err(unreviewed)?;
-    let differences = reviewed::differences(saved, &checkout);
+    let differences = reviewed::differences(saved, &touched);
     if !differences.is_empty() {
         return Err(unreviewed(differences));
     }
     let live = client.list_plans().await?;
+    let misdirected = reviewed::misdirected(saved, &checkout.plans, &live);
+    if !misdirected.is_empty() {
+        return Err(unreviewed(misdirected));
+    }
     let found = find_plans(saved, &live).map_err(stale)?;
     let foreign = found.held_elsewhere(&live, saved.owner().as_deref());
     if !foreign.is_empty() {
@@ -207,6 +212,11 @@ fn find_api_keys(
         let name = &key.declared.name;
         match &key.live {
             Some(before) => match listed.iter().find(|live| live.id == before.id) {
+                // Keys are matched by exact name: a file holding another one was edited.
+                Some(live) if live.name != *name => problems.push(format!(
+                    "API key \"{name}\": the file pins it to {}, which is named \"{}\"",
+                    live.id, live.name
+                )),
                 Some(live) => {
                     problems.extend(changed_key(before, &key.declared, live));
                     now.push(live.clone());

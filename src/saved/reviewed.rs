@@ -6,7 +6,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::model::{DesiredApiKey, DesiredPlan, PlanBody, SourceLocation};
+use crate::model::{DesiredApiKey, DesiredPlan, LivePlan, PlanBody, SourceLocation, CREATION_TAG};
+use crate::reconcile;
 use crate::spec::Desired;
 
 use super::file::SavedPlan;
@@ -223,6 +224,62 @@ pub fn differences(saved: &SavedPlan, checkout: &Desired) -> Vec<String> {
     found
 }
 
+/// The plans `saved` creates or changes whose declaration in the checkout `plan` would match
+/// to another live plan than the file's (or to one, for a plan the file creates that no
+/// partial apply of it made), one sentence each: a file that pins a reviewed declaration to
+/// another plan's id was edited. Errors of the matching itself (a name several live plans
+/// have) count for the plans the file touches only.
+pub fn misdirected(saved: &SavedPlan, checkout: &[DesiredPlan], live: &[LivePlan]) -> Vec<String> {
+    let identities = identities(saved);
+    let touched = |location: &SourceLocation| {
+        checkout.iter().any(|plan| {
+            plan.location == *location
+                && identities
+                    .iter()
+                    .any(|identity| identity.is(&plan.id, &plan.body.name))
+        })
+    };
+    let matching = match reconcile::match_plans(checkout, live) {
+        Ok(matching) => matching,
+        Err(errors) => {
+            return errors
+                .iter()
+                .filter(|error| touched(error.location()))
+                .map(|error| format!("{}: {error}", error.location()))
+                .collect()
+        }
+    };
+    let mut found = Vec::new();
+    for identity in &identities {
+        let Some(index) = checkout
+            .iter()
+            .position(|plan| identity.is(&plan.id, &plan.body.name))
+        else {
+            continue;
+        };
+        let lands = matching.matched[index].map(|i| &live[i]);
+        let held = match (&identity.live_id, lands) {
+            (Some(id), Some(plan)) => plan.id == *id,
+            (None, None) => true,
+            (None, Some(plan)) => {
+                identity.creation_token.is_some()
+                    && plan.tags.get(CREATION_TAG) == identity.creation_token.as_ref()
+            }
+            (Some(_), None) => false,
+        };
+        if !held {
+            let file_has = identity.live_id.as_deref().unwrap_or("a new plan");
+            let yaml_has = lands.map_or("a new plan", |plan| plan.id.as_str());
+            found.push(format!(
+                "usage plan \"{}\" at {}: the file applies it to {file_has}, and the YAML \
+                 matches it to {yaml_has}",
+                identity.name, checkout[index].location
+            ));
+        }
+    }
+    found
+}
+
 /// One plan a saved plan creates or changes, as a declaration identifies it.
 struct Identity {
     /// Its name.
@@ -233,6 +290,10 @@ struct Identity {
     does: &'static str,
     /// The declaration as the file holds it, its id as the YAML writes it.
     declared: DesiredPlan,
+    /// The live plan the file changes; `None` for a plan it creates.
+    live_id: Option<String>,
+    /// For a plan it creates, the token its creation marker carries.
+    creation_token: Option<String>,
 }
 
 impl Identity {
@@ -276,6 +337,8 @@ fn identities(saved: &SavedPlan) -> Vec<Identity> {
                     ..entry.desired.clone()
                 },
                 id,
+                live_id: entry.live.as_ref().map(|snapshot| snapshot.id.clone()),
+                creation_token: entry.creation_token.clone(),
             })
         })
         .collect()

@@ -97,8 +97,8 @@ impl<'a> Reader<'a> {
                             "`env` {name:?} does not begin with {KEY_VARIABLE_PREFIX}: a key's value \
                              is read only from variables named {KEY_VARIABLE_PREFIX}*, so that \
                              the YAML cannot put the runner's other secrets into a key; rename it \
-                             ({KEY_VARIABLE_PREFIX}{suggestion}) and set that variable where apply runs",
-                            suggestion = name.trim_start_matches('_')
+                             ({suggestion}) and set that variable where apply runs",
+                            suggestion = key_variable_like(&name)
                         ),
                     );
                 } else {
@@ -119,6 +119,13 @@ impl<'a> Reader<'a> {
         self.expected(node, "true or false");
         None
     }
+}
+
+/// A `TOLLGATE_KEY_` variable name like `name`, to suggest: upper case, the prefix once.
+fn key_variable_like(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    let rest = upper.strip_prefix(KEY_VARIABLE_PREFIX).unwrap_or(&upper);
+    format!("{KEY_VARIABLE_PREFIX}{}", rest.trim_start_matches('_'))
 }
 
 /// Whether `name` can name an environment variable: letters, digits and `_`, not starting
@@ -198,6 +205,13 @@ mod tests {
             "{}",
             errors[0]
         );
+    }
+
+    #[test]
+    fn the_suggested_variable_is_upper_case_with_the_prefix_once() {
+        assert_eq!(super::key_variable_like("acme_key"), "TOLLGATE_KEY_ACME_KEY");
+        assert_eq!(super::key_variable_like("tollgate_key_x"), "TOLLGATE_KEY_X");
+        assert_eq!(super::key_variable_like("_SECRET"), "TOLLGATE_KEY_SECRET");
     }
 
     #[test]

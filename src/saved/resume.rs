@@ -88,11 +88,13 @@ pub async fn resume(
         return Err(unreviewed(differences));
     }
     let live = client.list_plans().await?;
+    let found = find_plans(saved, &live).map_err(stale)?;
+    // After what changed in the account since the plan, which says it better: what is left
+    // is a file that applies a declaration to another plan than the YAML does.
     let misdirected = reviewed::misdirected(saved, &checkout.plans, &live);
     if !misdirected.is_empty() {
         return Err(unreviewed(misdirected));
     }
-    let found = find_plans(saved, &live).map_err(stale)?;
     let foreign = found.held_elsewhere(&live, saved.owner().as_deref());
     if !foreign.is_empty() {
         return Err(SavedPlanError::Refused {

@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn the_suggested_variable_is_upper_case_with_the_prefix_once() {
-        assert_eq!(super::key_variable_like("acme_key"), "TOLLGATE_KEY_ACME_KEY");
+        assert_eq!(
+            super::key_variable_like("acme_key"),
+            "TOLLGATE_KEY_ACME_KEY"
+        );
         assert_eq!(super::key_variable_like("tollgate_key_x"), "TOLLGATE_KEY_X");
         assert_eq!(super::key_variable_like("_SECRET"), "TOLLGATE_KEY_SECRET");
     }

@@ -1495,7 +1495,20 @@ async fn export(places: &Places, pace: Pace, args: ExportArgs) -> Result<Outcome
         })
         .collect();
     match &args.out {
-        None => print!("{}", spec::export::document(&plans, &names)?),
+        None => {
+            let document = spec::export::document(&plans, &names)?;
+            // YAML has no escape for `##[` or a bidirectional override that every reader
+            // honours; files are not read as commands, a log is.
+            if let Some(line) = tollgate::inert::first_active_line(&document) {
+                bail!(
+                    "export: line {line} of the YAML holds text from AWS that a terminal or a CI \
+                     log would act on (a control, bidirectional or invisible character, `##[`, \
+                     or `::` at the start of a line), so it is not printed; write the files \
+                     with `tollgate export --out DIR` and read them there"
+                );
+            }
+            print!("{document}");
+        }
         Some(dir) => write_export(dir, spec::export::files(&plans, &names)?, args.force)?,
     }
     Ok(Outcome::Done)

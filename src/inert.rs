@@ -55,6 +55,15 @@ pub fn printable_lines(text: &str) -> String {
         .join("\n")
 }
 
+/// The first line (counted from 1) of `text` that [`printable`] would change: one that holds
+/// a character or a sequence a terminal or the CI runner would act on. `None` when every line
+/// can be printed as it is.
+pub fn first_active_line(text: &str) -> Option<usize> {
+    text.split('\n')
+        .position(|line| matches!(printable(line), Cow::Owned(_)))
+        .map(|index| index + 1)
+}
+
 /// Text from outside as a double-quoted string that JSON reads back, and YAML too (but for
 /// the rare invisible characters above U+FFFF, written as JSON's surrogate pairs): `"`, `\`
 /// and the characters [`printable`] escapes are written as `\"`, `\\`, `\n` and `\u202e`,
@@ -242,6 +251,14 @@ mod tests {
         // Made inert once, a value stays as it is.
         let once = printable("::a ##[b]\u{202e}\n").into_owned();
         assert_eq!(printable(&once), once);
+    }
+
+    #[test]
+    fn the_first_line_a_reader_would_act_on_is_found() {
+        assert_eq!(first_active_line("usagePlans:\n  - name: Gold\n"), None);
+        assert_eq!(first_active_line("a: 1\nb: x ##[error]y\n"), Some(2));
+        assert_eq!(first_active_line("a: 1\n  ::warning::x\n"), Some(2));
+        assert_eq!(first_active_line("name: \u{202e}dloG\n"), Some(1));
     }
 
     #[test]

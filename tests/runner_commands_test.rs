@@ -287,6 +287,25 @@ fn every_view_of_a_plan_commands_nothing() {
 }
 
 #[test]
+fn export_prints_no_hostile_text_and_writes_it_to_files() {
+    let env = hostile_env();
+    let printed = tollgate(&env, &["export"]);
+    assert_eq!(printed.status.code(), Some(1), "{}", both(&printed));
+    assert_output_inert("export", &printed);
+    assert!(printed.stdout.is_empty(), "nothing of the YAML is printed");
+    assert!(
+        String::from_utf8_lossy(&printed.stderr).contains("tollgate export --out DIR"),
+        "{}",
+        both(&printed)
+    );
+    let written = tollgate(&env, &["export", "--out", "exported"]);
+    assert!(written.status.success(), "{}", both(&written));
+    assert_output_inert("export --out", &written);
+    let files = std::fs::read_dir(env.dir.path().join("exported")).expect("exported files");
+    assert!(files.count() > 0, "the plans are written to files");
+}
+
+#[test]
 fn the_text_view_shows_each_hostile_value_escaped_where_it_is() {
     let env = hostile_env();
     let output = tollgate(&env, &["plan", "plans/"]);

@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures_util::future::join_all;
 use tollgate::api_keys;
 use tollgate::apply::{self, CreationMarkers};
-use tollgate::endpoint::{EndpointSetting, ForeignEndpoint};
-use tollgate::live::{Connection, LiveClient, Pace, Stop};
+use tollgate::endpoint::{EndpointSetting, ForeignEndpoint, ForeignEndpoints};
+use tollgate::live::{allow_list, Connection, LiveClient, Pace, Stop};
 use tollgate::model::{self, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Named, Names};
 use tollgate::plan::{
     format_day, settle, ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, PlanUsage,
@@ -430,7 +430,7 @@ impl PlanInputs {
             &self.options,
         );
         plan.account = self.account.clone();
-        plan.endpoint = ForeignEndpoint::of(self.client.endpoint_url());
+        plan.endpoints = self.client.foreign_endpoints();
         plan.target = self.target.clone();
         let keys: Vec<Named> = self.listed.keys.iter().map(LiveApiKey::named).collect();
         plan.names = plan.mentioned_names(&self.listed.apis, &keys);
@@ -1005,6 +1005,7 @@ async fn plan(places: &Places, run: Run, args: PlanArgs) -> Result<Outcome> {
             project,
             inputs.account.clone(),
             inputs.client.endpoint_url(),
+            inputs.client.sts_endpoint_url(),
         );
         let saved = SavedPlan::new(
             plan,
@@ -1141,7 +1142,16 @@ fn show(args: &ShowArgs, style: Style) -> Result<Outcome> {
         );
     };
     let key = PlanKey::from_env().map_err(|why| anyhow!("{why}"))?;
-    let saved = SavedPlan::read(&args.file, key.as_ref())?;
+    let mut saved = SavedPlan::read(&args.file, key.as_ref())?;
+    // The endpoints as the plan recorded them, but why each is used as this run sees it: the
+    // file's own word is no warrant.
+    let allowed = allow_list().map_err(|error| anyhow!("{}", error.detail))?;
+    let context = &saved.saved.context;
+    saved.plan.endpoints = ForeignEndpoints::of(
+        context.endpoint.as_deref(),
+        context.sts_endpoint.as_deref(),
+        |service, url| ForeignEndpoint::checked(service, url, &allowed),
+    );
     print!("{}", render::render(&saved.plan, format, style));
     Ok(Outcome::Done)
 }

@@ -187,6 +187,11 @@ fn is_vpc_endpoint_id(label: &str) -> bool {
     })
 }
 
+/// `url`'s scheme, host and port alone, its port only when not the scheme's own.
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
 /// Whether `host` is this machine: an address in 127.0.0.0/8, `[::1]`, or `localhost`.
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
@@ -204,8 +209,9 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses and normalises `text`; the error says what is wrong with it, and never repeats
-    /// a user name or password it holds.
+    /// Parses and normalises `text`; the error says what is wrong with it and never repeats
+    /// `text`, which may hold a secret (a user name or password, a signed query, a token in
+    /// the path): at most its scheme, host and port.
     pub fn parse(text: &str) -> Result<Endpoint, String> {
         // An endpoint has no use for `@`; where it is, a user name or password may be.
         if text.contains('@') {
@@ -215,16 +221,19 @@ impl Endpoint {
                     .to_string(),
             );
         }
-        let mut url = Url::parse(text.trim()).map_err(|error| {
-            format!("`{text}` is not an http or https URL with a host ({error})")
-        })?;
+        let mut url = Url::parse(text.trim())
+            .map_err(|error| format!("is not an http or https URL with a host ({error})"))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("`{text}` is not an http or https URL"));
+            return Err(format!(
+                "is not an http or https URL (its scheme is `{}`)",
+                url.scheme()
+            ));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(format!(
-                "`{text}` has a query or a fragment (`?`, `#`); give the scheme, host and port \
-                 alone"
+                "({}) has a query or a fragment (`?`, `#`), which may hold a secret and is not \
+                 shown; give the scheme, host and port alone",
+                origin(&url)
             ));
         }
         let trimmed = match url.host() {
@@ -232,16 +241,32 @@ impl Endpoint {
                 Some(name.trim_end_matches('.').to_string())
             }
             Some(_) => None,
-            None => return Err(format!("`{text}` has no host")),
+            None => return Err("has no host".to_string()),
         };
         if let Some(name) = trimmed {
             if name.is_empty() {
-                return Err(format!("`{text}` has no host"));
+                return Err("has no host".to_string());
             }
             url.set_host(Some(&name))
-                .map_err(|error| format!("`{text}` has no valid host ({error})"))?;
+                .map_err(|error| format!("has no valid host ({error})"))?;
         }
         Ok(Endpoint { url })
+    }
+
+    /// How an error shows the endpoint URL `text`: its scheme, host and port, and whether a
+    /// path was left out; nothing of a URL that does not parse.
+    pub fn shown_in_errors(text: &str) -> String {
+        match Endpoint::parse(text) {
+            Ok(endpoint) if endpoint.url.path() == "/" => endpoint.origin(),
+            Ok(endpoint) => format!("{} (and a path, not shown)", endpoint.origin()),
+            Err(_) => "that is not a valid endpoint URL (not shown)".to_string(),
+        }
+    }
+
+    /// The scheme, host and port alone (`https://host:8443`), as errors show an endpoint: a
+    /// path may hold a secret.
+    pub fn origin(&self) -> String {
+        origin(&self.url)
     }
 
     /// The URL, normalised, without the `/` the URL library adds to an empty path.
@@ -395,7 +420,7 @@ impl AllowedHost {
     }
 }
 
-/// Why tollgate sent requests to an endpoint that is not AWS's own.
+/// Where an endpoint that is not AWS's own stands for the run that shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Trust {
@@ -403,30 +428,31 @@ pub enum Trust {
     Loopback,
     /// `TOLLGATE_ALLOW_ENDPOINTS` lists it.
     Allowed,
+    /// Neither: the endpoint rule refuses it here (only a saved plan's can be shown so).
+    Refused,
 }
 
-/// An API Gateway endpoint that is not AWS's own, as every view of a plan shows it.
+/// An endpoint that is not AWS's own, as every view of a plan shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ForeignEndpoint {
     /// The URL, normalised.
     pub url: String,
-    /// Why it was used.
+    /// Where it stands.
     pub trust: Trust,
 }
 
 impl ForeignEndpoint {
-    /// The API Gateway endpoint `url` (as [`Endpoint::as_str`] gives it) when it is not
-    /// AWS's own; `None` for AWS's own, or when none was set. A URL that cannot be parsed is
-    /// shown as it is.
-    pub fn of(url: Option<&str>) -> Option<ForeignEndpoint> {
-        let url = url?;
-        let trust = match Endpoint::parse(url) {
-            Ok(endpoint) => match endpoint.standing(Service::ApiGateway, &AllowList::default()) {
-                Standing::Aws => return None,
-                Standing::Loopback => Trust::Loopback,
-                Standing::Allowed | Standing::Refused => Trust::Allowed,
-            },
-            Err(_) => Trust::Allowed,
+    /// `service`'s endpoint `url` (as [`Endpoint::as_str`] gives it) with its standing under
+    /// `allowed`; `None` when it is AWS's own. A URL that cannot be parsed is refused.
+    pub fn checked(service: Service, url: &str, allowed: &AllowList) -> Option<ForeignEndpoint> {
+        let standing = Endpoint::parse(url).map_or(Standing::Refused, |endpoint| {
+            endpoint.standing(service, allowed)
+        });
+        let trust = match standing {
+            Standing::Aws => return None,
+            Standing::Loopback => Trust::Loopback,
+            Standing::Allowed => Trust::Allowed,
+            Standing::Refused => Trust::Refused,
         };
         Some(ForeignEndpoint {
             url: url.to_string(),
@@ -434,13 +460,69 @@ impl ForeignEndpoint {
         })
     }
 
-    /// The line the text view shows: `Endpoint: URL (not AWS's own: ...)`.
-    pub fn line(&self) -> String {
+    /// What the run that made a saved plan printed for `service`'s endpoint `url`: that run
+    /// refused every endpoint neither AWS's own, this machine nor allowed, so any other was
+    /// allowed there. Only for checking a saved plan's JSON against the state saved with it:
+    /// views show [`ForeignEndpoint::checked`], under the allow list of the run showing them.
+    pub fn as_made(service: Service, url: &str) -> Option<ForeignEndpoint> {
+        let mut made = ForeignEndpoint::checked(service, url, &AllowList::default())?;
+        if made.trust == Trust::Refused {
+            made.trust = Trust::Allowed;
+        }
+        Some(made)
+    }
+
+    /// The line the text view shows: `Endpoint: URL (not AWS's own: ...)`, `STS endpoint: ...`
+    /// for STS's.
+    pub fn line(&self, service: Service) -> String {
+        let label = match service {
+            Service::ApiGateway => "Endpoint",
+            Service::Sts => "STS endpoint",
+        };
         let why = match self.trust {
             Trust::Loopback => "a server on this machine".to_string(),
             Trust::Allowed => format!("allowed by {ALLOW_VARIABLE}"),
+            Trust::Refused => format!("not allowed here: {ALLOW_VARIABLE} does not list it"),
         };
-        format!("Endpoint: {} (not AWS's own: {why})", self.url)
+        format!("{label}: {} (not AWS's own: {why})", self.url)
+    }
+}
+
+/// The endpoints of a plan's run that are not AWS's own, as every view shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForeignEndpoints {
+    /// API Gateway's.
+    pub api_gateway: Option<ForeignEndpoint>,
+    /// STS's, which tells the account, when it is not API Gateway's shown one.
+    pub sts: Option<ForeignEndpoint>,
+}
+
+impl ForeignEndpoints {
+    /// Both endpoints through `show` (`None` URLs: AWS's own); STS's is dropped when it is
+    /// the same as API Gateway's shown one.
+    pub fn of(
+        api_gateway: Option<&str>,
+        sts: Option<&str>,
+        show: impl Fn(Service, &str) -> Option<ForeignEndpoint>,
+    ) -> ForeignEndpoints {
+        let api_gateway = api_gateway.and_then(|url| show(Service::ApiGateway, url));
+        let sts = sts
+            .and_then(|url| show(Service::Sts, url))
+            .filter(|sts| api_gateway.as_ref().map(|api| &api.url) != Some(&sts.url));
+        ForeignEndpoints { api_gateway, sts }
+    }
+
+    /// The lines the text view shows, API Gateway's first.
+    pub fn lines(&self) -> Vec<String> {
+        let api = self
+            .api_gateway
+            .as_ref()
+            .map(|endpoint| endpoint.line(Service::ApiGateway));
+        let sts = self
+            .sts
+            .as_ref()
+            .map(|endpoint| endpoint.line(Service::Sts));
+        api.into_iter().chain(sts).collect()
     }
 }
 
@@ -658,20 +740,103 @@ mod tests {
 
     #[test]
     fn a_plan_shows_the_endpoint_when_it_is_not_awss_own() {
-        assert_eq!(ForeignEndpoint::of(None), None);
+        let none = AllowList::default();
+        let api = Service::ApiGateway;
+        let aws = "https://apigateway.eu-west-1.amazonaws.com";
+        assert_eq!(ForeignEndpoint::checked(api, aws, &none), None);
+        let local = ForeignEndpoint::checked(api, "http://127.0.0.1:4566", &none).unwrap();
         assert_eq!(
-            ForeignEndpoint::of(Some("https://apigateway.eu-west-1.amazonaws.com")),
-            None
-        );
-        let local = ForeignEndpoint::of(Some("http://127.0.0.1:4566")).unwrap();
-        assert_eq!(
-            local.line(),
+            local.line(api),
             "Endpoint: http://127.0.0.1:4566 (not AWS's own: a server on this machine)"
         );
-        let allowed = ForeignEndpoint::of(Some("http://localstack:4566")).unwrap();
+        let listed = AllowList::parse("localstack:4566").unwrap();
+        let allowed = ForeignEndpoint::checked(api, "http://localstack:4566", &listed).unwrap();
         assert_eq!(
-            allowed.line(),
+            allowed.line(api),
             "Endpoint: http://localstack:4566 (not AWS's own: allowed by TOLLGATE_ALLOW_ENDPOINTS)"
         );
+    }
+
+    #[test]
+    fn an_endpoint_nobody_allowed_is_never_shown_as_allowed() {
+        let none = AllowList::default();
+        let api = Service::ApiGateway;
+        for url in ["http://evil.example:4566", "not a url"] {
+            let shown = ForeignEndpoint::checked(api, url, &none).unwrap();
+            assert_eq!(shown.trust, Trust::Refused, "{url}");
+            assert_eq!(
+                shown.line(api),
+                format!(
+                    "Endpoint: {url} (not AWS's own: not allowed here: TOLLGATE_ALLOW_ENDPOINTS \
+                     does not list it)"
+                )
+            );
+            assert_eq!(serde_json::to_value(shown.trust).unwrap(), "refused");
+        }
+        // What an honest run that made a saved plan printed: it refused any other endpoint.
+        let made = ForeignEndpoint::as_made(api, "http://evil.example:4566").unwrap();
+        assert_eq!(made.trust, Trust::Allowed);
+    }
+
+    #[test]
+    fn stss_endpoint_is_shown_when_not_awss_own_nor_api_gateways_shown_one() {
+        let none = AllowList::default();
+        let show = |service, url: &str| ForeignEndpoint::checked(service, url, &none);
+        let local = "http://127.0.0.1:4566";
+        let aws_api = "https://apigateway.us-east-1.amazonaws.com";
+        let shown = ForeignEndpoints::of(Some(aws_api), Some(local), show);
+        assert_eq!(shown.api_gateway, None);
+        assert_eq!(
+            shown.lines(),
+            ["STS endpoint: http://127.0.0.1:4566 (not AWS's own: a server on this machine)"]
+        );
+        let same = ForeignEndpoints::of(Some(local), Some(local), show);
+        assert_eq!(same.sts, None);
+        assert_eq!(same.lines().len(), 1);
+        let aws_sts = ForeignEndpoints::of(None, Some("https://sts.us-east-1.amazonaws.com"), show);
+        assert_eq!(aws_sts, ForeignEndpoints::default());
+        let other = ForeignEndpoints::of(Some(local), Some("http://localhost:4599"), show);
+        assert_eq!(
+            other.lines(),
+            [
+                "Endpoint: http://127.0.0.1:4566 (not AWS's own: a server on this machine)",
+                "STS endpoint: http://localhost:4599 (not AWS's own: a server on this machine)",
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_show_no_query_fragment_path_or_input_that_does_not_parse() {
+        for (url, shown) in [
+            (
+                "https://apigateway.us-east-1.amazonaws.com/?X-Amz-Security-Token=SECRETTOKEN123",
+                Some("(https://apigateway.us-east-1.amazonaws.com) has a query"),
+            ),
+            (
+                "http://127.0.0.1:4566/x#SECRETTOKEN123",
+                Some("(http://127.0.0.1:4566) has a"),
+            ),
+            ("SECRETTOKEN123", None),
+            ("ftp://host/SECRETTOKEN123", None),
+            ("http://SECRETTOKEN123%/", None),
+        ] {
+            let error = Endpoint::parse(url).unwrap_err();
+            assert!(!error.contains("SECRETTOKEN123"), "{error}");
+            if let Some(shown) = shown {
+                assert!(error.starts_with(shown), "{error}");
+            }
+        }
+        let with_path = "http://proxy.example:8080/SECRETTOKEN123/";
+        let endpoint = Endpoint::parse(with_path).unwrap();
+        assert_eq!(endpoint.origin(), "http://proxy.example:8080");
+        assert_eq!(
+            Endpoint::shown_in_errors(with_path),
+            "http://proxy.example:8080 (and a path, not shown)"
+        );
+        assert_eq!(
+            Endpoint::shown_in_errors("https://host.example"),
+            "https://host.example"
+        );
+        assert!(!Endpoint::shown_in_errors("x SECRETTOKEN123").contains("SECRET"));
     }
 }

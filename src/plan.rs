@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diff::PatchOp;
-use crate::endpoint::ForeignEndpoint;
+use crate::endpoint::ForeignEndpoints;
 use crate::model::{DesiredApiKey, Named, Names, PlanBody, Tags};
 
 mod impact;
@@ -361,9 +361,9 @@ pub struct Plan {
     pub region: String,
     /// The account the plan was made in, as STS told it; set by whoever read the account.
     pub account: String,
-    /// API Gateway's endpoint when it is not AWS's own (an emulator, an allowed host); every
-    /// view shows it.
-    pub endpoint: Option<ForeignEndpoint>,
+    /// API Gateway's and STS's endpoints when they are not AWS's own (an emulator, an
+    /// allowed host); every view shows them.
+    pub endpoints: ForeignEndpoints,
     /// The project target the plan was made for; `None` without a project file.
     pub target: Option<PlanTarget>,
     /// The managed plans with something to do or to show, ordered by name.

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use thiserror::Error;
 
 use crate::diff::{body_operations, create_follow_up};
+use crate::endpoint::ForeignEndpoints;
 use crate::model::Names;
 use crate::model::{
     grant_tag, is_orphan_of, is_reserved_tag, stack_of, DesiredPlan, LiveKeys, LivePlan, PlanBody,
@@ -380,7 +381,7 @@ pub fn build_plan(
     Plan {
         region: region.to_owned(),
         account: String::new(),
-        endpoint: None,
+        endpoints: ForeignEndpoints::default(),
         target: None,
         entries,
         names: Names::default(),

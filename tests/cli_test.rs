@@ -386,12 +386,12 @@ fn bad_connection_settings_are_one_clear_error_each_and_send_nothing() {
         (
             &[],
             &["--endpoint-url", "not a url"],
-            "--endpoint-url `not a url` is not an http or https URL",
+            "--endpoint-url is not an http or https URL with a host",
         ),
         (
             &[("AWS_ENDPOINT_URL_API_GATEWAY", "ftp://x")],
             &[],
-            "AWS_ENDPOINT_URL_API_GATEWAY `ftp://x` is not an http or https URL",
+            "AWS_ENDPOINT_URL_API_GATEWAY is not an http or https URL (its scheme is `ftp`)",
         ),
         (&[("AWS_REGION", "")], &[], "AWS_REGION is set but empty"),
         (&[], &["--region", ""], "--region is set but empty"),

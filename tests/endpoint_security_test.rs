@@ -516,3 +516,152 @@ fn every_view_shows_the_account_region_and_marked_endpoint_in_a_project() {
         &format!("### tollgate plan for ci (account {ACCOUNT}, us-east-1)"),
     );
 }
+
+#[test]
+fn an_endpoint_with_a_query_is_refused_without_repeating_it() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", PLANS);
+    let url = "https://apigateway.us-east-1.amazonaws.com/?X-Amz-Security-Token=SECRETTOKEN123";
+    let output = env
+        .tollgate()
+        .args(["--endpoint-url", url, "plan"])
+        .arg(&path)
+        .output()
+        .expect("tollgate runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--endpoint-url (https://apigateway.us-east-1.amazonaws.com) has a query or a fragment"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SECRETTOKEN123"), "{stderr}");
+    assert_eq!(served(&env), (0, 0));
+}
+
+/// `tollgate show --format FORMAT FILE` in `env`, with `allowed` as TOLLGATE_ALLOW_ENDPOINTS.
+fn show_saved(env: &Env, file: &Path, format: &str, allowed: Option<&str>) -> String {
+    let mut command = env.tollgate();
+    command.env_remove("TOLLGATE_ALLOW_ENDPOINTS");
+    if let Some(allowed) = allowed {
+        command.env("TOLLGATE_ALLOW_ENDPOINTS", allowed);
+    }
+    let output = command
+        .args(["show", "--format", format])
+        .arg(file)
+        .output()
+        .expect("tollgate runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn show_calls_an_endpoint_allowed_only_where_this_run_allows_it() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", PLANS);
+    let remote = remote_name(&env);
+    let saved = env.dir.path().join("reviewed.plan");
+    let output = env
+        .tollgate()
+        .env("AWS_ENDPOINT_URL", &remote)
+        .env("TOLLGATE_ALLOW_ENDPOINTS", host_port(&remote))
+        .args(["plan", "--out"])
+        .arg(&saved)
+        .arg(&path)
+        .output()
+        .expect("tollgate runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let allowed =
+        format!("Endpoint: {remote} (not AWS's own: allowed by TOLLGATE_ALLOW_ENDPOINTS)");
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&allowed));
+    let text = show_saved(&env, &saved, "text", Some(host_port(&remote)));
+    assert!(text.contains(&allowed), "{text}");
+
+    // Where nothing allows it (as for a crafted file), show says so, in every view.
+    let refused = format!(
+        "Endpoint: {remote} (not AWS's own: not allowed here: TOLLGATE_ALLOW_ENDPOINTS does not \
+         list it)"
+    );
+    let text = show_saved(&env, &saved, "text", None);
+    assert!(text.contains(&refused), "{text}");
+    assert!(!text.contains("allowed by"), "{text}");
+    let markdown = show_saved(&env, &saved, "markdown", None);
+    let escaped = refused.replace('_', "\\_");
+    assert!(
+        markdown.contains(&format!("> [!WARNING]\n> {escaped}\n")),
+        "{markdown}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&show_saved(&env, &saved, "json", None)).unwrap();
+    assert_eq!(
+        json["endpoint"],
+        json!({ "url": remote, "trust": "refused" })
+    );
+}
+
+#[test]
+fn an_sts_endpoint_apart_from_api_gateways_is_marked_in_every_view_and_the_saved_plan() {
+    let env = Env::new("");
+    let path = env.write("plans/gold.yaml", PLANS);
+    let endpoint = env.sim.endpoint();
+    // The same emulator under another name: STS's endpoint is not API Gateway's.
+    let sts = endpoint.replace("127.0.0.1", "localhost");
+    let saved = env.dir.path().join("reviewed.plan");
+    let run = |extra: &[&str]| {
+        let output = env
+            .tollgate()
+            .env("AWS_ENDPOINT_URL_STS", &sts)
+            .arg("plan")
+            .args(extra)
+            .arg(&path)
+            .output()
+            .expect("tollgate runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let head = format!(
+        "Region: us-east-1 (account {ACCOUNT})\n\
+         Endpoint: {endpoint} (not AWS's own: a server on this machine)\n\
+         STS endpoint: {sts} (not AWS's own: a server on this machine)\n\n"
+    );
+    let text = run(&["--out", saved.to_str().unwrap()]);
+    assert!(text.starts_with(&head), "{text}");
+    assert_eq!(served(&env).0, 1, "STS asked once");
+    let json = stdout_json_of(&run(&["--format", "json"]));
+    let marked = json!({ "url": sts, "trust": "loopback" });
+    assert_eq!(json["stsEndpoint"], marked);
+    let markdown = run(&["--format", "markdown"]);
+    assert!(
+        markdown.contains(&format!(
+            "> [!WARNING]\n> Endpoint: {endpoint} (not AWS's own: a server on this machine)<br>\n\
+             > STS endpoint: {sts} (not AWS's own: a server on this machine)\n\n"
+        )),
+        "{markdown}"
+    );
+
+    let file = stdout_json_of(&std::fs::read_to_string(&saved).unwrap());
+    assert_eq!(file["stsEndpoint"], marked);
+    assert_eq!(file["saved"]["stsEndpoint"], json!(sts));
+    let shown = show_saved(&env, &saved, "text", None);
+    assert!(shown.starts_with(&head), "{shown}");
+    let shown = stdout_json_of(&show_saved(&env, &saved, "json", None));
+    assert_eq!(shown["stsEndpoint"], marked);
+}
+
+/// `text` parsed as JSON.
+fn stdout_json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("JSON")
+}

@@ -34,7 +34,7 @@ use super::retry::{self, Retry, RetryBudget, MAX_UNCLEAR_ATTEMPTS, RUN_BUDGET};
 use super::server_date::ServerDate;
 use super::stop::Stop;
 use crate::diff::PatchOp;
-use crate::endpoint::{Endpoint, EndpointSetting};
+use crate::endpoint::{AllowList, Endpoint, EndpointSetting, ForeignEndpoint, ForeignEndpoints};
 use crate::model::{
     DesiredApiKey, LiveApiKey, LiveKeys, LivePlan, Named, PlanBody, Tags, CREATION_TAG,
 };
@@ -92,6 +92,10 @@ pub struct LiveClient {
     sts: aws_sdk_sts::Client,
     /// API Gateway's endpoint, when one is set; `None` for AWS's own.
     endpoint: Option<Endpoint>,
+    /// STS's endpoint, when one is set; `None` for AWS's own.
+    sts_endpoint: Option<Endpoint>,
+    /// The hosts `TOLLGATE_ALLOW_ENDPOINTS` allows, which tell why an endpoint is used.
+    allowed: AllowList,
     /// The date of AWS's latest answer.
     server_date: ServerDate,
 }
@@ -169,6 +173,8 @@ impl LiveClient {
             finishing: false,
             sts: aws_sdk_sts::Client::from_conf(sts_config(&config, endpoints.sts.as_ref())),
             endpoint: endpoints.api_gateway,
+            sts_endpoint: endpoints.sts,
+            allowed: endpoints.allowed,
             server_date,
         })
     }
@@ -299,6 +305,21 @@ impl LiveClient {
     /// the environment or the profile); `None` for AWS's own.
     pub fn endpoint_url(&self) -> Option<&str> {
         self.endpoint.as_ref().map(Endpoint::as_str)
+    }
+
+    /// STS's endpoint, normalised, when one is set; `None` for AWS's own.
+    pub fn sts_endpoint_url(&self) -> Option<&str> {
+        self.sts_endpoint.as_ref().map(Endpoint::as_str)
+    }
+
+    /// Both endpoints as every view of the run's plan shows them: each one not AWS's own,
+    /// with why it is used.
+    pub fn foreign_endpoints(&self) -> ForeignEndpoints {
+        ForeignEndpoints::of(
+            self.endpoint_url(),
+            self.sts_endpoint_url(),
+            |service, url| ForeignEndpoint::checked(service, url, &self.allowed),
+        )
     }
 
     /// The AWS account the credentials belong to, from STS GetCallerIdentity (which needs no

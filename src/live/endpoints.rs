@@ -29,6 +29,8 @@ pub struct Endpoints {
     pub api_gateway: Option<Endpoint>,
     /// STS's.
     pub sts: Option<Endpoint>,
+    /// The hosts `TOLLGATE_ALLOW_ENDPOINTS` allows, by which views tell why each is used.
+    pub allowed: AllowList,
 }
 
 /// The environment variable for every service's endpoint.
@@ -134,10 +136,7 @@ pub async fn resolve(
     given: Option<&EndpointSetting>,
     profile: Option<&str>,
 ) -> Result<Endpoints, AwsError> {
-    let allowed = match std::env::var(ALLOW_VARIABLE) {
-        Ok(text) => AllowList::parse(&text).map_err(wrong)?,
-        Err(_) => AllowList::default(),
-    };
+    let allowed = allow_list()?;
     let env = |name: &str| std::env::var(name).ok();
     // The SDK reads no profile from config files it cannot parse, so neither does this.
     let profile = aws_config::profile::load(
@@ -152,9 +151,17 @@ pub async fn resolve(
     decide(
         &settings(given, &env, &profile),
         ignoring(&env, &profile),
-        &allowed,
+        allowed,
     )
     .map_err(wrong)
+}
+
+/// The hosts the runner's `TOLLGATE_ALLOW_ENDPOINTS` allows; none when it is unset.
+pub fn allow_list() -> Result<AllowList, AwsError> {
+    match std::env::var(ALLOW_VARIABLE) {
+        Ok(text) => AllowList::parse(&text).map_err(wrong),
+        Err(_) => Ok(AllowList::default()),
+    }
 }
 
 /// A configuration error.
@@ -250,7 +257,7 @@ fn settings(
 fn decide(
     settings: &[Setting],
     ignore_configured: bool,
-    allowed: &AllowList,
+    allowed: AllowList,
 ) -> Result<Endpoints, String> {
     let mut problems = Vec::new();
     let mut checked = Vec::new();
@@ -259,7 +266,7 @@ fn decide(
             Scope::Every => Service::ApiGateway,
             Scope::Only(service) => service,
         };
-        match check(setting, service, allowed) {
+        match check(setting, service, &allowed) {
             Ok(checked_one) => checked.push((setting, checked_one)),
             Err(problem) => problems.push(problem),
         }
@@ -288,6 +295,7 @@ fn decide(
     Ok(Endpoints {
         api_gateway: pick(Service::ApiGateway),
         sts: pick(Service::Sts),
+        allowed,
     })
 }
 
@@ -326,9 +334,10 @@ fn check(
         )
     };
     Err(format!(
-        "{source} sends requests to {endpoint}, which {why}. tollgate sends nothing there \
+        "{source} sends requests to {}, which {why}. tollgate sends nothing there \
          unless the runner's environment lists `{}` in {ALLOW_VARIABLE} (tollgate.yaml \
          cannot set it); fix or remove {source}",
+        endpoint.origin(),
         endpoint.host_port()
     ))
 }
@@ -368,7 +377,7 @@ mod tests {
         let given = given_url.map(given);
         let env = env_of(env);
         let found = settings(given.as_ref(), &env, profile);
-        decide(&found, ignoring(&env, profile), &AllowList::default())
+        decide(&found, ignoring(&env, profile), AllowList::default())
     }
 
     #[test]
@@ -553,7 +562,9 @@ mod tests {
         );
         let error = resolved(Some("localhost:4566"), &[], &ProfileSettings::default()).unwrap_err();
         assert!(
-            error.starts_with("--endpoint-url `localhost:4566` is not"),
+            error.starts_with(
+                "--endpoint-url is not an http or https URL (its scheme is `localhost`)"
+            ),
             "{error}"
         );
     }

@@ -16,6 +16,7 @@ mod stop;
 pub use client::{
     creation_token, resource_arn, Connection, LiveClient, Tagged, CONNECT_TIMEOUT, READ_TIMEOUT,
 };
+pub use endpoints::allow_list;
 pub use error::{AwsError, AwsErrorKind};
 pub use pace::{Pace, Pacer, Reserved};
 pub use settings::is_region_name;

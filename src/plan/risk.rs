@@ -570,6 +570,7 @@ fn throttle_leaf_risk(
 mod tests {
     use super::*;
     use crate::diff::{body_operations, create_follow_up};
+    use crate::endpoint::ForeignEndpoints;
     use crate::model::{MethodThrottles, Period, Tags};
 
     fn stage(stage: &str) -> StageRef {
@@ -638,7 +639,7 @@ mod tests {
         Plan {
             region: "us-east-1".to_string(),
             account: "123456789012".to_string(),
-            endpoint: None,
+            endpoints: ForeignEndpoints::default(),
             target: None,
             entries,
             unchanged: 0,

@@ -1,7 +1,7 @@
 //! Hand-built plans shared by the tests of the three views.
 
 use crate::diff::{Op, PatchOp};
-use crate::endpoint::{ForeignEndpoint, Trust};
+use crate::endpoint::{ForeignEndpoint, ForeignEndpoints, Trust};
 use crate::model::{
     placeholder, DesiredApiKey, Period, PlanBody, Quota, SourceLocation, StageRef, Tags, Throttle,
 };
@@ -280,7 +280,7 @@ pub fn every_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
         account: "123456789012".to_string(),
-        endpoint: None,
+        endpoints: ForeignEndpoints::default(),
         target: None,
         entries: vec![bronze(), gold(), silver(), trial()],
         unchanged: 620,
@@ -452,7 +452,7 @@ pub fn no_change() -> Plan {
     Plan {
         region: "us-east-1".to_string(),
         account: "123456789012".to_string(),
-        endpoint: None,
+        endpoints: ForeignEndpoints::default(),
         target: None,
         entries: vec![],
         unchanged: 620,
@@ -473,7 +473,7 @@ pub fn many_updates(count: usize) -> Plan {
     Plan {
         region: "us-east-1".to_string(),
         account: "123456789012".to_string(),
-        endpoint: None,
+        endpoints: ForeignEndpoints::default(),
         target: None,
         entries,
         unchanged: 0,
@@ -486,14 +486,21 @@ pub fn many_updates(count: usize) -> Plan {
     }
 }
 
-/// [`no_change`] for target `ci`, made against an allowed endpoint that is not AWS's own.
+/// [`no_change`] for target `ci`, made against an allowed endpoint that is not AWS's own,
+/// with STS on this machine.
 pub fn against_an_allowed_endpoint() -> Plan {
     Plan {
         target: Some(PlanTarget { name: "ci".into() }),
-        endpoint: Some(ForeignEndpoint {
-            url: "http://localstack:4566".into(),
-            trust: Trust::Allowed,
-        }),
+        endpoints: ForeignEndpoints {
+            api_gateway: Some(ForeignEndpoint {
+                url: "http://localstack:4566".into(),
+                trust: Trust::Allowed,
+            }),
+            sts: Some(ForeignEndpoint {
+                url: "http://127.0.0.1:4599".into(),
+                trust: Trust::Loopback,
+            }),
+        },
         ..no_change()
     }
 }

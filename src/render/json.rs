@@ -122,6 +122,8 @@ struct Document<'a> {
     account: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoint: Option<&'a ForeignEndpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sts_endpoint: Option<&'a ForeignEndpoint>,
     changes: Vec<Change<'a>>,
     unmanaged: Vec<Named<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -143,7 +145,8 @@ impl<'a> Document<'a> {
             region: &plan.region,
             target: plan.target.as_ref().map(|target| target.name.as_str()),
             account: &plan.account,
-            endpoint: plan.endpoint.as_ref(),
+            endpoint: plan.endpoints.api_gateway.as_ref(),
+            sts_endpoint: plan.endpoints.sts.as_ref(),
             changes: plan
                 .api_keys
                 .iter()
@@ -893,7 +896,12 @@ mod tests {
             value["endpoint"],
             json!({ "url": "http://localstack:4566", "trust": "allowed" })
         );
+        assert_eq!(
+            value["stsEndpoint"],
+            json!({ "url": "http://127.0.0.1:4599", "trust": "loopback" })
+        );
         assert_eq!(to_value(&fixtures::no_change()).get("endpoint"), None);
+        assert_eq!(to_value(&fixtures::no_change()).get("stsEndpoint"), None);
     }
 
     #[test]

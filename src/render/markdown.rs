@@ -115,8 +115,17 @@ const LIST_END: &str = "\n</details>\n\n";
 /// warning when grants are pending.
 fn head(plan: &Plan) -> String {
     let mut head = format!("### tollgate plan for {}\n\n", escape(&plan.place()));
-    if let Some(endpoint) = &plan.endpoint {
-        head.push_str(&format!("> [!WARNING]\n> {}\n\n", escape(&endpoint.line())));
+    let endpoints: Vec<String> = plan
+        .endpoints
+        .lines()
+        .iter()
+        .map(|line| escape(line))
+        .collect();
+    if !endpoints.is_empty() {
+        head.push_str(&format!(
+            "> [!WARNING]\n> {}\n\n",
+            endpoints.join("<br>\n> ")
+        ));
     }
     head.push_str(&format!("**{}**\n\n", closing_line(plan)));
     let destructive = plan.summary().destructive;

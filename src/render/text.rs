@@ -27,12 +27,8 @@ pub fn render(plan: &Plan, style: Style) -> String {
         Some(_) => format!("Target: {}\n", plan.place()),
         None => format!("Region: {}\n", plan.place()),
     };
-    if let Some(endpoint) = &plan.endpoint {
-        out.push_str(&paint(
-            &printable(&endpoint.line()),
-            Paint::new().bold(),
-            style,
-        ));
+    for line in plan.endpoints.lines() {
+        out.push_str(&paint(&printable(&line), Paint::new().bold(), style));
         out.push('\n');
     }
     out.push('\n');

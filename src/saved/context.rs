@@ -5,6 +5,8 @@ use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
+use crate::endpoint::Endpoint;
+
 /// Where and by what a saved plan was made (its region is the JSON plan's own `region`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -17,6 +19,10 @@ pub struct Context {
     /// The endpoint configured (`--endpoint-url`, `AWS_ENDPOINT_URL`); absent for AWS's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
+    /// STS's endpoint configured (`AWS_ENDPOINT_URL_STS`, an emulator's); absent for AWS's
+    /// own. STS told the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sts_endpoint: Option<String>,
     /// The version of tollgate that made the plan.
     pub tollgate_version: String,
     /// `git rev-parse HEAD` where the plan was made; absent outside a Git repository.
@@ -25,12 +31,19 @@ pub struct Context {
 }
 
 impl Context {
-    /// The context of a plan made now, here, in `account`, against `endpoint`.
-    pub fn here(project: Option<&str>, account: String, endpoint: Option<&str>) -> Context {
+    /// The context of a plan made now, here, in `account`, against API Gateway's `endpoint`
+    /// and STS's `sts_endpoint`.
+    pub fn here(
+        project: Option<&str>,
+        account: String,
+        endpoint: Option<&str>,
+        sts_endpoint: Option<&str>,
+    ) -> Context {
         Context {
             project: project.map(str::to_string),
             account,
             endpoint: endpoint.map(str::to_string),
+            sts_endpoint: sts_endpoint.map(str::to_string),
             tollgate_version: env!("CARGO_PKG_VERSION").to_string(),
             git_commit: git_commit(),
         }
@@ -82,7 +95,7 @@ pub fn mismatches(context: &Context, region: &str, target: Target<'_>) -> Vec<St
         |endpoint: Option<&str>| endpoint.map(|url| url.trim_end_matches('/').to_string());
     if normalised(context.endpoint.as_deref()) != normalised(target.endpoint) {
         let shown = |endpoint: Option<&str>| match endpoint {
-            Some(url) => format!("endpoint {url}"),
+            Some(url) => format!("endpoint {}", Endpoint::shown_in_errors(url)),
             None => "AWS's own endpoint".to_string(),
         };
         found.push(format!(
@@ -103,6 +116,7 @@ mod tests {
             project: None,
             account: "123456789012".into(),
             endpoint: Some("http://127.0.0.1:4000".into()),
+            sts_endpoint: None,
             tollgate_version: "0.1.0".into(),
             git_commit: None,
         }

@@ -24,7 +24,7 @@ use super::signature::{self, PlanKey, Signature};
 use super::stale::{Fingerprint, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
-use crate::endpoint::ForeignEndpoint;
+use crate::endpoint::{ForeignEndpoint, ForeignEndpoints};
 use crate::live::creation_token;
 use crate::model::{owner, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys, LivePlan, Names};
 use crate::plan::{ApiKeyEntry, Orphan, OrphanKind, Plan, PlanRef, PlanTarget, Usage};
@@ -407,7 +407,12 @@ impl SavedPlan {
         plan.names = file.names;
         plan.target = file.target.map(|name| PlanTarget { name });
         plan.account = file.saved.context.account.clone();
-        plan.endpoint = ForeignEndpoint::of(file.saved.context.endpoint.as_deref());
+        let context = &file.saved.context;
+        plan.endpoints = ForeignEndpoints::of(
+            context.endpoint.as_deref(),
+            context.sts_endpoint.as_deref(),
+            ForeignEndpoint::as_made,
+        );
         plan.unmanaged = file
             .unmanaged
             .into_iter()

@@ -12,7 +12,6 @@ use super::stale::{changed_since, Snapshot};
 use super::SavedPlanError;
 use crate::api_keys;
 use crate::apply::CreationMarkers;
-use crate::endpoint::ForeignEndpoint;
 use crate::live::{AwsError, Connection, LiveClient, Pace};
 use crate::model::{
     managed_tags, placeholder, swap_placeholder, DesiredApiKey, DesiredPlan, LiveApiKey, LiveKeys,
@@ -116,7 +115,7 @@ pub async fn resume(
     plan.names = saved.plan.names.clone();
     plan.target = saved.plan.target.clone();
     plan.account = account;
-    plan.endpoint = ForeignEndpoint::of(client.endpoint_url());
+    plan.endpoints = client.foreign_endpoints();
     let tokens = |name: &String, token: &Option<String>| Some((name.clone(), token.clone()?));
     let markers = CreationMarkers {
         plans: saved

@@ -309,7 +309,7 @@ targets:
                 "tollgate.yaml:1:10: `project` \"pay/ments\" must be letters, digits, `.`, `_` and `-`, at most 64 characters (it is written on the plans tollgate manages)",
                 "tollgate.yaml:4:13: `region` \"US-EAST-1\" is not a region name; give one such as us-east-1",
                 "tollgate.yaml:5:16: `accountId` must be the twelve digits of an AWS account, quoted (\"123456789012\"), found \"1234\"",
-                "tollgate.yaml:6:15: `endpoint` `localhost:4566` is not an http or https URL; give a URL such as https://apigateway.us-east-1.amazonaws.com or http://localhost:4566, or leave it out to use AWS's own endpoint",
+                "tollgate.yaml:6:15: `endpoint` is not an http or https URL (its scheme is `localhost`); give a URL such as https://apigateway.us-east-1.amazonaws.com or http://localhost:4566, or leave it out to use AWS's own endpoint",
                 "tollgate.yaml:7:12: `paths` is empty; list the target's YAML files or folders",
                 "tollgate.yaml:8:5: unknown field `prune` in target; expected one of `name`, `region`, `accountId`, `profile`, `endpoint`, `paths`",
                 "tollgate.yaml:9:5: missing field `name` in target; add it",

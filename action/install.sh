@@ -13,21 +13,28 @@
 # for, the action's own source is built with `cargo install --locked --path`, so the binary
 # always matches the action. Nothing lists a checksum for such a build, so it is cached only
 # for a commit and only in runs on a branch or a tag, whose cache a pull request's runs cannot
-# write (they write their own refs/pull/N/merge scope only).
+# write (they write their own refs/pull/N/merge scope only). A `version` input that is neither
+# a release (vX.Y.Z) nor the action's own ref is refused, never built as the action's source.
+#
+# Only the binary goes on the PATH: a copy in a fresh folder of RUNNER_TEMP, never the cache's
+# folder, whose other files a restore brings back unchecked.
 #
 #   install.sh locate    writes dir, cacheable and cache-key to GITHUB_OUTPUT
 #   install.sh install   installs into dir (after checking what the cache restored there) and
-#                        puts it on GITHUB_PATH
+#                        puts a copy of the binary alone on GITHUB_PATH
 #
-# Inputs (environment): TOLLGATE_VERSION (the `version` input, else the action's ref; may be
-# empty), TOLLGATE_REPOSITORY (owner/name of the action's repository), TOLLGATE_SOURCE (the
+# Inputs (environment): TOLLGATE_VERSION (the `version` input; may be empty),
+# TOLLGATE_ACTION_REF (the action's ref, installed when the input is empty; empty for
+# `uses: ./`), TOLLGATE_REPOSITORY (owner/name of the action's repository), TOLLGATE_SOURCE (the
 # action's checkout, which holds action/checksums.txt; default: GITHUB_ACTION_PATH),
 # TOLLGATE_DOWNLOAD_BASE (the releases' download address; default: the GitHub server's),
-# GITHUB_REF, RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE.
+# GITHUB_REF, RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP.
 set -euo pipefail
 
 step="${1:?usage: install.sh locate|install}"
-version="${TOLLGATE_VERSION:-}"
+version_input="${TOLLGATE_VERSION:-}"
+action_ref="${TOLLGATE_ACTION_REF:-}"
+version="${version_input:-$action_ref}"
 repository="${TOLLGATE_REPOSITORY:-}"
 source_dir="${TOLLGATE_SOURCE:-${GITHUB_ACTION_PATH:-}}"
 checksums="$source_dir/action/checksums.txt"
@@ -79,12 +86,21 @@ refuse() {
     exit 1
 }
 
+# A release's version: vX.Y.Z, or a pre-release of it (v1.2.3-rc.1).
+release_pattern='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$'
+
+# The input names a release or the action's own ref; anything else (1.2.3, v1.2) is a mistake
+# that must not quietly build the action's source in place of the release it meant.
+if [[ -n "$version_input" && ! "$version_input" =~ $release_pattern && "$version_input" != "$action_ref" ]]; then
+    refuse "the version input '$version_input' is not a release: set it to the form vX.Y.Z (such as v0.2.0, or a pre-release such as v0.2.0-rc.1), or leave it empty (or set it to the action's own ref, ${action_ref:-none for uses: ./}) to install the action's own ref; nothing was installed"
+fi
+
 # What this run installs: "release" (the checked binary of a release the list names), "unlisted"
 # (a release the list does not name: refused), or "source" (the action's own source; `why`
 # says so when a listed release has no binary for this runner).
 kind=source
 why=""
-if [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]]; then
+if [[ "$version" =~ $release_pattern ]]; then
     if ! release_listed "$version"; then
         kind=unlisted
     elif [[ -n "$triple" && -n "$(listed_sha256 "tollgate-$version-$triple.tar.gz")" ]]; then
@@ -161,6 +177,18 @@ keep_checked_restore() {
     return 1
 }
 
+# Puts a copy of the installed binary on the PATH of the job's later steps, alone in a fresh
+# folder of the runner's temporary folder (emptied after each job): the cache's folder holds
+# whatever the restored entry held (a `bin/awk` too), and only the binary was checked.
+put_on_path() {
+    if [[ -n "${GITHUB_PATH:-}" ]]; then
+        local only
+        only="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tollgate-bin.XXXXXX")"
+        install -m 0755 "$dir/bin/tollgate" "$only/tollgate"
+        printf '%s\n' "$only" >> "$GITHUB_PATH"
+    fi
+}
+
 case "$step" in
 locate)
     {
@@ -192,9 +220,7 @@ install)
         fi
         ;;
     esac
-    if [[ -n "${GITHUB_PATH:-}" ]]; then
-        printf '%s\n' "$dir/bin" >> "$GITHUB_PATH"
-    fi
+    put_on_path
     ;;
 *)
     echo "install.sh: unknown step '$step': use locate or install" >&2

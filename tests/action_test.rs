@@ -460,7 +460,7 @@ fn action_yml_refers_only_to_inputs_and_outputs_that_exist() {
     }
     let cache = env.dir.path().join("tool-cache");
     let locate = [
-        ("TOLLGATE_VERSION", "main"),
+        ("TOLLGATE_ACTION_REF", "main"),
         ("RUNNER_OS", "Linux"),
         ("RUNNER_ARCH", "X64"),
         ("RUNNER_TOOL_CACHE", cache.to_str().expect("UTF-8")),

@@ -80,6 +80,11 @@ impl World {
         self.path("tool-cache")
     }
 
+    /// The runner's temporary folder (RUNNER_TEMP), emptied after each job.
+    fn runner_temp(&self) -> PathBuf {
+        self.path("runner-temp")
+    }
+
     /// The file the program from `evil` creates when it runs: the proof that it ran.
     fn marker(&self) -> PathBuf {
         self.path("evil-ran")
@@ -167,6 +172,7 @@ impl World {
         std::fs::write(&github_output, "").expect("GITHUB_OUTPUT");
         let github_path = self.path("github-path");
         std::fs::write(&github_path, "").expect("GITHUB_PATH");
+        std::fs::create_dir_all(self.runner_temp()).expect("RUNNER_TEMP");
         let output = Command::new(root().join("action/install.sh"))
             .arg(step)
             .env_clear()
@@ -182,6 +188,7 @@ impl World {
             .env("RUNNER_OS", os)
             .env("RUNNER_ARCH", arch)
             .env("RUNNER_TOOL_CACHE", self.cache())
+            .env("RUNNER_TEMP", self.runner_temp())
             .env("GITHUB_OUTPUT", &github_output)
             .env("GITHUB_PATH", &github_path)
             .envs(extra.iter().copied())
@@ -217,6 +224,32 @@ impl World {
     /// What the install appended to GITHUB_PATH.
     fn github_path(&self) -> String {
         std::fs::read_to_string(self.path("github-path")).expect("GITHUB_PATH")
+    }
+
+    /// The one folder the install put on GITHUB_PATH, after checking that it holds the
+    /// program `tollgate` and nothing else, outside the tool cache.
+    fn only_tollgate_on_path(&self) -> PathBuf {
+        let added = self.github_path();
+        let lines: Vec<&str> = added.lines().collect();
+        assert_eq!(lines.len(), 1, "one folder on the PATH: {added}");
+        let folder = PathBuf::from(lines[0]);
+        assert!(
+            folder.starts_with(self.runner_temp()),
+            "a folder of RUNNER_TEMP, not the cache's: {}",
+            folder.display()
+        );
+        let names: Vec<String> = std::fs::read_dir(&folder)
+            .expect("the folder on the PATH")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["tollgate"], "{}", folder.display());
+        folder
     }
 
     /// Runs an installed program and returns what it printed.
@@ -266,9 +299,10 @@ fn a_listed_release_is_installed_once_its_archive_and_binary_match_the_actions_l
         run.stdout
     );
     assert_eq!(world.run_installed(&binary), "tollgate 9.8.7");
+    let on_path = world.only_tollgate_on_path();
     assert_eq!(
-        world.github_path(),
-        format!("{}\n", binary.parent().expect("bin").display())
+        world.run_installed(&on_path.join("tollgate")),
+        "tollgate 9.8.7"
     );
 
     // The next run finds it where the cache restores it, checks it, and downloads nothing.
@@ -462,12 +496,13 @@ fn a_build_from_source_is_cached_only_for_a_commit_in_a_branch_or_tag_run() {
         ),
         (commit, "", "false", "tollgate-source-Linux-X64"),
     ] {
+        // The action's own ref, with no version input.
         let located = world.install_on(
             "locate",
-            version,
+            "",
             "Linux",
             "X64",
-            &[("GITHUB_REF", github_ref)],
+            &[("GITHUB_REF", github_ref), ("TOLLGATE_ACTION_REF", version)],
         );
         assert_eq!(located.code, Some(0));
         assert_eq!(
@@ -639,4 +674,145 @@ fn the_release_list_keeps_earlier_releases_and_refuses_what_it_cannot_vouch_for(
         "{}",
         stray.stderr
     );
+}
+
+#[test]
+fn only_the_checked_binary_goes_on_the_path_not_the_rest_of_the_restored_cache() {
+    let world = World::new();
+    world.publish("v9.8.7", LINUX_X64, &world.good("9.8.7"));
+    world.list("v9.8.7");
+    assert_eq!(world.install("install", "v9.8.7").code, Some(0));
+    let binary = world.installed("v9.8.7");
+    // A cache entry under the same key that holds the release's binary, as listed, and a
+    // program named like a tool the later steps call through the PATH.
+    let bin = binary.parent().expect("bin");
+    let awk = bin.join("awk");
+    std::fs::write(&awk, world.evil()).expect("a fake awk");
+    std::fs::set_permissions(&awk, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let run = world.install("install", "v9.8.7");
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("restored from the cache; it matches the action's checksums.txt"),
+        "{}",
+        run.stdout
+    );
+    let on_path = world.only_tollgate_on_path();
+    assert_eq!(
+        world.run_installed(&on_path.join("tollgate")),
+        "tollgate 9.8.7"
+    );
+    // What a later step's PATH lookup of `awk` finds: not the fake one.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("command -v awk")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                on_path.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("sh runs");
+    let found = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    assert_ne!(
+        PathBuf::from(&found),
+        awk,
+        "the fake awk is not on the PATH"
+    );
+    assert!(!world.marker().exists(), "the fake awk never ran");
+
+    // The same for the cached build of a commit, restored in a branch's run.
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let extra = [
+        ("GITHUB_REF", "refs/heads/main"),
+        ("TOLLGATE_ACTION_REF", commit),
+    ];
+    let located = world.install_on("locate", "", "Linux", "X64", &extra);
+    assert_eq!(located.outputs["cacheable"], "true");
+    let built = PathBuf::from(&located.outputs["dir"]).join("bin");
+    std::fs::create_dir_all(&built).expect("the restored build");
+    std::fs::copy(&binary, built.join("tollgate")).expect("a build");
+    std::fs::copy(&awk, built.join("awk")).expect("a fake awk");
+    let source = world.install_on("install", "", "Linux", "X64", &extra);
+    assert_eq!(source.code, Some(0), "{}{}", source.stdout, source.stderr);
+    assert!(
+        source
+            .stdout
+            .contains("the build of this commit, restored from the cache of this branch"),
+        "{}",
+        source.stdout
+    );
+    let on_path = world.only_tollgate_on_path();
+    assert_eq!(
+        world.run_installed(&on_path.join("tollgate")),
+        "tollgate 9.8.7"
+    );
+    assert!(!world.marker().exists());
+}
+
+#[test]
+fn a_version_input_that_is_neither_a_release_nor_the_actions_ref_is_refused() {
+    let world = World::new();
+    world.publish("v9.8.7", LINUX_X64, &world.good("9.8.7"));
+    world.list("v9.8.7");
+    for (input, action_ref) in [
+        ("1.2.3", "v9.8.7"),
+        ("v1.2", "v9.8.7"),
+        ("9.8.7", "main"),
+        ("main", "v9.8.7"),
+        ("v9.8.7 ", ""),
+    ] {
+        for step in ["locate", "install"] {
+            let run = world.install_on(
+                step,
+                input,
+                "Linux",
+                "X64",
+                &[("TOLLGATE_ACTION_REF", action_ref)],
+            );
+            assert_eq!(run.code, Some(1), "{input} {step}: {}", run.stdout);
+            assert!(
+                run.stdout.contains(&format!(
+                    "::error title=tollgate install::the version input '{input}' is not a \
+                     release: set it to the form vX.Y.Z (such as v0.2.0, or a pre-release such \
+                     as v0.2.0-rc.1), or leave it empty (or set it to the action's own ref, "
+                )),
+                "{input} {step}: {}",
+                run.stdout
+            );
+            assert!(
+                !run.stdout.contains("building the action's source"),
+                "{}",
+                run.stdout
+            );
+            assert!(run.outputs.is_empty(), "{input}: {:?}", run.outputs);
+            assert_eq!(world.github_path(), "", "{input}: nothing on the PATH");
+        }
+    }
+
+    // A release, a pre-release, and the action's own ref (here a branch) are accepted.
+    let release = world.install_on(
+        "install",
+        "v9.8.7",
+        "Linux",
+        "X64",
+        &[("TOLLGATE_ACTION_REF", "main")],
+    );
+    assert_eq!(release.code, Some(0), "{}", release.stdout);
+    world.only_tollgate_on_path();
+    for (input, action_ref) in [("main", "main"), ("", "main"), ("v1.0.0-rc.1", "")] {
+        let located = world.install_on(
+            "locate",
+            input,
+            "Linux",
+            "X64",
+            &[("TOLLGATE_ACTION_REF", action_ref)],
+        );
+        assert_eq!(located.code, Some(0), "{input}: {}", located.stdout);
+        assert_eq!(located.outputs["cacheable"], "false", "{input}");
+    }
 }

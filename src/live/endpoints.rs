@@ -19,7 +19,7 @@ use aws_runtime::env_config::property::PropertiesKey;
 use aws_runtime::env_config::section::EnvConfigSections;
 use aws_types::os_shim_internal::{Env, Fs};
 
-use super::error::{AwsError, AwsErrorKind};
+use super::error::AwsError;
 use crate::endpoint::{AllowList, Endpoint, EndpointSetting, Service, Standing, ALLOW_VARIABLE};
 
 /// The endpoint each client uses; `None` for AWS's own, found by the SDK from the region.
@@ -153,24 +153,14 @@ pub async fn resolve(
         ignoring(&env, &profile),
         allowed,
     )
-    .map_err(wrong)
+    .map_err(AwsError::configuration)
 }
 
 /// The hosts the runner's `TOLLGATE_ALLOW_ENDPOINTS` allows; none when it is unset.
 pub fn allow_list() -> Result<AllowList, AwsError> {
     match std::env::var(ALLOW_VARIABLE) {
-        Ok(text) => AllowList::parse(&text).map_err(wrong),
+        Ok(text) => AllowList::parse(&text).map_err(AwsError::configuration),
         Err(_) => Ok(AllowList::default()),
-    }
-}
-
-/// A configuration error.
-fn wrong(detail: String) -> AwsError {
-    AwsError {
-        operation: "configuration",
-        plan: None,
-        kind: AwsErrorKind::Configuration,
-        detail,
     }
 }
 

@@ -141,6 +141,16 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// A configuration error, found before any call: what is wrong and what to do.
+    pub fn configuration(detail: String) -> AwsError {
+        AwsError {
+            operation: "configuration",
+            plan: None,
+            kind: AwsErrorKind::Configuration,
+            detail,
+        }
+    }
+
     /// Names the plan the failed operation was about.
     pub fn on_plan(self, name: &str, id: Option<&str>) -> Self {
         self.on("usage plan", name, id)

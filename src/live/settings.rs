@@ -8,7 +8,7 @@ use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::client::Connection;
-use super::error::{AwsError, AwsErrorKind};
+use super::error::AwsError;
 
 /// The environment variables that name a region, the first one set winning.
 const REGION_VARIABLES: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
@@ -35,27 +35,19 @@ pub async fn check(connection: &Connection) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// A configuration error: what is wrong and what to do.
-fn wrong(detail: String) -> AwsError {
-    AwsError {
-        operation: "configuration",
-        plan: None,
-        kind: AwsErrorKind::Configuration,
-        detail,
-    }
-}
-
 /// A region is a name such as `us-east-1`: lower-case letters, digits and dashes.
 pub fn check_region(source: &str, region: &str) -> Result<(), AwsError> {
     let fix = "give a region such as us-east-1 (--region or AWS_REGION), or unset it to use \
                the profile's";
     if region.is_empty() {
-        return Err(wrong(format!("{source} is set but empty; {fix}")));
+        return Err(AwsError::configuration(format!(
+            "{source} is set but empty; {fix}"
+        )));
     }
     if is_region_name(region) {
         Ok(())
     } else {
-        Err(wrong(format!(
+        Err(AwsError::configuration(format!(
             "{source} `{region}` is not a region name; {fix}"
         )))
     }
@@ -75,7 +67,7 @@ pub fn is_region_name(region: &str) -> bool {
 /// A named profile must be in the AWS config or credentials file.
 async fn check_profile(source: &str, name: &str) -> Result<(), AwsError> {
     if name.is_empty() {
-        return Err(wrong(format!(
+        return Err(AwsError::configuration(format!(
             "{source} is set but empty; name a profile of ~/.aws/config, or unset it"
         )));
     }
@@ -87,7 +79,7 @@ async fn check_profile(source: &str, name: &str) -> Result<(), AwsError> {
     )
     .await
     .map_err(|error| {
-        wrong(format!(
+        AwsError::configuration(format!(
             "the AWS config files cannot be read ({error}); fix them, or unset {source}"
         ))
     })?;
@@ -100,7 +92,7 @@ async fn check_profile(source: &str, name: &str) -> Result<(), AwsError> {
         } else {
             format!("the profiles are: {}", known.join(", "))
         };
-        Err(wrong(format!(
+        Err(AwsError::configuration(format!(
             "{source} names the profile `{name}`, which is in neither the AWS config nor the \
              credentials file ({known}); name one of them, or run `aws configure --profile \
              {name}`"

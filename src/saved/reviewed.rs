@@ -1,5 +1,6 @@
 //! The reviewed YAML: a saved plan records the YAML paths it was planned from, and `apply FILE`
-//! reads them again from the checkout it runs in. The file is applied only when every plan and
+//! reads them again from the checkout it runs in (in a project, all of the target's paths,
+//! which must hold the recorded ones). The file is applied only when every plan and
 //! API key it creates, changes or deletes is declared there exactly as the file declares it, so
 //! an edited or swapped file can do nothing the reviewed YAML does not say. Plans and keys the
 //! file does not touch are not compared.

@@ -126,11 +126,9 @@ pub fn owned_elsewhere(
     matching: &Matching,
     owner: &str,
 ) -> Vec<ReconcileError> {
-    desired
-        .iter()
-        .zip(&matching.matched)
-        .filter_map(|(plan, target)| {
-            let current = &live[(*target)?];
+    matching
+        .managed(desired, live)
+        .filter_map(|(plan, current)| {
             let theirs = current.tags.get(OWNER_TAG)?;
             (theirs != owner).then(|| ReconcileError::OwnedElsewhere {
                 name: plan.body.name.clone(),
@@ -167,11 +165,9 @@ pub fn managed_by_stack(
     live: &[LivePlan],
     matching: &Matching,
 ) -> Vec<ReconcileError> {
-    desired
-        .iter()
-        .zip(&matching.matched)
-        .filter_map(|(plan, target)| {
-            let current = &live[(*target)?];
+    matching
+        .managed(desired, live)
+        .filter_map(|(plan, current)| {
             let stack = stack_of(&current.tags)?;
             (plan.adopt_stack.as_deref() != Some(stack)).then(|| ReconcileError::ManagedByStack {
                 name: plan.body.name.clone(),
@@ -301,6 +297,18 @@ impl<'a> LiveIndex<'a> {
 }
 
 impl Matching {
+    /// Each declared plan that manages a live plan, with that live plan.
+    pub fn managed<'a>(
+        &'a self,
+        desired: &'a [DesiredPlan],
+        live: &'a [LivePlan],
+    ) -> impl Iterator<Item = (&'a DesiredPlan, &'a LivePlan)> + 'a {
+        desired
+            .iter()
+            .zip(&self.matched)
+            .filter_map(|(plan, target)| Some((plan, &live[(*target)?])))
+    }
+
     /// Ids of matched live plans whose declared plan manages keys (`keys: Some`) -- the only
     /// plans whose GetUsagePlanKeys the live side reads.
     pub fn plans_needing_keys(&self, desired: &[DesiredPlan], live: &[LivePlan]) -> Vec<String> {

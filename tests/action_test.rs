@@ -71,12 +71,7 @@ fn run_script(env: &Env, script: &str, arg: &str, vars: &[(&str, &str)]) -> Acti
         .envs(vars.iter().copied())
         .output()
         .expect("the script runs");
-    let outputs = std::fs::read_to_string(&github_output)
-        .expect("GITHUB_OUTPUT")
-        .lines()
-        .filter_map(|line| line.split_once('='))
-        .map(|(key, value)| (key.to_string(), value.to_string()))
-        .collect();
+    let outputs = common::step_outputs(&github_output);
     ActionRun {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

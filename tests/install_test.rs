@@ -6,6 +6,8 @@
 //! small shell programs, so that a test can tell which one was installed by running it, and
 //! whether a refused one ever ran.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -194,12 +196,7 @@ impl World {
             .envs(extra.iter().copied())
             .output()
             .expect("install.sh runs");
-        let outputs = std::fs::read_to_string(&github_output)
-            .expect("GITHUB_OUTPUT")
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect();
+        let outputs = common::step_outputs(&github_output);
         Run {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

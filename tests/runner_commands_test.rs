@@ -414,12 +414,7 @@ fn run_action(
         .envs(vars.iter().copied())
         .output()
         .expect("the script runs");
-    let outputs = std::fs::read_to_string(&github_output)
-        .expect("GITHUB_OUTPUT")
-        .lines()
-        .filter_map(|line| line.split_once('='))
-        .map(|(key, value)| (key.to_string(), value.to_string()))
-        .collect();
+    let outputs = common::step_outputs(&github_output);
     (output, outputs)
 }
 

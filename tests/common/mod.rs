@@ -294,6 +294,16 @@ impl Env {
     }
 }
 
+/// The outputs a GitHub Actions step wrote to its `GITHUB_OUTPUT` file (`name=value` lines).
+pub fn step_outputs(github_output: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_to_string(github_output)
+        .expect("GITHUB_OUTPUT")
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
+}
+
 /// Parses a command's stdout as JSON.
 pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
